@@ -1,0 +1,24 @@
+/** Machine-readable reasons a knowledge operation can fail. */
+export type KnowledgeErrorCode =
+  | 'SCHEMA_TOO_NEW'
+  | 'STORE_OPEN_FAILED'
+  | 'SOURCE_NOT_FOUND'
+  | 'INVALID_SOURCE_NAME'
+  | 'INVALID_INPUT'
+  | 'UNKNOWN_FORMAT'
+  | 'INGEST_FAILED';
+
+/**
+ * A failure in the knowledge base with a stable `code`, so callers (CLI, HTTP) can map it
+ * to an exit status or a 4xx/5xx without parsing messages.
+ */
+export class KnowledgeError extends Error {
+  override readonly name = 'KnowledgeError';
+  constructor(
+    readonly code: KnowledgeErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}

@@ -1,0 +1,18 @@
+/**
+ * The medical knowledge base: a SQLite store of sources → documents → sections → chunks,
+ * ingestion from files (MedQuAD, PubMedQA, ChatDoctor, JSONL, Markdown, text) with refresh
+ * semantics, and BM25 lexical search.
+ */
+export { KnowledgeStore, STORE_FILE, type SourceSummary, type StoredDocument } from './store/knowledge-store.js';
+export { SCHEMA_VERSION } from './store/migrations.js';
+export type { IngestCounts, DocumentOutcome, SourceDefinition } from './store/ingest-writer.js';
+export type { Chunk, Metadata, Origin, ParsedDocument, ParsedSection } from './document.js';
+export { KnowledgeError, type KnowledgeErrorCode } from './errors.js';
+export { ingest, type IngestOptions, type IngestProgress, type IngestReport } from './ingest/ingest.js';
+export { FORMAT_NAMES, type FormatName, type Rejection } from './ingest/format.js';
+export { FORMATS } from './ingest/formats/index.js';
+export { chunkDocument, DEFAULT_CHUNKING, type ChunkingOptions } from './ingest/chunker.js';
+export { DEFAULT_LIMITS, type InputLimits } from './ingest/input-file.js';
+export { LexicalSearch, type LexicalHit, type LexicalResult, type LexicalSearchOptions } from './search/lexical-search.js';
+export { exportSource, type ExportOptions, type ExportReport } from './seed/export-source.js';
+export { seedStore, SEED_FILE, SEED_SOURCE } from './seed/seed.js';

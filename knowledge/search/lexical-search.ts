@@ -1,0 +1,191 @@
+import type { Statement } from 'better-sqlite3';
+import type { Chunk } from '../document.js';
+import type { KnowledgeStore } from '../store/knowledge-store.js';
+import { cjkTrigrams, extractTerms, porterStem, quoteTerm } from './fts-query.js';
+import { COMMON_TERM_MIN_DF } from '../store/term-stats.js';
+
+/** Options of {@link LexicalSearch.search}. */
+export interface LexicalSearchOptions {
+  /** Number of hits. Default 10, at most 1,000. */
+  k?: number;
+  /** Only chunks of these sources. Default: all. */
+  sources?: readonly string[];
+  /** Markers around matched terms in `snippet`. Default `['**', '**']` (Markdown bold). */
+  highlight?: readonly [string, string];
+}
+
+/** A ranked chunk. `score` is higher for better matches (negated BM25 for Latin text). */
+export interface LexicalHit extends Chunk {
+  score: number;
+  snippet: string;
+}
+
+export interface LexicalResult {
+  hits: LexicalHit[];
+  /** The terms actually searched, after stopwords and very common terms were dropped. */
+  terms: string[];
+}
+
+/**
+ * A word in more than this share of chunks (and in more than {@link COMMON_TERM_MIN_DF}) is "common":
+ * dropped while rarer words remain, since its BM25 weight is near zero but its posting list is what
+ * makes a query slow. A query of common words alone keeps its two rarest content words.
+ */
+const COMMON_TERM_SHARE = 0.2;
+/** The rarest terms kept per query; long pasted texts would otherwise OR hundreds of lists. */
+const MAX_QUERY_TERMS = 24;
+const MAX_K = 1000;
+
+/**
+ * BM25 search over the store's chunks: Porter-stemmed, field-weighted FTS5 for alphabetic text,
+ * trigrams for Chinese/Japanese/Korean, and a scan of CJK chunks for 1–2 character queries.
+ * Any string is a valid query; it never raises an FTS5 syntax error.
+ *
+ * @example
+ * const search = new LexicalSearch(store);
+ * const { hits } = search.search('what causes polycystic ovary syndrome', { k: 5 });
+ */
+export class LexicalSearch {
+  private readonly termStats: Statement;
+  private readonly chunkCount: Statement;
+  private readonly generation: Statement;
+  private stats = { generation: '', chunks: 1, df: new Map<string, number>() };
+  private readonly snippetStmt: Statement;
+  private readonly cjkSnippetStmt: Statement;
+
+  constructor(private readonly store: KnowledgeStore) {
+    const db = store.db;
+    this.termStats = db.prepare('SELECT term, doc FROM term_stats');
+    this.chunkCount = db.prepare('SELECT COUNT(*) FROM chunks').pluck();
+    this.generation = db.prepare('SELECT total_changes() || \':\' || (SELECT data_version FROM pragma_data_version)').pluck();
+    // Row ids go through json_each: better-sqlite3 binds JS numbers as REAL, which FTS5's rowid lookup mishandles.
+    this.snippetStmt = db.prepare(
+      "SELECT rowid AS id, snippet(chunks_fts, 4, ?, ?, '…', 40) AS s FROM chunks_fts WHERE chunks_fts MATCH ? AND rowid IN (SELECT value FROM json_each(?))",
+    );
+    this.cjkSnippetStmt = db.prepare(
+      "SELECT rowid AS id, snippet(chunks_cjk, 2, ?, ?, '…', 48) AS s FROM chunks_cjk WHERE chunks_cjk MATCH ? AND rowid IN (SELECT value FROM json_each(?))",
+    );
+  }
+
+  search(query: string, options: LexicalSearchOptions = {}): LexicalResult {
+    const k = Math.min(MAX_K, Math.max(1, Math.floor(options.k ?? 10)));
+    const [open, close] = options.highlight ?? ['**', '**'];
+    const { words, cjkRuns, contentWords } = extractTerms(query);
+    const sourceFilter = options.sources?.length ? JSON.stringify(options.sources) : null;
+    const ranked: Array<{ id: number; score: number }> = [];
+    const snippets = new Map<number, string>();
+    const addSnippets = (stmt: Statement, match: string, ids: number[]) => {
+      if (!ids.length) return;
+      for (const r of stmt.all(open, close, match, JSON.stringify(ids)) as Array<{ id: number; s: string }>) snippets.set(r.id, r.s);
+    };
+    const used: string[] = [];
+
+    if (cjkRuns.length) {
+      const trigrams = cjkTrigrams(cjkRuns);
+      if (trigrams.length) {
+        const match = trigrams.map(quoteTerm).join(' OR ');
+        used.push(...trigrams);
+        const found = this.rank('chunks_cjk', 'bm25(chunks_cjk, 4.0, 4.0, 1.0)', match, sourceFilter, k);
+        ranked.push(...found);
+        addSnippets(this.cjkSnippetStmt, match, found.map((r) => r.id));
+      } else {
+        const needle = cjkRuns.join('');
+        used.push(needle);
+        ranked.push(...this.scanCjk(needle, sourceFilter, k));
+      }
+    }
+
+    const terms = this.selectTerms(words, contentWords);
+    if (terms.length && ranked.length < k) {
+      const match = terms.map(quoteTerm).join(' OR ');
+      used.push(...terms);
+      const seen = new Set(ranked.map((r) => r.id));
+      const found = this.rank('chunks_fts', 'rank', match, sourceFilter, k).filter((r) => !seen.has(r.id));
+      ranked.push(...found.slice(0, k - ranked.length));
+      addSnippets(this.snippetStmt, match, found.map((r) => r.id));
+    }
+
+    const top = ranked.slice(0, k);
+    const chunks = new Map(this.store.getChunks(top.map((r) => r.id)).map((c) => [c.chunkId, c]));
+    const hits = top.flatMap((r) => {
+      const chunk = chunks.get(r.id);
+      if (!chunk) return [];
+      return [{ ...chunk, score: r.score, snippet: snippets.get(r.id) || excerpt(chunk.text, cjkRuns.join(''), open, close) }];
+    });
+    return { hits, terms: used };
+  }
+
+  /** Keeps words rarest first, dropping common ones while rarer ones remain. */
+  private selectTerms(words: string[], contentWords: boolean): string[] {
+    if (words.length === 0) return [];
+    const { chunks, df } = this.currentStats();
+    const common = (d: number) => d > COMMON_TERM_MIN_DF && d / chunks > COMMON_TERM_SHARE;
+    // Terms missing from term_stats are in fewer than COMMON_TERM_MIN_DF chunks: rare, in query order.
+    const ranked = words.map((w, i) => ({ w, i, df: df.get(porterStem(w)) ?? 0 })).sort((a, b) => a.df - b.df || a.i - b.i);
+    const rare = ranked.filter((t) => !common(t.df));
+    const kept = rare.length ? rare : contentWords ? ranked.slice(0, 2) : [];
+    return kept.slice(0, MAX_QUERY_TERMS).map((t) => t.w);
+  }
+
+  /** Chunk count and common-term frequencies, reloaded only after the store changed. */
+  private currentStats() {
+    const generation = this.generation.get() as string;
+    if (generation !== this.stats.generation) {
+      const df = new Map<string, number>();
+      for (const r of this.termStats.all() as Array<{ term: string; doc: number }>) df.set(r.term, r.doc);
+      this.stats = { generation, chunks: Math.max(1, this.chunkCount.get() as number), df };
+    }
+    return this.stats;
+  }
+
+  private rank(table: 'chunks_fts' | 'chunks_cjk', scoreExpr: string, match: string, sources: string | null, k: number) {
+    const cacheKey = `${table}|${scoreExpr}|${sources === null ? 'all' : 'some'}`;
+    let stmt = this.rankStatements.get(cacheKey);
+    if (!stmt) {
+      const filter = sources === null
+        ? ''
+        : `AND f.rowid IN (SELECT c.id FROM chunks c JOIN documents d ON d.id = c.document_id JOIN sources s ON s.id = d.source_id
+             WHERE s.name IN (SELECT value FROM json_each(@sources)))`;
+      stmt = this.store.db.prepare(
+        `SELECT f.rowid AS id, ${scoreExpr === 'rank' ? 'f.rank' : scoreExpr} AS score FROM ${table} f
+         WHERE ${table} MATCH @match ${filter} ORDER BY score LIMIT @k`,
+      );
+      this.rankStatements.set(cacheKey, stmt);
+    }
+    const params: Record<string, unknown> = { match, k };
+    if (sources !== null) params.sources = sources;
+    return (stmt.all(params) as Array<{ id: number; score: number }>).map((r) => ({ id: r.id, score: -r.score }));
+  }
+
+  private readonly rankStatements = new Map<string, Statement>();
+
+  /** 1–2 CJK characters cannot use trigrams: scan CJK chunks, scoring by occurrences and title hits. */
+  private scanCjk(needle: string, sources: string | null, k: number) {
+    const rows = this.store.db
+      .prepare(
+        `SELECT c.id, c.title, c.question, c.text FROM chunks c INDEXED BY chunks_cjk_rows
+         JOIN documents d ON d.id = c.document_id JOIN sources s ON s.id = d.source_id
+         WHERE c.is_cjk = 1 AND (instr(c.text, @n) > 0 OR instr(c.title, @n) > 0 OR instr(c.question, @n) > 0)
+           AND (@sources IS NULL OR s.name IN (SELECT value FROM json_each(@sources)))
+         LIMIT 5000`,
+      )
+      .all({ n: needle, sources }) as Array<{ id: number; title: string; question: string; text: string }>;
+    const count = (s: string) => s.split(needle).length - 1;
+    return rows
+      .map((r) => ({
+        id: r.id,
+        score: (4 * count(r.title) + 4 * count(r.question) + count(r.text)) / Math.log2(2 + r.text.length / 100),
+      }))
+      .sort((a, b) => b.score - a.score || a.id - b.id)
+      .slice(0, k);
+  }
+}
+
+/** A window of text around `needle` (or the start), with `needle` marked. */
+function excerpt(text: string, needle: string, open: string, close: string): string {
+  const at = needle ? text.indexOf(needle) : -1;
+  const start = Math.max(0, at - 60);
+  const window = text.slice(start, start + 200);
+  const marked = needle ? window.split(needle).join(`${open}${needle}${close}`) : window;
+  return `${start > 0 ? '…' : ''}${marked}${start + 200 < text.length ? '…' : ''}`;
+}

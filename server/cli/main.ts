@@ -1,0 +1,28 @@
+import { Command, CommanderError } from 'commander';
+import { registerKnowledgeCommands } from './knowledge-commands.js';
+import { registerSearchCommand } from './search-command.js';
+import { registerServeCommand } from './serve-command.js';
+import { reportError, type GlobalOptions } from './cli-context.js';
+
+const program = new Command('galen')
+  .description('Galen: a medical question-answering server with cited, retrieval-grounded answers')
+  .option('--data <dir>', 'data directory for the store and indexes (env GALEN_DATA_DIR, default ./data)')
+  .option('--config <file>', 'JSON config file (env GALEN_CONFIG)')
+  .option('--json', 'print JSON instead of text', false)
+  .showHelpAfterError()
+  .exitOverride();
+
+const globals = () => program.opts<GlobalOptions>();
+registerServeCommand(program, globals);
+registerKnowledgeCommands(program, globals);
+registerSearchCommand(program, globals);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) {
+    process.exitCode = error.exitCode === 0 ? 0 : 2;
+  } else {
+    process.exitCode = reportError(error, Boolean(program.opts<GlobalOptions>().json));
+  }
+}

@@ -1,0 +1,63 @@
+import { z } from 'zod';
+
+/**
+ * Galen's whole configuration. Every key has a default, so an empty environment runs the embedded
+ * defaults (SQLite store in ./data, seed corpus, loopback only).
+ */
+export const ConfigSchema = z
+  .object({
+    /** Where the store and indexes live. Env `GALEN_DATA_DIR`, flag `--data`. Default `./data`. */
+    dataDir: z.string().min(1).default('./data'),
+    server: z
+      .object({
+        /** Interface to bind. Env `GALEN_HOST`. Default `127.0.0.1` (loopback only). */
+        host: z.string().min(1).default('127.0.0.1'),
+        /** TCP port. Env `GALEN_PORT`. Default `8080`; 0 picks a free port. */
+        port: z.number().int().min(0).max(65535).default(8080),
+      })
+      .strict()
+      .default({ host: '127.0.0.1', port: 8080 }),
+    log: z
+      .object({
+        /** pino level. Env `GALEN_LOG_LEVEL`. Default `info`. */
+        level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+      })
+      .strict()
+      .default({ level: 'info' }),
+    ingest: z
+      .object({
+        /** Largest chunk in characters. Env `GALEN_CHUNK_CHARS`. Default 1500. */
+        chunkChars: z.number().int().min(200).max(20000).default(1500),
+        /** Overlap between consecutive chunks of a section, in characters. Env `GALEN_CHUNK_OVERLAP`. Default 200. */
+        chunkOverlap: z.number().int().min(0).max(5000).default(200),
+        /** Largest input file, MiB. Env `GALEN_MAX_FILE_MB`. Default 2048. */
+        maxFileMb: z.number().positive().max(1024 * 1024).default(2048),
+        /** Largest file read whole / largest record, MiB. Env `GALEN_MAX_RECORD_MB`. Default 64. */
+        maxRecordMb: z.number().positive().max(4096).default(64),
+      })
+      .strict()
+      .default({ chunkChars: 1500, chunkOverlap: 200, maxFileMb: 2048, maxRecordMb: 64 }),
+    seed: z
+      .object({
+        /** Ingest the bundled MedQuAD seed corpus when the store is empty at server start. Env `GALEN_SEED`. Default true. */
+        enabled: z.boolean().default(true),
+      })
+      .strict()
+      .default({ enabled: true }),
+  })
+  .strict();
+
+export type GalenConfig = z.infer<typeof ConfigSchema>;
+
+/** Environment variables and the config key each sets; the value is parsed as that key's type. */
+export const ENV_KEYS: Readonly<Record<string, { path: string[]; type: 'string' | 'number' | 'boolean' }>> = {
+  GALEN_DATA_DIR: { path: ['dataDir'], type: 'string' },
+  GALEN_HOST: { path: ['server', 'host'], type: 'string' },
+  GALEN_PORT: { path: ['server', 'port'], type: 'number' },
+  GALEN_LOG_LEVEL: { path: ['log', 'level'], type: 'string' },
+  GALEN_CHUNK_CHARS: { path: ['ingest', 'chunkChars'], type: 'number' },
+  GALEN_CHUNK_OVERLAP: { path: ['ingest', 'chunkOverlap'], type: 'number' },
+  GALEN_MAX_FILE_MB: { path: ['ingest', 'maxFileMb'], type: 'number' },
+  GALEN_MAX_RECORD_MB: { path: ['ingest', 'maxRecordMb'], type: 'number' },
+  GALEN_SEED: { path: ['seed', 'enabled'], type: 'boolean' },
+};

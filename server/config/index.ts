@@ -1,0 +1,2 @@
+export { ConfigSchema, ENV_KEYS, type GalenConfig } from './config-schema.js';
+export { ConfigError, loadConfig, type LoadConfigOptions } from './load-config.js';
