@@ -78,10 +78,8 @@ export const MIGRATIONS: readonly Migration[] = [
         content='chunks', content_rowid='id',
         tokenize='porter unicode61 remove_diacritics 2'
       );
-      -- Field weights: title, focus (subject and synonyms), question, section heading, body.
-      INSERT INTO chunks_fts(chunks_fts, rank) VALUES ('rank', 'bm25(4.0, 3.0, 4.0, 2.0, 1.0)');
       CREATE VIRTUAL TABLE chunks_fts_vocab USING fts5vocab(chunks_fts, row);
-      -- Document frequencies of the index's common terms, rebuilt after each write (see term-stats.ts).
+      -- Document frequencies of the index's frequent terms, rebuilt after each write (see term-stats.ts).
       CREATE TABLE term_stats (term TEXT PRIMARY KEY, doc INTEGER NOT NULL) WITHOUT ROWID;
       CREATE VIRTUAL TABLE chunks_cjk USING fts5(
         title, question, text,

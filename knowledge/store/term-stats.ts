@@ -1,10 +1,10 @@
 import type { Database } from 'better-sqlite3';
 
 /**
- * Terms in at least this many chunks are recorded in `term_stats`. Search treats a term as common
- * only above this count, so rarer terms need no record.
+ * Terms in at least this many chunks are recorded in `term_stats`; search treats the others as
+ * cheap (their posting lists are short), so they need no record.
  */
-export const COMMON_TERM_MIN_DF = 2000;
+export const TERM_STATS_MIN_DF = 50;
 
 /**
  * Recomputes `term_stats` from the FTS5 vocabulary. fts5vocab counts documents by walking posting
@@ -13,5 +13,5 @@ export const COMMON_TERM_MIN_DF = 2000;
  */
 export function refreshTermStats(db: Database): void {
   db.exec('DELETE FROM term_stats');
-  db.prepare('INSERT INTO term_stats (term, doc) SELECT term, doc FROM chunks_fts_vocab WHERE doc >= ?').run(COMMON_TERM_MIN_DF);
+  db.prepare('INSERT INTO term_stats (term, doc) SELECT term, doc FROM chunks_fts_vocab WHERE doc >= ?').run(TERM_STATS_MIN_DF);
 }

@@ -8,7 +8,7 @@ import { KnowledgeError } from '../../errors.js';
 /** Judged-answer ids abbreviate some collection names that the XML spells out. */
 const COLLECTION_ALIASES: Record<string, string> = { MPlusHerbsSuppls: 'MPlusHerbsSupplements' };
 
-const ANSWER_ID = /^(.+)_(\d+)_Sec(\d+)(?:\.txt)?$/;
+const ANSWER_ID = /^([A-Za-z]+)_(\d+(?:_\d+)*)_Sec(\d+)(?:\.txt)?$/;
 
 /**
  * MedQuAD's judged answers (`AnswerID,Answer`, the answer being `Question: … URL: … Answer: …`).
