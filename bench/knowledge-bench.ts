@@ -65,7 +65,9 @@ async function runKnowledgeBench(options: BenchOptions): Promise<Record<string, 
     const met = corpusLatency.all.p50Ms <= TARGETS.p50Ms && corpusLatency.all.p99Ms <= TARGETS.p99Ms;
     const retrieval = measurePubmedRecall(corpusSearch, log);
     const corpusChunks = corpusStore.countChunks();
-    const corpusFileMB = storeSizeMB(corpusStore);
+    const corpusWalMB = storeSize(corpusStore).walMB;
+    corpusStore.db.pragma('wal_checkpoint(TRUNCATE)');
+    const corpusFileMB = storeSize(corpusStore).fileMB;
 
     // 3. A large synthetic store from the corpus's own sentences.
     const pool = sentencePool(corpusStore);
@@ -83,7 +85,7 @@ async function runKnowledgeBench(options: BenchOptions): Promise<Record<string, 
     return {
       ingest: ingestResult,
       query: {
-        store: { chunks: corpusChunks, fileMB: corpusFileMB },
+        store: { chunks: corpusChunks, fileMB: corpusFileMB, walMBBeforeCheckpoint: corpusWalMB },
         k: K,
         queries: queries.length,
         warmupQueries: warmup.length,
@@ -417,6 +419,7 @@ function buildSyntheticStore(store: KnowledgeStore, pool: { sentences: string[];
   const tCommitted = performance.now();
   log(`synthetic: applied ${i} documents in ${round((tApplied - t0) / 1000, 1)} s, commit ${round((tCommitted - tApplied) / 1000, 1)} s`);
   // Fold the WAL into the main file so the size below is the store's real size.
+  const walMB = storeSize(store).walMB;
   store.db.pragma('wal_checkpoint(TRUNCATE)');
   const tCheckpointed = performance.now();
   const seconds = (tCheckpointed - t0) / 1000;
@@ -429,7 +432,8 @@ function buildSyntheticStore(store: KnowledgeStore, pool: { sentences: string[];
     commitSeconds: round((tCommitted - tApplied) / 1000, 1),
     checkpointSeconds: round((tCheckpointed - tCommitted) / 1000, 1),
     chunksPerS: Math.round(counts.chunksAdded / seconds),
-    storeFileMB: storeSizeMB(store),
+    storeFileMB: storeSize(store).fileMB,
+    walMBBeforeCheckpoint: walMB,
     maxRssMiB: maxRssMiB(),
   };
   log(`synthetic: ${figures.chunks} chunks in ${figures.buildSeconds} s (${figures.chunksPerS} chunks/s), ${figures.storeFileMB} MB`);
@@ -438,17 +442,16 @@ function buildSyntheticStore(store: KnowledgeStore, pool: { sentences: string[];
 
 // ---------------------------------------------------------------------------------------------
 
-/** Size of the store's SQLite file (and its WAL, if any), in MB. */
-function storeSizeMB(store: KnowledgeStore): number {
-  let bytes = 0;
-  for (const f of [store.file, `${store.file}-wal`]) {
+/** Sizes of the store's SQLite file and of its write-ahead log, in MB. */
+function storeSize(store: KnowledgeStore): { fileMB: number; walMB: number } {
+  const size = (f: string) => {
     try {
-      bytes += statSync(f).size;
+      return round(statSync(f).size / 1e6, 1);
     } catch {
-      // no such file
+      return 0;
     }
-  }
-  return round(bytes / 1e6, 1);
+  };
+  return { fileMB: size(store.file), walMB: size(`${store.file}-wal`) };
 }
 
 function intOption(value: string | undefined, fallback: number): number {

@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../server/config/index.js';
+
+describe('configuration', () => {
+  it('has embedded defaults', () => {
+    expect(loadConfig({ env: {} })).toEqual({
+      dataDir: './data',
+      server: { host: '127.0.0.1', port: 8080 },
+      log: { level: 'info' },
+      ingest: { chunkChars: 1500, chunkOverlap: 200, maxFileMb: 2048, maxRecordMb: 64 },
+      seed: { enabled: true },
+    });
+  });
+
+  it('reads GALEN_* variables with their types, flags winning', () => {
+    const c = loadConfig({ env: { GALEN_DATA_DIR: '/srv/galen', GALEN_PORT: '9000', GALEN_SEED: 'false' }, overrides: { dataDir: '/flag' } });
+    expect(c).toMatchObject({ dataDir: '/flag', server: { port: 9000 }, seed: { enabled: false } });
+  });
+
+  it('names the variable and its value when one is bad', () => {
+    expect(() => loadConfig({ env: { GALEN_PORT: '70000' } })).toThrow(ConfigError);
+    expect(() => loadConfig({ env: { GALEN_PORT: '70000' } })).toThrow(/GALEN_PORT \(server\.port\).*got "70000"/);
+    expect(() => loadConfig({ env: { GALEN_LOG_LEVEL: 'loud' } })).toThrow(/GALEN_LOG_LEVEL/);
+    expect(() => loadConfig({ env: { GALEN_SEED: 'maybe' } })).toThrow(/GALEN_SEED/);
+  });
+});

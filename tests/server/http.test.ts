@@ -1,0 +1,60 @@
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../server/config/index.js';
+import { startServer, type RunningServer } from '../../server/http/start-server.js';
+import { createLogger } from '../../server/logging/logger.js';
+import { tempDir } from '../helpers/paths.js';
+
+// A real server on a free loopback port, seeding its empty store from the bundled corpus.
+const tmp = tempDir();
+let server: RunningServer;
+
+beforeAll(async () => {
+  const config = loadConfig({ env: {}, overrides: { dataDir: join(tmp.dir, 'data'), server: { port: 0 } } });
+  server = await startServer(config, createLogger('silent'));
+  const early = await fetch(`${server.url}/healthz`);
+  expect(early.status).toBe(200);
+  await server.ready;
+});
+
+afterAll(async () => {
+  await server?.close();
+  tmp.cleanup();
+});
+
+const post = (path: string, body: string) => fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+
+describe('the HTTP server', () => {
+  it('is ready with the seed corpus after start', async () => {
+    const res = await fetch(`${server.url}/readyz`);
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { status: string; chunks: number };
+    expect(body.status).toBe('ready');
+    expect(body.chunks).toBeGreaterThan(20_000);
+  });
+
+  it('searches the corpus', async () => {
+    const res = await post('/v1/search', JSON.stringify({ query: 'What causes Polycystic ovary syndrome?', k: 3 }));
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { hits: Array<{ externalId: string; title: string; license: string; url: string }> };
+    expect(body.hits).toHaveLength(3);
+    expect(body.hits[0]!.title.toLowerCase()).toBe('polycystic ovary syndrome');
+    expect(body.hits[0]!.license).toBe('CC BY 4.0');
+  });
+
+  it('answers bad requests with a JSON error', async () => {
+    const cases: Array<[Promise<Response>, number, string]> = [
+      [post('/v1/search', '{"query": '), 400, 'INVALID_JSON'],
+      [post('/v1/search', JSON.stringify({ query: 42 })), 400, 'INVALID_REQUEST'],
+      [post('/v1/search', JSON.stringify({ query: 'x', k: 0 })), 400, 'INVALID_REQUEST'],
+      [post('/v1/search', JSON.stringify({ query: 'x'.repeat(10_001) })), 400, 'INVALID_REQUEST'],
+      [post('/v1/search', JSON.stringify({ query: 'x'.repeat(300_000) })), 413, 'BODY_TOO_LARGE'],
+      [fetch(`${server.url}/nowhere`), 404, 'NOT_FOUND'],
+    ];
+    for (const [pending, status, code] of cases) {
+      const res = await pending;
+      expect(res.status).toBe(status);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe(code);
+    }
+  });
+});
