@@ -12,7 +12,8 @@ export interface CliResult {
 export function galen(args: string[], env: Record<string, string> = {}): CliResult {
   const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'galen.js'), ...args], {
     cwd: ROOT,
-    env: { ...process.env, ...env },
+    // Always the TypeScript sources, never a possibly stale dist/ build.
+    env: { ...process.env, GALEN_FROM_SOURCE: '1', ...env },
     encoding: 'utf8',
     timeout: 120_000,
   });
