@@ -47,8 +47,10 @@ async function runKnowledgeBench(options: BenchOptions): Promise<Record<string, 
   const { log } = options;
   const syntheticChunks = intOption(options.overrides.syntheticChunks, options.quick ? 50_000 : 1_000_000);
   const queryCount = intOption(options.overrides.queries, options.quick ? 200 : 1000);
+  // `--set keepData=1` keeps the stores for inspection instead of deleting them.
+  const keepData = Boolean(options.overrides.keepData && options.overrides.keepData !== '0');
   const tmp = tempDir('galen-bench-knowledge-');
-  log(`temporary data in ${tmp.dir}`);
+  log(`temporary data in ${tmp.dir}${keepData ? ' (kept afterwards: keepData)' : ''}`);
   const started = performance.now();
   let corpusStore: KnowledgeStore | undefined;
   let syntheticStore: KnowledgeStore | undefined;
@@ -114,8 +116,11 @@ async function runKnowledgeBench(options: BenchOptions): Promise<Record<string, 
   } finally {
     corpusStore?.close();
     syntheticStore?.close();
-    tmp.cleanup();
-    log('temporary data deleted');
+    if (keepData) log(`temporary data kept in ${tmp.dir}`);
+    else {
+      tmp.cleanup();
+      log('temporary data deleted');
+    }
   }
 }
 
@@ -263,10 +268,10 @@ function buildQueries(store: KnowledgeStore, count: number): { queries: Query[];
   ];
   const med = spread(medAll, nMed).map((text) => ({ kind: 'medquad' as const, text }));
   const chosen = new Set(med.map((q) => q.text));
-  const warmup = spread(medAll, WARMUP_QUERIES * 2, 0.5)
-    .filter((t) => !chosen.has(t))
-    .slice(0, WARMUP_QUERIES)
-    .map((text) => ({ kind: 'medquad' as const, text }));
+  const warmup = spread(
+    medAll.filter((t) => !chosen.has(t)),
+    WARMUP_QUERIES,
+  ).map((text) => ({ kind: 'medquad' as const, text }));
   const dialogues = JSON.parse(readFileSync(join(SHARED_DATA, 'chatdoctor', 'chatdoctor5k_train.json'), 'utf8')) as Array<{ input?: string }>;
   const chat = spread(dialogues.map((d) => (d.input ?? '').trim()).filter(Boolean), nChat).map((text) => ({ kind: 'chatdoctor' as const, text }));
   const queries = [...pub, ...med, ...chat];

@@ -4,7 +4,8 @@
  *
  *   --quick             smoke run: smaller workloads (e.g. a 50,000-chunk synthetic store, 200 queries)
  *   --only a,b          run only the named modules (see --list)
- *   --set key=value     module override, repeatable (e.g. --set syntheticChunks=200000 --set queries=500)
+ *   --set key=value     module override, repeatable; knowledge reads syntheticChunks, queries and keepData=1
+ *                       (e.g. --set syntheticChunks=200000 --set queries=500)
  *   --out FILE          also write the JSON to FILE (npm prints its own banner on stdout; use this or `npm run -s`)
  *   --list              list the modules and exit
  *
