@@ -1,4 +1,4 @@
-import { lstat, readdir } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { basename, join, relative, resolve } from 'node:path';
 import type { ParsedDocument } from '../document.js';
 import { KnowledgeError } from '../errors.js';
@@ -141,7 +141,7 @@ export async function ingest(store: KnowledgeStore, options: IngestOptions): Pro
     file: '',
   };
   const formats: Record<string, number> = {};
-  const supplements = new Map<string, ParsedDocument>();
+  const supplements = new Map<string, { doc: ParsedDocument; path: string; line: number | undefined }>();
   let duplicates = 0;
   let lastReport = 0;
   const report = (force = false) => {
@@ -183,12 +183,12 @@ export async function ingest(store: KnowledgeStore, options: IngestOptions): Pro
         for await (const { doc, line } of fmt.parse(file, ctx)) {
           options.signal?.throwIfAborted();
           if (fmt.supplements) {
-            supplements.set(doc.externalId, doc);
+            supplements.set(doc.externalId, { doc, path: file.path, line });
             continue;
           }
           const extra = supplements.get(doc.externalId);
           if (extra) supplements.delete(doc.externalId);
-          write(extra ? mergeSupplement(doc, extra) : doc, file.path, line);
+          write(extra ? mergeSupplement(doc, extra.doc) : doc, file.path, line);
         }
       } catch (error) {
         if (options.signal?.aborted || !(error instanceof KnowledgeError)) throw error;
@@ -199,7 +199,8 @@ export async function ingest(store: KnowledgeStore, options: IngestOptions): Pro
       progress.filesDone++;
       report(true);
     }
-    for (const doc of supplements.values()) write(doc, '(supplement)', undefined);
+    // Supplementary documents that completed nothing stand alone.
+    for (const { doc, path, line } of supplements.values()) write(doc, path, line);
     options.signal?.throwIfAborted();
     const counts = writer.commit(unreadable);
     return {
@@ -255,7 +256,7 @@ async function collectFiles(paths: string[]): Promise<InputFile[]> {
     const root = resolve(p);
     let info;
     try {
-      info = await lstat(root);
+      info = await stat(root);
     } catch {
       throw new KnowledgeError('INVALID_INPUT', `No such file or folder: ${p}`);
     }
