@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
+import { open, readFile, stat } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
 import type { Readable } from 'node:stream';
 import { KnowledgeError } from '../errors.js';
@@ -107,6 +107,11 @@ export async function readWholeText(file: InputFile, limits: InputLimits, onByte
       'INVALID_INPUT',
       `file is ${formatBytes(file.size)}; this format is read whole and the limit is ${formatBytes(limits.maxRecordBytes)}: split it or use JSONL`,
     );
+  }
+  if (!file.gzip) {
+    const buffer = await readFile(file.path);
+    onBytes(buffer.length);
+    return stripBom(buffer.toString('utf8'));
   }
   const parts: Buffer[] = [];
   let total = 0;
