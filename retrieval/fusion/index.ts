@@ -1,0 +1,3 @@
+export { reciprocalRankFusion, type FusedHit, type FusionOptions, type Provenance, type RankedList } from './reciprocal-rank-fusion.js';
+export { removeNearDuplicates, type NearDuplicateOptions } from './near-duplicates.js';
+export { applySourceQuotas } from './source-quotas.js';
