@@ -81,6 +81,7 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE VIRTUAL TABLE chunks_fts_vocab USING fts5vocab(chunks_fts, row);
       -- Document frequencies of the index's frequent terms, rebuilt after each write (see term-stats.ts).
       CREATE TABLE term_stats (term TEXT PRIMARY KEY, doc INTEGER NOT NULL) WITHOUT ROWID;
+      CREATE TABLE store_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
       CREATE VIRTUAL TABLE chunks_cjk USING fts5(
         title, question, text,
         content='chunks', content_rowid='id',
