@@ -1,4 +1,5 @@
 import { KnowledgeError, KnowledgeStore } from '../../knowledge/index.js';
+import { ModelError } from '../../model/index.js';
 import { ConfigError, loadConfig, type GalenConfig } from '../config/index.js';
 
 /** A mistake in how a command was called. */
@@ -45,7 +46,7 @@ export function output(options: GlobalOptions, value: unknown, human: () => stri
  * `{"error":{"code","message"}}` on stdout.
  */
 export function reportError(error: unknown, json: boolean): number {
-  const known = error instanceof KnowledgeError || error instanceof ConfigError || error instanceof UsageError;
+  const known = error instanceof KnowledgeError || error instanceof ConfigError || error instanceof UsageError || error instanceof ModelError;
   const code = known ? error.code : 'INTERNAL';
   const message = error instanceof Error ? error.message : String(error);
   if (json) process.stdout.write(`${JSON.stringify({ error: { code, message } })}\n`);

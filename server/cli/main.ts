@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { registerKnowledgeCommands } from './knowledge-commands.js';
 import { registerSearchCommand } from './search-command.js';
 import { registerServeCommand } from './serve-command.js';
+import { registerGenerateCommand } from './generate-command.js';
 import { reportError, type GlobalOptions } from './cli-context.js';
 
 const program = new Command('galen')
@@ -16,6 +17,7 @@ const globals = () => program.opts<GlobalOptions>();
 registerServeCommand(program, globals);
 registerKnowledgeCommands(program, globals);
 registerSearchCommand(program, globals);
+registerGenerateCommand(program, globals);
 
 try {
   await program.parseAsync(process.argv);

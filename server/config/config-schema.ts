@@ -37,6 +37,19 @@ export const ConfigSchema = z
       })
       .strict()
       .default({ chunkChars: 1500, chunkOverlap: 200, maxFileMb: 2048, maxRecordMb: 64 }),
+    model: z
+      .object({
+        /** Generator model directory (config.json, tokenizer files, onnx/model*.onnx). Env `GALEN_MODEL`. Default none: extractive answers. */
+        path: z.string().min(1).optional(),
+        /** onnxruntime execution provider. Env `GALEN_EXECUTION_PROVIDER`. Default `cpu`. */
+        executionProvider: z.enum(['cpu', 'cuda']).default('cpu'),
+        /** CUDA device id. Env `GALEN_CUDA_DEVICE`. Default 0. */
+        cudaDeviceId: z.number().int().min(0).default(0),
+        /** Run on CPU, with a warning, when the CUDA provider cannot be loaded. Env `GALEN_CPU_FALLBACK`. Default false. */
+        allowCpuFallback: z.boolean().default(false),
+      })
+      .strict()
+      .default({ executionProvider: 'cpu', cudaDeviceId: 0, allowCpuFallback: false }),
     seed: z
       .object({
         /** Ingest the bundled MedQuAD seed corpus when the store is empty at server start. Env `GALEN_SEED`. Default true. */
@@ -60,4 +73,8 @@ export const ENV_KEYS: Readonly<Record<string, { path: string[]; type: 'string' 
   GALEN_MAX_FILE_MB: { path: ['ingest', 'maxFileMb'], type: 'number' },
   GALEN_MAX_RECORD_MB: { path: ['ingest', 'maxRecordMb'], type: 'number' },
   GALEN_SEED: { path: ['seed', 'enabled'], type: 'boolean' },
+  GALEN_MODEL: { path: ['model', 'path'], type: 'string' },
+  GALEN_EXECUTION_PROVIDER: { path: ['model', 'executionProvider'], type: 'string' },
+  GALEN_CUDA_DEVICE: { path: ['model', 'cudaDeviceId'], type: 'number' },
+  GALEN_CPU_FALLBACK: { path: ['model', 'allowCpuFallback'], type: 'boolean' },
 };

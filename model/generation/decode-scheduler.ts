@@ -1,0 +1,233 @@
+import { ModelError } from './errors.js';
+import type { GenerationRequest } from './generation-request.js';
+import type { GraphRunner } from './graph-runner.js';
+import { KvCache } from './kv-cache.js';
+
+/** Options of {@link DecodeScheduler}. */
+export interface SchedulerOptions {
+  /** Requests decoded together in one batch (prefilling ones count). Default 8. */
+  maxBatchSize?: number;
+  /** Requests waiting for a batch slot; one more is refused with `BUSY`. Default 64. */
+  maxQueuedRequests?: number;
+}
+
+export const DEFAULT_MAX_BATCH_SIZE = 8;
+export const DEFAULT_MAX_QUEUED_REQUESTS = 64;
+
+/**
+ * The decoder loop. Each iteration (1) finishes cancelled requests and frees their caches,
+ * (2) admits waiting requests while the batch has room, (3) runs one prefill chunk of one
+ * admitted request (the whole prompt by default) and (4) runs one decode step for every request
+ * in the batch at once. A request's prompt is prefilled in its own batch-1 cache; once its first
+ * token is sampled the cache joins the batch, left-padded to the batch's length with the padding
+ * masked out and per-row positions. Between joins and leaves, each step's `present.*` is the next
+ * step's past as it is; a join or leave repacks the cache once (trimming padding on leave). A new
+ * request therefore waits at most one step, never for another request to finish (unless
+ * `maxBatchSize` requests are running).
+ *
+ * @example
+ * const scheduler = new DecodeScheduler(runner, { maxBatchSize: 8 });
+ * scheduler.submit(request); // throws ModelError BUSY when the queue is full
+ */
+export class DecodeScheduler {
+  private readonly waiting: GenerationRequest[] = [];
+  private readonly prefilling: GenerationRequest[] = [];
+  private rows: GenerationRequest[] = [];
+  private kv: KvCache | undefined;
+  private running = false;
+  private closed = false;
+  private readonly maxBatchSize: number;
+  private readonly maxQueued: number;
+  /** Decode steps run and rows they carried, for throughput reporting. */
+  readonly stats = { decodeSteps: 0, decodedRows: 0, prefillRuns: 0, maxBatch: 0 };
+
+  constructor(
+    private readonly runner: GraphRunner,
+    options: SchedulerOptions = {},
+  ) {
+    this.maxBatchSize = options.maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE;
+    this.maxQueued = options.maxQueuedRequests ?? DEFAULT_MAX_QUEUED_REQUESTS;
+    if (!Number.isInteger(this.maxBatchSize) || this.maxBatchSize < 1) throw new ModelError('INVALID_OPTIONS', `maxBatchSize must be an integer ≥ 1 (got ${this.maxBatchSize})`);
+    if (!Number.isInteger(this.maxQueued) || this.maxQueued < 0) throw new ModelError('INVALID_OPTIONS', `maxQueuedRequests must be an integer ≥ 0 (got ${this.maxQueued})`);
+  }
+
+  /** Requests waiting, prefilling and decoding. */
+  get load(): { waiting: number; prefilling: number; decoding: number } {
+    return { waiting: this.waiting.length, prefilling: this.prefilling.length, decoding: this.rows.length };
+  }
+
+  /** Queues a request and starts the loop; `BUSY` when the queue is full, `CLOSED` after close. */
+  submit(request: GenerationRequest): void {
+    if (this.closed) throw new ModelError('CLOSED', 'the model is closed');
+    const free = this.maxBatchSize - this.prefilling.length - this.rows.length;
+    if (this.waiting.length >= this.maxQueued + Math.max(0, free)) {
+      throw new ModelError('BUSY', `the model is busy: ${this.waiting.length} requests are waiting (maxQueuedRequests ${this.maxQueued})`);
+    }
+    this.waiting.push(request);
+    // A request cancelled while queued is finished at once, not after the current step.
+    request.onCancel = () => {
+      const i = this.waiting.indexOf(request);
+      if (i >= 0) {
+        this.waiting.splice(i, 1);
+        request.finish('aborted');
+      }
+    };
+    if (request.cancelled) request.onCancel();
+    if (!this.running) void this.loop().catch((error: unknown) => this.failAll(error));
+  }
+
+  /** Last resort for a bug in the loop: no request may hang, no cache may stay. */
+  private failAll(error: unknown): void {
+    const cause = new ModelError('GENERATION_FAILED', `decode loop failed: ${(error as Error).message}`, { cause: error });
+    for (const r of [...this.waiting, ...this.prefilling, ...this.rows]) r.fail(cause);
+    this.waiting.length = 0;
+    this.prefilling.length = 0;
+    this.rows = [];
+    this.kv?.release();
+    this.kv = undefined;
+  }
+
+  /**
+   * Aborts everything, refuses new requests, and resolves once no run is in flight (the session
+   * may be released then).
+   */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const r of [...this.waiting, ...this.prefilling, ...this.rows]) r.cancel();
+    if (this.running) await this.idle;
+    else this.reap();
+  }
+
+  private idle: Promise<void> = Promise.resolve();
+
+  private async loop(): Promise<void> {
+    this.running = true;
+    let done!: () => void;
+    this.idle = new Promise((resolve) => (done = resolve));
+    try {
+      for (;;) {
+        this.reap();
+        while (this.waiting.length > 0 && this.prefilling.length + this.rows.length < this.maxBatchSize) {
+          this.prefilling.push(this.waiting.shift()!);
+        }
+        if (this.prefilling.length === 0 && this.rows.length === 0) break;
+        if (this.prefilling.length > 0) await this.prefillChunk(this.prefilling[0]!);
+        this.reap();
+        if (this.rows.length > 0) await this.decodeStep();
+      }
+    } finally {
+      this.running = false;
+      done();
+    }
+  }
+
+  /** Finishes cancelled requests and drops their caches (a batch row leaving repacks the batch). */
+  private reap(): void {
+    for (const r of this.waiting.filter((x) => x.cancelled)) r.finish('aborted');
+    this.waiting.splice(0, this.waiting.length, ...this.waiting.filter((x) => !x.finished));
+    for (const r of this.prefilling.filter((x) => x.cancelled)) r.finish('aborted');
+    this.prefilling.splice(0, this.prefilling.length, ...this.prefilling.filter((x) => !x.finished));
+    const leaving = this.rows.filter((x) => x.cancelled || x.finished);
+    for (const r of leaving) r.finish('aborted');
+    if (leaving.length > 0) this.repack(this.rows.filter((x) => !leaving.includes(x)), undefined);
+  }
+
+  private async prefillChunk(request: GenerationRequest): Promise<void> {
+    const past = request.kv ?? KvCache.empty(this.runner.signature, 1);
+    const chunk = request.promptIds.slice(request.prefilled, request.prefilled + request.options.prefillChunkTokens);
+    try {
+      const { logits, present } = await this.runner.run({
+        inputIds: chunk,
+        batchSize: 1,
+        sequenceLength: chunk.length,
+        past,
+        startPositions: [request.prefilled],
+      });
+      this.stats.prefillRuns++;
+      past.release();
+      request.kv = present;
+      request.prefilled += chunk.length;
+      if (request.cancelled) return; // reaped (and its cache freed) at the next iteration
+      if (request.prefilled < request.promptIds.length) return;
+      this.prefilling.splice(this.prefilling.indexOf(request), 1);
+      request.length = request.prefilled;
+      if (request.accept(request.sample(logits[0]!))) this.join(request);
+    } catch (error) {
+      past.release();
+      this.prefilling.splice(this.prefilling.indexOf(request), 1);
+      if (request.cancelled) request.finish('aborted');
+      else request.fail(error);
+    }
+  }
+
+  /** Moves a prefilled request's cache into the batch (adopted as is when the batch is empty). */
+  private join(request: GenerationRequest): void {
+    if (this.rows.length === 0 || this.kv === undefined) {
+      this.rows = [request];
+      this.kv = request.kv;
+      request.kv = undefined;
+      return;
+    }
+    this.repack([...this.rows, request], request);
+  }
+
+  /**
+   * Rebuilds the batch cache for `rows` (each taken from the batch cache, or `joining` from its
+   * own), right-aligned to the longest row, and frees the caches it replaces.
+   */
+  private repack(rows: GenerationRequest[], joining: GenerationRequest | undefined): void {
+    const old = this.kv;
+    if (rows.length === 0) {
+      old?.release();
+      this.kv = undefined;
+      this.rows = [];
+      return;
+    }
+    const length = Math.max(...rows.map((r) => r.length));
+    const sources = rows.map((r) =>
+      r === joining ? { cache: r.kv!, row: 0, length: r.length } : { cache: old!, row: this.rows.indexOf(r), length: r.length },
+    );
+    this.kv = KvCache.pack(this.runner.signature, sources, length);
+    old?.release();
+    if (joining) {
+      joining.kv?.release();
+      joining.kv = undefined;
+    }
+    this.rows = rows;
+  }
+
+  private async decodeStep(): Promise<void> {
+    const rows = this.rows;
+    const past = this.kv!;
+    try {
+      const { logits, present } = await this.runner.run({
+        inputIds: rows.map((r) => r.nextToken),
+        batchSize: rows.length,
+        sequenceLength: 1,
+        past,
+        padding: rows.map((r) => past.length - r.length),
+        startPositions: rows.map((r) => r.length),
+      });
+      this.stats.decodeSteps++;
+      this.stats.decodedRows += rows.length;
+      this.stats.maxBatch = Math.max(this.stats.maxBatch, rows.length);
+      past.release();
+      this.kv = present;
+      for (const [i, r] of rows.entries()) {
+        r.length++;
+        if (!r.cancelled) r.accept(r.sample(logits[i]!));
+      }
+    } catch (error) {
+      past.release();
+      this.kv = undefined;
+      this.rows = [];
+      for (const r of rows) {
+        if (r.cancelled) r.finish('aborted');
+        else r.fail(error);
+      }
+      return;
+    }
+    const leaving = rows.filter((r) => r.finished);
+    if (leaving.length > 0) this.repack(rows.filter((r) => !r.finished), undefined);
+  }
+}

@@ -1,0 +1,104 @@
+import type { InferenceSession } from 'onnxruntime-node';
+import { ModelError } from './errors.js';
+import type { ModelConfig } from './model-directory.js';
+
+/** Element types the KV cache may have. */
+export type KvDtype = 'float32' | 'float16';
+
+/**
+ * What the decoder graph expects, read from the session's input/output metadata and checked
+ * against `config.json`: the optimum / transformers.js interface (`input_ids`, `attention_mask`,
+ * optional `position_ids`, `past_key_values.{i}.key|value` → `logits`, `present.{i}.key|value`).
+ */
+export interface GraphSignature {
+  numLayers: number;
+  numKeyValueHeads: number;
+  headDim: number;
+  kvDtype: KvDtype;
+  /** `logits` element type; float16 graphs may return float16 logits. */
+  logitsDtype: KvDtype;
+  /** Whether the graph takes `position_ids` (some exports derive positions from the mask). */
+  hasPositionIds: boolean;
+  /** Whether the graph is an old optimum "merged" decoder with a `use_cache_branch` input. */
+  hasUseCacheBranch: boolean;
+  /** Names of the past inputs and present outputs, per layer, in `[key, value]` order. */
+  pastNames: Array<[string, string]>;
+  presentNames: Array<[string, string]>;
+}
+
+type Metadata = InferenceSession['inputMetadata'][number];
+
+/**
+ * Reads the decoder interface from a session and cross-checks it with `config.json`: the number
+ * of past inputs gives the layers, their shapes the KV heads and head size (config fills symbolic
+ * dimensions), their element type the KV dtype. A mismatch is an `INVALID_MODEL` error.
+ *
+ * @example
+ * const sig = readGraphSignature(session, dir.config); // { numLayers: 5, kvDtype: 'float32', … }
+ */
+export function readGraphSignature(
+  session: Pick<InferenceSession, 'inputMetadata' | 'outputMetadata'>,
+  config: ModelConfig,
+  graphPath = 'the ONNX graph',
+): GraphSignature {
+  const inputs = new Map(session.inputMetadata.map((m) => [m.name, m]));
+  const outputs = new Map(session.outputMetadata.map((m) => [m.name, m]));
+  const fail = (what: string): never => {
+    throw new ModelError('INVALID_MODEL', `${graphPath} does not have the decoder interface: ${what}`);
+  };
+  for (const name of ['input_ids', 'attention_mask']) if (!inputs.has(name)) fail(`no input ${name}`);
+  const logits = outputs.get('logits') ?? fail('no output logits');
+
+  const pastNames: Array<[string, string]> = [];
+  const presentNames: Array<[string, string]> = [];
+  for (let i = 0; inputs.has(`past_key_values.${i}.key`); i++) {
+    pastNames.push([`past_key_values.${i}.key`, `past_key_values.${i}.value`]);
+    presentNames.push([`present.${i}.key`, `present.${i}.value`]);
+  }
+  if (pastNames.length === 0) fail('no past_key_values.{i}.key inputs (export the model with a KV cache)');
+  if (pastNames.length !== config.numLayers) {
+    fail(`${pastNames.length} past_key_values layers but config.json num_hidden_layers is ${config.numLayers}`);
+  }
+  for (const [i, names] of pastNames.entries()) {
+    for (const n of names) if (!inputs.has(n)) fail(`no input ${n}`);
+    for (const n of presentNames[i]!) if (!outputs.has(n)) fail(`no output ${n}`);
+  }
+
+  const first = tensorMeta(inputs.get(pastNames[0]![0])!, fail);
+  const kvDtype = floatType(first.type, fail, 'past_key_values');
+  const [, heads, , dim] = first.shape;
+  const numKeyValueHeads = typeof heads === 'number' ? heads : config.numKeyValueHeads;
+  const headDim = typeof dim === 'number' ? dim : config.headDim;
+  if (first.shape.length !== 4) fail(`past_key_values must be rank 4 [batch, heads, past, head_dim], got [${first.shape.join(', ')}]`);
+  if (numKeyValueHeads !== config.numKeyValueHeads) {
+    fail(`past_key_values have ${numKeyValueHeads} heads but config.json says ${config.numKeyValueHeads}`);
+  }
+  if (headDim !== config.headDim) fail(`past_key_values head size ${headDim} but config.json says ${config.headDim}`);
+  for (const names of pastNames) {
+    for (const n of names) {
+      const m = tensorMeta(inputs.get(n)!, fail);
+      if (m.type !== first.type) fail(`${n} is ${m.type}, ${pastNames[0]![0]} is ${first.type}`);
+    }
+  }
+  return {
+    numLayers: pastNames.length,
+    numKeyValueHeads,
+    headDim,
+    kvDtype,
+    logitsDtype: floatType(tensorMeta(logits, fail).type, fail, 'logits'),
+    hasPositionIds: inputs.has('position_ids'),
+    hasUseCacheBranch: inputs.has('use_cache_branch'),
+    pastNames,
+    presentNames,
+  };
+}
+
+function tensorMeta(m: Metadata, fail: (what: string) => never): { type: string; shape: ReadonlyArray<number | string> } {
+  if (!m.isTensor) fail(`${m.name} is not a tensor`);
+  return m as { type: string; shape: ReadonlyArray<number | string> };
+}
+
+function floatType(type: string, fail: (what: string) => never, what: string): KvDtype {
+  if (type === 'float32' || type === 'float16') return type;
+  return fail(`${what} element type ${type} is not supported (float32 or float16)`);
+}

@@ -1,0 +1,173 @@
+import type { InferenceSession } from 'onnxruntime-node';
+import { DecodeScheduler, type SchedulerOptions } from './decode-scheduler.js';
+import { ModelError } from './errors.js';
+import { createInferenceSession, type SessionOptions } from './execution-provider.js';
+import { resolveGenerationOptions, type GenerationOptions, type ResolvedGenerationOptions } from './generation-options.js';
+import { GenerationRequest } from './generation-request.js';
+import { readGraphSignature } from './graph-signature.js';
+import { GraphRunner } from './graph-runner.js';
+import type { GenerationResult, GenerationStream, LanguageModel, LanguageModelInfo, Prompt } from './language-model.js';
+import { readModelDirectory, type ModelDirectory, type ModelDirectoryOptions } from './model-directory.js';
+import { PromptEncoder, type EncodedPrompt } from './prompt-encoder.js';
+import { TextTokenizer } from './text-tokenizer.js';
+
+/** Options of {@link OnnxLanguageModel.load}; every field optional, defaults per field. */
+export interface LoadOptions extends SessionOptions, ModelDirectoryOptions, SchedulerOptions {
+  /**
+   * Context window in tokens. Default: config.json `max_position_embeddings`. Set it lower to bound
+   * KV-cache memory; requests may lower it further.
+   */
+  contextWindow?: number;
+}
+
+/**
+ * A LLaMA-family decoder exported to ONNX (optimum / transformers.js interface) running in
+ * onnxruntime-node: tokenizer, chat template, KV cache, sampler and a batching decode scheduler
+ * shared by all requests.
+ *
+ * @example
+ * const model = await OnnxLanguageModel.load('../shared/models/stories260k');
+ * const { text } = await model.generate('Once upon a time', { maxNewTokens: 20 });
+ * await model.close();
+ */
+export class OnnxLanguageModel implements LanguageModel {
+  readonly info: LanguageModelInfo;
+  private readonly scheduler: DecodeScheduler;
+  private closed = false;
+
+  private constructor(
+    private readonly directory: ModelDirectory,
+    private readonly session: InferenceSession,
+    readonly tokenizer: TextTokenizer,
+    private readonly prompts: PromptEncoder,
+    runner: GraphRunner,
+    info: LanguageModelInfo,
+    options: SchedulerOptions,
+  ) {
+    this.info = info;
+    this.scheduler = new DecodeScheduler(runner, options);
+  }
+
+  /**
+   * Loads a model directory: validates its files, creates the session on the chosen execution
+   * provider, reads the KV layout from config.json and the graph. Errors are {@link ModelError}s
+   * (`MODEL_NOT_FOUND`, `INVALID_MODEL`, `EXECUTION_PROVIDER_UNAVAILABLE`, `INVALID_OPTIONS`).
+   *
+   * @example
+   * const model = await OnnxLanguageModel.load(dir, { executionProvider: 'cuda', allowCpuFallback: true });
+   */
+  static async load(path: string, options: LoadOptions = {}): Promise<OnnxLanguageModel> {
+    const directory = readModelDirectory(path, options);
+    const tokenizer = new TextTokenizer(directory.tokenizerJson, directory.tokenizerConfig);
+    const prompts = new PromptEncoder(tokenizer);
+    const { config } = directory;
+    const contextWindow = options.contextWindow ?? config.maxPositionEmbeddings;
+    if (!Number.isInteger(contextWindow) || contextWindow < 2) {
+      throw new ModelError('INVALID_OPTIONS', `contextWindow must be an integer ≥ 2 (got ${contextWindow})`);
+    }
+    const { session, executionProvider } = await createInferenceSession(directory.onnxPath, options);
+    try {
+      const signature = readGraphSignature(session, config, directory.onnxPath);
+      const eos = new Set([...directory.generationConfig.eosTokenIds, ...config.eosTokenIds]);
+      if (tokenizer.eosTokenId !== undefined) eos.add(tokenizer.eosTokenId);
+      const info: LanguageModelInfo = {
+        path: directory.path,
+        modelType: config.modelType,
+        contextWindow,
+        vocabSize: config.vocabSize,
+        numLayers: signature.numLayers,
+        numKeyValueHeads: signature.numKeyValueHeads,
+        headDim: signature.headDim,
+        kvDtype: signature.kvDtype,
+        executionProvider,
+        eosTokenIds: [...eos],
+        hasChatTemplate: tokenizer.chatTemplate !== undefined,
+      };
+      return new OnnxLanguageModel(directory, session, tokenizer, prompts, new GraphRunner(session, signature), info, options);
+    } catch (error) {
+      await session.release();
+      throw error;
+    }
+  }
+
+  /** Requests waiting, prefilling and decoding now. */
+  get load(): { waiting: number; prefilling: number; decoding: number } {
+    return this.scheduler.load;
+  }
+
+  /** Decode steps run and the rows they carried (rows / steps = mean batch size). */
+  get stats(): Readonly<DecodeScheduler['stats']> {
+    return this.scheduler.stats;
+  }
+
+  stream(prompt: Prompt, options: GenerationOptions = {}): GenerationStream {
+    if (this.closed) throw new ModelError('CLOSED', 'the model is closed');
+    const resolved = resolveGenerationOptions(options, this.directory.generationConfig, this.info);
+    const encoded = this.fit(prompt, resolved);
+    if (encoded.ids.length === 0) throw new ModelError('INVALID_OPTIONS', 'the prompt is empty (no tokens)');
+    const bad = encoded.ids.find((id) => !Number.isInteger(id) || id < 0 || id >= this.info.vocabSize);
+    if (bad !== undefined) throw new ModelError('INVALID_OPTIONS', `prompt token id ${bad} is outside the vocabulary [0, ${this.info.vocabSize})`);
+    const request = new GenerationRequest({
+      promptIds: encoded.ids,
+      options: resolved,
+      stop: [...resolved.stop, ...encoded.impliedStop],
+      truncated: encoded.truncated,
+      vocabSize: this.info.vocabSize,
+      tokenizer: this.tokenizer,
+    });
+    try {
+      this.scheduler.submit(request);
+    } catch (error) {
+      request.fail(error); // detaches its abort listener; the caller gets the error thrown
+      throw error;
+    }
+    return request.stream;
+  }
+
+  async generate(prompt: Prompt, options: GenerationOptions = {}): Promise<GenerationResult> {
+    return this.stream(prompt, options).result;
+  }
+
+  /**
+   * The prompt's token ids as a generation with `options` would run them, after the truncation
+   * policy (see `GenerationOptions.contextWindow`) — to show or log what the model will see.
+   *
+   * @example
+   * model.fitPrompt(longText, { contextWindow: 128, maxNewTokens: 16 }).truncated; // { droppedTokens: 301, droppedMessages: 0 }
+   */
+  fitPrompt(prompt: Prompt, options: GenerationOptions = {}): { ids: number[]; truncated?: GenerationResult['truncated'] } {
+    const { ids, truncated } = this.fit(prompt, resolveGenerationOptions(options, this.directory.generationConfig, this.info));
+    return truncated ? { ids, truncated } : { ids };
+  }
+
+  private fit(prompt: Prompt, resolved: ResolvedGenerationOptions): EncodedPrompt {
+    const window = resolved.contextWindow;
+    return this.prompts.encode(prompt, window - Math.min(resolved.maxNewTokens, Math.floor(window / 2)));
+  }
+
+  encode(prompt: Prompt): number[] {
+    return this.prompts.encode(prompt).ids;
+  }
+
+  decode(ids: readonly number[]): string {
+    return this.tokenizer.decode(ids);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.scheduler.close(); // waits for the run in flight: releasing under it would fail it
+    await this.session.release();
+  }
+}
+
+/**
+ * Loads a model directory as a {@link LanguageModel} (see {@link OnnxLanguageModel.load}).
+ *
+ * @example
+ * const model = await loadLanguageModel('models/chatdoctor-7b', { executionProvider: 'cuda' });
+ * for await (const { text } of model.stream({ messages: [{ role: 'user', content: 'What causes gout?' }] })) process.stdout.write(text);
+ */
+export async function loadLanguageModel(path: string, options: LoadOptions = {}): Promise<OnnxLanguageModel> {
+  return OnnxLanguageModel.load(path, options);
+}

@@ -1,0 +1,127 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadLanguageModel, ModelError, type GenerationResult, type OnnxLanguageModel } from '../../model/index.js';
+import { collect, REFERENCE, STORIES } from './fixtures.js';
+
+const greedy = { maxNewTokens: 48, temperature: 0 };
+const lily = { tokenIds: REFERENCE.lily.prompt_ids };
+const bos = { tokenIds: REFERENCE.bos.prompt_ids };
+
+/** Resolves after the stream has produced `n` pieces (consuming it to the end in the background). */
+function afterPieces(stream: AsyncIterable<unknown>, n: number): Promise<void> {
+  return new Promise((resolve) => {
+    void (async () => {
+      let seen = 0;
+      for await (const _ of stream) if (++seen === n) resolve();
+    })()
+      .catch(() => undefined)
+      .finally(resolve);
+  });
+}
+
+describe('concurrent requests share one model', () => {
+  let model: OnnxLanguageModel;
+  beforeAll(async () => {
+    model = await loadLanguageModel(STORIES, { maxBatchSize: 8 });
+  });
+  afterAll(() => model.close());
+
+  it('reproduces the reference ids batched alongside requests of other lengths that join and leave', async () => {
+    const before = { ...model.stats };
+    const others: Array<Promise<GenerationResult>> = [
+      model.generate('Tom', { maxNewTokens: 10, temperature: 0.9, seed: 1 }),
+      model.generate('Once upon a time there was a big dog named Max. Max liked to run in the park with his friend', { maxNewTokens: 70, temperature: 0.9, seed: 2 }),
+    ];
+    const lilyStream = model.stream(lily, greedy);
+    const bosStream = model.stream(bos, { ...greedy, prefillChunkTokens: 1 });
+    // Join mid-flight, with longer and shorter caches than the batch.
+    await afterPieces(lilyStream, 12);
+    others.push(model.generate('The sun was shining and the birds were singing. Sue and her mom went to the shop to buy some milk and bread.', { maxNewTokens: 30, temperature: 0.7, seed: 3 }));
+    others.push(model.generate({ tokenIds: [1, 317] }, { maxNewTokens: 5, temperature: 0 }));
+    const lilyToken = model.stream(lily, { ...greedy, prefillChunkTokens: 1 });
+    const [a, b, c] = await Promise.all([lilyStream.result, bosStream.result, lilyToken.result, ...others]);
+    expect(a!.tokens).toEqual(REFERENCE.lily.base_greedy);
+    expect(b!.tokens).toEqual(REFERENCE.bos.base_greedy);
+    expect(c!.tokens).toEqual(REFERENCE.lily.base_greedy);
+    const steps = model.stats.decodeSteps - before.decodeSteps;
+    const rows = model.stats.decodedRows - before.decodedRows;
+    expect(model.stats.maxBatch).toBeGreaterThanOrEqual(4);
+    expect(rows / steps).toBeGreaterThan(2); // decode steps were shared
+    expect(model.load).toEqual({ waiting: 0, prefilling: 0, decoding: 0 });
+  });
+
+  it('many identical greedy requests at once all get the reference', async () => {
+    const results = await Promise.all(Array.from({ length: 12 }, (_, i) => model.generate(i % 2 ? lily : bos, greedy)));
+    for (const [i, r] of results.entries()) expect(r.tokens).toEqual(i % 2 ? REFERENCE.lily.base_greedy : REFERENCE.bos.base_greedy);
+  });
+
+  it('a request never waits for another to finish', async () => {
+    const order: string[] = [];
+    const long = model.stream(bos, { maxNewTokens: 48, temperature: 0 }); // no EOS in these 48
+    void long.result.then(() => order.push('long'));
+    await afterPieces(long, 3);
+    const short = await model.generate(lily, { maxNewTokens: 5, temperature: 0 });
+    order.push('short');
+    expect(short.tokens).toEqual(REFERENCE.lily.base_greedy.slice(0, 5));
+    expect((await long.result).tokens).toEqual(REFERENCE.bos.base_greedy);
+    expect(order).toEqual(['short', 'long']);
+  });
+
+  it('aborting one batched request leaves the others exact', async () => {
+    const controller = new AbortController();
+    const victim = model.stream(bos, { ...greedy, signal: controller.signal });
+    const keep = model.stream(lily, greedy);
+    await afterPieces(victim, 8);
+    controller.abort();
+    expect((await victim.result).finishReason).toBe('aborted');
+    expect((await keep.result).tokens).toEqual(REFERENCE.lily.base_greedy);
+  });
+
+  it('aggregate throughput grows with concurrency', async () => {
+    const run = async (n: number) => {
+      const t0 = performance.now();
+      const rs = await Promise.all(Array.from({ length: n }, (_, i) => model.generate(bos, { maxNewTokens: 64, temperature: 0.8, seed: i, eosTokenIds: [] })));
+      const tokens = rs.reduce((s, r) => s + r.tokens.length, 0);
+      return tokens / ((performance.now() - t0) / 1000);
+    };
+    await run(1); // warm-up
+    const single = await run(1);
+    const eight = await run(8);
+    console.log(`stories260k decode: 1 request ${single.toFixed(0)} tok/s, 8 concurrent ${eight.toFixed(0)} tok/s aggregate`);
+    expect(eight).toBeGreaterThan(single * 1.5);
+  });
+});
+
+describe('bounded queue', () => {
+  it('answers BUSY when the queue is full and serves the rest', async () => {
+    const model = await loadLanguageModel(STORIES, { maxBatchSize: 1, maxQueuedRequests: 1 });
+    try {
+      const first = model.stream(bos, greedy);
+      const second = model.stream(lily, greedy);
+      let error: unknown;
+      try {
+        model.stream(bos, greedy);
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(ModelError);
+      expect((error as ModelError).code).toBe('BUSY');
+      expect((await first.result).tokens).toEqual(REFERENCE.bos.base_greedy);
+      expect((await second.result).tokens).toEqual(REFERENCE.lily.base_greedy);
+      await collect(first);
+      // Room again once they finished.
+      expect((await model.generate(bos, { maxNewTokens: 2, temperature: 0 })).tokens).toEqual([403, 407]);
+    } finally {
+      await model.close();
+    }
+  });
+
+  it('close() aborts running and queued requests', async () => {
+    const model = await loadLanguageModel(STORIES, { maxBatchSize: 1 });
+    const a = model.stream(bos, greedy);
+    const b = model.stream(bos, greedy);
+    await afterPieces(a, 2);
+    await model.close();
+    expect((await a.result).finishReason).toBe('aborted');
+    expect((await b.result).finishReason).toBe('aborted');
+  });
+});
