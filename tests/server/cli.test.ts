@@ -1,9 +1,9 @@
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { galen } from '../helpers/cli.js';
 import { copyMedquadSample } from '../helpers/fixtures.js';
-import { tempDir } from '../helpers/paths.js';
+import { SHARED, tempDir } from '../helpers/paths.js';
 
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
@@ -74,6 +74,20 @@ describe('the galen CLI', () => {
     const badFormat = galen(['ingest', folder, '--source', 's', '--format', 'pdf', '--data', data]);
     expect(badFormat.status).toBe(2);
     expect(badFormat.stderr).toMatch(/Allowed choices are auto, medquad/);
+  });
+
+  it('generates with a model directory, reproducing the reference greedy text', () => {
+    const model = join(SHARED, 'models', 'stories260k');
+    const r = galen(['--json', 'generate', '--model', model, '--prompt', 'Lily saw a big red ball and', '--max-tokens', '16', '--temperature', '0']);
+    expect(r.status).toBe(0);
+    const out = JSON.parse(r.stdout) as { text: string; tokens: number[]; promptTokens: number; finishReason: string };
+    const reference = JSON.parse(readFileSync(join(model, 'reference.json'), 'utf8')) as { lily: { base_greedy: number[] } };
+    expect(out.tokens).toEqual(reference.lily.base_greedy.slice(0, 16));
+    expect(out).toMatchObject({ promptTokens: 10, finishReason: 'length' });
+    expect(out.text).toMatch(/^a small box\. She wanted to play/);
+    const missing = galen(['generate', '--model', join(tmp.dir, 'no-model'), '--prompt', 'x']);
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toMatch(/model directory not found/);
   });
 
   it('validates configuration from the environment and a config file, naming the bad key', () => {

@@ -8,6 +8,7 @@ describe('configuration', () => {
       server: { host: '127.0.0.1', port: 8080 },
       log: { level: 'info' },
       ingest: { chunkChars: 1500, chunkOverlap: 200, maxFileMb: 2048, maxRecordMb: 64 },
+      model: { executionProvider: 'cpu', cudaDeviceId: 0, allowCpuFallback: false },
       seed: { enabled: true },
     });
   });
@@ -22,5 +23,6 @@ describe('configuration', () => {
     expect(() => loadConfig({ env: { GALEN_PORT: '70000' } })).toThrow(/GALEN_PORT \(server\.port\).*got "70000"/);
     expect(() => loadConfig({ env: { GALEN_LOG_LEVEL: 'loud' } })).toThrow(/GALEN_LOG_LEVEL/);
     expect(() => loadConfig({ env: { GALEN_SEED: 'maybe' } })).toThrow(/GALEN_SEED/);
+    expect(() => loadConfig({ env: { GALEN_EXECUTION_PROVIDER: 'tpu' } })).toThrow(/GALEN_EXECUTION_PROVIDER \(model\.executionProvider\)/);
   });
 });
