@@ -3,6 +3,7 @@ import { registerKnowledgeCommands } from './knowledge-commands.js';
 import { registerSearchCommand } from './search-command.js';
 import { registerServeCommand } from './serve-command.js';
 import { registerGenerateCommand } from './generate-command.js';
+import { registerRetrieveCommand } from './retrieve-command.js';
 import { reportError, type GlobalOptions } from './cli-context.js';
 
 const program = new Command('galen')
@@ -17,6 +18,7 @@ const globals = () => program.opts<GlobalOptions>();
 registerServeCommand(program, globals);
 registerKnowledgeCommands(program, globals);
 registerSearchCommand(program, globals);
+registerRetrieveCommand(program, globals);
 registerGenerateCommand(program, globals);
 
 try {

@@ -37,6 +37,17 @@ export const ConfigSchema = z
       })
       .strict()
       .default({ chunkChars: 1500, chunkOverlap: 200, maxFileMb: 2048, maxRecordMb: 64 }),
+    wikipedia: z
+      .object({
+        /** Search live Wikipedia (any MediaWiki) for evidence. Env `GALEN_WIKIPEDIA`. Default true. */
+        enabled: z.boolean().default(true),
+        /** MediaWiki API endpoint. Env `GALEN_WIKIPEDIA_URL`. Default English Wikipedia. */
+        apiUrl: z.string().url().default('https://en.wikipedia.org/w/api.php'),
+        /** Time Wikipedia may take per question, ms. Env `GALEN_WIKIPEDIA_BUDGET_MS`. Default 1500. */
+        budgetMs: z.number().int().min(50).max(60_000).default(1500),
+      })
+      .strict()
+      .default({ enabled: true, apiUrl: 'https://en.wikipedia.org/w/api.php', budgetMs: 1500 }),
     model: z
       .object({
         /** Generator model directory (config.json, tokenizer files, onnx/model*.onnx). Env `GALEN_MODEL`. Default none: extractive answers. */
@@ -73,6 +84,9 @@ export const ENV_KEYS: Readonly<Record<string, { path: string[]; type: 'string' 
   GALEN_MAX_FILE_MB: { path: ['ingest', 'maxFileMb'], type: 'number' },
   GALEN_MAX_RECORD_MB: { path: ['ingest', 'maxRecordMb'], type: 'number' },
   GALEN_SEED: { path: ['seed', 'enabled'], type: 'boolean' },
+  GALEN_WIKIPEDIA: { path: ['wikipedia', 'enabled'], type: 'boolean' },
+  GALEN_WIKIPEDIA_URL: { path: ['wikipedia', 'apiUrl'], type: 'string' },
+  GALEN_WIKIPEDIA_BUDGET_MS: { path: ['wikipedia', 'budgetMs'], type: 'number' },
   GALEN_MODEL: { path: ['model', 'path'], type: 'string' },
   GALEN_EXECUTION_PROVIDER: { path: ['model', 'executionProvider'], type: 'string' },
   GALEN_CUDA_DEVICE: { path: ['model', 'cudaDeviceId'], type: 'number' },

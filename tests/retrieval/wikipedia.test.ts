@@ -1,23 +1,17 @@
 // Integration tests of the Wikipedia retriever against a real MediaWiki (Debian's package, SQLite,
 // the shared Wikipedia articles imported by scripts/mediawiki/setup.sh) and against real broken
 // servers: a closed port, a server that resets, one that never answers, ones that answer garbage.
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WikipediaRetriever, type WikipediaStatus } from '../../retrieval/wikipedia/index.js';
-import { ROOT, tempDir } from '../helpers/paths.js';
+import { tempDir } from '../helpers/paths.js';
 
-const run = promisify(execFile);
-const SCRIPTS = join(ROOT, 'scripts', 'mediawiki');
 
-/** The wiki under test: from GALEN_TEST_MEDIAWIKI_URL when it answers, else one set up here. */
+/** The wiki under test (GALEN_TEST_MEDIAWIKI_URL, set by tests/global-setup.ts). */
 let apiUrl = '';
-/** Set when this file started the wiki (so it may stop and restart it). */
-let owned: { dir: string; port: number; cleanup: () => void } | null = null;
 const closers: (() => Promise<void>)[] = [];
 const scratch = tempDir('galen-wikipedia-');
 
@@ -84,31 +78,13 @@ function retriever(options: ConstructorParameters<typeof WikipediaRetriever>[0] 
 }
 
 beforeAll(async () => {
-  const fromEnv = process.env['GALEN_TEST_MEDIAWIKI_URL'];
-  if (fromEnv && (await answers(fromEnv))) {
-    apiUrl = fromEnv;
-    return;
-  }
-  // No wiki running: build one. This must work (CI runs the same script); failing loudly is the point.
-  const wiki = tempDir('galen-mediawiki-');
-  const port = await freePort();
-  try {
-    const { stdout } = await run('bash', [join(SCRIPTS, 'setup.sh'), wiki.dir, String(port)], { timeout: 280_000, maxBuffer: 16 << 20 });
-    apiUrl = stdout.trim().split('\n').pop() ?? '';
-  } catch (error) {
-    const e = error as { stderr?: string; message: string };
-    throw new Error(`MediaWiki could not be set up with scripts/mediawiki/setup.sh: ${e.message}\n${e.stderr ?? ''}`);
-  }
-  owned = { dir: wiki.dir, port, cleanup: wiki.cleanup };
-  if (!(await answers(apiUrl))) throw new Error(`setup.sh finished but ${apiUrl} does not answer`);
-}, 300_000);
+  // tests/global-setup.ts provides the wiki for the whole run.
+  apiUrl = process.env['GALEN_TEST_MEDIAWIKI_URL'] ?? '';
+  if (!(await answers(apiUrl))) throw new Error(`No MediaWiki answers at GALEN_TEST_MEDIAWIKI_URL=${JSON.stringify(apiUrl)}`);
+});
 
 afterAll(async () => {
   for (const close of closers.reverse()) await close().catch(() => {});
-  if (owned) {
-    await run('bash', [join(SCRIPTS, 'stop.sh'), owned.dir]).catch(() => {});
-    owned.cleanup();
-  }
   scratch.cleanup();
 });
 
@@ -357,24 +333,47 @@ describe('Wikipedia retriever when the wiki is in trouble', () => {
 });
 
 describe('Wikipedia retriever with the real wiki stopped', () => {
-  // Only a wiki this file started may be stopped (GALEN_TEST_MEDIAWIKI_URL may be shared).
-  it('answers cached questions and errors on new ones while the wiki is down, and recovers when it is back', async (context) => {
-    if (!owned) return context.skip();
-    const wiki = owned;
-    const r = retriever({ cachePath: join(scratch.dir, 'stopped.sqlite'), failureThreshold: 100 });
-    expect((await r.retrieve('What are the symptoms of monkeypox?')).status).toBe('ok');
-    await run('bash', [join(SCRIPTS, 'stop.sh'), wiki.dir]);
+  // The wiki may be shared (GALEN_TEST_MEDIAWIKI_URL), so it is "stopped" behind a forwarding
+  // server of this test's own: closing it refuses connections exactly as a stopped wiki does.
+  it('answers cached questions and errors on new ones while the wiki is down, and recovers when it is back', async () => {
+    const upstream = new URL(apiUrl);
+    const sockets = new Set<net.Socket>();
+    const front = http.createServer(async (req, res) => {
+      try {
+        const response = await fetch(new URL(req.url ?? '/', upstream.origin));
+        res.writeHead(response.status, { 'content-type': response.headers.get('content-type') ?? 'application/json' });
+        res.end(Buffer.from(await response.arrayBuffer()));
+      } catch {
+        res.writeHead(502).end();
+      }
+    });
+    front.on('connection', (socket: net.Socket) => {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+    });
+    const start = (port: number) => new Promise<void>((resolve) => front.listen(port, '127.0.0.1', resolve));
+    const stop = async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => front.close(resolve));
+    };
+    await start(0);
+    const port = (front.address() as net.AddressInfo).port;
+    const url = `http://127.0.0.1:${port}${upstream.pathname}`;
+    const r = retriever({ apiUrl: url, cachePath: join(scratch.dir, 'stopped.sqlite'), failureThreshold: 100 });
     try {
-      expect(await answers(apiUrl)).toBe(false);
+      expect((await r.retrieve('What are the symptoms of monkeypox?')).status).toBe('ok');
+      await stop();
+      expect(await answers(url)).toBe(false);
       const cached = await r.retrieve('What are the symptoms of monkeypox?');
       expect(cached.status).toBe('cached');
       expect(cached.passages[0]?.title).toBe('Monkeypox');
       const down = await r.retrieve('What causes gout?');
       expect(down.status).toBe('error');
       expect(down.tookMs).toBeLessThan(500);
+      await start(port);
+      expect((await r.retrieve('What causes gout?')).status).toBe('ok');
     } finally {
-      await run('bash', [join(SCRIPTS, 'start.sh'), wiki.dir, String(wiki.port)]);
+      if (front.listening) await stop();
     }
-    expect((await r.retrieve('What causes gout?')).status).toBe('ok');
   });
 });

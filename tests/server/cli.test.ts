@@ -41,6 +41,24 @@ describe('the galen CLI', () => {
     expect(plain.stdout).toContain('https://ghr.nlm.nih.gov/condition/aarskog-scott-syndrome');
   });
 
+  it('retrieves fused evidence from the corpus and live Wikipedia with --json', () => {
+    const r = galen(['retrieve', 'What are the symptoms of Aarskog-Scott syndrome?', '--k', '5', '--json', '--data', data], {
+      GALEN_WIKIPEDIA_URL: process.env['GALEN_TEST_MEDIAWIKI_URL']!,
+    });
+    expect(r.status).toBe(0);
+    const out = JSON.parse(r.stdout) as { wikipedia: string; hits: Array<Record<string, unknown> & { retrievers: Array<{ retriever: string; rank: number }> }> };
+    expect(out.wikipedia).toBe('ok');
+    expect(out.hits).toHaveLength(5);
+    for (const h of out.hits) {
+      for (const key of ['externalId', 'source', 'title', 'url', 'score', 'text', 'retrievers']) expect(h).toHaveProperty(key);
+      expect(h.retrievers[0]!.rank).toBeGreaterThan(0);
+    }
+    expect(new Set(out.hits.map((h) => h.retrievers[0]!.retriever))).toEqual(new Set(['corpus', 'wikipedia']));
+    const bad = galen(['retrieve', 'x', '--sources', 'corpus,astrology', '--data', data]);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/Unknown --sources astrology/);
+  });
+
   it('lists sources, refreshes one from its recorded paths, exports and removes it', () => {
     const sources = JSON.parse(galen(['sources', '--json', '--data', data]).stdout) as { sources: Array<Record<string, unknown>> };
     expect(sources.sources).toMatchObject([{ name: 'ghr', documents: 25, license: 'CC BY 4.0', paths: [folder] }]);

@@ -8,6 +8,7 @@ describe('configuration', () => {
       server: { host: '127.0.0.1', port: 8080 },
       log: { level: 'info' },
       ingest: { chunkChars: 1500, chunkOverlap: 200, maxFileMb: 2048, maxRecordMb: 64 },
+      wikipedia: { enabled: true, apiUrl: 'https://en.wikipedia.org/w/api.php', budgetMs: 1500 },
       model: { executionProvider: 'cpu', cudaDeviceId: 0, allowCpuFallback: false },
       seed: { enabled: true },
     });

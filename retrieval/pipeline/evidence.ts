@@ -1,0 +1,26 @@
+import type { Provenance } from '../fusion/index.js';
+
+/** Where evidence can come from. */
+export type EvidenceSource = 'corpus' | 'vector' | 'wikipedia';
+
+/** A passage of evidence for a question, with everything a citation needs and how it was found. */
+export interface Evidence {
+  /** Identity across retrievers: `chunk:<id>` for the local corpus, `wikipedia:<url>#<n>` for live passages. */
+  key: string;
+  /** Store row id of a local chunk; absent for live Wikipedia passages. */
+  chunkId?: number;
+  /** Citation id: the chunk's externalId (e.g. `GHR_0000804_Sec2`), or the article URL for Wikipedia. */
+  externalId: string;
+  /** Source name: a knowledge-base source (e.g. `medquad`) or `wikipedia-live`. */
+  source: string;
+  title: string;
+  section: string;
+  url: string | null;
+  text: string;
+  license: string;
+  attribution: string;
+  /** Fused score (weighted reciprocal rank), higher is better. */
+  score: number;
+  /** Which retrievers found it, at what rank (and their own score when they have one). */
+  retrievers: Provenance[];
+}

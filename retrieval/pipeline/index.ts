@@ -1,0 +1,11 @@
+export type { Evidence, EvidenceSource } from './evidence.js';
+export { MEDICAL_ABBREVIATIONS, QueryNormalizer, type QueryNormalizerOptions } from './query-normalizer.js';
+export {
+  RetrievalPipeline,
+  WIKIPEDIA_LIVE_SOURCE,
+  type RetrievalPipelineOptions,
+  type RetrievalPipelineParts,
+  type RetrievalResult,
+  type RetrieveRequest,
+  type VectorSearcher,
+} from './retrieval-pipeline.js';

@@ -1,0 +1,61 @@
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { RetrievalPipeline, type EvidenceSource } from '../../retrieval/pipeline/index.js';
+import { WikipediaRetriever } from '../../retrieval/wikipedia/index.js';
+import { configFrom, output, UsageError, withStore, type GlobalOptions } from './cli-context.js';
+
+const SOURCES: readonly EvidenceSource[] = ['corpus', 'vector', 'wikipedia'];
+
+/** `galen retrieve`: the fused evidence for a question. */
+export function registerRetrieveCommand(program: Command, globals: () => GlobalOptions): void {
+  program
+    .command('retrieve')
+    .description('Find evidence for a question: corpus, vectors and live Wikipedia, fused')
+    .argument('<question>', 'the question')
+    .option('-k, --k <n>', 'number of hits (1–100)', '10')
+    .option('--sources <list>', `comma-separated retrievers (${SOURCES.join(', ')}; default: all configured)`)
+    .action(async (question: string, opts: { k: string; sources?: string }) => {
+      const g = globals();
+      const k = Number(opts.k);
+      if (!Number.isInteger(k) || k < 1 || k > 100) throw new UsageError(`--k must be a whole number from 1 to 100, got ${JSON.stringify(opts.k)}`);
+      const sources = opts.sources?.split(',').map((s) => s.trim()).filter(Boolean);
+      const unknown = sources?.filter((s) => !SOURCES.includes(s as EvidenceSource)) ?? [];
+      if (unknown.length) throw new UsageError(`Unknown --sources ${unknown.join(', ')}; use ${SOURCES.join(', ')}`);
+      const config = configFrom(g);
+      await withStore(config, async (store) => {
+        const wikipedia = config.wikipedia.enabled && (!sources || sources.includes('wikipedia'))
+          ? new WikipediaRetriever({ apiUrl: config.wikipedia.apiUrl, budgetMs: config.wikipedia.budgetMs, cachePath: join(config.dataDir, 'wikipedia-cache.sqlite') })
+          : undefined;
+        try {
+          const pipeline = new RetrievalPipeline({ store, ...(wikipedia ? { wikipedia } : {}) });
+          const result = await pipeline.retrieve(question, { k, ...(sources ? { sources: sources as EvidenceSource[] } : {}) });
+          const hits = result.hits.map((h) => ({
+            externalId: h.externalId,
+            source: h.source,
+            title: h.title,
+            section: h.section,
+            url: h.url,
+            score: Math.round(h.score * 1e5) / 1e5,
+            text: h.text,
+            license: h.license,
+            attribution: h.attribution,
+            retrievers: h.retrievers,
+          }));
+          output(g, { query: result.query, timings: result.timings, ...(result.wikipedia ? { wikipedia: result.wikipedia } : {}), hits }, () =>
+            [
+              ...hits.map((h, i) =>
+                [
+                  `${i + 1}. ${h.title}${h.section ? ` — ${h.section}` : ''}  [${h.externalId} · ${h.source} · ${h.retrievers.map((r) => `${r.retriever}#${r.rank}`).join(' ')}]`,
+                  ...(h.url ? [`   ${h.url}`] : []),
+                  `   ${h.text.replace(/\s+/g, ' ').slice(0, 240)}${h.text.length > 240 ? '…' : ''}`,
+                ].join('\n'),
+              ),
+              `(${result.timings.total} ms${result.wikipedia ? `; Wikipedia: ${result.wikipedia}` : ''})`,
+            ].join('\n\n'),
+          );
+        } finally {
+          wikipedia?.close();
+        }
+      });
+    });
+}
