@@ -24,3 +24,5 @@ export { StopMatcher } from './generation/stop-matcher.js';
 export { Sampler, argmax, type SamplingParameters } from './generation/sampler.js';
 export { SeededRandom } from './generation/random.js';
 export { readModelDirectory, type ModelConfig, type ModelDirectory, type GenerationConfig } from './generation/model-directory.js';
+export * from './embedding/index.js';
+export * from './reranking/index.js';
