@@ -68,6 +68,47 @@ export const ConfigSchema = z
       })
       .strict()
       .default({ enabled: true }),
+    security: z
+      .object({
+        /** What a request without an API key may do on loopback: `none`, `clinician` (ask, retrieve) or `admin`. Beyond loopback every route needs a key. Env `GALEN_ANONYMOUS_ROLE`. Default `clinician`. */
+        anonymousRole: z.enum(['none', 'clinician', 'admin']).default('clinician'),
+        /** Requests per minute per API key (per client IP when anonymous); 0 turns limiting off. Env `GALEN_RATE_LIMIT`. Default 300. */
+        rateLimitPerMinute: z.number().int().min(0).default(300),
+        /** Largest JSON request body, KiB. Env `GALEN_MAX_BODY_KB`. Default 256. */
+        maxBodyKb: z.number().int().min(1).max(100 * 1024).default(256),
+        /** Largest knowledge upload (`POST /v1/knowledge/ingest`), MiB. Env `GALEN_MAX_UPLOAD_MB`. Default 512. */
+        maxUploadMb: z.number().positive().max(1024 * 1024).default(512),
+        /** Time a request may take before its response starts, ms (uploads excepted). Env `GALEN_REQUEST_TIMEOUT_MS`. Default 30000. */
+        requestTimeoutMs: z.number().int().min(100).max(3_600_000).default(30_000),
+        /** Browser origins allowed to call Galen (CORS), e.g. `https://ehr.example.org`; `*` for any. Env `GALEN_CORS_ORIGINS`, comma-separated. Default none: CORS off. */
+        corsOrigins: z
+          .preprocess(
+            (v) => (typeof v === 'string' ? v.split(',').map((o) => o.trim()).filter(Boolean) : v),
+            z.array(z.string().regex(/^(\*|https?:\/\/[^/\s]+)$/, 'an origin is scheme://host[:port] (no path), or *')),
+          )
+          .default([]),
+        audit: z
+          .object({
+            /** Write the audit log (who, when, route, status, latency, triage level, sources). Env `GALEN_AUDIT`. Default true. */
+            enabled: z.boolean().default(true),
+            /** Audit log file (JSON lines). Env `GALEN_AUDIT_FILE`. Default `<dataDir>/audit.log`. */
+            file: z.string().min(1).optional(),
+            /** Also log question text, with names, phone numbers, e-mails, dates and record numbers redacted. Env `GALEN_AUDIT_QUESTIONS`. Default false. */
+            includeQuestions: z.boolean().default(false),
+          })
+          .strict()
+          .default({ enabled: true, includeQuestions: false }),
+      })
+      .strict()
+      .default({
+        anonymousRole: 'clinician',
+        rateLimitPerMinute: 300,
+        maxBodyKb: 256,
+        maxUploadMb: 512,
+        requestTimeoutMs: 30_000,
+        corsOrigins: [],
+        audit: { enabled: true, includeQuestions: false },
+      }),
   })
   .strict();
 
@@ -91,4 +132,13 @@ export const ENV_KEYS: Readonly<Record<string, { path: string[]; type: 'string' 
   GALEN_EXECUTION_PROVIDER: { path: ['model', 'executionProvider'], type: 'string' },
   GALEN_CUDA_DEVICE: { path: ['model', 'cudaDeviceId'], type: 'number' },
   GALEN_CPU_FALLBACK: { path: ['model', 'allowCpuFallback'], type: 'boolean' },
+  GALEN_ANONYMOUS_ROLE: { path: ['security', 'anonymousRole'], type: 'string' },
+  GALEN_RATE_LIMIT: { path: ['security', 'rateLimitPerMinute'], type: 'number' },
+  GALEN_MAX_BODY_KB: { path: ['security', 'maxBodyKb'], type: 'number' },
+  GALEN_MAX_UPLOAD_MB: { path: ['security', 'maxUploadMb'], type: 'number' },
+  GALEN_REQUEST_TIMEOUT_MS: { path: ['security', 'requestTimeoutMs'], type: 'number' },
+  GALEN_CORS_ORIGINS: { path: ['security', 'corsOrigins'], type: 'string' },
+  GALEN_AUDIT: { path: ['security', 'audit', 'enabled'], type: 'boolean' },
+  GALEN_AUDIT_FILE: { path: ['security', 'audit', 'file'], type: 'string' },
+  GALEN_AUDIT_QUESTIONS: { path: ['security', 'audit', 'includeQuestions'], type: 'boolean' },
 };
