@@ -17,6 +17,8 @@ export interface EncodeOptions {
  */
 export class TextTokenizer {
   private readonly tokenizer: Tokenizer;
+  /** Added tokens' ids by content, built on first use by {@link TextTokenizer.encodeTruncated}. */
+  private addedTokenIds: Map<string, number> | undefined;
   /** The BOS token text (e.g. `<s>`), as chat templates expect it. */
   readonly bosToken: string | undefined;
   /** The EOS token text (e.g. `</s>`). */
@@ -64,6 +66,73 @@ export class TextTokenizer {
   tokenId(token: string): number | undefined {
     return this.tokenizer.token_to_id(token);
   }
+
+  /**
+   * Ids and token type ids of `text` (and `options.pair`) with the tokenizer's special tokens
+   * (`[CLS] a [SEP] b [SEP]` for BERT), at most `maxLength` tokens in all: the pair is cut first,
+   * then `text` when it alone is too long (HF `only_second`, without its error). Also `contentLength`,
+   * the tokens that came from the texts themselves (0: nothing to encode). Reads at most
+   * {@link MAX_CHARS_PER_KEPT_TOKEN} characters per kept token of each text, so huge inputs cost
+   * no more than their kept part. Never throws for any string content.
+   *
+   * @example
+   * tok.encodeTruncated('what causes gout?', { pair: 'Gout is caused by…', maxLength: 512 });
+   * // { ids: [101, 2054, …, 102, 25178, …, 102], typeIds: [0, 0, …, 1, 1], contentLength: 9 }
+   */
+  encodeTruncated(text: string, options: TruncatedEncodeOptions): TruncatedEncoding {
+    const specials = this.withSpecialTokens([], options.pair === undefined ? null : []).tokens.length;
+    const budget = Math.max(0, options.maxLength - specials);
+    const cut = (s: string) => this.tokenizer.tokenize(s.length > budget * MAX_CHARS_PER_KEPT_TOKEN ? s.slice(0, budget * MAX_CHARS_PER_KEPT_TOKEN) : s);
+    let first = cut(text);
+    let second = options.pair === undefined ? null : cut(options.pair);
+    if (second !== null) second = second.slice(0, Math.max(0, budget - first.length));
+    first = first.slice(0, budget - (second?.length ?? 0));
+    const { tokens, typeIds } = this.withSpecialTokens(first, second);
+    return { ids: tokens.map((t) => this.idOf(t)), typeIds, contentLength: first.length + (second?.length ?? 0) };
+  }
+
+  private withSpecialTokens(first: string[], second: string[] | null): { tokens: string[]; typeIds: number[] } {
+    const processor = this.tokenizer.post_processor;
+    if (processor === null) {
+      const tokens = [...first, ...(second ?? [])];
+      return { tokens, typeIds: [...first.map(() => 0), ...(second ?? []).map(() => 1)] };
+    }
+    const out = processor.post_process(first, second, true);
+    const tokens = out.tokens;
+    return { tokens, typeIds: out.token_type_ids ?? tokens.map(() => 0) };
+  }
+
+  /** As the library's `encode` maps tokens: added tokens, then the vocabulary, then the unknown token. */
+  private idOf(token: string): number {
+    if (this.addedTokenIds === undefined) {
+      this.addedTokenIds = new Map([...this.tokenizer.get_added_tokens_decoder()].map(([id, t]) => [t.content, id]));
+    }
+    return this.addedTokenIds.get(token) ?? this.tokenizer.token_to_id(token) ?? this.tokenizer.model?.unk_token_id ?? 0;
+  }
+}
+
+/**
+ * Characters of a text read per token {@link TextTokenizer.encodeTruncated} keeps. A WordPiece or
+ * BPE token covers at least one character, so a prefix this long tokenises like the whole text
+ * wherever a kept token is not more than 64 characters on average.
+ */
+export const MAX_CHARS_PER_KEPT_TOKEN = 64;
+
+/** Options of {@link TextTokenizer.encodeTruncated}. */
+export interface TruncatedEncodeOptions {
+  /** Second text of a pair (a cross-encoder's passage). Default: none (a single sequence). */
+  pair?: string;
+  /** Most tokens, special tokens included. Required. */
+  maxLength: number;
+}
+
+/** Result of {@link TextTokenizer.encodeTruncated}. */
+export interface TruncatedEncoding {
+  ids: number[];
+  /** 0 for the first text and its special tokens, 1 for the pair's (BERT `token_type_ids`). */
+  typeIds: number[];
+  /** Tokens that came from the texts, not special tokens. */
+  contentLength: number;
 }
 
 /** tokenizer_config.json writes special tokens as strings or as `{ content: "<s>", … }` objects. */
