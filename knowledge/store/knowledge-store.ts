@@ -21,6 +21,16 @@ export interface SourceSummary {
   refreshedAt: string | null;
 }
 
+/** A chunk's row id and content key, as {@link KnowledgeStore.chunkKeys} lists them. */
+export interface ChunkKey {
+  chunkId: number;
+  /** Hex hash of the chunk's content and provenance; a changed chunk gets a new key. */
+  contentKey: string;
+}
+
+/** The text fields of a chunk, as {@link KnowledgeStore.chunkTexts} pages them. */
+export type ChunkText = Pick<Chunk, 'chunkId' | 'title' | 'section' | 'question' | 'text'>;
+
 /** A stored document with its sections, as `galen export` writes it. */
 export interface StoredDocument extends ParsedDocument {
   language: string;
@@ -129,6 +139,65 @@ export class KnowledgeStore {
       .all(JSON.stringify(ids)) as ChunkRow[];
     const byId = new Map(rows.map((r) => [r.id, toChunk(r)]));
     return ids.flatMap((id) => byId.get(id) ?? []);
+  }
+
+  /**
+   * Every chunk's row id with its content key, in row-id order. The key is a hash of the chunk's
+   * content and provenance that changes whenever the chunk does, so a derived index (vectors) can
+   * tell a new chunk from an unchanged one, and notice a row id SQLite reused for other content.
+   * Streams: safe on stores of millions of chunks. Do not write to the store while iterating.
+   *
+   * @example
+   * for (const { chunkId, contentKey } of store.chunkKeys()) indexed.get(chunkId) === contentKey || toEmbed.push(chunkId);
+   */
+  *chunkKeys(): Generator<ChunkKey> {
+    const rows = this.db.prepare('SELECT id, chunk_key FROM chunks ORDER BY id').raw(true).iterate() as IterableIterator<[number, string]>;
+    for (const [chunkId, contentKey] of rows) yield { chunkId, contentKey };
+  }
+
+  /**
+   * A page of chunk texts in row-id order: at most `limit` (1–10,000) chunks with a row id above
+   * `afterId` (start with 0; continue from the last `chunkId` returned, until a page is empty).
+   * Only the fields an embedder reads, so paging through millions of chunks stays cheap.
+   *
+   * @example
+   * for (let page = store.chunkTexts(0, 1000); page.length; page = store.chunkTexts(page.at(-1)!.chunkId, 1000)) fit(page);
+   */
+  chunkTexts(afterId: number, limit: number): ChunkText[] {
+    if (!Number.isFinite(afterId)) throw new KnowledgeError('INVALID_INPUT', `chunkTexts: afterId must be a number, got ${afterId}.`);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) {
+      throw new KnowledgeError('INVALID_INPUT', `chunkTexts: limit must be a whole number from 1 to 10,000, got ${limit}.`);
+    }
+    return this.db
+      .prepare('SELECT id AS chunkId, title, section, question, text FROM chunks WHERE id > ? ORDER BY id LIMIT ?')
+      .all(Math.floor(afterId), limit) as ChunkText[];
+  }
+
+  /**
+   * Subjects with their synonyms, from documents whose metadata lists `synonyms` beside `focus`
+   * (MedQuAD's UMLS synonyms), in document order. What a query normaliser mines to search
+   * "faciogenital dysplasia" as "Aarskog-Scott syndrome".
+   *
+   * @example
+   * store.focusSynonyms() // → [{ focus: 'Aarskog-Scott syndrome', synonyms: ['faciogenital dysplasia', …] }, …]
+   */
+  focusSynonyms(): Array<{ focus: string; synonyms: string[] }> {
+    const rows = this.db
+      .prepare("SELECT json_extract(metadata, '$.focus') AS focus, json_extract(metadata, '$.synonyms') AS synonyms FROM documents WHERE json_extract(metadata, '$.synonyms') IS NOT NULL ORDER BY id")
+      .all() as Array<{ focus: unknown; synonyms: unknown }>;
+    const out: Array<{ focus: string; synonyms: string[] }> = [];
+    for (const row of rows) {
+      if (typeof row.focus !== 'string' || !row.focus || typeof row.synonyms !== 'string') continue;
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(row.synonyms);
+      } catch {
+        continue;
+      }
+      const synonyms = Array.isArray(parsed) ? parsed.filter((x): x is string => typeof x === 'string') : [];
+      if (synonyms.length) out.push({ focus: row.focus, synonyms });
+    }
+    return out;
   }
 
   /** Chunks by citation id (e.g. `GHR_0000804_Sec2`), in stored order. */

@@ -51,16 +51,8 @@ export class QueryNormalizer {
 
   /** Mines synonym → preferred name pairs from the store's document metadata (`synonyms` beside `focus`). */
   static fromStore(store: KnowledgeStore, options: QueryNormalizerOptions = {}): QueryNormalizer {
-    const rows = store.db
-      .prepare("SELECT json_extract(metadata, '$.focus') AS focus, json_extract(metadata, '$.synonyms') AS synonyms FROM documents WHERE json_extract(metadata, '$.synonyms') IS NOT NULL")
-      .all() as Array<{ focus: string | null; synonyms: string }>;
     const pairs: Array<[string, string]> = [];
-    for (const row of rows) {
-      if (!row.focus) continue;
-      for (const synonym of JSON.parse(row.synonyms) as unknown[]) {
-        if (typeof synonym === 'string') pairs.push([synonym, row.focus]);
-      }
-    }
+    for (const { focus, synonyms } of store.focusSynonyms()) for (const synonym of synonyms) pairs.push([synonym, focus]);
     return QueryNormalizer.fromPairs(pairs, options);
   }
 

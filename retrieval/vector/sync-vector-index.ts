@@ -59,10 +59,7 @@ export function syncVectorIndex(store: KnowledgeStore, index: VectorIndex, embed
     const batchSize = Math.max(1, Math.floor(options.batchSize ?? 512));
     const indexed = index.contentKeys();
     const inStore = new Map<number, number>();
-    // The store has no API listing chunk ids with content hashes; this reads its schema directly.
-    for (const row of store.db.prepare('SELECT id, chunk_key FROM chunks').iterate() as IterableIterator<{ id: number; chunk_key: string }>) {
-      inStore.set(row.id, contentKey(row.chunk_key));
-    }
+    for (const { chunkId, contentKey: key } of store.chunkKeys()) inStore.set(chunkId, contentKey(key));
     const toEmbed: number[] = [];
     let replaced = 0;
     for (const [id, key] of inStore) {
