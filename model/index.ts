@@ -26,3 +26,4 @@ export { SeededRandom } from './generation/random.js';
 export { readModelDirectory, type ModelConfig, type ModelDirectory, type GenerationConfig } from './generation/model-directory.js';
 export * from './embedding/index.js';
 export * from './reranking/index.js';
+export * from './builder/index.js';

@@ -1,0 +1,14 @@
+/**
+ * The model builder: LLaMA checkpoints (Hugging Face safetensors, llama2c `.bin`, or random
+ * weights of a real shape) with PEFT LoRA adapters merged, written as ONNX model directories the
+ * generator loads; and a content-addressed cache of merged builds for the server.
+ */
+export { buildModel, openCheckpoint, BUILDER_VERSION, type BuildModelOptions, type BuildProgress, type BuildReport } from './build-model.js';
+export { ModelBuildError, type ModelBuildErrorCode } from './errors.js';
+export type { Checkpoint } from './checkpoint.js';
+export { parseLlamaArchitecture, llamaWeightShapes, type LlamaArchitecture } from './llama-architecture.js';
+export { MODEL_SHAPES, resolveModelShape } from './model-shapes.js';
+export { SafetensorsFile, writeSafetensors, type SafetensorsEntry, type SafetensorsTensor } from './safetensors-file.js';
+export { openLoraAdapter, validateLoraAdapter, type LoraAdapter, type LoraConfig, type LoraModule } from './lora-adapter.js';
+export type { GraphDtype } from './llama-graph.js';
+export { decodeFloats, encodeFloats, type FloatFormat } from './float-formats.js';

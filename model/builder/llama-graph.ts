@@ -1,0 +1,174 @@
+import { elementCount, type Checkpoint } from './checkpoint.js';
+import { encodeFloats } from './float-formats.js';
+import { mergeLoraModule, type LoraAdapter } from './lora-adapter.js';
+import { ElementType, OnnxGraph, type Dim } from './onnx-graph.js';
+
+/** Element type of the built graph's weights, activations, KV cache and logits. */
+export type GraphDtype = 'fp32' | 'fp16';
+
+/** An adapter and the user's factor on its scale (`--lora-scale`). */
+export interface ScaledAdapter {
+  adapter: LoraAdapter;
+  factor: number;
+}
+
+/** What the LLaMA graph is made from. */
+export interface LlamaGraphSource {
+  checkpoint: Checkpoint;
+  /** Merged into the weights in order as they are produced. Default none. */
+  adapters?: readonly ScaledAdapter[];
+  /** Default `fp32`. */
+  dtype?: GraphDtype;
+}
+
+/** Opset of the default ONNX domain: every op used exists there on CPU and CUDA. */
+export const LLAMA_GRAPH_OPSET = 17;
+
+/**
+ * Builds the decoder graph with the optimum / transformers.js interface:
+ * `input_ids`, `attention_mask` (past + new, 0 = padding), `position_ids`,
+ * `past_key_values.{i}.key|value` `[batch, kvHeads, past, headDim]` → `logits`
+ * `[batch, sequence, vocab]`, `present.{i}.key|value` (past ‖ new).
+ *
+ * Plain ONNX ops only, chosen so onnxruntime's own fusions apply: RMSNorm as
+ * Pow→ReduceMean→Add→Sqrt→Div→Mul (fused to SimplifiedLayerNormalization), Transpose+MatMul+scale
+ * (fused to FusedMatMul), Sigmoid·x (fused to QuickGelu-style Swish). The attention mask is the
+ * caller's `attention_mask` (left padding anywhere in the past) combined with causality, so
+ * batched rows of different lengths and per-row `position_ids` stay exact; contrib attention ops
+ * (GroupQueryAttention) assume right padding and are not used. q, k, v share one Gemm, and gate and
+ * up another: fewer, larger matrix products per token. Hidden states stay 2-D `[batch·seq, hidden]`
+ * so every projection is a Gemm reading the checkpoint's `[out, in]` weights with `transB`
+ * (no transposed copies, and the tied head reuses the embedding matrix).
+ *
+ * @example
+ * const graph = buildLlamaGraph({ checkpoint, adapters: [{ adapter, factor: 1 }] });
+ */
+export function buildLlamaGraph(source: LlamaGraphSource): OnnxGraph {
+  const { checkpoint } = source;
+  const arch = checkpoint.architecture;
+  const fp16 = source.dtype === 'fp16';
+  const E = fp16 ? ElementType.FLOAT16 : ElementType.FLOAT;
+  const bytesPerElement = fp16 ? 2 : 4;
+  const adapters = source.adapters ?? [];
+  const { numAttentionHeads: nq, numKeyValueHeads: nkv, headDim: hd, intermediateSize: I, vocabSize: V } = arch;
+  const groups = nq / nkv;
+  const g = new OnnxGraph('galen_llama');
+
+  /** Reads (and LoRA-merges) checkpoint weights, concatenates them as rows, encodes in the graph dtype. */
+  const weight = (name: string, parts: readonly string[]): string => {
+    const shapes = parts.map((p) => checkpoint.shapes.get(p)!);
+    const rows = shapes.reduce((n, s) => n + (s.length === 2 ? s[0]! : 1), 0);
+    const dims = shapes[0]!.length === 2 ? [rows, shapes[0]![1]!] : [...shapes[0]!];
+    const count = elementCount(dims);
+    return g.weight({
+      name,
+      dims,
+      dataType: E,
+      byteLength: count * bytesPerElement,
+      produce: () => {
+        const out = parts.length === 1 ? merged(parts[0]!) : new Float32Array(count);
+        if (parts.length > 1) {
+          let at = 0;
+          for (const p of parts) {
+            const w = merged(p);
+            out.set(w, at);
+            at += w.length;
+          }
+        }
+        return encodeFloats(out, fp16 ? 'float16' : 'float32');
+      },
+    });
+  };
+  const merged = (name: string): Float32Array => {
+    const w = checkpoint.read(name);
+    for (const { adapter, factor } of adapters) {
+      const m = adapter.modules.get(name);
+      if (m) mergeLoraModule(w, adapter, m, factor);
+    }
+    return w;
+  };
+
+  const batch: Dim = 'batch_size';
+  const seq: Dim = 'sequence_length';
+  const inputIds = g.input('input_ids', ElementType.INT64, [batch, seq]);
+  const attentionMask = g.input('attention_mask', ElementType.INT64, [batch, 'total_sequence_length']);
+  const positionIds = g.input('position_ids', ElementType.INT64, [batch, seq]);
+  const past = Array.from({ length: arch.numLayers }, (_, i) =>
+    (['key', 'value'] as const).map((kind) => g.input(`past_key_values.${i}.${kind}`, E, [batch, nkv, 'past_sequence_length', hd])),
+  );
+
+  const embed = weight('model.embed_tokens.weight', ['model.embed_tokens.weight']);
+  let x = g.op('Gather', [embed, g.op('Reshape', [inputIds, g.int64([-1])])], { axis: 0 });
+  const idsShape = g.op('Shape', [inputIds]);
+
+  // Rotary tables from each row's own positions: cos/sin [batch, seq, 1, headDim] (rotate-half layout).
+  const invFreq = Array.from({ length: hd / 2 }, (_, i) => 1 / arch.ropeTheta ** ((2 * i) / hd));
+  const freqs = g.op('Mul', [g.op('Unsqueeze', [g.op('Cast', [positionIds], { to: ElementType.FLOAT }), g.int64([2])]), g.float(invFreq)]);
+  const angles = g.op('Unsqueeze', [g.op('Concat', [freqs, freqs], { axis: -1 }), g.int64([2])]);
+  const toE = (v: string) => (fp16 ? g.op('Cast', [v], { to: E }) : v);
+  const cos = toE(g.op('Cos', [angles]));
+  const sin = toE(g.op('Sin', [angles]));
+
+  // allowed[b, 0, q, k] = mask[b, k] ∧ k ≤ past + q; tiled over the query heads of each KV head.
+  const pastLength = g.op('Gather', [g.op('Shape', [past[0]![0]!]), g.int64([2], true)], { axis: 0 });
+  const seqLength = g.op('Gather', [idsShape, g.int64([1], true)], { axis: 0 });
+  const totalLength = g.op('Gather', [g.op('Shape', [attentionMask]), g.int64([1], true)], { axis: 0 });
+  const keyIndex = g.op('Unsqueeze', [g.op('Range', [g.int64([0], true), totalLength, g.int64([1], true)]), g.int64([0])]);
+  const queryIndex = g.op('Unsqueeze', [g.op('Add', [g.op('Range', [g.int64([0], true), seqLength, g.int64([1], true)]), pastLength]), g.int64([1])]);
+  const causal = g.op('LessOrEqual', [keyIndex, queryIndex]);
+  const padding = g.op('Cast', [g.op('Unsqueeze', [attentionMask, g.int64([1, 2])]), ], { to: ElementType.BOOL });
+  let allowed = g.op('And', [causal, padding]);
+  if (groups > 1) allowed = g.op('Tile', [allowed, g.int64([1, 1, groups, 1])]);
+  const masked = g.float([fp16 ? -65504 : -3.4028234663852886e38], E, true);
+  const scale = g.float([1 / Math.sqrt(hd)], E, true);
+
+  const qShape = g.op('Concat', [idsShape, g.int64([nq, hd])], { axis: 0 });
+  const kvShape = g.op('Concat', [idsShape, g.int64([nkv, hd])], { axis: 0 });
+  const rope = (t: string): string => {
+    const [a, b] = g.opN('Split', [t, g.int64([hd / 2, hd / 2])], 2, { axis: -1 });
+    const rotated = g.op('Concat', [g.op('Neg', [b!]), a!], { axis: -1 });
+    return g.op('Add', [g.op('Mul', [t, cos]), g.op('Mul', [rotated, sin])]);
+  };
+  const rmsNorm = (t: string, w: string): string => {
+    const xf = fp16 ? g.op('Cast', [t], { to: ElementType.FLOAT }) : t;
+    const variance = g.op('ReduceMean', [g.op('Pow', [xf, g.float([2], ElementType.FLOAT, true)])], { axes: [-1], keepdims: 1 });
+    const normed = g.op('Div', [xf, g.op('Sqrt', [g.op('Add', [variance, g.float([arch.rmsNormEps], ElementType.FLOAT, true)])])]);
+    return g.op('Mul', [toE(normed), w]);
+  };
+  const linear = (t: string, w: string): string => g.op('Gemm', [t, w], { transB: 1 });
+
+  for (let i = 0; i < arch.numLayers; i++) {
+    const p = `model.layers.${i}`;
+    const h = rmsNorm(x, weight(`${p}.input_layernorm.weight`, [`${p}.input_layernorm.weight`]));
+    const qkvWeight = weight(`${p}.self_attn.qkv_proj.weight`, ['q', 'k', 'v'].map((n) => `${p}.self_attn.${n}_proj.weight`));
+    const [q, k, v] = g.opN('Split', [linear(h, qkvWeight), g.int64([nq * hd, nkv * hd, nkv * hd])], 3, { axis: 1 });
+    const qRot = g.op('Transpose', [rope(g.op('Reshape', [q!, qShape]))], { perm: [0, 2, 1, 3] });
+    const kRot = g.op('Transpose', [rope(g.op('Reshape', [k!, kvShape]))], { perm: [0, 2, 1, 3] });
+    const vT = g.op('Transpose', [g.op('Reshape', [v!, kvShape])], { perm: [0, 2, 1, 3] });
+    const presentKey = g.op('Concat', [past[i]![0]!, kRot], { axis: 2 }, `present.${i}.key`);
+    const presentValue = g.op('Concat', [past[i]![1]!, vT], { axis: 2 }, `present.${i}.value`);
+    // [batch, nq, seq, hd] → [batch, nkv, groups·seq, hd]: query heads of one KV head share its keys.
+    const grouped = g.op('Reshape', [qRot, g.int64([0, nkv, -1, hd])]);
+    const scores = g.op('Mul', [g.op('MatMul', [grouped, g.op('Transpose', [presentKey], { perm: [0, 1, 3, 2] })]), scale]);
+    const probs = g.op('Softmax', [g.op('Where', [allowed, scores, masked])], { axis: -1 });
+    const context = g.op('Reshape', [g.op('MatMul', [probs, presentValue]), g.int64([0, nq, -1, hd])]);
+    const merged2d = g.op('Reshape', [g.op('Transpose', [context], { perm: [0, 2, 1, 3] }), g.int64([-1, nq * hd])]);
+    x = g.op('Add', [x, linear(merged2d, weight(`${p}.self_attn.o_proj.weight`, [`${p}.self_attn.o_proj.weight`]))]);
+
+    const h2 = rmsNorm(x, weight(`${p}.post_attention_layernorm.weight`, [`${p}.post_attention_layernorm.weight`]));
+    const gateUp = weight(`${p}.mlp.gate_up_proj.weight`, [`${p}.mlp.gate_proj.weight`, `${p}.mlp.up_proj.weight`]);
+    const [gate, up] = g.opN('Split', [linear(h2, gateUp), g.int64([I, I])], 2, { axis: 1 });
+    const act = g.op('Mul', [g.op('Mul', [gate!, g.op('Sigmoid', [gate!])]), up!]);
+    x = g.op('Add', [x, linear(act, weight(`${p}.mlp.down_proj.weight`, [`${p}.mlp.down_proj.weight`]))]);
+    g.output(presentKey, presentKey, E, [batch, nkv, 'total_sequence_length', hd]);
+    g.output(presentValue, presentValue, E, [batch, nkv, 'total_sequence_length', hd]);
+  }
+
+  const final = rmsNorm(x, weight('model.norm.weight', ['model.norm.weight']));
+  const head = arch.tieWordEmbeddings ? embed : weight('lm_head.weight', ['lm_head.weight']);
+  const logits = g.op('Reshape', [linear(final, head), g.op('Concat', [idsShape, g.int64([V])], { axis: 0 })], {}, 'logits');
+  // logits first, as optimum lists it.
+  g.output(logits, 'logits', E, [batch, seq, V]);
+  g.outputs.unshift(g.outputs.pop()!);
+  return g;
+}
