@@ -8,7 +8,8 @@ import type { EncoderDirectoryOptions } from './encoder-directory.js';
 import { encoderFeeds, lengthBatches, padTokenId, readEncoderInputSignature, type EncodedSequence, type EncoderInputSignature } from './encoder-inputs.js';
 import { graphFiles, modelFingerprint } from './model-fingerprint.js';
 import { normalized, poolSequence, type PoolingMode } from './pooling.js';
-import { readSentenceTransformersDirectory, type SentenceTransformersDirectory } from './sentence-transformers-directory.js';
+import { readSentenceTransformersDirectory } from './sentence-transformers-directory.js';
+import { resolveMaxSequenceLength } from './sequence-length.js';
 
 /** Texts per onnxruntime run when `batchSize` is not given. */
 export const DEFAULT_EMBEDDING_BATCH_SIZE = 32;
@@ -100,7 +101,13 @@ export class OnnxEmbeddingModel implements EmbeddingModel {
     }
     const directory = readSentenceTransformersDirectory(path, options);
     const tokenizer = new TextTokenizer(directory.tokenizerJson, directory.tokenizerConfig);
-    const maxSequenceLength = resolveMaxSequenceLength(directory, tokenizer, options.maxSequenceLength);
+    const maxSequenceLength = resolveMaxSequenceLength({
+      requested: options.maxSequenceLength,
+      fromFiles: directory.maxSeqLength ?? directory.tokenizerMaxLength ?? DEFAULT_EMBEDDING_MAX_SEQUENCE_LENGTH,
+      maxPositionEmbeddings: directory.maxPositionEmbeddings,
+      specialTokens: tokenizer.encodeTruncated('', { maxLength: Number.MAX_SAFE_INTEGER }).ids.length,
+      path: directory.path,
+    });
     const { session, executionProvider } = await createInferenceSession(directory.onnxPath, options);
     try {
       const signature = readEncoderInputSignature(session, directory.onnxPath);
@@ -191,22 +198,6 @@ export class OnnxEmbeddingModel implements EmbeddingModel {
  */
 export function loadEmbeddingModel(path: string, options: OnnxEmbeddingOptions = {}): Promise<OnnxEmbeddingModel> {
   return OnnxEmbeddingModel.load(path, options);
-}
-
-function resolveMaxSequenceLength(directory: SentenceTransformersDirectory, tokenizer: TextTokenizer, requested: number | undefined): number {
-  const positions = directory.maxPositionEmbeddings ?? Number.POSITIVE_INFINITY;
-  const specials = tokenizer.encodeTruncated('', { maxLength: Number.MAX_SAFE_INTEGER }).ids.length;
-  if (requested !== undefined) {
-    if (!Number.isInteger(requested) || requested <= specials || requested > positions) {
-      throw new ModelError(
-        'INVALID_OPTIONS',
-        `maxSequenceLength must be an integer in ${specials + 1}…${positions} for ${directory.path} (got ${requested})`,
-      );
-    }
-    return requested;
-  }
-  const fromFiles = directory.maxSeqLength ?? directory.tokenizerMaxLength ?? DEFAULT_EMBEDDING_MAX_SEQUENCE_LENGTH;
-  return Math.max(specials + 1, Math.min(fromFiles, positions));
 }
 
 /** Runs one batch and returns each row's unit vector. */
