@@ -4,6 +4,7 @@ import { registerSearchCommand } from './search-command.js';
 import { registerServeCommand } from './serve-command.js';
 import { registerGenerateCommand } from './generate-command.js';
 import { registerRetrieveCommand } from './retrieve-command.js';
+import { registerModelCommand } from './model-command.js';
 import { reportError, type GlobalOptions } from './cli-context.js';
 
 const program = new Command('galen')
@@ -20,6 +21,7 @@ registerKnowledgeCommands(program, globals);
 registerSearchCommand(program, globals);
 registerRetrieveCommand(program, globals);
 registerGenerateCommand(program, globals);
+registerModelCommand(program, globals);
 
 try {
   await program.parseAsync(process.argv);
