@@ -82,7 +82,7 @@ function referenceLogits(bert: TinyBert, ids: number[], types: number[]): number
   const { hidden: h, heads, intermediate, weights: w, layerNormEps: eps } = bert;
   const s = ids.length;
   const d = h / heads;
-  let x = new Float64Array(s * h);
+  let x: Float64Array = new Float64Array(s * h);
   for (let t = 0; t < s; t++) {
     for (let j = 0; j < h; j++) {
       x[t * h + j] = w.wordEmbeddings[ids[t]! * h + j]! + w.positionEmbeddings[t * h + j]! + w.tokenTypeEmbeddings[types[t]! * h + j]!;
