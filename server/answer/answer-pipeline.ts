@@ -1,0 +1,340 @@
+import { randomUUID } from 'node:crypto';
+import { basename } from 'node:path';
+import { ModelError, type ChatMessage, type FinishReason, type GenerationStream, type LanguageModel } from '../../model/index.js';
+import type { Evidence, EvidenceSource, RetrievalPipeline, RetrievalResult } from '../../retrieval/pipeline/index.js';
+import { answerTerms } from './answer-terms.js';
+import { toCitation, type Citation, type NumberedPassage } from './citation.js';
+import { CitationFilter } from './citation-checker.js';
+import { packContext, type DroppedPassage } from './context-packer.js';
+import { detectLanguage, disclaimer, noEvidenceAnswer, type AnswerLanguage } from './disclaimer.js';
+import { AnswerError } from './errors.js';
+import { answerExtractively, rankPassagesForType, type ExtractiveOptions } from './extractive-answerer.js';
+import { describePatient, type PatientContext } from './patient-context.js';
+import { buildPrompt, renderPassage } from './prompt-builder.js';
+import { classifyQuestion, type QuestionType } from './question-type.js';
+import { triage, type TriageReason } from './triage/index.js';
+
+/** The model id Galen answers as (OpenAI-compatible `model`). */
+export const GALEN_MODEL_ID = 'galen';
+
+/** How an answer was written. */
+export type AnswerMode = 'extractive' | 'generative';
+
+/** Why an answer ended: `stop` (complete), `length` (token limit or context window) or `aborted`. */
+export type AnswerFinishReason = 'stop' | 'length' | 'aborted';
+
+/** One question to answer. */
+export interface AnswerRequest {
+  /** The conversation, oldest first; the last message is the user's question. */
+  messages: readonly ChatMessage[];
+  patient?: PatientContext;
+  /** Passages to retrieve and give the answerer. Default: the pipeline's `passages`. */
+  k?: number;
+  /** Retrievers to use. Default: every one the server has. */
+  sources?: readonly EvidenceSource[];
+  /** Most tokens to generate (generative mode). Default: the pipeline's `maxNewTokens`. */
+  maxTokens?: number;
+  /** Sampling temperature (generative mode). Default: the pipeline's, else the model's. */
+  temperature?: number;
+  topP?: number;
+  seed?: number;
+  /** Extra stop strings (generative mode). Default none. */
+  stop?: readonly string[];
+  /** Aborting it stops retrieval and generation (a client that went away). */
+  signal?: AbortSignal;
+}
+
+/** The triage part of an answer. */
+export interface AnswerTriage {
+  level: 'emergency' | 'urgent' | 'none';
+  reasons: TriageReason[];
+}
+
+/** A finished answer. */
+export interface Answer {
+  id: string;
+  /** Urgent-care guidance (when triage fired), the answer, and the disclaimer. */
+  answer: string;
+  mode: AnswerMode;
+  /** The passages the answer cites, by marker number. Every `[n]` in `answer` is one of them. */
+  citations: Citation[];
+  triage: AnswerTriage;
+  questionType: QuestionType;
+  language: AnswerLanguage;
+  finishReason: AnswerFinishReason;
+  usage: { promptTokens: number; completionTokens: number; totalTokens: number; passages: number };
+  timings: { triageMs: number; retrieval: RetrievalResult['timings']; generationMs: number; timeToFirstTokenMs?: number; totalMs: number };
+  model: AnswerModelInfo;
+  /** Marker numbers the model wrote that pointed at no passage and were removed. */
+  removedCitations: number[];
+  /** Passages retrieved but left out of the prompt because they did not fit the context window. */
+  droppedPassages: DroppedPassage[];
+}
+
+/** What answers the questions. */
+export interface AnswerModelInfo {
+  id: string;
+  mode: AnswerMode;
+  /** The generator, in generative mode. */
+  generator?: { name: string; modelType: string; contextWindow: number; executionProvider: 'cpu' | 'cuda' };
+}
+
+/**
+ * The events of a streamed answer, in order: `citations` (the numbered passages the answer may
+ * cite, with the triage), `delta`s of answer text, then `done` with the whole answer.
+ */
+export type AnswerEvent =
+  | { type: 'citations'; id: string; mode: AnswerMode; triage: AnswerTriage; citations: Citation[] }
+  | { type: 'delta'; text: string }
+  | { type: 'done'; answer: Answer };
+
+/** The part of a pino logger the pipeline writes to. */
+export interface AnswerLogger {
+  info(obj: object, msg?: string): void;
+}
+
+/** The parts an answer pipeline uses; only retrieval is required. */
+export interface AnswerPipelineParts {
+  retrieval: RetrievalPipeline;
+  /** The generator; without one, answers are extractive. */
+  model?: LanguageModel;
+  /** One line per answer (never its text: questions can carry patient details). Default none. */
+  logger?: AnswerLogger;
+}
+
+/** Tuning of the pipeline; every field optional. */
+export interface AnswerPipelineOptions {
+  /** Passages retrieved and given to the answerer. Default 5. */
+  passages?: number;
+  /** Most tokens a generative answer may have. Default 256 (and at most half the context window). */
+  maxNewTokens?: number;
+  /** Sampling temperature. Default: the model's generation_config.json (greedy when it has none). */
+  temperature?: number;
+  /** Extractive answer options (sentences, length). Default: {@link answerExtractively}'s. */
+  extractive?: ExtractiveOptions;
+}
+
+// Tokens kept free between prompt and window: a template's closing tokens and rounding of counts.
+const PROMPT_MARGIN_TOKENS = 8;
+/** Most user turns the triage reads (the question and the two before it). */
+const TRIAGE_TURNS = 3;
+
+/**
+ * Question (+ conversation, optional patient context) → red-flag triage → retrieval → answer
+ * (generated from a packed, numbered context with a doctor persona, or extractive without a model)
+ * → citation check → urgent-care guidance + answer + disclaimer.
+ *
+ * @example
+ * const pipeline = new AnswerPipeline({ retrieval: new RetrievalPipeline({ store }) });
+ * const answer = await pipeline.answer({ messages: [{ role: 'user', content: 'What causes gout?' }] });
+ * answer.mode; // 'extractive'
+ * for await (const event of pipeline.stream(request)) if (event.type === 'delta') process.stdout.write(event.text);
+ */
+export class AnswerPipeline {
+  readonly model: AnswerModelInfo;
+
+  constructor(
+    private readonly parts: AnswerPipelineParts,
+    private readonly options: AnswerPipelineOptions = {},
+  ) {
+    const info = parts.model?.info;
+    this.model = info
+      ? { id: GALEN_MODEL_ID, mode: 'generative', generator: { name: basename(info.path), modelType: info.modelType, contextWindow: info.contextWindow, executionProvider: info.executionProvider } }
+      : { id: GALEN_MODEL_ID, mode: 'extractive' };
+  }
+
+  get mode(): AnswerMode {
+    return this.model.mode;
+  }
+
+  /** Retrievers answers can use. */
+  get sources(): EvidenceSource[] {
+    return this.parts.retrieval.sources;
+  }
+
+  /** Answers and returns the whole answer (the events of {@link stream}, collected). */
+  async answer(request: AnswerRequest): Promise<Answer> {
+    for await (const event of this.stream(request)) if (event.type === 'done') return event.answer;
+    throw new AnswerError('INVALID_REQUEST', 'The request was aborted before an answer was made.');
+  }
+
+  /**
+   * Answers as a stream of events. Everything that can refuse the request (validation, an unknown
+   * source, a full generation queue) throws before the first event, so an HTTP layer can still
+   * answer with an error status. Abort `request.signal` (or stop iterating) to stop generation.
+   */
+  async *stream(request: AnswerRequest): AsyncGenerator<AnswerEvent, void, undefined> {
+    const started = performance.now();
+    const question = this.validate(request);
+    const id = `ans-${randomUUID()}`;
+    const language = detectLanguage(question);
+    const patient = describePatient(request.patient);
+
+    const t0 = performance.now();
+    const userTurns = request.messages.filter((m) => m.role === 'user').slice(-TRIAGE_TURNS).map((m) => m.content);
+    const triaged = triage([...userTurns, patient].filter(Boolean).join('\n'));
+    const triageMs = round(performance.now() - t0);
+    const answerTriage: AnswerTriage = { level: triaged.level, reasons: triaged.reasons };
+
+    const k = request.k ?? this.options.passages ?? 5;
+    const questionType = classifyQuestion(question);
+    const query = retrievalQuery(request.messages);
+    // Extractive answers pick the passages that fit the question type from a wider net.
+    const wanted = this.parts.model ? k : Math.min(100, Math.max(2 * k, 10));
+    const retrieved = await this.parts.retrieval.retrieve(query, { k: wanted, ...(request.sources ? { sources: request.sources } : {}), ...(request.signal ? { signal: request.signal } : {}) });
+    if (request.signal?.aborted) return;
+
+    let passages: NumberedPassage[];
+    let droppedPassages: DroppedPassage[] = [];
+    let generation: GenerationStream | undefined;
+    let extractiveText = '';
+    const model = this.parts.model;
+    if (model) {
+      const maxNewTokens = Math.max(1, Math.min(request.maxTokens ?? this.options.maxNewTokens ?? 256, Math.floor(model.info.contextWindow / 2)));
+      const base = buildPrompt({ messages: request.messages, passages: [], patient, language });
+      const budget = model.info.contextWindow - maxNewTokens - model.encode({ messages: base }).length - PROMPT_MARGIN_TOKENS;
+      const packed = packContext(retrieved.hits, { budgetTokens: budget, maxPassages: k, render: renderPassage, countTokens: (text) => model.encode(text).length });
+      passages = number(packed.passages);
+      droppedPassages = packed.dropped;
+      if (passages.length > 0) {
+        const prompt = buildPrompt({ messages: request.messages, passages, patient, language });
+        generation = this.startGeneration(model, prompt, request, maxNewTokens);
+      }
+    } else {
+      passages = number(rankPassagesForType(retrieved.hits, questionType, k));
+      extractiveText = answerExtractively(query === question ? question : `${question} ${query}`, passages, { ...this.options.extractive, type: questionType }).text;
+    }
+
+    const citations = passages.map(toCitation);
+    yield { type: 'citations', id, mode: this.mode, triage: answerTriage, citations };
+
+    let text = '';
+    const emit = (piece: string): AnswerEvent => {
+      text += piece;
+      return { type: 'delta', text: piece };
+    };
+    if (triaged.guidance) yield emit(`${triaged.guidance}\n\n`);
+
+    const filter = new CitationFilter(new Set(passages.map((p) => p.n)));
+    const generationStarted = performance.now();
+    let finishReason: AnswerFinishReason = 'stop';
+    let usage = { promptTokens: 0, completionTokens: 0 };
+    let timeToFirstTokenMs: number | undefined;
+    if (generation) {
+      let leading = true;
+      // A consumer that stops iterating (client gone) returns this loop, which aborts the generation.
+      for await (const piece of generation) {
+        let shown = filter.push(piece.text);
+        if (leading) {
+          shown = shown.replace(/^\s+/, '');
+          leading = shown === '';
+        }
+        if (shown) yield emit(shown);
+      }
+      const tail = filter.flush().replace(/\s+$/, '');
+      if (tail) yield emit(tail);
+      const result = await generation.result.catch((error: unknown) => {
+        throw new AnswerError('GENERATION_FAILED', `The model failed while answering: ${(error as Error).message}`, { cause: error });
+      });
+      finishReason = toFinishReason(result.finishReason);
+      usage = { promptTokens: result.promptTokens, completionTokens: result.tokens.length };
+      timeToFirstTokenMs = round(result.timeToFirstTokenMs);
+      if (!text.slice(triaged.guidance ? triaged.guidance.length : 0).trim() && finishReason !== 'aborted') yield emit(noEvidenceAnswer(language));
+    } else {
+      const body = extractiveText ? filter.push(extractiveText) + filter.flush() : noEvidenceAnswer(language);
+      for (const sentence of body.split(/(?<=[.!?。！？]\s)/)) yield emit(sentence);
+    }
+    if (finishReason === 'aborted' || request.signal?.aborted) {
+      this.parts.logger?.info({ answerId: id, mode: this.mode, triage: triaged.level, passages: passages.length, finishReason: 'aborted', totalMs: round(performance.now() - started) }, 'answer aborted');
+      return;
+    }
+    yield emit(`\n\n${disclaimer(language)}`);
+
+    const cited = new Set(filter.cited);
+    const answer: Answer = {
+      id,
+      answer: text,
+      mode: this.mode,
+      citations: citations.filter((c) => cited.has(c.n)),
+      triage: answerTriage,
+      questionType,
+      language,
+      finishReason,
+      usage: { ...usage, totalTokens: usage.promptTokens + usage.completionTokens, passages: passages.length },
+      timings: {
+        triageMs,
+        retrieval: retrieved.timings,
+        generationMs: round(performance.now() - generationStarted),
+        ...(timeToFirstTokenMs !== undefined ? { timeToFirstTokenMs } : {}),
+        totalMs: round(performance.now() - started),
+      },
+      model: this.model,
+      removedCitations: filter.removed,
+      droppedPassages,
+    };
+    this.parts.logger?.info(
+      { answerId: id, mode: answer.mode, triage: triaged.level, passages: passages.length, cited: answer.citations.length, removedCitations: answer.removedCitations.length, finishReason, totalMs: answer.timings.totalMs },
+      'answer',
+    );
+    yield { type: 'done', answer };
+  }
+
+  private validate(request: AnswerRequest): string {
+    const last = request.messages.at(-1);
+    if (!last || last.role !== 'user') throw new AnswerError('INVALID_REQUEST', 'The last message must be the user\'s question.');
+    if (!last.content.trim()) throw new AnswerError('INVALID_REQUEST', 'The question is empty.');
+    const unknown = (request.sources ?? []).filter((s) => !this.sources.includes(s));
+    if (unknown.length) {
+      throw new AnswerError('UNKNOWN_SOURCE', `Unknown or unavailable source ${unknown.join(', ')}; this server has ${this.sources.join(', ')}.`);
+    }
+    return last.content.trim();
+  }
+
+  private startGeneration(model: LanguageModel, messages: ChatMessage[], request: AnswerRequest, maxNewTokens: number): GenerationStream {
+    const temperature = request.temperature ?? this.options.temperature;
+    try {
+      return model.stream(
+        { messages },
+        {
+          maxNewTokens,
+          ...(temperature !== undefined ? { temperature } : {}),
+          ...(request.topP !== undefined ? { topP: request.topP } : {}),
+          ...(request.seed !== undefined ? { seed: request.seed } : {}),
+          ...(request.stop?.length ? { stop: request.stop } : {}),
+          ...(request.signal ? { signal: request.signal } : {}),
+        },
+      );
+    } catch (error) {
+      if (error instanceof ModelError) {
+        if (error.code === 'BUSY') throw new AnswerError('BUSY', 'Galen is answering as many questions as it can; please retry shortly.', { cause: error });
+        if (error.code === 'CLOSED') throw new AnswerError('UNAVAILABLE', 'Galen is shutting down.', { cause: error });
+        if (error.code === 'INVALID_OPTIONS') throw new AnswerError('INVALID_REQUEST', error.message, { cause: error });
+      }
+      throw new AnswerError('GENERATION_FAILED', `The model could not start: ${(error as Error).message}`, { cause: error });
+    }
+  }
+}
+
+/**
+ * The text searched for evidence: the question, with the previous user turn in front when the
+ * question is a short follow-up ("and how is it treated?") that names nothing on its own.
+ */
+function retrievalQuery(messages: readonly ChatMessage[]): string {
+  const users = messages.filter((m) => m.role === 'user');
+  const last = users.at(-1)!.content.trim();
+  const previous = users.at(-2)?.content.trim();
+  return previous && answerTerms(last).length < 3 ? `${previous} ${last}` : last;
+}
+
+function number(evidence: readonly Evidence[]): NumberedPassage[] {
+  return evidence.map((e, i) => ({ n: i + 1, evidence: e }));
+}
+
+function toFinishReason(reason: FinishReason): AnswerFinishReason {
+  if (reason === 'aborted') return 'aborted';
+  return reason === 'length' || reason === 'context-window' ? 'length' : 'stop';
+}
+
+function round(n: number): number {
+  return Math.round(n * 100) / 100;
+}

@@ -1,0 +1,42 @@
+import type { Evidence } from '../../retrieval/pipeline/index.js';
+
+/** A source an answer cites as `[n]`: everything a reader needs to find and credit it. */
+export interface Citation {
+  /** The marker number used in the answer text. */
+  n: number;
+  title: string;
+  section: string;
+  url: string | null;
+  /** Knowledge-base source name (e.g. `medquad`) or `wikipedia-live`. */
+  source: string;
+  license: string;
+  attribution: string;
+  /** The chunk's citation id (e.g. `GHR_0000804_Sec2`), or the article URL for live Wikipedia. */
+  externalId: string;
+}
+
+/** A passage as given to the answerer, numbered from 1 in the order it is shown. */
+export interface NumberedPassage {
+  n: number;
+  evidence: Evidence;
+}
+
+/**
+ * The citation of a numbered passage.
+ *
+ * @example
+ * toCitation({ n: 1, evidence }).externalId // → 'GHR_0000804_Sec2'
+ */
+export function toCitation(passage: NumberedPassage): Citation {
+  const e = passage.evidence;
+  return {
+    n: passage.n,
+    title: e.title,
+    section: e.section,
+    url: e.url,
+    source: e.source,
+    license: e.license,
+    attribution: e.attribution,
+    externalId: e.externalId,
+  };
+}

@@ -1,0 +1,30 @@
+/** Machine-readable reasons an answer can fail. */
+export type AnswerErrorCode =
+  /** The conversation is unusable (no user question last, empty text). HTTP 400. */
+  | 'INVALID_REQUEST'
+  /** A retriever was asked for that this server does not have. HTTP 400. */
+  | 'UNKNOWN_SOURCE'
+  /** The generation queue is full; retry later. HTTP 503 with Retry-After. */
+  | 'BUSY'
+  /** The server is shutting down or the model is closed. HTTP 503. */
+  | 'UNAVAILABLE'
+  /** The model failed while generating. HTTP 500. */
+  | 'GENERATION_FAILED';
+
+/**
+ * A failure of the answer pipeline with a stable `code` the HTTP layer maps to a status.
+ *
+ * @example
+ * try { await pipeline.answer(request); }
+ * catch (e) { if (e instanceof AnswerError && e.code === 'BUSY') retryLater(); }
+ */
+export class AnswerError extends Error {
+  override readonly name = 'AnswerError';
+  constructor(
+    readonly code: AnswerErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}

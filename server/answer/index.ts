@@ -1,0 +1,30 @@
+/**
+ * The answer pipeline: red-flag triage, retrieval, a packed and numbered context, generative or
+ * extractive answers, citation checking, urgent-care guidance and the disclaimer.
+ */
+export {
+  AnswerPipeline,
+  GALEN_MODEL_ID,
+  type Answer,
+  type AnswerEvent,
+  type AnswerFinishReason,
+  type AnswerLogger,
+  type AnswerMode,
+  type AnswerModelInfo,
+  type AnswerPipelineOptions,
+  type AnswerPipelineParts,
+  type AnswerRequest,
+  type AnswerTriage,
+} from './answer-pipeline.js';
+export { AnswerError, type AnswerErrorCode } from './errors.js';
+export { toCitation, type Citation, type NumberedPassage } from './citation.js';
+export { CitationFilter, checkCitations, type CheckedText } from './citation-checker.js';
+export { packContext, type DroppedPassage, type PackedContext, type PackOptions } from './context-packer.js';
+export { buildPrompt, renderPassage, DOCTOR_PERSONA, type PromptInput } from './prompt-builder.js';
+export { answerExtractively, rankPassagesForType, type ExtractiveAnswer, type ExtractiveOptions } from './extractive-answerer.js';
+export { classifyQuestion, answersType, sectionMatchesType, type QuestionType } from './question-type.js';
+export { splitSentences } from './sentences.js';
+export { answerTerms } from './answer-terms.js';
+export { describePatient, type PatientContext } from './patient-context.js';
+export { detectLanguage, disclaimer, noEvidenceAnswer, type AnswerLanguage } from './disclaimer.js';
+export * from './triage/index.js';

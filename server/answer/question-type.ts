@@ -1,0 +1,121 @@
+/**
+ * What a question asks for; it decides which sentences an extractive answer prefers. The names
+ * follow MedQuAD's question types, whose passages carry them as section questions.
+ */
+export type QuestionType =
+  | 'symptoms'
+  | 'causes'
+  | 'treatment'
+  | 'diagnosis'
+  | 'prevention'
+  | 'outlook'
+  | 'inheritance'
+  | 'risk'
+  | 'complications'
+  | 'frequency'
+  | 'definition'
+  | 'general';
+
+interface TypeRule {
+  type: Exclude<QuestionType, 'general'>;
+  /** Recognises the type in a question (lower-cased English, or Chinese as written). */
+  question: RegExp;
+  /** Marks a sentence (or a passage's section heading) that answers this type. */
+  cue: RegExp;
+}
+
+// Order matters: the first rule whose `question` matches wins ("how is gout treated" is treatment,
+// not definition). Definition comes last, as the most generic shape ("what is …").
+const RULES: readonly TypeRule[] = [
+  {
+    type: 'symptoms',
+    question: /\b(?:symptoms?|signs?|feel like|look like|manifestations?|presentation|how do i know if)\b|症状|表现|征兆|迹象/,
+    cue: /\b(?:symptoms?|signs?|include|experience|feel|pain|fever|swelling|redness|fatigue|may have|can cause|characteri[sz]ed by)\b|症状|表现|出现|感到/,
+  },
+  {
+    type: 'treatment',
+    question: /\b(?:treat\w*|cure\w*|therap\w*|medications?|medicines?|drugs?|manage\w*|remed\w*|what (?:can|should) i (?:do|take)|how to (?:get rid of|relieve|stop)|surgery)\b|治疗|怎么办|怎么治|吃什么药|用药|疗法|治愈|缓解/,
+    cue: /\b(?:treat\w*|therap\w*|medication\w*|medicines?|drugs?|surgery|surgical|managed?|management|prescri\w*|rest|avoid\w*|lifestyle|relie\w*|recommend\w*|dose|doses)\b|治疗|药物|手术|服用|疗法|建议/,
+  },
+  {
+    type: 'causes',
+    question: /\b(?:caus\w*|why do|why does|why am|reasons? for|what leads to|trigger\w*|etiology|aetiology)\b|原因|为什么|引起|导致|病因/,
+    cue: /\b(?:caus\w*|due to|results? from|resulting from|trigger\w*|leads? to|because|mutations?|infection|buildup|build-up|excess)\b|引起|导致|原因|由于/,
+  },
+  {
+    type: 'diagnosis',
+    question: /\b(?:diagnos\w*|tests?|testing|exams?|screen\w*|detect\w*|find out if)\b|诊断|检查|化验|筛查/,
+    cue: /\b(?:diagnos\w*|tests?|exams?|examination|blood test|imaging|x-rays?|scan|biopsy|screen\w*|measur\w*)\b|诊断|检查|化验|筛查/,
+  },
+  {
+    type: 'prevention',
+    question: /\b(?:prevent\w*|avoid\w*|reduce (?:my|the) risk|protect\w*|vaccin\w*)\b|预防|避免|防止/,
+    cue: /\b(?:prevent\w*|avoid\w*|reduce\w*|lower\w* (?:the|your) risk|vaccin\w*|protect\w*|healthy)\b|预防|避免|防止|减少/,
+  },
+  {
+    type: 'outlook',
+    question: /\b(?:outlook|prognosis|life expectancy|survival|recover\w*|go away|how long|curable|fatal|die from)\b|预后|能治好|会好吗|多久|寿命/,
+    cue: /\b(?:outlook|prognosis|life expectancy|survival|recover\w*|most people|usually|chronic|fatal|improve\w*)\b|预后|恢复|痊愈/,
+  },
+  {
+    type: 'inheritance',
+    question: /\b(?:inherit\w*|hereditary|genetic\w*|genes?|runs? in (?:the |my )?famil\w*|passed down)\b|遗传|基因/,
+    cue: /\b(?:inherit\w*|autosomal|recessive|dominant|genes?|mutations?|famil\w*|parents?)\b|遗传|基因/,
+  },
+  {
+    type: 'risk',
+    question: /\b(?:risk|at risk|who gets|who is likely|susceptib\w*|more likely)\b|风险|易感|哪些人/,
+    cue: /\b(?:risk|more likely|likely|increase\w*|older|age|obes\w*|smok\w*|family history)\b|风险|易患/,
+  },
+  {
+    type: 'complications',
+    question: /\b(?:complications?|dangerous|serious|long[- ]term effects?|side effects?|lead to)\b|并发症|危害|副作用/,
+    cue: /\b(?:complications?|damage|lead to|can cause|serious|side effects?)\b|并发症|损害|副作用/,
+  },
+  {
+    type: 'frequency',
+    question: /\b(?:how common|how many people|prevalence|incidence|how often|frequency)\b|多常见|发病率|患病率/,
+    cue: /\b(?:affects?|common|rare|prevalence|incidence|\d+ (?:in|out of) \d+|percent|%|people)\b|发病率|患病率|常见/,
+  },
+  {
+    type: 'definition',
+    question: /\b(?:what (?:is|are)|what's|define|definition|meaning of|tell me about|information about|do you have information)\b|是什么|什么是|介绍/,
+    cue: /\b(?:is an?|are|refers to|is a type of|is the|condition|disease|disorder)\b|是一种|是指/,
+  },
+];
+
+/**
+ * The type of a question, in English or Chinese: `symptoms`, `causes`, `treatment`, …, `definition`
+ * for "what is …", and `general` when nothing is recognised.
+ *
+ * @example
+ * classifyQuestion('How is gout treated?') // → 'treatment'
+ * classifyQuestion('痛风的症状有哪些？')     // → 'symptoms'
+ */
+export function classifyQuestion(question: string): QuestionType {
+  const text = question.normalize('NFKC').toLowerCase();
+  return RULES.find((rule) => rule.question.test(text))?.type ?? 'general';
+}
+
+/**
+ * Whether a sentence or section heading speaks to `type` (the words an answer of that type uses).
+ * Always false for `general`.
+ *
+ * @example
+ * answersType('Symptoms include joint pain and swelling.', 'symptoms') // → true
+ */
+export function answersType(text: string, type: QuestionType): boolean {
+  const rule = RULES.find((r) => r.type === type);
+  return rule ? rule.cue.test(text.normalize('NFKC').toLowerCase()) : false;
+}
+
+/**
+ * Whether a passage's section (e.g. MedQuAD's "What are the symptoms of Gout ?") asks the same kind
+ * of question.
+ *
+ * @example
+ * sectionMatchesType('How to diagnose Gout ?', 'diagnosis') // → true
+ */
+export function sectionMatchesType(section: string, type: QuestionType): boolean {
+  return type !== 'general' && section.trim() !== '' && classifyQuestion(section) === type;
+}
