@@ -1,3 +1,4 @@
+import { ModelBuildError } from './errors.js';
 import { elementCount, type Checkpoint } from './checkpoint.js';
 import { llamaWeightShapes, type LlamaArchitecture } from './llama-architecture.js';
 
@@ -31,7 +32,7 @@ export function randomCheckpoint(architecture: LlamaArchitecture, options: Rando
     files: [],
     read(name: string): Float32Array {
       const shape = shapes.get(name);
-      if (!shape) throw new Error(`random checkpoint has no tensor ${name}`);
+      if (!shape) throw new ModelBuildError('INVALID_CHECKPOINT', `random checkpoint has no tensor ${name}`);
       const out = new Float32Array(elementCount(shape));
       if (shape.length === 1) return out.fill(1);
       fillNormal(out, (seed ^ hashName(name)) >>> 0, scale);
