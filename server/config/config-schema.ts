@@ -14,9 +14,11 @@ export const ConfigSchema = z
         host: z.string().min(1).default('127.0.0.1'),
         /** TCP port. Env `GALEN_PORT`. Default `8080`; 0 picks a free port. */
         port: z.number().int().min(0).max(65535).default(8080),
+        /** How long shutdown waits for in-flight requests (streams included) before cutting them, ms. Env `GALEN_SHUTDOWN_GRACE_MS`. Default 10000. */
+        shutdownGraceMs: z.number().int().min(0).max(600_000).default(10_000),
       })
       .strict()
-      .default({ host: '127.0.0.1', port: 8080 }),
+      .default({ host: '127.0.0.1', port: 8080, shutdownGraceMs: 10_000 }),
     log: z
       .object({
         /** pino level. Env `GALEN_LOG_LEVEL`. Default `info`. */
@@ -58,9 +60,26 @@ export const ConfigSchema = z
         cudaDeviceId: z.number().int().min(0).default(0),
         /** Run on CPU, with a warning, when the CUDA provider cannot be loaded. Env `GALEN_CPU_FALLBACK`. Default false. */
         allowCpuFallback: z.boolean().default(false),
+        /** Context window, tokens (bounds KV-cache memory). Env `GALEN_CONTEXT_WINDOW`. Default: the model's `max_position_embeddings`. */
+        contextWindow: z.number().int().min(64).max(1_048_576).optional(),
+        /** Answers generated together in one batch. Env `GALEN_MAX_BATCH`. Default 8. */
+        maxBatchSize: z.number().int().min(1).max(256).default(8),
+        /** Answers waiting for a batch slot; one more is answered 503 with Retry-After. Env `GALEN_MAX_QUEUE`. Default 64. */
+        maxQueuedRequests: z.number().int().min(0).max(10_000).default(64),
       })
       .strict()
-      .default({ executionProvider: 'cpu', cudaDeviceId: 0, allowCpuFallback: false }),
+      .default({ executionProvider: 'cpu', cudaDeviceId: 0, allowCpuFallback: false, maxBatchSize: 8, maxQueuedRequests: 64 }),
+    answer: z
+      .object({
+        /** Passages retrieved and given to the answerer per question. Env `GALEN_ANSWER_PASSAGES`. Default 5. */
+        passages: z.number().int().min(1).max(20).default(5),
+        /** Most tokens a generated answer may have (at most half the context window). Env `GALEN_MAX_NEW_TOKENS`. Default 256. */
+        maxNewTokens: z.number().int().min(1).max(8192).default(256),
+        /** Sampling temperature of generated answers. Env `GALEN_TEMPERATURE`. Default: the model's generation_config.json (greedy when it says nothing). */
+        temperature: z.number().min(0).max(2).optional(),
+      })
+      .strict()
+      .default({ passages: 5, maxNewTokens: 256 }),
     seed: z
       .object({
         /** Ingest the bundled MedQuAD seed corpus when the store is empty at server start. Env `GALEN_SEED`. Default true. */
@@ -119,6 +138,7 @@ export const ENV_KEYS: Readonly<Record<string, { path: string[]; type: 'string' 
   GALEN_DATA_DIR: { path: ['dataDir'], type: 'string' },
   GALEN_HOST: { path: ['server', 'host'], type: 'string' },
   GALEN_PORT: { path: ['server', 'port'], type: 'number' },
+  GALEN_SHUTDOWN_GRACE_MS: { path: ['server', 'shutdownGraceMs'], type: 'number' },
   GALEN_LOG_LEVEL: { path: ['log', 'level'], type: 'string' },
   GALEN_CHUNK_CHARS: { path: ['ingest', 'chunkChars'], type: 'number' },
   GALEN_CHUNK_OVERLAP: { path: ['ingest', 'chunkOverlap'], type: 'number' },
@@ -132,6 +152,12 @@ export const ENV_KEYS: Readonly<Record<string, { path: string[]; type: 'string' 
   GALEN_EXECUTION_PROVIDER: { path: ['model', 'executionProvider'], type: 'string' },
   GALEN_CUDA_DEVICE: { path: ['model', 'cudaDeviceId'], type: 'number' },
   GALEN_CPU_FALLBACK: { path: ['model', 'allowCpuFallback'], type: 'boolean' },
+  GALEN_CONTEXT_WINDOW: { path: ['model', 'contextWindow'], type: 'number' },
+  GALEN_MAX_BATCH: { path: ['model', 'maxBatchSize'], type: 'number' },
+  GALEN_MAX_QUEUE: { path: ['model', 'maxQueuedRequests'], type: 'number' },
+  GALEN_ANSWER_PASSAGES: { path: ['answer', 'passages'], type: 'number' },
+  GALEN_MAX_NEW_TOKENS: { path: ['answer', 'maxNewTokens'], type: 'number' },
+  GALEN_TEMPERATURE: { path: ['answer', 'temperature'], type: 'number' },
   GALEN_ANONYMOUS_ROLE: { path: ['security', 'anonymousRole'], type: 'string' },
   GALEN_RATE_LIMIT: { path: ['security', 'rateLimitPerMinute'], type: 'number' },
   GALEN_MAX_BODY_KB: { path: ['security', 'maxBodyKb'], type: 'number' },
