@@ -3,12 +3,25 @@ import { z } from 'zod';
 import { LexicalSearch, type KnowledgeStore } from '../../knowledge/index.js';
 import type { Logger } from '../logging/logger.js';
 import { ApiError } from './api-error.js';
+import type { KnowledgeJobs } from '../jobs/index.js';
+import type { AuditLog } from '../logging/audit-log.js';
+import type { GalenMetrics } from '../metrics/index.js';
+import { requireRole, SecurityError, type SecurityLayer } from '../security/index.js';
+import { knowledgeRoutes } from './knowledge-routes.js';
 
 /** What the HTTP app needs; `ready` is false while the seed corpus is still being ingested. */
 export interface AppContext {
   store: KnowledgeStore;
   logger: Logger;
   isReady: () => boolean;
+  /** Headers, CORS, time and body limits, authentication, rate limit (server/security). */
+  security: SecurityLayer;
+  /** Prometheus metrics; the answer pipeline reports retrieval times, tokens and queue depth here. */
+  metrics: GalenMetrics;
+  /** The audit log of `/v1` requests (routes add `res.locals.audit`). */
+  audit: AuditLog;
+  /** Knowledge administration jobs (ingest, refresh, remove). */
+  jobs: KnowledgeJobs;
 }
 
 const SearchRequest = z
@@ -26,7 +39,12 @@ const SearchRequest = z
 export function createApp(ctx: AppContext): express.Express {
   const app = express();
   app.disable('x-powered-by');
-  app.use(express.json({ limit: '256kb' }));
+  app.use(ctx.security.headers);
+  app.use(ctx.metrics.timing);
+  app.use(ctx.audit.middleware);
+  app.use(ctx.security.timeLimit);
+  app.use(express.json({ limit: ctx.security.bodyLimitBytes }));
+  app.use(ctx.security.gate);
   const search = new LexicalSearch(ctx.store);
 
   app.get('/healthz', (_req, res) => {
@@ -69,9 +87,20 @@ export function createApp(ctx: AppContext): express.Express {
     });
   });
 
+  app.get('/metrics', requireRole('clinician'), ctx.metrics.handler);
+  app.use(knowledgeRoutes({ store: ctx.store, jobs: ctx.jobs }));
+
   app.use((_req, _res, next) => next(new ApiError(404, 'NOT_FOUND', 'No such route.')));
 
   app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    // Already answered (the time limit spoke first) or mid-stream: no JSON error can follow.
+    if (res.headersSent) {
+      if (!res.writableEnded) {
+        ctx.logger.error({ err: error }, 'request failed mid-response');
+        res.destroy();
+      }
+      return;
+    }
     const e = toApiError(error);
     if (e.status >= 500) ctx.logger.error({ err: error }, 'request failed');
     res.status(e.status).json({ error: { code: e.code, message: e.message } });
@@ -81,6 +110,7 @@ export function createApp(ctx: AppContext): express.Express {
 
 function toApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
+  if (error instanceof SecurityError) return new ApiError(error.status, error.code, error.message);
   const e = error as { type?: string; status?: number; message?: string };
   if (e.type === 'entity.parse.failed') return new ApiError(400, 'INVALID_JSON', 'The request body is not valid JSON.');
   if (e.type === 'entity.too.large') return new ApiError(413, 'BODY_TOO_LARGE', 'The request body is too large.');

@@ -1,0 +1,23 @@
+/** Machine-readable reasons a job or an upload can fail. */
+export type JobErrorCode =
+  | 'JOB_NOT_FOUND'
+  | 'JOB_FINISHED'
+  | 'QUEUE_FULL'
+  | 'QUEUE_CLOSED'
+  | 'CANCELLED'
+  | 'UPLOAD_TOO_LARGE'
+  | 'INVALID_UPLOAD'
+  | 'UNSUPPORTED_MEDIA_TYPE';
+
+/** A job or upload failure with a stable `code` and the HTTP `status` it answers as. */
+export class JobError extends Error {
+  override readonly name = 'JobError';
+  constructor(
+    readonly code: JobErrorCode,
+    readonly status: number,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}

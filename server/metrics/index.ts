@@ -1,0 +1,3 @@
+/** Prometheus metrics for `GET /metrics`: request latency, retrieval latency, tokens, queue depth, breaker state, jobs. */
+export { createMetrics, type BreakerState, type GalenMetrics, type JobCounts, type MetricsOptions } from './galen-metrics.js';
+export { routeLabel } from './route-label.js';

@@ -1,0 +1,61 @@
+import type { RequestHandler } from 'express';
+import type { ApiKeyStore } from './api-key-store.js';
+import { SecurityError } from './errors.js';
+import type { Role } from './roles.js';
+
+/** How requests are authenticated. */
+export interface AuthenticationOptions {
+  keys: ApiKeyStore;
+  /**
+   * What a request without a key may do: a role, or null to require a key on every guarded route.
+   * Galen passes null whenever it listens beyond loopback.
+   */
+  anonymousRole: Role | null;
+}
+
+/**
+ * Middleware that reads an API key from `Authorization: Bearer <key>` or `X-API-Key: <key>` and
+ * sets `res.locals.principal`. A presented key must be valid even where anonymous callers are
+ * allowed: a bad or revoked key is a 401, never a silent downgrade. A request without a key gets
+ * the anonymous principal; whether that suffices is for {@link requireRole} to say.
+ *
+ * @example
+ * app.use(authenticate({ keys, anonymousRole: null }));
+ */
+export function authenticate(options: AuthenticationOptions): RequestHandler {
+  return (req, res, next) => {
+    const presented = presentedKey(req.headers.authorization, req.headers['x-api-key']);
+    if (presented === null) {
+      res.locals.principal = { kind: 'anonymous', role: options.anonymousRole };
+      next();
+      return;
+    }
+    res.setHeader('WWW-Authenticate', 'Bearer realm="galen"');
+    if (presented === undefined) {
+      next(new SecurityError('INVALID_API_KEY', 401, 'The Authorization header must be "Bearer <API key>".'));
+      return;
+    }
+    const check = options.keys.check(presented);
+    if (check.status === 'invalid') {
+      next(new SecurityError('INVALID_API_KEY', 401, 'The API key is not valid.'));
+      return;
+    }
+    if (check.status === 'revoked') {
+      next(new SecurityError('REVOKED_API_KEY', 401, 'The API key has been revoked.'));
+      return;
+    }
+    res.removeHeader('WWW-Authenticate');
+    res.locals.principal = { kind: 'key', keyId: check.key.id, role: check.key.role };
+    next();
+  };
+}
+
+/** The key presented, null when none was, undefined when the Authorization header is malformed. */
+function presentedKey(authorization: string | undefined, apiKeyHeader: string | string[] | undefined): string | null | undefined {
+  if (authorization !== undefined) {
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+    return match ? match[1]! : undefined;
+  }
+  if (Array.isArray(apiKeyHeader)) return undefined;
+  return apiKeyHeader?.trim() || null;
+}

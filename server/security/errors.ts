@@ -1,0 +1,27 @@
+/** Machine-readable reasons a security check can fail. */
+export type SecurityErrorCode =
+  | 'KEYS_REQUIRED'
+  | 'API_KEY_REQUIRED'
+  | 'INVALID_API_KEY'
+  | 'REVOKED_API_KEY'
+  | 'FORBIDDEN'
+  | 'RATE_LIMITED'
+  | 'KEY_NOT_FOUND'
+  | 'INVALID_ROLE'
+  | 'ACCESS_STORE_FAILED';
+
+/**
+ * A refused request or a refused start, with a stable `code` and the HTTP `status` it answers as
+ * (the app's error handler turns it into `{"error":{"code","message"}}`).
+ */
+export class SecurityError extends Error {
+  override readonly name = 'SecurityError';
+  constructor(
+    readonly code: SecurityErrorCode,
+    readonly status: number,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}

@@ -1,0 +1,38 @@
+import type { Response } from 'express';
+import type { Role } from './roles.js';
+
+/**
+ * Who is making a request: the holder of an API key, or an anonymous caller whose `role` is what
+ * anonymous callers may do (null beyond loopback, where every route needs a key).
+ */
+export type Principal = { kind: 'key'; keyId: string; role: Role } | { kind: 'anonymous'; role: Role | null };
+
+declare global {
+  namespace Express {
+    interface Locals {
+      /** Set by the authentication middleware for every request that passes it. */
+      principal?: Principal;
+    }
+  }
+}
+
+/**
+ * The principal authentication found for this response's request, if it ran.
+ *
+ * @example
+ * const who = principalOf(res); // { kind: 'key', keyId: '3f9c0a1b2c3d', role: 'admin' }
+ */
+export function principalOf(res: Response): Principal | undefined {
+  return res.locals.principal;
+}
+
+/**
+ * A short label for logs and the audit log: `key:<id>` or `anonymous`.
+ *
+ * @example
+ * describePrincipal({ kind: 'anonymous', role: 'clinician' }); // 'anonymous'
+ */
+export function describePrincipal(principal: Principal | undefined): string {
+  if (!principal) return 'unauthenticated';
+  return principal.kind === 'key' ? `key:${principal.keyId}` : 'anonymous';
+}
