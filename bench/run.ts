@@ -17,10 +17,11 @@ import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { makeLogger, maxRssMiB, ROOT, round, type BenchModule, type BenchOptions } from './common.js';
+import { embeddingBench } from './embedding-bench.js';
 import { knowledgeBench } from './knowledge-bench.js';
 
 /** Every benchmark, in the order they run. */
-const MODULES: readonly BenchModule[] = [knowledgeBench];
+const MODULES: readonly BenchModule[] = [knowledgeBench, embeddingBench];
 
 function machine() {
   const cpus = os.cpus();

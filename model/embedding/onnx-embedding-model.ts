@@ -11,14 +11,18 @@ import { normalized, poolSequence, type PoolingMode } from './pooling.js';
 import { readSentenceTransformersDirectory } from './sentence-transformers-directory.js';
 import { resolveMaxSequenceLength } from './sequence-length.js';
 
-/** Texts per onnxruntime run when `batchSize` is not given. */
-export const DEFAULT_EMBEDDING_BATCH_SIZE = 32;
+/**
+ * Texts per onnxruntime run when `batchSize` is not given. Larger batches gain little on CPU and
+ * their attention scores grow as batch × heads × length² (64 × 12 × 256² floats = 200 MB for a
+ * MiniLM), which measured slower than batch 16 in `npm run bench`.
+ */
+export const DEFAULT_EMBEDDING_BATCH_SIZE = 16;
 /** Longest input, in tokens, when neither the options nor the directory's files say. */
 export const DEFAULT_EMBEDDING_MAX_SEQUENCE_LENGTH = 256;
 
 /** Options of {@link loadEmbeddingModel}; every field optional. */
 export interface OnnxEmbeddingOptions extends SessionOptions, EncoderDirectoryOptions {
-  /** Texts per onnxruntime run; texts are sorted by length first, so a batch pads little. Default 32. */
+  /** Texts per onnxruntime run; texts are sorted by length first, so a batch pads little. Default 16. */
   batchSize?: number;
   /**
    * Most tokens per text, special tokens included; longer texts are cut at the end. Default:
