@@ -55,7 +55,7 @@ const RULES: readonly RedactionRule[] = [
   },
   {
     name: 'name',
-    pattern: new RegExp(`\\b((?:[Pp]atient|PATIENT|[Pp]t\\.?|Mr|Mrs|Ms|Mx|Miss|Mr\\.|Mrs\\.|Ms\\.|Mx\\.)(?:\\s*:)?\\s+)(${NAME})`, 'gu'),
+    pattern: new RegExp(`\\b((?:[Pp]atient|PATIENT|[Pp]t\\.?|Mr|Mrs|Ms|Mx|Miss|Mr\\.|Mrs\\.|Ms\\.|Mx\\.)(?:\\s*:)?\\s+)(?!(?:ID|MRN|No|Number)\\b)(${NAME})`, 'gu'),
     replace: (_m, cue: string) => `${cue}[name]`,
   },
   { name: 'name', pattern: /(我叫|我的名字是|我的名字叫)\s*[\u4e00-\u9fff]{1,4}/gu, replace: (_m, cue: string) => `${cue}[name]` },
