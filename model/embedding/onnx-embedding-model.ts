@@ -175,7 +175,12 @@ export class OnnxEmbeddingModel implements EmbeddingModel {
     return vectors;
   }
 
-  /** Releases the onnxruntime session. */
+  /**
+   * Releases the onnxruntime session; the model must not be used afterwards.
+   *
+   * @example
+   * await model.close();
+   */
   async close(): Promise<void> {
     await this.session.release();
   }

@@ -143,7 +143,12 @@ export class OnnxRerankingModel implements RerankingModel {
     return scores;
   }
 
-  /** Releases the onnxruntime session. */
+  /**
+   * Releases the onnxruntime session; the model must not be used afterwards.
+   *
+   * @example
+   * await reranker.close();
+   */
   async close(): Promise<void> {
     await this.session.release();
   }

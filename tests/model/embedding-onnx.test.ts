@@ -1,7 +1,8 @@
+import { env as transformersEnv, pipeline } from '@huggingface/transformers';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ModelError } from '../../model/index.js';
@@ -136,6 +137,22 @@ describe('OnnxEmbeddingModel on a tiny random BERT', () => {
     expect(pooled.info).toMatchObject({ output: 'sentence_embedding', pooling: undefined });
     const [a, b] = [await pooled.embed(TEXTS), await mean.embed(TEXTS)];
     for (const [i, v] of a.entries()) expect(maxAbsDiff(v, b[i]!)).toBeLessThan(1e-5);
+  });
+
+  it('agrees with transformers.js feature extraction on the same directory, mean and CLS', async () => {
+    transformersEnv.allowRemoteModels = false;
+    transformersEnv.localModelPath = tmp.dir;
+    for (const pooling of ['mean', 'cls'] as const) {
+      const dir = bertDir({ seed: 11, pooling });
+      const extractor = await pipeline('feature-extraction', basename(dir), { dtype: 'fp32', local_files_only: true });
+      try {
+        const expected = (await extractor(TEXTS, { pooling, normalize: true })).tolist() as number[][];
+        const ours = await (await load(dir)).embed(TEXTS);
+        for (const [i, v] of ours.entries()) expect(maxAbsDiff(v, Float32Array.from(expected[i]!))).toBeLessThan(1e-5);
+      } finally {
+        await extractor.dispose();
+      }
+    }
   });
 
   it('reads token_embeddings and graphs at model.onnx', async () => {
