@@ -100,10 +100,10 @@ export async function buildModel(options: BuildModelOptions): Promise<BuildRepor
     const scaled: ScaledAdapter[] = adapters.map((adapter, i) => ({ adapter, factor: factors[i]! }));
     return await writeDirectoryAtomically(
       options.out,
-      (staging) => {
+      async (staging) => {
         mkdirSync(join(staging, 'onnx'));
         const graph = buildLlamaGraph({ checkpoint, adapters: scaled, dtype });
-        const written = writeOnnxModel({
+        const written = await writeOnnxModel({
           path: join(staging, 'onnx', 'model.onnx'),
           graph,
           opsets: { '': LLAMA_GRAPH_OPSET },

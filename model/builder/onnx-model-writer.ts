@@ -1,5 +1,6 @@
 import { closeSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import onnxProto from 'onnx-proto';
 import { ModelBuildError } from './errors.js';
 import type { OnnxGraph } from './onnx-graph.js';
@@ -48,7 +49,7 @@ export interface OnnxModelWriteResult {
  * @example
  * await writeOnnxModel({ path: 'out/onnx/model.onnx', graph, opsets: { '': 17 } });
  */
-export function writeOnnxModel(options: OnnxModelWriteOptions): OnnxModelWriteResult {
+export async function writeOnnxModel(options: OnnxModelWriteOptions): Promise<OnnxModelWriteResult> {
   const { path, graph } = options;
   const dataName = `${basename(path)}_data`;
   const dataPath = join(dirname(path), dataName);
@@ -62,6 +63,8 @@ export function writeOnnxModel(options: OnnxModelWriteOptions): OnnxModelWriteRe
   let done = 0;
   try {
     for (const slot of graph.weights) {
+      // Let signal handlers (Ctrl-C → abort) and progress output run between weights.
+      await yieldToEventLoop();
       if (options.signal?.aborted) throw new ModelBuildError('ABORTED', 'the build was cancelled');
       const bytes = slot.produce();
       if (bytes.byteLength !== slot.byteLength) throw new Error(`weight ${slot.name}: produced ${bytes.byteLength} bytes, expected ${slot.byteLength}`);
