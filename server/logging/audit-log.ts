@@ -2,7 +2,7 @@ import type { RequestHandler } from 'express';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { pino, type Logger } from 'pino';
+import { pino } from 'pino';
 import { routeLabel } from '../metrics/index.js';
 import { describePrincipal } from '../security/index.js';
 import { redact } from './redaction.js';
@@ -75,7 +75,7 @@ export interface AuditLogOptions {
  * app.use(audit.middleware);
  */
 export class AuditLog {
-  private readonly out: Logger | null;
+  private readonly out: ReturnType<typeof pino.destination> | null;
   private readonly includeQuestions: boolean;
   readonly file: string | null;
 
@@ -87,10 +87,7 @@ export class AuditLog {
       return;
     }
     mkdirSync(dirname(this.file), { recursive: true });
-    this.out = pino(
-      { base: null, timestamp: false, formatters: { level: () => ({}) } },
-      pino.destination({ dest: this.file, sync: true, append: true }),
-    );
+    this.out = pino.destination({ dest: this.file, sync: true, append: true });
   }
 
   /** Opens (creating if needed) the audit log file. */
@@ -109,7 +106,7 @@ export class AuditLog {
       if (question !== undefined) line.question = redact(question);
       if (patient !== undefined) line.patient = redact(patient);
     }
-    this.out?.info(line);
+    this.out?.write(`${JSON.stringify(line)}\n`);
   }
 
   /** Middleware that audits each `/v1` request when its response finishes (or the client leaves). */
@@ -147,6 +144,7 @@ export class AuditLog {
   };
 
   close(): void {
-    this.out?.flush();
+    this.out?.flushSync();
+    this.out?.end();
   }
 }
