@@ -123,7 +123,7 @@ export class OnnxEmbeddingModel implements EmbeddingModel {
         );
       }
       if (directory.hasDense && output !== 'sentence_embedding') {
-        throw new ModelError('INVALID_MODEL', `${directory.path}/modules.json has Dense modules, but the graph outputs ${output}, not sentence_embedding`);
+        throw new ModelError('INVALID_MODEL', `${join(directory.path, 'modules.json')} has Dense modules, but the graph outputs ${output}, not sentence_embedding`);
       }
       const pooling = output === 'sentence_embedding' ? undefined : (options.pooling ?? directory.pooling ?? 'mean');
       const padId = padTokenId(directory.tokenizerJson, directory.tokenizerConfig, (t) => tokenizer.tokenId(t));
@@ -163,11 +163,7 @@ export class OnnxEmbeddingModel implements EmbeddingModel {
     const vectors: Float32Array[] = texts.map(() => new Float32Array(this.dimension));
     const sequences = texts.map((text) => this.encode(text));
     const pending = sequences.flatMap((s, i) => (s === undefined ? [] : [i]));
-    const batches = lengthBatches(
-      pending.map((i) => sequences[i]!.ids.length),
-      this.info.batchSize,
-    );
-    for (const batch of batches) {
+    for (const batch of lengthBatches(pending.map((i) => sequences[i]!.ids.length), this.info.batchSize)) {
       const rows = batch.map((b) => pending[b]!);
       const pooled = await runBatch(this.session, this.signature, this.padId, this.info, rows.map((i) => sequences[i]!));
       for (const [r, i] of rows.entries()) vectors[i] = pooled[r]!;

@@ -98,7 +98,8 @@ export class TextTokenizer {
       return { tokens, typeIds: [...first.map(() => 0), ...(second ?? []).map(() => 1)] };
     }
     const out = processor.post_process(first, second, true);
-    const tokens = out.tokens;
+    // Some processors (ByteLevel) hand the pair back beside the first sequence instead of joining them.
+    const tokens = out.tokens_pair ? [...out.tokens, ...out.tokens_pair] : out.tokens;
     return { tokens, typeIds: out.token_type_ids ?? tokens.map(() => 0) };
   }
 

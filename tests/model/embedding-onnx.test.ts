@@ -5,9 +5,9 @@ import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ModelError } from '../../model/index.js';
+import { ModelError, TextTokenizer } from '../../model/index.js';
 import { DEFAULT_EMBEDDING_BATCH_SIZE, loadEmbeddingModel, OnnxEmbeddingModel, type OnnxEmbeddingOptions } from '../../model/embedding/index.js';
-import { tempDir } from '../helpers/paths.js';
+import { SHARED, SHARED_DATA, tempDir } from '../helpers/paths.js';
 import { MINILM_TOKENIZER, writeTinyBert, type TinyBertOptions } from '../helpers/tiny-bert.js';
 
 const tmp = tempDir('galen-embedding-onnx-');
@@ -304,5 +304,49 @@ describe('loading errors', () => {
       expect(warnings[0]).toMatch(/CUDA.*falling back to CPU/);
       expect(await fallback.embed([QUESTION])).toEqual(await mean.embed([QUESTION]));
     }
+  });
+});
+
+describe('TextTokenizer.encodeTruncated', () => {
+  const readTokenizer = (dir: string) =>
+    [join(dir, 'tokenizer.json'), join(dir, 'tokenizer_config.json')].map((f) => JSON.parse(readFileSync(f, 'utf8')) as Record<string, unknown>) as [
+      Record<string, unknown>,
+      Record<string, unknown>,
+    ];
+  const abstracts = readFileSync(join(SHARED_DATA, 'pubmedqa', 'pqal_abstracts.jsonl'), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .slice(0, 30)
+    .map((line) => JSON.stringify(JSON.parse(line)).slice(0, 600));
+
+  it('encodes texts and pairs as the library does when nothing is cut (WordPiece with a template, BPE without)', () => {
+    for (const dir of [MINILM_TOKENIZER, join(SHARED, 'models', 'tokenizers', 'smollm')]) {
+      const [json, config] = readTokenizer(dir);
+      const ours = new TextTokenizer(json, config);
+      const library = new Tokenizer(json, config);
+      for (const [i, text] of abstracts.entries()) {
+        expect(ours.encodeTruncated(text, { maxLength: 100_000 }).ids).toEqual(library.encode(text).ids);
+        const pair = abstracts[(i + 1) % abstracts.length]!;
+        const expected = library.encode(text, { text_pair: pair, return_token_type_ids: true });
+        const encoded = ours.encodeTruncated(text, { pair, maxLength: 100_000 });
+        expect(encoded.ids).toEqual(expected.ids);
+        if (dir === MINILM_TOKENIZER) expect(encoded.typeIds).toEqual(expected.token_type_ids);
+      }
+    }
+  });
+
+  it('cuts the pair first, then the text, keeping the special tokens', () => {
+    const ours = new TextTokenizer(...readTokenizer(MINILM_TOKENIZER));
+    const text = 'heart blood pain fever';
+    const pair = 'cough liver lung kidney bone skin';
+    expect(ours.encodeTruncated(text, { pair, maxLength: 10 })).toEqual({
+      ids: [101, ...tokenizer.encode(text, { add_special_tokens: false }).ids, 102, ...tokenizer.encode('cough liver lung', { add_special_tokens: false }).ids, 102],
+      typeIds: [0, 0, 0, 0, 0, 0, 1, 1, 1, 1],
+      contentLength: 7,
+    });
+    expect(ours.encodeTruncated(text, { pair, maxLength: 5 }).ids).toEqual([101, ...tokenizer.encode('heart blood', { add_special_tokens: false }).ids, 102, 102]);
+    expect(ours.encodeTruncated('', { maxLength: 5 })).toEqual({ ids: [101, 102], typeIds: [0, 0], contentLength: 0 });
+    const huge = ours.encodeTruncated('fever '.repeat(1_000_000), { maxLength: 8 });
+    expect(huge.ids).toEqual([101, ...new Array(6).fill(tokenizer.encode('fever', { add_special_tokens: false }).ids[0]), 102]);
   });
 });
