@@ -19,8 +19,8 @@ export interface Evidence {
   text: string;
   license: string;
   attribution: string;
-  /** Fused score (weighted reciprocal rank), higher is better. */
+  /** Ranking score, higher is better: the fused score (weighted reciprocal rank), or the reranker's when one reordered the hit. */
   score: number;
-  /** Which retrievers found it, at what rank (and their own score when they have one). */
+  /** Which retrievers found it, at what rank (and their own score when they have one); `reranker` when one reordered it. */
   retrievers: Provenance[];
 }

@@ -3,6 +3,9 @@ export { MEDICAL_ABBREVIATIONS, QueryNormalizer, type QueryNormalizerOptions } f
 export {
   RetrievalPipeline,
   WIKIPEDIA_LIVE_SOURCE,
+  DEFAULT_VECTOR_WEIGHT,
+  type LocalFusion,
+  type RetrievalTimings,
   type RetrievalPipelineOptions,
   type RetrievalPipelineParts,
   type RetrievalResult,

@@ -10,6 +10,8 @@ export type VectorIndexErrorCode =
   | 'EMBEDDER_MISMATCH'
   /** The index worker failed to build or write the index file (disk full, crash). */
   | 'BUILD_FAILED'
+  /** The store has no text the built-in embedder can be fitted on (empty, or no term in two chunks). */
+  | 'EMPTY_CORPUS'
   /** The index was closed. */
   | 'CLOSED';
 

@@ -1,7 +1,18 @@
 /**
  * Vector retrieval: an HNSW index (hnswlib, cosine) of chunk embeddings stored beside the knowledge
  * store, kept in step with it by {@link syncVectorIndex}, built and updated in a worker thread.
+ * {@link openVectorRetrieval} wires it all to a store: the built-in LSA embedder (fitted, persisted
+ * and refitted beside the store), the index, and a searcher for the retrieval pipeline.
  */
+export {
+  openVectorRetrieval,
+  readVectorIndexStatus,
+  type VectorRetrieval,
+  type VectorRetrievalOptions,
+  type VectorSyncReport,
+  type VectorIndexStatus,
+} from './vector-retrieval.js';
+export { LSA_MODEL_FILE, LSA_STATE_FILE } from './lsa-state.js';
 export {
   VectorIndex,
   DEFAULT_EF_SEARCH,

@@ -165,6 +165,34 @@ export class VectorIndex {
   }
 
   /**
+   * Cosine similarity of `vector` to the stored vectors of `labels` (chunk row ids); labels without
+   * a live vector are left out. What re-scores another retriever's candidates exactly, where a
+   * k-nearest search would only score the few that happen to be among the nearest.
+   */
+  similarities(vector: ArrayLike<number>, labels: readonly number[]): Map<number, number> {
+    this.assertOpen();
+    if (vector.length !== this.dimension) {
+      throw new VectorIndexError('DIMENSION_MISMATCH', `Query vector has ${vector.length} values; the index holds ${this.dimension}-dimension vectors.`);
+    }
+    const out = new Map<number, number>();
+    const graph = this.graph;
+    if (!graph) return out;
+    let norm = 0;
+    for (let i = 0; i < vector.length; i++) norm += vector[i]! * vector[i]!;
+    if (!(norm > 0) || !Number.isFinite(norm)) return out;
+    const scale = 1 / Math.sqrt(norm);
+    for (const label of labels) {
+      if (!this.live.has(label) || out.has(label)) continue;
+      // hnswlib keeps cosine-space vectors normalised, so the dot product is the cosine.
+      const stored = graph.getPoint(label);
+      let dot = 0;
+      for (let i = 0; i < stored.length; i++) dot += stored[i]! * vector[i]!;
+      out.set(label, dot * scale);
+    }
+    return out;
+  }
+
+  /**
    * Adds, replaces and removes vectors: the graph is updated in a worker thread (compacted when too
    * many elements are deleted), written atomically with the labels and meta files, then loaded
    * here. Calls are queued, one at a time. A failed build leaves the previous files and graph.

@@ -11,11 +11,15 @@ import {
 } from '../../knowledge/index.js';
 import { configFrom, output, withStore, type GlobalOptions } from './cli-context.js';
 import { ProgressBar } from './progress-bar.js';
+import { describeSync, syncAfterChange } from './index-command.js';
 import type { GalenConfig } from '../config/index.js';
 
 const MIB = 1024 * 1024;
 
-/** `galen ingest`, `refresh`, `sources`, `remove`, `export`. */
+/**
+ * `galen ingest`, `refresh`, `sources`, `remove`, `export`. Ingest, refresh and remove bring the
+ * vector index in step afterwards when vectors are enabled (`GALEN_VECTORS`, default on).
+ */
 export function registerKnowledgeCommands(program: Command, globals: () => GlobalOptions): void {
   program
     .command('ingest')
@@ -36,7 +40,8 @@ export function registerKnowledgeCommands(program: Command, globals: () => Globa
           ...(opts.license !== undefined ? { license: opts.license } : {}),
           ...(opts.attribution !== undefined ? { attribution: opts.attribution } : {}),
         });
-        output(g, report, () => summarise(report));
+        const vectors = await syncAfterChange(config, store, Boolean(g.json));
+        output(g, { ...report, ...(vectors ? { vectors } : {}) }, () => [summarise(report), ...(vectors ? [describeSync(vectors)] : [])].join('\n'));
       });
     });
 
@@ -56,7 +61,8 @@ export function registerKnowledgeCommands(program: Command, globals: () => Globa
           license: source.license,
           attribution: source.attribution,
         });
-        output(g, report, () => summarise(report));
+        const vectors = await syncAfterChange(config, store, Boolean(g.json));
+        output(g, { ...report, ...(vectors ? { vectors } : {}) }, () => [summarise(report), ...(vectors ? [describeSync(vectors)] : [])].join('\n'));
       });
     });
 
@@ -84,10 +90,12 @@ export function registerKnowledgeCommands(program: Command, globals: () => Globa
     .requiredOption('-s, --source <name>', 'source to delete')
     .action(async (opts: { source: string }) => {
       const g = globals();
-      await withStore(configFrom(g), (store) => {
+      const config = configFrom(g);
+      await withStore(config, async (store) => {
         const removed = store.removeSource(opts.source);
-        output(g, { source: opts.source, removed }, () =>
-          `Removed source ${opts.source}: ${removed.documents} documents, ${removed.chunks} chunks.`,
+        const vectors = await syncAfterChange(config, store, Boolean(g.json));
+        output(g, { source: opts.source, removed, ...(vectors ? { vectors } : {}) }, () =>
+          [`Removed source ${opts.source}: ${removed.documents} documents, ${removed.chunks} chunks.`, ...(vectors ? [describeSync(vectors)] : [])].join('\n'),
         );
       });
     });

@@ -4,7 +4,10 @@ import { registerSearchCommand } from './search-command.js';
 import { registerServeCommand } from './serve-command.js';
 import { registerGenerateCommand } from './generate-command.js';
 import { registerRetrieveCommand } from './retrieve-command.js';
+import { registerIndexCommand } from './index-command.js';
+import { registerEvalCommand } from './eval-command.js';
 import { registerModelCommand } from './model-command.js';
+import { registerKeysCommand } from './keys-command.js';
 import { reportError, type GlobalOptions } from './cli-context.js';
 
 const program = new Command('galen')
@@ -20,7 +23,10 @@ registerServeCommand(program, globals);
 registerKnowledgeCommands(program, globals);
 registerSearchCommand(program, globals);
 registerRetrieveCommand(program, globals);
+registerIndexCommand(program, globals);
+registerEvalCommand(program, globals);
 registerGenerateCommand(program, globals);
+registerKeysCommand(program, globals);
 registerModelCommand(program, globals);
 
 try {

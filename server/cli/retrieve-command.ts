@@ -2,7 +2,9 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { RetrievalPipeline, type EvidenceSource } from '../../retrieval/pipeline/index.js';
 import { WikipediaRetriever } from '../../retrieval/wikipedia/index.js';
+import type { VectorRetrieval } from '../../retrieval/vector/index.js';
 import { configFrom, output, UsageError, withStore, type GlobalOptions } from './cli-context.js';
+import { openCliVectors, syncWithProgress, vectorSettings } from './index-command.js';
 
 const SOURCES: readonly EvidenceSource[] = ['corpus', 'vector', 'wikipedia'];
 
@@ -26,8 +28,18 @@ export function registerRetrieveCommand(program: Command, globals: () => GlobalO
         const wikipedia = config.wikipedia.enabled && (!sources || sources.includes('wikipedia'))
           ? new WikipediaRetriever({ apiUrl: config.wikipedia.apiUrl, budgetMs: config.wikipedia.budgetMs, cachePath: join(config.dataDir, 'wikipedia-cache.sqlite') })
           : undefined;
+        const settings = vectorSettings();
+        let vectors: VectorRetrieval | undefined;
         try {
-          const pipeline = new RetrievalPipeline({ store, ...(wikipedia ? { wikipedia } : {}) });
+          if (settings.enabled && (!sources || sources.includes('vector'))) {
+            vectors = await openCliVectors(config, store, settings);
+            // Cheap when the index is in step; builds or repairs it (logged) when it is not.
+            await syncWithProgress(vectors, Boolean(g.json));
+          }
+          const pipeline = new RetrievalPipeline(
+            { store, ...(wikipedia ? { wikipedia } : {}), ...(vectors ? { vector: vectors.searcher } : {}) },
+            { vectorWeight: settings.weight },
+          );
           const result = await pipeline.retrieve(question, { k, ...(sources ? { sources: sources as EvidenceSource[] } : {}) });
           const hits = result.hits.map((h) => ({
             externalId: h.externalId,
@@ -55,6 +67,7 @@ export function registerRetrieveCommand(program: Command, globals: () => GlobalO
           );
         } finally {
           wikipedia?.close();
+          vectors?.close();
         }
       });
     });

@@ -1,0 +1,349 @@
+import { mkdir, rm, stat } from 'node:fs/promises';
+import type { KnowledgeStore } from '../../knowledge/index.js';
+import { EmbeddingError, LsaEmbedder, type EmbeddingModel, type LsaOptions } from '../../model/embedding/index.js';
+import type { VectorSearcher } from '../pipeline/retrieval-pipeline.js';
+import { chunkEmbeddingText } from './chunk-embedding-text.js';
+import { VectorIndexError } from './errors.js';
+import { readMeta, vectorIndexPaths } from './index-files.js';
+import { runInWorker } from './index-worker-client.js';
+import { corpusDrift, evenSample, lsaPaths, readLsaState, writeLsaState, type LsaFitJob, type LsaState } from './lsa-state.js';
+import { syncVectorIndex, type SyncOptions, type SyncReport } from './sync-vector-index.js';
+import { VectorIndex, type VectorIndexLogger } from './vector-index.js';
+
+/** Options of {@link openVectorRetrieval}. */
+export interface VectorRetrievalOptions {
+  /** Directory of the knowledge store; the model and index files live beside `galen.sqlite`. Required. */
+  dataDir: string;
+  /** The store whose chunks are indexed. Required. */
+  store: KnowledgeStore;
+  /** Where loads, fits, repairs and rebuilds are reported (pino's logger fits). Required. */
+  logger: VectorIndexLogger;
+  /**
+   * The embedder. Default: the built-in LSA embedder, fitted on the store's chunks at the first
+   * sync and kept in `<dataDir>/lsa.model` (with `lsa.state.json`), refitted when the store drifts.
+   */
+  embedder?: EmbeddingModel;
+  /** Options of the built-in embedder's fit. Default `DEFAULT_LSA_OPTIONS` (dimension 256). */
+  lsa?: LsaOptions;
+  /**
+   * Share of the fitted chunks added or removed since the fit at which a sync refits the built-in
+   * embedder (and so rebuilds the index). Default 0.25: a new source of a quarter of the corpus
+   * brings vocabulary the old model cannot place, while routine refreshes do not cost a rebuild.
+   */
+  refitDrift?: number;
+  /**
+   * Most chunk texts the built-in embedder is fitted on; larger stores are sampled evenly in row-id
+   * order. Default 200,000 (about 2 minutes and 2 GB of fitting at dimension 256).
+   */
+  maxFitTexts?: number;
+  /** HNSW graph degree. Default 16 (see `VectorIndexOptions`). */
+  m?: number;
+  /** HNSW build candidate list size. Default 200. */
+  efConstruction?: number;
+  /** HNSW search candidate list size. Default `DEFAULT_EF_SEARCH` (128). */
+  efSearch?: number;
+}
+
+/** What {@link VectorRetrieval.sync} did: the index sync, plus whether the embedder was (re)fitted and why. */
+export interface VectorSyncReport extends SyncReport {
+  /** The embedder the index now holds vectors of, or `null` when there is nothing to embed. */
+  embedderId: string | null;
+  /** Why the built-in embedder was fitted during this sync, or `null`. */
+  refitted: string | null;
+  fitMs: number;
+}
+
+/** The state of the vector files of a data directory, as `galen index status` shows it. */
+export interface VectorIndexStatus {
+  dataDir: string;
+  /** Chunks in the store. */
+  storeChunks: number;
+  /** The built-in embedder's saved model, when there is one. */
+  lsa: { modelId: string | null; modelBytes: number; fittedChunks: number | null; fittedAt: string | null } | null;
+  /** The index files, when a usable meta file exists. */
+  index: {
+    embedderId: string;
+    dimension: number;
+    count: number;
+    elements: number;
+    m: number;
+    efConstruction: number;
+    efSearch: number;
+    indexBytes: number;
+    labelsBytes: number;
+    updatedAt: string;
+  } | null;
+  /** `true` when the index holds one vector per chunk of the store (by count). */
+  inStep: boolean;
+  /** What is wrong, when something is (no index yet, unusable meta file, count mismatch). */
+  problem: string | null;
+}
+
+/** Vector retrieval wired to a store: a searcher for the pipeline, and the upkeep of its files. */
+export interface VectorRetrieval {
+  /** Embeds a question and searches the index; finds nothing until the first sync has built it. */
+  readonly searcher: VectorSearcher;
+  /** The current embedder, or `null` while the built-in one has not been fitted. */
+  readonly embedder: EmbeddingModel | null;
+  /** Live vectors. */
+  readonly count: number;
+  /**
+   * Brings model and index in step with the store: fits the built-in embedder when it has none or
+   * the store drifted (logged), embeds new chunks, drops removed ones, repairs a mismatch found at
+   * open (logged). Calls run one at a time.
+   */
+  sync(options?: SyncOptions): Promise<VectorSyncReport>;
+  /** Throws the model (built-in embedder) and index away and builds both anew from the store. */
+  rebuild(options?: SyncOptions): Promise<VectorSyncReport>;
+  status(): Promise<VectorIndexStatus>;
+  /** Releases the index; later searches find nothing, later syncs throw `CLOSED`. */
+  close(): void;
+}
+
+const DEFAULT_REFIT_DRIFT = 0.25;
+const DEFAULT_MAX_FIT_TEXTS = 200_000;
+const TEXT_PAGE = 2000;
+
+/**
+ * Opens vector retrieval for a store: loads the embedder (the built-in LSA model from
+ * `<dataDir>/lsa.model` unless one is given) and the HNSW index beside the store. Cheap: nothing
+ * is fitted or built here; call {@link VectorRetrieval.sync} (at start, and after every ingest,
+ * refresh or removal) to fit, build or repair. A model or index file that is missing, corrupted or
+ * made by another embedder is logged and rebuilt by that sync, never used.
+ *
+ * @example
+ * const vectors = await openVectorRetrieval({ dataDir: './data', store, logger });
+ * await vectors.sync(); // first time: fits LSA (≈30 s for the shared corpus) and builds the index
+ * const pipeline = new RetrievalPipeline({ store, vector: vectors.searcher });
+ */
+export async function openVectorRetrieval(options: VectorRetrievalOptions): Promise<VectorRetrieval> {
+  const refitDrift = options.refitDrift ?? DEFAULT_REFIT_DRIFT;
+  if (!(refitDrift > 0)) throw new VectorIndexError('INVALID_OPTIONS', `refitDrift must be above 0, got ${refitDrift}.`);
+  const maxFitTexts = options.maxFitTexts ?? DEFAULT_MAX_FIT_TEXTS;
+  if (!Number.isInteger(maxFitTexts) || maxFitTexts < 2) throw new VectorIndexError('INVALID_OPTIONS', `maxFitTexts must be a whole number ≥ 2, got ${maxFitTexts}.`);
+  await mkdir(options.dataDir, { recursive: true });
+  const { store, logger, dataDir } = options;
+  const builtIn = options.embedder === undefined;
+  const paths = lsaPaths(dataDir);
+  const indexOptions = {
+    dataDir,
+    logger,
+    ...(options.m !== undefined ? { m: options.m } : {}),
+    ...(options.efConstruction !== undefined ? { efConstruction: options.efConstruction } : {}),
+    ...(options.efSearch !== undefined ? { efSearch: options.efSearch } : {}),
+  };
+
+  let embedder: EmbeddingModel | null = options.embedder ?? null;
+  if (builtIn) embedder = await loadLsa(paths.model, logger);
+  let index: VectorIndex | null = embedder ? await VectorIndex.open({ ...indexOptions, embedder }) : null;
+  let closed = false;
+  let synced = false;
+  let queue: Promise<unknown> = Promise.resolve();
+
+  const exclusive = <T>(task: () => Promise<T>): Promise<T> => {
+    const run = queue.then(task, task);
+    queue = run.catch(() => undefined);
+    return run;
+  };
+
+  const fit = async (reason: string): Promise<number> => {
+    const started = performance.now();
+    const ids: number[] = [];
+    for (const { chunkId } of store.chunkKeys()) ids.push(chunkId);
+    const sample = new Set(evenSample(ids.length, maxFitTexts));
+    const texts: string[] = [];
+    let position = 0;
+    for (let page = store.chunkTexts(0, TEXT_PAGE); page.length; page = store.chunkTexts(page.at(-1)!.chunkId, TEXT_PAGE)) {
+      for (const chunk of page) if (sample.has(position++)) texts.push(chunkEmbeddingText(chunk));
+    }
+    logger.info(`Fitting the built-in LSA embedder on ${texts.length} of ${ids.length} chunks (${reason}).`);
+    const job: LsaFitJob = { texts, options: options.lsa ?? {}, file: paths.model };
+    const result = await runInWorker<{ id: string; dimension: number }>('lsa-fit-worker', job);
+    const model = await LsaEmbedder.load(paths.model);
+    const state: LsaState = {
+      format: 'galen-lsa-state',
+      version: 1,
+      modelId: model.id,
+      fittedChunks: ids.length,
+      fittedMaxChunkId: ids.length ? ids[ids.length - 1]! : 0,
+      fittedTexts: texts.length,
+      fittedAt: new Date().toISOString(),
+    };
+    await writeLsaState(paths.state, state);
+    const fitMs = performance.now() - started;
+    logger.info(`Fitted LSA embedder ${result.id} (${result.dimension} dimensions) in ${(fitMs / 1000).toFixed(1)} s.`);
+    index?.close();
+    embedder = model;
+    // The new model has another id: the index reopens, notices, and is rebuilt by the sync below.
+    index = await VectorIndex.open({ ...indexOptions, embedder: model });
+    return fitMs;
+  };
+
+  /** Why the built-in embedder must be (re)fitted now, or `null`. */
+  const refitReason = async (): Promise<string | null> => {
+    if (!embedder) return 'no model yet';
+    const state = await readLsaState(paths.state);
+    const ids = (function* () {
+      for (const { chunkId } of store.chunkKeys()) yield chunkId;
+    })();
+    if (!state || state.modelId !== embedder.id) {
+      // A model without its state (copied in, or written by an older Galen): adopt it as fitted now.
+      const all = [...ids];
+      await writeLsaState(paths.state, {
+        format: 'galen-lsa-state',
+        version: 1,
+        modelId: embedder.id,
+        fittedChunks: all.length,
+        fittedMaxChunkId: all.length ? all[all.length - 1]! : 0,
+        fittedTexts: embedder instanceof LsaEmbedder ? embedder.documents : all.length,
+        fittedAt: new Date().toISOString(),
+      });
+      logger.warn(`${paths.state} was missing or named another model; adopted ${embedder.id} as fitted on the current store.`);
+      return null;
+    }
+    const drift = corpusDrift(state, ids);
+    return drift > refitDrift ? `the store changed by ${Math.round(drift * 100)}% of its chunks since the model was fitted` : null;
+  };
+
+  const syncNow = async (syncOptions: SyncOptions, forceRefit: string | null): Promise<VectorSyncReport> => {
+    if (closed) throw new VectorIndexError('CLOSED', 'Vector retrieval was closed.');
+    let fitMs = 0;
+    let refitted: string | null = null;
+    if (builtIn) {
+      const chunks = store.countChunks();
+      const reason = forceRefit ?? (chunks > 0 ? await refitReason() : null);
+      if (reason !== null && chunks > 0) {
+        try {
+          fitMs = await fit(reason);
+          refitted = reason;
+        } catch (error) {
+          if (!(error instanceof VectorIndexError && error.code === 'EMPTY_CORPUS')) throw error;
+          logger.warn(`The built-in embedder cannot be fitted on this store yet (${error.message}); vector search finds nothing until it can.`);
+        }
+      }
+    }
+    if (!embedder || !index) {
+      return { added: 0, replaced: 0, removed: 0, unchanged: 0, count: 0, rebuilt: null, embedMs: 0, durationMs: fitMs, embedderId: null, refitted, fitMs };
+    }
+    const report = await syncVectorIndex(store, index, embedder, syncOptions);
+    const changed = report.added + report.replaced + report.removed;
+    if (report.rebuilt === null && changed > 0) {
+      const what = `${report.added} added, ${report.replaced} re-embedded, ${report.removed} removed; ${report.count} vectors`;
+      if (!synced) logger.warn(`Vector index was out of step with the store at open (${what}); repaired.`);
+      else logger.info(`Vector index updated: ${what}.`);
+    }
+    synced = true;
+    return { ...report, durationMs: report.durationMs + fitMs, embedderId: embedder.id, refitted, fitMs };
+  };
+
+  // The pipeline asks for the nearest chunks and then for its BM25 candidates' similarities: one embedding serves both.
+  let lastQuestion: { text: string; model: EmbeddingModel; vector: Float32Array | undefined } | null = null;
+  const embedQuestion = async (question: string): Promise<Float32Array | undefined> => {
+    const model = embedder;
+    if (!model) return undefined;
+    if (lastQuestion && lastQuestion.text === question && lastQuestion.model === model) return lastQuestion.vector;
+    const [vector] = await model.embed([question]);
+    lastQuestion = { text: question, model, vector };
+    return vector;
+  };
+
+  return {
+    searcher: {
+      async search(question: string, k: number) {
+        const current = index;
+        if (closed || !current || current.count === 0) return [];
+        const vector = await embedQuestion(question);
+        return vector ? current.search(vector, k) : [];
+      },
+      async similarity(question: string, chunkIds: readonly number[]) {
+        const current = index;
+        if (closed || !current || current.count === 0 || chunkIds.length === 0) return new Map<number, number>();
+        const vector = await embedQuestion(question);
+        return vector ? current.similarities(vector, chunkIds) : new Map<number, number>();
+      },
+    },
+    get embedder() {
+      return embedder;
+    },
+    get count() {
+      return index?.count ?? 0;
+    },
+    sync: (syncOptions = {}) => exclusive(() => syncNow(syncOptions, null)),
+    rebuild: (syncOptions = {}) =>
+      exclusive(async () => {
+        if (builtIn) {
+          await rm(paths.model, { force: true });
+          return syncNow(syncOptions, 'a rebuild was requested');
+        }
+        index?.reset('a rebuild was requested');
+        return syncNow(syncOptions, null);
+      }),
+    status: async () => readVectorIndexStatus({ dataDir, store }),
+    close() {
+      closed = true;
+      index?.close();
+    },
+  };
+}
+
+async function loadLsa(file: string, logger: VectorIndexLogger): Promise<LsaEmbedder | null> {
+  try {
+    return await LsaEmbedder.load(file);
+  } catch (error) {
+    if (error instanceof EmbeddingError && error.code === 'MODEL_FILE_NOT_FOUND') return null;
+    logger.warn(`${file} is unusable (${(error as Error).message}); the next sync refits the embedder.`);
+    return null;
+  }
+}
+
+/**
+ * Reads what the vector files of `dataDir` say, without opening, checking or changing anything:
+ * the saved built-in model, the index meta file and file sizes, and whether the index count
+ * matches the store's chunks. What `galen index status` prints.
+ *
+ * @example
+ * const status = await readVectorIndexStatus({ dataDir: './data', store });
+ * status.index?.count // → 53058
+ */
+export async function readVectorIndexStatus(options: { dataDir: string; store: KnowledgeStore }): Promise<VectorIndexStatus> {
+  const { dataDir, store } = options;
+  const storeChunks = store.countChunks();
+  const size = async (file: string) => {
+    try {
+      return (await stat(file)).size;
+    } catch {
+      return null;
+    }
+  };
+  const lsaFiles = lsaPaths(dataDir);
+  const modelBytes = await size(lsaFiles.model);
+  const state = await readLsaState(lsaFiles.state);
+  const lsa = modelBytes === null
+    ? null
+    : { modelId: state?.modelId ?? null, modelBytes, fittedChunks: state?.fittedChunks ?? null, fittedAt: state?.fittedAt ?? null };
+  const files = vectorIndexPaths(dataDir);
+  const meta = await readMeta(files.meta);
+  if (meta === null || meta instanceof Error) {
+    return { dataDir, storeChunks, lsa, index: null, inStep: storeChunks === 0, problem: meta === null ? 'no vector index yet' : `unusable meta file: ${meta.message}` };
+  }
+  const [indexBytes, labelsBytes] = await Promise.all([size(files.index), size(files.labels)]);
+  const index = {
+    embedderId: meta.embedderId,
+    dimension: meta.dimension,
+    count: meta.count,
+    elements: meta.elements,
+    m: meta.m,
+    efConstruction: meta.efConstruction,
+    efSearch: meta.efSearch,
+    indexBytes: indexBytes ?? 0,
+    labelsBytes: labelsBytes ?? 0,
+    updatedAt: meta.updatedAt,
+  };
+  const problem =
+    indexBytes === null ? `${files.index} is missing`
+      : indexBytes !== meta.index.bytes ? `${files.index} does not match its meta file (${indexBytes} bytes, expected ${meta.index.bytes})`
+        : meta.count !== storeChunks ? `the index holds ${meta.count} vectors for ${storeChunks} chunks`
+          : lsa && lsa.modelId !== null && lsa.modelId !== meta.embedderId ? `the index holds vectors of ${meta.embedderId}, the model is ${lsa.modelId}`
+            : null;
+  return { dataDir, storeChunks, lsa, index, inStep: problem === null, problem };
+}

@@ -1,0 +1,195 @@
+import cliProgress from 'cli-progress';
+import type { Command } from 'commander';
+import type { KnowledgeStore } from '../../knowledge/index.js';
+import {
+  openVectorRetrieval,
+  readVectorIndexStatus,
+  VectorIndexError,
+  type VectorIndexStatus,
+  type VectorRetrieval,
+  type VectorSyncReport,
+} from '../../retrieval/vector/index.js';
+import type { GalenConfig } from '../config/index.js';
+import { configFrom, output, UsageError, withStore, type GlobalOptions } from './cli-context.js';
+
+/**
+ * Vector settings the CLI reads until they join the typed configuration (each with its default):
+ * `GALEN_VECTORS` (`true`): keep a vector index beside the store and use it in `retrieve`;
+ * `GALEN_VECTOR_WEIGHT` (0.01): weight of dense evidence in the fusion (see `RetrievalPipelineOptions.vectorWeight`);
+ * `GALEN_VECTOR_EF_SEARCH` (128): HNSW search breadth;
+ * `GALEN_LSA_DIMENSION` (256): dimension of the built-in embedder, used when it is (re)fitted.
+ */
+export interface VectorSettings {
+  enabled: boolean;
+  weight: number;
+  efSearch: number;
+  lsaDimension: number;
+}
+
+/** Reads {@link VectorSettings} from the environment; a bad value is a usage error naming the variable. */
+export function vectorSettings(env: NodeJS.ProcessEnv = process.env): VectorSettings {
+  const flag = (name: string, fallback: boolean) => {
+    const raw = env[name]?.trim().toLowerCase();
+    if (raw === undefined || raw === '') return fallback;
+    if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+    if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+    throw new UsageError(`${name} must be true or false, got ${JSON.stringify(env[name])}`);
+  };
+  const number = (name: string, fallback: number, ok: (n: number) => boolean, what: string) => {
+    const raw = env[name]?.trim();
+    if (raw === undefined || raw === '') return fallback;
+    const n = Number(raw);
+    if (!ok(n)) throw new UsageError(`${name} must be ${what}, got ${JSON.stringify(env[name])}`);
+    return n;
+  };
+  return {
+    enabled: flag('GALEN_VECTORS', true),
+    weight: number('GALEN_VECTOR_WEIGHT', 0.01, (n) => Number.isFinite(n) && n >= 0, 'a number ≥ 0'),
+    efSearch: number('GALEN_VECTOR_EF_SEARCH', 128, (n) => Number.isInteger(n) && n >= 1 && n <= 10_000, 'a whole number from 1 to 10000'),
+    lsaDimension: number('GALEN_LSA_DIMENSION', 256, (n) => Number.isInteger(n) && n >= 1 && n <= 4096, 'a whole number from 1 to 4096'),
+  };
+}
+
+/** Log lines of vector upkeep go to stderr, so stdout stays the command's answer (or its JSON). */
+const stderrLogger = {
+  info: (message: string) => process.stderr.write(`vectors: ${message}\n`),
+  warn: (message: string) => process.stderr.write(`vectors: warning: ${message}\n`),
+};
+
+/** Opens vector retrieval for the configured store with the CLI's settings. */
+export function openCliVectors(config: GalenConfig, store: KnowledgeStore, settings: VectorSettings = vectorSettings()): Promise<VectorRetrieval> {
+  return openVectorRetrieval({
+    dataDir: config.dataDir,
+    store,
+    logger: stderrLogger,
+    efSearch: settings.efSearch,
+    lsa: { dimension: settings.lsaDimension },
+  });
+}
+
+/** Runs a sync (or rebuild) with a progress bar on a terminal. */
+export async function syncWithProgress(vectors: VectorRetrieval, json: boolean, rebuild = false): Promise<VectorSyncReport> {
+  const bar = !json && process.stderr.isTTY
+    ? new cliProgress.SingleBar({ stream: process.stderr, format: 'vectors {bar} {percentage}% | {value}/{total} chunks embedded', hideCursor: true, clearOnComplete: true }, cliProgress.Presets.shades_classic)
+    : undefined;
+  let started = false;
+  try {
+    const onProgress = ({ embedded, total }: { embedded: number; total: number }) => {
+      if (!bar) return;
+      if (!started) {
+        bar.start(total, embedded);
+        started = true;
+      } else bar.update(embedded);
+    };
+    return await (rebuild ? vectors.rebuild({ onProgress }) : vectors.sync({ onProgress }));
+  } finally {
+    if (started) bar?.stop();
+  }
+}
+
+/**
+ * After a change to the store (ingest, refresh, remove): brings the vector index in step when
+ * vectors are enabled. A failure here leaves the store changed and the index to be repaired by the
+ * next sync (server start, `galen index rebuild`), so it is reported, not thrown.
+ */
+export async function syncAfterChange(config: GalenConfig, store: KnowledgeStore, json: boolean): Promise<VectorSyncSummary | undefined> {
+  const settings = vectorSettings();
+  if (!settings.enabled) return undefined;
+  let vectors: VectorRetrieval | undefined;
+  try {
+    vectors = await openCliVectors(config, store, settings);
+    return summariseSync(await syncWithProgress(vectors, json));
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    stderrLogger.warn(`the vector index could not be updated (${message}); the next sync repairs it.`);
+    return { error: message };
+  } finally {
+    vectors?.close();
+  }
+}
+
+/** What the CLI reports of a sync. */
+export type VectorSyncSummary =
+  | { embedder: string | null; added: number; replaced: number; removed: number; count: number; rebuilt: string | null; refitted: string | null; seconds: number }
+  | { error: string };
+
+export function summariseSync(r: VectorSyncReport): VectorSyncSummary {
+  return {
+    embedder: r.embedderId,
+    added: r.added,
+    replaced: r.replaced,
+    removed: r.removed,
+    count: r.count,
+    rebuilt: r.rebuilt,
+    refitted: r.refitted,
+    seconds: Math.round(r.durationMs / 100) / 10,
+  };
+}
+
+/** One human line for a sync summary. */
+export function describeSync(s: VectorSyncSummary): string {
+  if ('error' in s) return `Vectors: not updated (${s.error}).`;
+  if (s.embedder === null) return 'Vectors: nothing to embed.';
+  return `Vectors: ${s.added} added, ${s.replaced} re-embedded, ${s.removed} removed, ${s.count} in the index (${s.embedder}${s.refitted ? `, refitted: ${s.refitted}` : ''}) in ${s.seconds} s`;
+}
+
+/** `galen index status` and `galen index rebuild`. */
+export function registerIndexCommand(program: Command, globals: () => GlobalOptions): void {
+  const index = program.command('index').description('The vector index beside the store: its status, or a rebuild');
+
+  index
+    .command('status')
+    .description('Show the vector index: embedder, dimension, vectors, HNSW parameters, file sizes')
+    .action(async () => {
+      const g = globals();
+      const config = configFrom(g);
+      await withStore(config, async (store) => {
+        const status = await readVectorIndexStatus({ dataDir: config.dataDir, store });
+        output(g, { enabled: vectorSettings().enabled, ...status }, () => describeStatus(status));
+      });
+    });
+
+  index
+    .command('rebuild')
+    .description('Refit the built-in embedder and rebuild the vector index from the store')
+    .action(async () => {
+      const g = globals();
+      const config = configFrom(g);
+      await withStore(config, async (store) => {
+        const vectors = await openCliVectors(config, store);
+        try {
+          const report = summariseSync(await syncWithProgress(vectors, Boolean(g.json), true));
+          const status = await vectors.status();
+          output(g, { rebuild: report, status }, () => `${describeSync(report)}\n\n${describeStatus(status)}`);
+        } catch (error) {
+          if (error instanceof VectorIndexError) throw new UsageError(`The vector index could not be rebuilt: ${error.message}`);
+          throw error;
+        } finally {
+          vectors.close();
+        }
+      });
+    });
+}
+
+function describeStatus(s: VectorIndexStatus): string {
+  const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
+  const rows: Array<[string, string | number]> = [['data directory', s.dataDir], ['store chunks', s.storeChunks]];
+  if (s.index) {
+    rows.push(
+      ['embedder', s.index.embedderId],
+      ['dimension', s.index.dimension],
+      ['vectors', s.index.count],
+      ['graph elements', s.index.elements],
+      ['M', s.index.m],
+      ['efConstruction', s.index.efConstruction],
+      ['efSearch', s.index.efSearch],
+      ['index file', mb(s.index.indexBytes)],
+      ['labels file', mb(s.index.labelsBytes)],
+      ['updated', s.index.updatedAt],
+    );
+  }
+  if (s.lsa) rows.push(['LSA model', `${s.lsa.modelId ?? 'unknown'} (${mb(s.lsa.modelBytes)}, fitted on ${s.lsa.fittedChunks ?? '?'} chunks${s.lsa.fittedAt ? ` at ${s.lsa.fittedAt}` : ''})`]);
+  rows.push(['in step', s.inStep ? 'yes' : `no: ${s.problem}`]);
+  const width = Math.max(...rows.map(([k]) => k.length));
+  return rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n');
+}
