@@ -10,7 +10,7 @@ import { detectLanguage, disclaimer, noEvidenceAnswer, type AnswerLanguage } fro
 import { AnswerError } from './errors.js';
 import { answerExtractively, rankPassagesForType, type ExtractiveOptions } from './extractive-answerer.js';
 import { describePatient, type PatientContext } from './patient-context.js';
-import { buildPrompt, renderPassage } from './prompt-builder.js';
+import { buildPrompt, COMPACT_DOCTOR_PERSONA, DOCTOR_PERSONA, renderPassage } from './prompt-builder.js';
 import { classifyQuestion, type QuestionType } from './question-type.js';
 import { triage, type TriageReason } from './triage/index.js';
 
@@ -110,12 +110,19 @@ export interface AnswerPipelineOptions {
   maxNewTokens?: number;
   /** Sampling temperature. Default: the model's generation_config.json (greedy when it has none). */
   temperature?: number;
+  /**
+   * The generator's system instructions. Default {@link DOCTOR_PERSONA}, or
+   * {@link COMPACT_DOCTOR_PERSONA} for models whose context window is under 2,048 tokens.
+   */
+  persona?: string;
   /** Extractive answer options (sentences, length). Default: {@link answerExtractively}'s. */
   extractive?: ExtractiveOptions;
 }
 
 // Tokens kept free between prompt and window: a template's closing tokens and rounding of counts.
 const PROMPT_MARGIN_TOKENS = 8;
+/** Context windows below this many tokens get the compact persona. */
+const COMPACT_PERSONA_BELOW = 2048;
 /** Most user turns the triage reads (the question and the two before it). */
 const TRIAGE_TURNS = 3;
 
@@ -191,13 +198,14 @@ export class AnswerPipeline {
     const model = this.parts.model;
     if (model) {
       const maxNewTokens = Math.max(1, Math.min(request.maxTokens ?? this.options.maxNewTokens ?? 256, Math.floor(model.info.contextWindow / 2)));
-      const base = buildPrompt({ messages: request.messages, passages: [], patient, language });
+      const persona = this.options.persona ?? (model.info.contextWindow < COMPACT_PERSONA_BELOW ? COMPACT_DOCTOR_PERSONA : DOCTOR_PERSONA);
+      const base = buildPrompt({ messages: request.messages, passages: [], patient, language, persona });
       const budget = model.info.contextWindow - maxNewTokens - model.encode({ messages: base }).length - PROMPT_MARGIN_TOKENS;
       const packed = packContext(retrieved.hits, { budgetTokens: budget, maxPassages: k, render: renderPassage, countTokens: (text) => model.encode(text).length });
       passages = number(packed.passages);
       droppedPassages = packed.dropped;
       if (passages.length > 0) {
-        const prompt = buildPrompt({ messages: request.messages, passages, patient, language });
+        const prompt = buildPrompt({ messages: request.messages, passages, patient, language, persona });
         generation = this.startGeneration(model, prompt, request, maxNewTokens);
       }
     } else {

@@ -20,7 +20,7 @@ export { AnswerError, type AnswerErrorCode } from './errors.js';
 export { toCitation, type Citation, type NumberedPassage } from './citation.js';
 export { CitationFilter, checkCitations, type CheckedText } from './citation-checker.js';
 export { packContext, type DroppedPassage, type PackedContext, type PackOptions } from './context-packer.js';
-export { buildPrompt, renderPassage, DOCTOR_PERSONA, type PromptInput } from './prompt-builder.js';
+export { buildPrompt, renderPassage, COMPACT_DOCTOR_PERSONA, DOCTOR_PERSONA, type PromptInput } from './prompt-builder.js';
 export { answerExtractively, rankPassagesForType, type ExtractiveAnswer, type ExtractiveOptions } from './extractive-answerer.js';
 export { classifyQuestion, answersType, sectionMatchesType, type QuestionType } from './question-type.js';
 export { splitSentences } from './sentences.js';

@@ -1,28 +1,18 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { z } from 'zod';
-import { LexicalSearch, type KnowledgeStore } from '../../knowledge/index.js';
-import type { Logger } from '../logging/logger.js';
+import { LexicalSearch } from '../../knowledge/index.js';
 import { ApiError } from './api-error.js';
-import type { KnowledgeJobs } from '../jobs/index.js';
-import type { AuditLog } from '../logging/audit-log.js';
-import type { GalenMetrics } from '../metrics/index.js';
-import { requireRole, SecurityError, type SecurityLayer } from '../security/index.js';
+import { requireRole } from '../security/index.js';
 import { knowledgeRoutes } from './knowledge-routes.js';
+import type { AppContext } from './app-context.js';
+import { chatRoutes } from './chat-routes.js';
+import { toApiError } from './http-errors.js';
+import { openApiDocument } from './openapi.js';
+import { openAiRoutes } from './openai-routes.js';
+import { retrieveRoutes } from './retrieve-routes.js';
+import { webRoutes } from './web-routes.js';
 
-/** What the HTTP app needs; `ready` is false while the seed corpus is still being ingested. */
-export interface AppContext {
-  store: KnowledgeStore;
-  logger: Logger;
-  isReady: () => boolean;
-  /** Headers, CORS, time and body limits, authentication, rate limit (server/security). */
-  security: SecurityLayer;
-  /** Prometheus metrics; the answer pipeline reports retrieval times, tokens and queue depth here. */
-  metrics: GalenMetrics;
-  /** The audit log of `/v1` requests (routes add `res.locals.audit`). */
-  audit: AuditLog;
-  /** Knowledge administration jobs (ingest, refresh, remove). */
-  jobs: KnowledgeJobs;
-}
+export type { AppContext } from './app-context.js';
 
 const SearchRequest = z
   .object({
@@ -33,8 +23,16 @@ const SearchRequest = z
   .strict();
 
 /**
- * The Express application: health and readiness probes and lexical search of the corpus.
- * (The answer pipeline, OpenAI-compatible routes and administration come with the server issue.)
+ * The Express application. Middleware runs in this order: security headers and CORS, metrics
+ * timing, the audit log, the request time limit, JSON body parsing (with its size limit),
+ * authentication and the rate limit (the gate; `/v1` needs the clinician role), then the routes —
+ * probes, the chat page, `/openapi.json`, search, retrieve, chat, the OpenAI-compatible API,
+ * `/metrics` and knowledge administration (`requireRole('admin')` inside) — then 404 and the JSON
+ * error handler (`{"error":{"code","message"}}`, never a stack trace).
+ *
+ * @example
+ * const app = createApp(ctx);
+ * app.listen(8080);
  */
 export function createApp(ctx: AppContext): express.Express {
   const app = express();
@@ -52,12 +50,18 @@ export function createApp(ctx: AppContext): express.Express {
   });
 
   app.get('/readyz', (_req, res) => {
+    const parts = { store: 'open', mode: ctx.answers.mode, retrievers: ctx.retrieval.sources, model: ctx.answers.model.generator ? 'ready' : 'none' };
     if (!ctx.isReady()) {
-      res.status(503).json({ status: 'starting', reason: 'ingesting the seed corpus' });
+      res.status(503).json({ status: 'starting', reason: ctx.unreadiness?.()?.reason ?? 'ingesting the seed corpus', ...parts });
       return;
     }
-    res.json({ status: 'ready', chunks: ctx.store.countChunks() });
+    res.json({ status: 'ready', chunks: ctx.store.countChunks(), ...parts });
   });
+
+  app.get('/openapi.json', (_req, res) => {
+    res.json(openApiDocument(ctx.version ?? '0.0.0'));
+  });
+  app.use(webRoutes());
 
   app.post('/v1/search', (req, res) => {
     const parsed = SearchRequest.safeParse(req.body ?? {});
@@ -87,6 +91,9 @@ export function createApp(ctx: AppContext): express.Express {
     });
   });
 
+  app.use(retrieveRoutes(ctx));
+  app.use(chatRoutes(ctx));
+  app.use(openAiRoutes(ctx));
   app.get('/metrics', requireRole('clinician'), ctx.metrics.handler);
   app.use(knowledgeRoutes({ store: ctx.store, jobs: ctx.jobs }));
 
@@ -103,17 +110,7 @@ export function createApp(ctx: AppContext): express.Express {
     }
     const e = toApiError(error);
     if (e.status >= 500) ctx.logger.error({ err: error }, 'request failed');
-    res.status(e.status).json({ error: { code: e.code, message: e.message } });
+    res.status(e.status).set(e.headers).json({ error: { code: e.code, message: e.message } });
   });
   return app;
-}
-
-function toApiError(error: unknown): ApiError {
-  if (error instanceof ApiError) return error;
-  if (error instanceof SecurityError) return new ApiError(error.status, error.code, error.message);
-  const e = error as { type?: string; status?: number; message?: string };
-  if (e.type === 'entity.parse.failed') return new ApiError(400, 'INVALID_JSON', 'The request body is not valid JSON.');
-  if (e.type === 'entity.too.large') return new ApiError(413, 'BODY_TOO_LARGE', 'The request body is too large.');
-  if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) return new ApiError(e.status, 'BAD_REQUEST', e.message ?? 'Bad request.');
-  return new ApiError(500, 'INTERNAL', 'Internal error.');
 }

@@ -9,6 +9,20 @@ import { KnowledgeJobs } from '../jobs/index.js';
 import { AuditLog } from '../logging/audit-log.js';
 import { createMetrics } from '../metrics/index.js';
 import { ApiKeyStore, createSecurityLayer, type SecurityLayer } from '../security/index.js';
+import { readFileSync } from 'node:fs';
+import { loadLanguageModel, type LanguageModel } from '../../model/index.js';
+import { RetrievalPipeline, type VectorSearcher } from '../../retrieval/pipeline/index.js';
+import { WikipediaRetriever } from '../../retrieval/wikipedia/index.js';
+import { AnswerPipeline } from '../answer/index.js';
+import type { AppContext } from './app-context.js';
+
+/** Parts a caller can hand the server instead of the ones it would build from the configuration. */
+export interface ServerDependencies {
+  /** Dense retrieval over the store's chunks. Default none: corpus (BM25) and Wikipedia only. */
+  vector?: VectorSearcher;
+  /** A loaded generator (the caller keeps ownership). Default: loaded from `model.path`, else extractive answers. */
+  model?: LanguageModel;
+}
 
 /** A running server. */
 export interface RunningServer {
@@ -20,10 +34,19 @@ export interface RunningServer {
 }
 
 /**
- * Opens the store, starts listening at once (so `/healthz` answers), and seeds an empty store
- * with the bundled MedQuAD corpus in the background, logging progress; `/readyz` says 503 until then.
+ * Opens the store, loads the generator when one is configured (a bad model stops start-up), starts
+ * listening (so `/healthz` answers), and seeds an empty store with the bundled MedQuAD corpus in the
+ * background, logging progress; `/readyz` and the answer routes say 503 until then. `close()` stops
+ * accepting connections, lets in-flight requests (streams too) finish for up to
+ * `server.shutdownGraceMs`, cuts the rest (aborting their generation), then closes the model,
+ * Wikipedia cache and store.
+ *
+ * @example
+ * const server = await startServer(loadConfig(), createLogger('info'));
+ * await server.ready;
+ * process.once('SIGTERM', () => void server.close());
  */
-export async function startServer(config: GalenConfig, logger: Logger): Promise<RunningServer> {
+export async function startServer(config: GalenConfig, logger: Logger, dependencies: ServerDependencies = {}): Promise<RunningServer> {
   // Refuses a host beyond loopback before anything is opened when no API key exists.
   const keys = ApiKeyStore.open({ dataDir: config.dataDir });
   let security: SecurityLayer;
@@ -33,8 +56,29 @@ export async function startServer(config: GalenConfig, logger: Logger): Promise<
     keys.close();
     throw error;
   }
+  let ownModel: LanguageModel | undefined;
+  try {
+    ownModel = !dependencies.model && config.model.path
+      ? await loadLanguageModel(config.model.path, {
+          executionProvider: config.model.executionProvider,
+          deviceId: config.model.cudaDeviceId,
+          allowCpuFallback: config.model.allowCpuFallback,
+          maxBatchSize: config.model.maxBatchSize,
+          maxQueuedRequests: config.model.maxQueuedRequests,
+          ...(config.model.contextWindow ? { contextWindow: config.model.contextWindow } : {}),
+        })
+      : undefined;
+  } catch (error) {
+    keys.close();
+    throw error;
+  }
+  const model = dependencies.model ?? ownModel;
   const store = KnowledgeStore.open({ dataDir: config.dataDir });
+  const wikipedia = config.wikipedia.enabled
+    ? new WikipediaRetriever({ apiUrl: config.wikipedia.apiUrl, budgetMs: config.wikipedia.budgetMs, cachePath: join(config.dataDir, 'wikipedia-cache.sqlite'), logger })
+    : undefined;
   let ready = false;
+  let shuttingDown = false;
   const metrics = createMetrics();
   const { audit: auditConfig } = config.security;
   const audit = AuditLog.open({
@@ -48,7 +92,29 @@ export async function startServer(config: GalenConfig, logger: Logger): Promise<
     maxUploadBytes: config.security.maxUploadMb * 2 ** 20,
   });
   metrics.watchKnowledgeJobs(() => jobs.queue.counts());
-  const app = createApp({ store, logger, isReady: () => ready, security, metrics, audit, jobs });
+  if (wikipedia) metrics.watchBreaker(() => wikipedia.circuitState);
+  // The query normaliser reads synonyms from the store: the pipelines are built again once the seed is in.
+  const pipelines = () => {
+    const retrieval = new RetrievalPipeline({ store, ...(dependencies.vector ? { vector: dependencies.vector } : {}), ...(wikipedia ? { wikipedia } : {}) });
+    const answers = new AnswerPipeline(
+      { retrieval, ...(model ? { model } : {}), logger },
+      { passages: config.answer.passages, maxNewTokens: config.answer.maxNewTokens, ...(config.answer.temperature !== undefined ? { temperature: config.answer.temperature } : {}) },
+    );
+    return { retrieval, answers };
+  };
+  const ctx: AppContext = {
+    store,
+    logger,
+    isReady: () => ready && !shuttingDown,
+    unreadiness: () => (shuttingDown ? { reason: 'shutting down' } : ready ? null : { reason: 'ingesting the seed corpus' }),
+    version: packageVersion(),
+    ...pipelines(),
+    security,
+    metrics,
+    audit,
+    jobs,
+  };
+  const app = createApp(ctx);
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(config.server.port, config.server.host, () => resolve(s));
     s.once('error', reject);
@@ -56,12 +122,26 @@ export async function startServer(config: GalenConfig, logger: Logger): Promise<
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host}:${address.port}`;
-  logger.info({ url, store: store.file }, 'listening');
+  logger.info(
+    {
+      url,
+      store: store.file,
+      mode: ctx.answers.mode,
+      model: ctx.answers.model.generator ?? null,
+      retrievers: ctx.retrieval.sources,
+      wikipedia: wikipedia ? config.wikipedia.apiUrl : 'off',
+      seed: config.seed.enabled,
+      anonymousRole: security.anonymousRole ?? 'none',
+    },
+    `Galen listening on ${url}: ${ctx.answers.mode} answers from ${ctx.retrieval.sources.join(', ')}`,
+  );
 
+  const stopSeeding = new AbortController();
   const seeding = (async () => {
     if (config.seed.enabled) {
       let lastPercent = -10;
       const report = await seedStore(store, {
+        signal: stopSeeding.signal,
         chunking: { maxChars: config.ingest.chunkChars, overlapChars: config.ingest.chunkOverlap },
         onProgress: (p) => {
           const percent = Math.floor((100 * p.bytesDone) / Math.max(1, p.bytesTotal));
@@ -71,7 +151,10 @@ export async function startServer(config: GalenConfig, logger: Logger): Promise<
           }
         },
       });
-      if (report) logger.info({ documents: report.added, chunks: report.chunksAdded, ms: report.durationMs }, 'seed corpus ingested');
+      if (report) {
+        logger.info({ documents: report.added, chunks: report.chunksAdded, ms: report.durationMs }, 'seed corpus ingested');
+        Object.assign(ctx, pipelines());
+      }
     }
     ready = true;
     logger.info({ chunks: store.countChunks() }, 'ready');
@@ -83,12 +166,31 @@ export async function startServer(config: GalenConfig, logger: Logger): Promise<
     url,
     ready: seeding,
     close: async () => {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      shuttingDown = true;
+      stopSeeding.abort();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // In-flight requests get the grace period; then their connections are cut, which aborts their generation.
+      const grace = setTimeout(() => server.closeAllConnections(), config.server.shutdownGraceMs);
+      await closed;
+      clearTimeout(grace);
       await seeding.catch(() => undefined);
+      await ownModel?.close();
+      wikipedia?.close();
       await jobs.close();
       store.close();
       keys.close();
       audit.close();
     },
   };
+}
+
+function packageVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
+    return pkg.version ?? '0.0.0';
+  } catch {
+    // From dist/ the package file is one level further up.
+    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: string };
+    return pkg.version ?? '0.0.0';
+  }
 }

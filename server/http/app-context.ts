@@ -1,0 +1,35 @@
+import type { KnowledgeStore } from '../../knowledge/index.js';
+import type { RetrievalPipeline } from '../../retrieval/pipeline/index.js';
+import type { AnswerPipeline } from '../answer/index.js';
+import type { KnowledgeJobs } from '../jobs/index.js';
+import type { AuditLog } from '../logging/audit-log.js';
+import type { Logger } from '../logging/logger.js';
+import type { GalenMetrics } from '../metrics/index.js';
+import type { SecurityLayer } from '../security/index.js';
+
+/** Why the server is not ready, or null when it is. */
+export type Unreadiness = { reason: string } | null;
+
+/** What the HTTP app needs. */
+export interface AppContext {
+  store: KnowledgeStore;
+  logger: Logger;
+  /** Whether the server can answer (seed corpus in, model loaded, not shutting down). */
+  isReady: () => boolean;
+  /** Why not, for `/readyz` and 503 answers. Default: "ingesting the seed corpus". */
+  unreadiness?: () => Unreadiness;
+  /** Galen's version, for `/openapi.json`. Default `0.0.0`. */
+  version?: string;
+  /** The answer pipeline behind `/v1/chat` and `/v1/chat/completions`. */
+  answers: AnswerPipeline;
+  /** The evidence finder behind `/v1/retrieve` (and the answers). */
+  retrieval: RetrievalPipeline;
+  /** Headers, CORS, time and body limits, authentication, rate limit (server/security). */
+  security: SecurityLayer;
+  /** Prometheus metrics; the answer routes report retrieval times and tokens here. */
+  metrics: GalenMetrics;
+  /** The audit log of `/v1` requests (routes add `res.locals.audit`). */
+  audit: AuditLog;
+  /** Knowledge administration jobs (ingest, refresh, remove). */
+  jobs: KnowledgeJobs;
+}

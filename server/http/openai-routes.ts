@@ -1,0 +1,157 @@
+import { randomUUID } from 'node:crypto';
+import { Router } from 'express';
+import type { ChatMessage } from '../../model/index.js';
+import type { EvidenceSource } from '../../retrieval/pipeline/index.js';
+import { GALEN_MODEL_ID, type Answer, type AnswerEvent, type AnswerRequest } from '../answer/index.js';
+import type { AppContext } from './app-context.js';
+import { ApiError } from './api-error.js';
+import { streamAnswer } from './answer-stream.js';
+import { recordAnswer } from './answer-telemetry.js';
+import { requestSignal } from './client-abort.js';
+import { assertReady } from './readiness.js';
+import { ChatCompletionRequestSchema, MAX_MESSAGE_CHARS, type ChatCompletionRequest } from './request-schemas.js';
+import { validateBody } from './validate-body.js';
+
+// The model list's creation time: the moment this server started.
+const STARTED = Math.floor(Date.now() / 1000);
+
+/**
+ * OpenAI-compatible routes, so the official `openai` client, LangChain or Open WebUI use Galen
+ * unchanged: `GET /v1/models`, `GET /v1/models/:id` and `POST /v1/chat/completions` (JSON, or
+ * OpenAI's SSE chunks ending in `data: [DONE]` with `stream: true`). Citations travel in an extra
+ * `citations` field (the response, and the first and last chunks), Galen's answer mode, triage and
+ * timings in `galen`.
+ *
+ * @example
+ * const client = new OpenAI({ baseURL: 'http://127.0.0.1:8080/v1', apiKey: 'unused' });
+ * await client.chat.completions.create({ model: 'galen', messages: [{ role: 'user', content: 'What causes gout?' }] });
+ */
+export function openAiRoutes(ctx: AppContext): Router {
+  const router = Router();
+  const model = () => ({ id: GALEN_MODEL_ID, object: 'model', created: STARTED, owned_by: 'galen', galen: ctx.answers.model });
+
+  router.get('/v1/models', (_req, res) => {
+    res.json({ object: 'list', data: [model()] });
+  });
+
+  router.get('/v1/models/:id', (req, res) => {
+    if (req.params.id !== GALEN_MODEL_ID) throw unknownModel(req.params.id);
+    res.json(model());
+  });
+
+  router.post('/v1/chat/completions', async (req, res) => {
+    const body = validateBody(ChatCompletionRequestSchema, req.body);
+    if (body.model !== GALEN_MODEL_ID) throw unknownModel(body.model);
+    const request = toAnswerRequest(body, requestSignal(res));
+    assertReady(ctx);
+    const id = `chatcmpl-${randomUUID()}`;
+    const created = Math.floor(Date.now() / 1000);
+    if (!body.stream) {
+      const answer = await ctx.answers.answer(request);
+      recordAnswer(ctx, res, request, answer);
+      res.json({
+        id,
+        object: 'chat.completion',
+        created,
+        model: GALEN_MODEL_ID,
+        choices: [{ index: 0, message: { role: 'assistant', content: answer.answer, refusal: null }, logprobs: null, finish_reason: finishReason(answer) }],
+        usage: usage(answer),
+        citations: answer.citations,
+        galen: galenExtras(answer),
+      });
+      return;
+    }
+    const chunk = (delta: object, finish: string | null, extra: object = {}) => ({
+      id,
+      object: 'chat.completion.chunk',
+      created,
+      model: GALEN_MODEL_ID,
+      choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
+      ...extra,
+    });
+    let final: Answer | undefined;
+    await streamAnswer(
+      res,
+      ctx.answers.stream(request),
+      (event: AnswerEvent) => {
+        if (event.type === 'citations') return [{ data: chunk({ role: 'assistant', content: '' }, null, { citations: event.citations, galen: { mode: event.mode, triage: event.triage } }) }];
+        if (event.type === 'delta') return [{ data: chunk({ content: event.text }, null) }];
+        final = event.answer;
+        recordAnswer(ctx, res, request, event.answer);
+        return [{ data: chunk({}, finishReason(event.answer), { citations: event.answer.citations, galen: galenExtras(event.answer) }) }];
+      },
+      (error) => ({ data: { error } }),
+      ctx.logger,
+      async (sse) => {
+        if (final && body.stream_options?.include_usage) await sse.send({ id, object: 'chat.completion.chunk', created, model: GALEN_MODEL_ID, choices: [], usage: usage(final) });
+        await sse.send('[DONE]');
+      },
+    );
+  });
+  return router;
+}
+
+function unknownModel(name: string): ApiError {
+  return new ApiError(404, 'UNKNOWN_MODEL', `The model ${JSON.stringify(name.slice(0, 100))} does not exist; use "${GALEN_MODEL_ID}" (see GET /v1/models).`);
+}
+
+/** OpenAI messages → Galen's: `developer` is `system`; text parts are joined; tools are refused. */
+function toAnswerRequest(body: ChatCompletionRequest, signal: AbortSignal): AnswerRequest {
+  const messages: ChatMessage[] = [];
+  body.messages.forEach((m, i) => {
+    const role = m.role === 'developer' ? 'system' : m.role;
+    if (role !== 'system' && role !== 'user' && role !== 'assistant') {
+      throw new ApiError(400, 'INVALID_REQUEST', `messages.${i}.role: Galen supports system, developer, user and assistant messages, not ${JSON.stringify(m.role)}.`);
+    }
+    let content: string;
+    if (typeof m.content === 'string') content = m.content;
+    else if (Array.isArray(m.content)) {
+      const other = m.content.find((part) => part.type !== 'text');
+      if (other) throw new ApiError(400, 'INVALID_REQUEST', `messages.${i}.content: only text parts are supported, not ${JSON.stringify(other.type)}.`);
+      content = m.content.map((part) => part.text ?? '').join('\n');
+    } else content = '';
+    if (content.length > MAX_MESSAGE_CHARS) {
+      throw new ApiError(400, 'INVALID_REQUEST', `messages.${i}.content: content is limited to ${MAX_MESSAGE_CHARS.toLocaleString('en')} characters`);
+    }
+    if (!content.trim()) {
+      // An assistant turn that only called tools has no text; Galen has nothing to keep of it.
+      if (role === 'assistant') return;
+      throw new ApiError(400, 'INVALID_REQUEST', `messages.${i}.content: content must not be empty`);
+    }
+    messages.push({ role, content });
+  });
+  if (messages.at(-1)?.role !== 'user') throw new ApiError(400, 'INVALID_REQUEST', 'messages: the last message must be the user\'s question');
+  const maxTokens = body.max_completion_tokens ?? body.max_tokens;
+  const stop = typeof body.stop === 'string' ? [body.stop] : body.stop;
+  return {
+    messages,
+    signal,
+    ...(maxTokens != null ? { maxTokens } : {}),
+    ...(body.temperature != null ? { temperature: body.temperature } : {}),
+    ...(body.top_p != null ? { topP: body.top_p } : {}),
+    ...(body.seed != null ? { seed: body.seed } : {}),
+    ...(stop?.length ? { stop } : {}),
+    ...(body.galen?.k !== undefined ? { k: body.galen.k } : {}),
+    ...(body.galen?.sources ? { sources: body.galen.sources as EvidenceSource[] } : {}),
+    ...(body.galen?.patient ? { patient: body.galen.patient } : {}),
+  };
+}
+
+function finishReason(answer: Answer): 'stop' | 'length' {
+  return answer.finishReason === 'length' ? 'length' : 'stop';
+}
+
+function usage(answer: Answer) {
+  return { prompt_tokens: answer.usage.promptTokens, completion_tokens: answer.usage.completionTokens, total_tokens: answer.usage.totalTokens };
+}
+
+function galenExtras(answer: Answer) {
+  return {
+    answerId: answer.id,
+    mode: answer.mode,
+    triage: answer.triage,
+    questionType: answer.questionType,
+    timings: answer.timings,
+    removedCitations: answer.removedCitations,
+  };
+}

@@ -1,0 +1,129 @@
+import { z } from 'zod';
+import { ChatCompletionRequestSchema, ChatRequestSchema, RetrieveRequestSchema } from './request-schemas.js';
+
+type Json = Record<string, unknown>;
+
+const schema = (s: z.ZodType): Json => {
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' }) as Json;
+  return rest;
+};
+
+const ErrorBody: Json = {
+  type: 'object',
+  required: ['error'],
+  properties: { error: { type: 'object', required: ['code', 'message'], properties: { code: { type: 'string' }, message: { type: 'string' } } } },
+};
+
+const Citation: Json = {
+  type: 'object',
+  required: ['n', 'title', 'url', 'source', 'license', 'attribution', 'externalId'],
+  properties: {
+    n: { type: 'integer', description: 'The [n] marker in the answer text' },
+    title: { type: 'string' },
+    section: { type: 'string' },
+    url: { type: ['string', 'null'] },
+    source: { type: 'string', description: 'Knowledge-base source name, or wikipedia-live' },
+    license: { type: 'string' },
+    attribution: { type: 'string' },
+    externalId: { type: 'string', description: 'Citation id of the passage (e.g. GHR_0000804_Sec2), or the article URL' },
+  },
+};
+
+const Triage: Json = {
+  type: 'object',
+  required: ['level', 'reasons'],
+  properties: {
+    level: { enum: ['emergency', 'urgent', 'none'] },
+    reasons: { type: 'array', items: { type: 'object', properties: { rule: { type: 'string' }, category: { type: 'string' }, level: { type: 'string' }, description: { type: 'string' }, matched: { type: 'array', items: { type: 'string' } } } } },
+  },
+};
+
+const Answer: Json = {
+  type: 'object',
+  required: ['id', 'answer', 'mode', 'citations', 'triage', 'usage', 'timings', 'model'],
+  properties: {
+    id: { type: 'string' },
+    answer: { type: 'string', description: 'Urgent-care guidance when triage fired, the answer with [n] markers, and a disclaimer' },
+    mode: { enum: ['extractive', 'generative'] },
+    citations: { type: 'array', items: { $ref: '#/components/schemas/Citation' }, description: 'The cited passages; every [n] in the answer is one of them' },
+    triage: { $ref: '#/components/schemas/Triage' },
+    questionType: { type: 'string' },
+    language: { enum: ['en', 'zh'] },
+    finishReason: { enum: ['stop', 'length'] },
+    usage: { type: 'object', properties: { promptTokens: { type: 'integer' }, completionTokens: { type: 'integer' }, totalTokens: { type: 'integer' }, passages: { type: 'integer' } } },
+    timings: { type: 'object', description: 'Milliseconds: triageMs, retrieval (per retriever and total), generationMs, timeToFirstTokenMs, totalMs' },
+    model: { type: 'object', description: 'The answer mode and, in generative mode, the generator' },
+    removedCitations: { type: 'array', items: { type: 'integer' } },
+    droppedPassages: { type: 'array', items: { type: 'object' } },
+  },
+};
+
+const errors = (...statuses: number[]): Json =>
+  Object.fromEntries(statuses.map((s) => [String(s), { description: ERROR_TEXT[s] ?? 'Error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } }]));
+
+const ERROR_TEXT: Record<number, string> = {
+  400: 'Malformed JSON, wrong types, empty or too long messages, unknown source',
+  404: 'Unknown model',
+  413: 'Body too large',
+  503: 'Not ready, or the generation queue is full (see Retry-After)',
+};
+
+const json = (body: Json) => ({ content: { 'application/json': { schema: body } } });
+
+/**
+ * The OpenAPI 3.1 description of Galen's HTTP API, served at `GET /openapi.json`. Request bodies
+ * come from the same zod schemas that validate requests, so they cannot drift apart.
+ *
+ * @example
+ * app.get('/openapi.json', (_req, res) => res.json(openApiDocument('0.1.0')));
+ */
+export function openApiDocument(version: string): Json {
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Galen',
+      version,
+      description: 'Medical question answering with cited, retrieval-grounded answers. Galen is not a doctor: answers are information with sources, not diagnosis or treatment.',
+      license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
+    },
+    paths: {
+      '/healthz': { get: { summary: 'Liveness: the process answers', responses: { 200: { description: 'Alive' } } } },
+      '/readyz': { get: { summary: 'Readiness: store open, seed corpus in, indexes and model loaded', responses: { 200: { description: 'Ready' }, 503: { description: 'Starting or shutting down' } } } },
+      '/v1/chat': {
+        post: {
+          summary: 'Answer a question (with conversation history and optional patient context)',
+          requestBody: { required: true, ...json(schema(ChatRequestSchema)) },
+          responses: {
+            200: {
+              description: 'The answer; with stream: true, Server-Sent Events `citations` (numbered passages the answer may cite, triage), `delta` ({text}), then `done` (the answer) or `error`',
+              content: { 'application/json': { schema: { $ref: '#/components/schemas/Answer' } }, 'text/event-stream': { schema: { type: 'string' } } },
+            },
+            ...errors(400, 413, 503),
+          },
+        },
+      },
+      '/v1/chat/completions': {
+        post: {
+          summary: 'OpenAI-compatible chat completion (model "galen"); citations in an extra `citations` field, mode and triage in `galen`',
+          requestBody: { required: true, ...json(schema(ChatCompletionRequestSchema)) },
+          responses: { 200: { description: 'A chat.completion, or chat.completion.chunk SSE ending with data: [DONE]' }, ...errors(400, 404, 413, 503) },
+        },
+      },
+      '/v1/models': { get: { summary: 'OpenAI-compatible model list', responses: { 200: { description: 'The models (one: galen)' } } } },
+      '/v1/retrieve': {
+        post: {
+          summary: 'Evidence only: corpus, vectors and live Wikipedia, fused',
+          requestBody: { required: true, ...json(schema(RetrieveRequestSchema)) },
+          responses: { 200: { description: 'Hits with citation fields, fused score and provenance; timings' }, ...errors(400, 413, 503) },
+        },
+      },
+      '/v1/search': { post: { summary: 'BM25 search of the local corpus', responses: { 200: { description: 'Hits' }, ...errors(400, 413) } } },
+      '/openapi.json': { get: { summary: 'This document', responses: { 200: { description: 'OpenAPI 3.1' } } } },
+      '/': { get: { summary: 'The chat page', responses: { 200: { description: 'HTML' } } } },
+    },
+    components: {
+      schemas: { Error: ErrorBody, Citation, Triage, Answer },
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An API key (galen keys create), when the server requires one' } },
+    },
+  };
+}

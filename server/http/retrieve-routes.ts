@@ -1,0 +1,49 @@
+import { Router } from 'express';
+import type { EvidenceSource } from '../../retrieval/pipeline/index.js';
+import type { AppContext } from './app-context.js';
+import { ApiError } from './api-error.js';
+import { recordRetrieval } from './answer-telemetry.js';
+import { requestSignal } from './client-abort.js';
+import { assertReady } from './readiness.js';
+import { RetrieveRequestSchema } from './request-schemas.js';
+import { validateBody } from './validate-body.js';
+
+/**
+ * `POST /v1/retrieve` `{query, k?, sources?}` → the fused evidence only (no answer): each hit with
+ * its citation fields, fused score and the retrievers that found it, plus timings.
+ *
+ * @example
+ * app.use(retrieveRoutes(ctx));
+ */
+export function retrieveRoutes(ctx: AppContext): Router {
+  const router = Router();
+  router.post('/v1/retrieve', async (req, res) => {
+    const body = validateBody(RetrieveRequestSchema, req.body);
+    const available = ctx.retrieval.sources;
+    const unknown = (body.sources ?? []).filter((s) => !available.includes(s as EvidenceSource));
+    if (unknown.length) throw new ApiError(400, 'UNKNOWN_SOURCE', `Unknown or unavailable source ${unknown.join(', ')}; this server has ${available.join(', ')}.`);
+    assertReady(ctx);
+    const signal = requestSignal(res);
+    const result = await ctx.retrieval.retrieve(body.query, { k: body.k, signal, ...(body.sources ? { sources: body.sources as EvidenceSource[] } : {}) });
+    recordRetrieval(ctx, result.timings);
+    res.locals.audit = { sources: [...new Set(result.hits.map((h) => h.source))], question: body.query };
+    res.json({
+      query: result.query,
+      hits: result.hits.map((h) => ({
+        externalId: h.externalId,
+        source: h.source,
+        title: h.title,
+        section: h.section,
+        url: h.url,
+        score: h.score,
+        text: h.text,
+        license: h.license,
+        attribution: h.attribution,
+        retrievers: h.retrievers,
+      })),
+      timings: result.timings,
+      ...(result.wikipedia ? { wikipedia: result.wikipedia } : {}),
+    });
+  });
+  return router;
+}
