@@ -47,7 +47,7 @@ const doc = (i: number, extra = ''): Doc => ({
 
 const url = (path: string) => `${server.url}${path}`;
 
-async function upload(query: string, body: BodyInit, contentType?: string, headers = admin): Promise<Response> {
+async function upload(query: string, body: NonNullable<RequestInit['body']>, contentType?: string, headers = admin): Promise<Response> {
   return fetch(url(`/v1/knowledge/ingest?${query}`), {
     method: 'POST',
     headers: { ...headers, ...(contentType ? { 'content-type': contentType } : {}) },
