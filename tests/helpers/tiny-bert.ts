@@ -37,6 +37,10 @@ export interface TinyBertOptions {
   seed?: number;
   /** Whether the graph takes a `token_type_ids` input (absent: type 0 everywhere). Default true. */
   tokenTypeIds?: boolean;
+  /** Whether the graph takes explicit `position_ids` (otherwise it counts positions itself). Default false. */
+  positionIds?: boolean;
+  /** Element type of the integer inputs. Default `int64` (optimum's exports). */
+  integerInputs?: 'int64' | 'int32';
   /** `none`: the encoder; `classifier`: pooler + linear head to `logits` (a cross-encoder). Default `none`. */
   head?: 'none' | 'classifier';
   /** Outputs of the `classifier` head. Default 1. */
@@ -134,6 +138,8 @@ export function writeTinyBert(dir: string, options: TinyBertOptions = {}): TinyB
     hidden,
     heads,
     tokenTypeIds: options.tokenTypeIds ?? true,
+    positionIds: options.positionIds ?? false,
+    integerInputs: options.integerInputs ?? 'int64',
     head,
     output: options.output ?? 'last_hidden_state',
   });
@@ -281,7 +287,9 @@ class GraphBuilder {
     return name;
   }
 
+  /** An int64 constant; asking for the same name again reuses it. */
   int64s(name: string, values: number[], dims: number[]): string {
+    if (this.initializers.some((t) => t.name === name)) return name;
     const data = BigInt64Array.from(values.map(BigInt));
     this.initializers.push(onnx.TensorProto.create({ name, dims, dataType: onnx.TensorProto.DataType.INT64, rawData: new Uint8Array(data.buffer) }));
     return name;
@@ -330,18 +338,26 @@ function valueInfo(name: string, elemType: number, dims: Array<number | string>)
 
 function buildGraph(
   w: TinyBertWeights,
-  s: { hidden: number; heads: number; tokenTypeIds: boolean; head: 'none' | 'classifier'; output: NonNullable<TinyBertOptions['output']> },
+  s: {
+    hidden: number;
+    heads: number;
+    tokenTypeIds: boolean;
+    positionIds: boolean;
+    integerInputs: 'int64' | 'int32';
+    head: 'none' | 'classifier';
+    output: NonNullable<TinyBertOptions['output']>;
+  },
 ) {
   const g = new GraphBuilder();
   const h = s.hidden;
   const headDim = h / s.heads;
   const vocab = w.wordEmbeddings.length / h;
   const maxPositions = w.positionEmbeddings.length / h;
-  const INT64 = onnx.TensorProto.DataType.INT64;
+  const INTEGER = s.integerInputs === 'int64' ? onnx.TensorProto.DataType.INT64 : onnx.TensorProto.DataType.INT32;
   const FLOAT = onnx.TensorProto.DataType.FLOAT;
 
-  const zero = g.int64s('zero', [0], []);
-  const one = g.int64s('one', [1], []);
+  const zero = () => g.int64s('zero', [0], []);
+  const one = () => g.int64s('one', [1], []);
   const oneF = g.floats('one_f', Float32Array.of(1), []);
   const halfF = g.floats('half_f', Float32Array.of(0.5), []);
   const sqrt2 = g.floats('sqrt2_f', Float32Array.of(Math.SQRT2), []);
@@ -353,8 +369,9 @@ function buildGraph(
 
   // Embeddings: word + position (0…seq-1) + token type (0 when the graph has no such input).
   const words = g.op('Gather', [g.floats('embeddings.word_embeddings.weight', w.wordEmbeddings, [vocab, h]), 'input_ids']);
-  const seqLen = g.op('Gather', [g.op('Shape', ['input_ids']), one], [{ name: 'axis', i: 0 }]);
-  const positionIds = g.op('Range', [zero, seqLen, one]);
+  const positionIds = s.positionIds
+    ? 'position_ids'
+    : g.op('Range', [zero(), g.op('Gather', [g.op('Shape', ['input_ids']), one()], [{ name: 'axis', i: 0 }]), one()]);
   const positions = g.op('Gather', [g.floats('embeddings.position_embeddings.weight', w.positionEmbeddings, [maxPositions, h]), positionIds]);
   const types = s.tokenTypeIds
     ? g.op('Gather', [g.floats('embeddings.token_type_embeddings.weight', w.tokenTypeEmbeddings, [2, h]), 'token_type_ids'])
@@ -387,11 +404,12 @@ function buildGraph(
     x = g.op('LayerNormalization', [g.op('Add', [down, x]), f('ln2.g', l.ln2Gamma, [h]), f('ln2.b', l.ln2Beta, [h])], [{ name: 'axis', i: -1 }, { name: 'epsilon', f: LAYER_NORM_EPS }], outName);
   }
 
-  const inputs = [valueInfo('input_ids', INT64, ['batch', 'sequence']), valueInfo('attention_mask', INT64, ['batch', 'sequence'])];
-  if (s.tokenTypeIds) inputs.push(valueInfo('token_type_ids', INT64, ['batch', 'sequence']));
+  const inputs = [valueInfo('input_ids', INTEGER, ['batch', 'sequence']), valueInfo('attention_mask', INTEGER, ['batch', 'sequence'])];
+  if (s.tokenTypeIds) inputs.push(valueInfo('token_type_ids', INTEGER, ['batch', 'sequence']));
+  if (s.positionIds) inputs.push(valueInfo('position_ids', INTEGER, ['batch', 'sequence']));
   const outputs = [];
   if (s.head === 'classifier') {
-    const cls = g.op('Gather', [x, zero], [{ name: 'axis', i: 1 }]);
+    const cls = g.op('Gather', [x, zero()], [{ name: 'axis', i: 1 }]);
     const pooled = g.op('Tanh', [g.dense(cls, g.floats('pooler.w', w.pooler!.w, [h, h]), g.floats('pooler.b', w.pooler!.b, [h]))]);
     const labels = w.classifier!.b.length;
     g.dense(pooled, g.floats('classifier.w', w.classifier!.w, [h, labels]), g.floats('classifier.b', w.classifier!.b, [labels]), 'logits');

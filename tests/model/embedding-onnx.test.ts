@@ -169,6 +169,12 @@ describe('OnnxEmbeddingModel on a tiny random BERT', () => {
     for (const [i, v] of a.entries()) expect(maxAbsDiff(v, b[i]!)).toBeLessThan(1e-6);
   });
 
+  it('feeds position_ids and int32 inputs to graphs that take them', async () => {
+    const explicit = await load(bertDir({ seed: 7, positionIds: true, integerInputs: 'int32' }));
+    const [a, b] = [await explicit.embed(TEXTS), await mean.embed(TEXTS)];
+    for (const [i, v] of a.entries()) expect(maxAbsDiff(v, b[i]!)).toBeLessThan(1e-6);
+  });
+
   it('is deterministic and its id names the model, not the folder', async () => {
     const again = await load(meanDir);
     expect(again.id).toBe(mean.id);
