@@ -1,0 +1,187 @@
+/**
+ * Server throughput: the real `galen serve` (a child process, extractive answers, no Wikipedia,
+ * rate limit off) on a data directory seeded with the bundled corpus, loaded over loopback with
+ * autocannon at 1, 16 and 64 connections on `POST /v1/retrieve` (or `/v1/search` where the server
+ * has no retrieve route) and `POST /v1/chat`. Requests carry a clinician API key, so
+ * authentication, the audit log and metrics are in the measured path.
+ *
+ * Overrides (`--set`): duration=<s per point> (default 10; quick 3), connections=1,16,64,
+ * routes=retrieve,chat (also `search`: lexical search alone, to compare), dataDir=<dir> (reuse a
+ * seeded store; default a fresh temporary one), logLevel=<pino level> (default warn).
+ */
+import autocannon from 'autocannon';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { ApiKeyStore } from '../server/security/index.js';
+import { ROOT, round, tempDir, type BenchModule, type BenchOptions } from './common.js';
+
+const QUESTIONS = [
+  'What causes gout?',
+  'What are the symptoms of type 2 diabetes?',
+  'How is high blood pressure treated?',
+  'What is polycystic ovary syndrome?',
+  'Is asthma inherited?',
+  'What are the treatments for migraine?',
+  'How is Lyme disease diagnosed?',
+  'What are the early signs of Parkinson disease?',
+  'What causes kidney stones?',
+  'How can osteoporosis be prevented?',
+  'What is the outlook for people with hepatitis C?',
+  'What are the complications of pneumonia?',
+];
+
+/** The 16-connection target for `/v1/retrieve` on a 2-core machine. */
+const TARGET = { connections: 16, minRequestsPerSecond: 300, maxP99Ms: 100 };
+
+interface Point {
+  connections: number;
+  requestsPerSecond: number;
+  p50Ms: number;
+  p90Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  requests: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+async function waitReady(base: string, child: ChildProcess, log: (m: string) => void, timeoutMs = 15 * 60_000): Promise<void> {
+  const started = performance.now();
+  let last = '';
+  while (performance.now() - started < timeoutMs) {
+    if (child.exitCode !== null) throw new Error(`galen serve exited with status ${child.exitCode}`);
+    try {
+      const res = await fetch(`${base}/readyz`);
+      const body = (await res.json()) as { status?: string; reason?: string };
+      if (res.status === 200) return;
+      if (body.reason && body.reason !== last) log(`server not ready yet: ${(last = body.reason)}`);
+    } catch {
+      // Not listening yet.
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  throw new Error('the server did not become ready in time');
+}
+
+async function load(base: string, path: string, key: string, body: (q: string) => string, connections: number, duration: number): Promise<Point> {
+  let n = 0;
+  const result = await autocannon({
+    url: base,
+    connections,
+    duration,
+    requests: [
+      {
+        method: 'POST',
+        path,
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+        setupRequest: (req) => ({ ...req, body: body(QUESTIONS[n++ % QUESTIONS.length]!) }),
+      },
+    ],
+  });
+  return {
+    connections,
+    requestsPerSecond: round(result.requests.average, 1),
+    p50Ms: result.latency.p50,
+    p90Ms: result.latency.p90,
+    p99Ms: result.latency.p99,
+    maxMs: result.latency.max,
+    requests: result.requests.total,
+    non2xx: result.non2xx,
+    errors: result.errors,
+    timeouts: result.timeouts,
+  };
+}
+
+async function run(options: BenchOptions): Promise<Record<string, unknown>> {
+  const { log, overrides } = options;
+  const duration = Number(overrides.duration ?? (options.quick ? 3 : 10));
+  const levels = (overrides.connections ?? '1,16,64').split(',').map(Number).filter((c) => c > 0);
+  const tmp = overrides.dataDir ? null : tempDir('galen-bench-server-');
+  const dataDir = overrides.dataDir ?? join(tmp!.dir, 'data');
+
+  const keys = ApiKeyStore.open({ dataDir });
+  const key = keys.create({ role: 'clinician', label: 'server benchmark' }).key;
+  keys.close();
+
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    GALEN_FROM_SOURCE: '1',
+    GALEN_DATA_DIR: dataDir,
+    GALEN_HOST: '127.0.0.1',
+    GALEN_PORT: String(port),
+    GALEN_WIKIPEDIA: 'false',
+    GALEN_RATE_LIMIT: '0',
+    GALEN_LOG_LEVEL: overrides.logLevel ?? 'warn',
+  };
+  delete env.GALEN_MODEL;
+  delete env.GALEN_CONFIG;
+  const child = spawn(process.execPath, [join(ROOT, 'bin', 'galen.js'), 'serve'], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'inherit'] });
+  try {
+    const seedStarted = performance.now();
+    log(`starting galen serve on ${base} (data ${dataDir}; an empty store is seeded first)`);
+    await waitReady(base, child, log);
+    const readyS = round((performance.now() - seedStarted) / 1000, 1);
+    log(`ready after ${readyS} s`);
+
+    const probe = (path: string, body: string) =>
+      fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body }).then((r) => r.status);
+    const retrievePath = (await probe('/v1/retrieve', JSON.stringify({ query: QUESTIONS[0] }))) === 404 ? '/v1/search' : '/v1/retrieve';
+    const wanted = (overrides.routes ?? 'retrieve,chat').split(',').map((r) => r.trim());
+    const routes: Array<{ name: string; path: string; body: (q: string) => string }> = [];
+    if (wanted.includes('search')) routes.push({ name: 'v1/search', path: '/v1/search', body: (q) => JSON.stringify({ query: q, k: 10 }) });
+    if (wanted.includes('retrieve')) routes.push({ name: retrievePath.slice(1), path: retrievePath, body: (q) => JSON.stringify({ query: q, k: 10 }) });
+    const chatStatus = await probe('/v1/chat', JSON.stringify({ messages: [{ role: 'user', content: QUESTIONS[0] }] }));
+    if (wanted.includes('chat')) {
+      if (chatStatus === 200) routes.push({ name: 'v1/chat', path: '/v1/chat', body: (q) => JSON.stringify({ messages: [{ role: 'user', content: q }] }) });
+      else log(`POST /v1/chat answered ${chatStatus}: not benchmarked`);
+    }
+
+    const results: Record<string, unknown> = {};
+    for (const route of routes) {
+      log(`${route.path}: warming up`);
+      await load(base, route.path, key, route.body, 4, 2);
+      const points: Point[] = [];
+      for (const connections of levels) {
+        const point = await load(base, route.path, key, route.body, connections, duration);
+        log(`${route.path} × ${connections}: ${point.requestsPerSecond} req/s, p50 ${point.p50Ms} ms, p99 ${point.p99Ms} ms, non-2xx ${point.non2xx}, errors ${point.errors}`);
+        points.push(point);
+      }
+      results[route.name] = points;
+    }
+    const retrieveAt = (results[retrievePath.slice(1)] as Point[] | undefined)?.find((p) => p.connections === TARGET.connections);
+    return {
+      durationPerPointS: duration,
+      readyAfterS: readyS,
+      retrieveRoute: retrievePath,
+      chatBenchmarked: chatStatus === 200,
+      target: {
+        ...TARGET,
+        route: retrievePath,
+        met: retrieveAt ? retrieveAt.requestsPerSecond >= TARGET.minRequestsPerSecond && retrieveAt.p99Ms <= TARGET.maxP99Ms : null,
+      },
+      routes: results,
+    };
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.once('exit', resolve)));
+    tmp?.cleanup();
+  }
+}
+
+export const serverBench: BenchModule = {
+  name: 'server',
+  description: 'galen serve over loopback with autocannon: /v1/retrieve and extractive /v1/chat at 1, 16, 64 connections',
+  run,
+};
