@@ -205,7 +205,7 @@ export async function openVectorRetrieval(options: VectorRetrievalOptions): Prom
     return drift > refitDrift ? `the store changed by ${Math.round(drift * 100)}% of its chunks since the model was fitted` : null;
   };
 
-  const syncNow = async (syncOptions: SyncOptions, forceRefit: string | null): Promise<VectorSyncReport> => {
+  const syncNow = async (syncOptions: SyncOptions, forceRefit: string | null, resetIndex = false): Promise<VectorSyncReport> => {
     if (closed) throw new VectorIndexError('CLOSED', 'Vector retrieval was closed.');
     let fitMs = 0;
     let refitted: string | null = null;
@@ -225,6 +225,8 @@ export async function openVectorRetrieval(options: VectorRetrievalOptions): Prom
     if (!embedder || !index) {
       return { added: 0, replaced: 0, removed: 0, unchanged: 0, count: 0, rebuilt: null, embedMs: 0, durationMs: fitMs, embedderId: null, refitted, fitMs };
     }
+    // A refit on unchanged data gives the same model, whose index would load as it was.
+    if (resetIndex && index.rebuildReason === null) index.reset('a rebuild was requested');
     const report = await syncVectorIndex(store, index, embedder, syncOptions);
     const changed = report.added + report.replaced + report.removed;
     if (report.rebuilt === null && changed > 0) {
@@ -271,12 +273,8 @@ export async function openVectorRetrieval(options: VectorRetrievalOptions): Prom
     sync: (syncOptions = {}) => exclusive(() => syncNow(syncOptions, null)),
     rebuild: (syncOptions = {}) =>
       exclusive(async () => {
-        if (builtIn) {
-          await rm(paths.model, { force: true });
-          return syncNow(syncOptions, 'a rebuild was requested');
-        }
-        index?.reset('a rebuild was requested');
-        return syncNow(syncOptions, null);
+        if (builtIn) await rm(paths.model, { force: true });
+        return syncNow(syncOptions, builtIn ? 'a rebuild was requested' : null, true);
       }),
     status: async () => readVectorIndexStatus({ dataDir, store }),
     close() {
