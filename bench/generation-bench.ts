@@ -1,0 +1,199 @@
+/**
+ * Generation speed: Galen's generator against the `@huggingface/transformers` (transformers.js)
+ * peer on the very same ONNX file, random-weight models of real shapes (SmolLM2-135M; also
+ * TinyLlama-1.1B unless --quick or short of memory), same prompt ids, greedy, onnxruntime-node on
+ * CPU with its default threads for both. Measures prefill tokens/s, time to first token, decode
+ * tokens/s at batch 1, and aggregate tokens/s with 1, 4 and 16 concurrent streams (16 independent
+ * requests in flight: Galen batches them, the peer runs them as concurrent generate calls).
+ *
+ * Models are built once into `<tmp>/galen-bench-models/<shape>-seed1-v<builder version>` and
+ * reused by later runs. `--set genShapes=smollm2-135m,tinyllama-1.1b`, `--set decodeTokens=N`,
+ * `--set promptTokens=N`, `--set streams=1,4,16` override the workload.
+ */
+import { existsSync } from 'node:fs';
+import os from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import { BUILDER_VERSION, buildModel, loadLanguageModel, resolveModelShape } from '../model/index.js';
+import { ROOT, round, seededRandom, type BenchModule, type BenchOptions } from './common.js';
+
+const TOKENIZER = join(ROOT, '..', 'shared', 'models', 'tokenizers', 'smollm');
+const TARGETS = { decodeBatch1: 1.3, aggregate16: 3 };
+/** TinyLlama fp32 is 4.4 GB; with a session, KV caches and the peer it needs about this much. */
+const TINYLLAMA_MIN_MEMORY = 14 * 2 ** 30;
+
+interface Workload {
+  promptTokens: number;
+  decodeTokens: number;
+  streams: number[];
+  repeats: number;
+}
+
+interface EngineResult {
+  loadSeconds: number;
+  prefill: { tokens: number; tokensPerSecond: number; timeToFirstTokenMs: number };
+  decodeBatch1: { tokens: number; tokensPerSecond: number; timeToFirstTokenMs: number };
+  aggregate: Record<string, { streams: number; tokens: number; seconds: number; tokensPerSecond: number }>;
+}
+
+export const generationBench: BenchModule = {
+  name: 'generation',
+  description: 'Generator speed vs transformers.js on the same ONNX: prefill, TTFT, decode tokens/s, aggregate with 1/4/16 streams',
+  run: runGenerationBench,
+};
+
+async function runGenerationBench(options: BenchOptions): Promise<Record<string, unknown>> {
+  const { log, overrides, quick } = options;
+  const shapes = overrides.genShapes?.split(',') ?? (quick ? ['smollm2-135m'] : ['smollm2-135m', 'tinyllama-1.1b']);
+  const results: Record<string, unknown> = {};
+  for (const shape of shapes) {
+    if (shape === 'tinyllama-1.1b' && os.totalmem() < TINYLLAMA_MIN_MEMORY) {
+      results[shape] = { skipped: `needs ${TINYLLAMA_MIN_MEMORY / 2 ** 30} GiB of memory, the machine has ${round(os.totalmem() / 2 ** 30, 1)}` };
+      continue;
+    }
+    const big = shape === 'tinyllama-1.1b';
+    const workload: Workload = {
+      promptTokens: intOption(overrides.promptTokens, quick ? 32 : 128),
+      decodeTokens: intOption(overrides.decodeTokens, quick ? 16 : big ? 32 : 64),
+      streams: overrides.streams?.split(',').map(Number) ?? [1, 4, 16],
+      repeats: quick ? 2 : 3,
+    };
+    const dir = await ensureBenchModel(shape, log);
+    const vocab = resolveModelShape(shape).vocabSize;
+    const prompt = promptIds(workload.promptTokens, vocab);
+    log(`${shape}: Galen, prompt ${workload.promptTokens} tokens, ${workload.decodeTokens} new tokens, streams ${workload.streams.join('/')}`);
+    const galen = await measureGalen(dir, prompt, workload, log);
+    log(`${shape}: transformers.js peer`);
+    const peer = await measurePeer(dir, prompt, workload, log);
+    const ratio = (a: number, b: number) => round(a / b, 2);
+    const top = String(Math.max(...workload.streams));
+    const ratios = {
+      prefill: ratio(galen.prefill.tokensPerSecond, peer.prefill.tokensPerSecond),
+      decodeBatch1: ratio(galen.decodeBatch1.tokensPerSecond, peer.decodeBatch1.tokensPerSecond),
+      [`aggregate${top}`]: ratio(galen.aggregate[top]!.tokensPerSecond, peer.aggregate[top]!.tokensPerSecond),
+    };
+    results[shape] = {
+      model: dir,
+      workload,
+      galen,
+      peer,
+      ratios,
+      targets: TARGETS,
+      met: { decodeBatch1: ratios.decodeBatch1 >= TARGETS.decodeBatch1, ...(top === '16' ? { aggregate16: ratios['aggregate16']! >= TARGETS.aggregate16 } : {}) },
+    };
+    log(`${shape}: ratios ${JSON.stringify(ratios)}`);
+  }
+  return { cpus: os.cpus().length, executionProvider: 'cpu', shapes: results };
+}
+
+/** Builds (once) a seeded random model of `shape` under the OS temp dir. */
+async function ensureBenchModel(shape: string, log: (m: string) => void): Promise<string> {
+  const dir = join(os.tmpdir(), 'galen-bench-models', `${shape}-seed1-v${BUILDER_VERSION}`);
+  if (existsSync(join(dir, 'build.json'))) {
+    log(`reusing ${dir}`);
+    return dir;
+  }
+  log(`building random ${shape} into ${dir}`);
+  const report = await buildModel({ random: { shape, seed: 1 }, tokenizer: TOKENIZER, out: dir });
+  log(`built in ${report.seconds.toFixed(1)} s`);
+  return dir;
+}
+
+/** BOS then seeded ids below the model's (and the tokenizer's) vocabulary. */
+function promptIds(length: number, vocab: number): number[] {
+  const random = seededRandom(42);
+  return [1, ...Array.from({ length: length - 1 }, () => 3 + Math.floor(random() * (Math.min(vocab, 49152) - 3)))];
+}
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+async function measureGalen(dir: string, prompt: number[], w: Workload, log: (m: string) => void): Promise<EngineResult> {
+  const loadStarted = performance.now();
+  const model = await loadLanguageModel(dir, { maxBatchSize: Math.max(...w.streams) });
+  const loadSeconds = (performance.now() - loadStarted) / 1000;
+  try {
+    const run = (maxNewTokens: number) => model.generate({ tokenIds: prompt }, { maxNewTokens, temperature: 0 });
+    await run(4);
+    const prefills: number[] = [];
+    for (let i = 0; i < w.repeats; i++) prefills.push((await run(1)).timeToFirstTokenMs);
+    const ttft = median(prefills);
+    const decodes = [];
+    for (let i = 0; i < w.repeats; i++) decodes.push(await run(w.decodeTokens));
+    const best = decodes.sort((a, b) => a.tokensPerSecond - b.tokensPerSecond)[Math.floor(decodes.length / 2)]!;
+    const aggregate: EngineResult['aggregate'] = {};
+    for (const n of w.streams) {
+      const started = performance.now();
+      const results = await Promise.all(Array.from({ length: n }, () => run(w.decodeTokens)));
+      const seconds = (performance.now() - started) / 1000;
+      const tokens = results.reduce((s, r) => s + r.tokens.length, 0);
+      aggregate[String(n)] = { streams: n, tokens, seconds: round(seconds, 2), tokensPerSecond: round(tokens / seconds, 1) };
+      log(`galen ${n} streams: ${aggregate[String(n)]!.tokensPerSecond} tokens/s`);
+    }
+    return {
+      loadSeconds: round(loadSeconds, 2),
+      prefill: { tokens: prompt.length, tokensPerSecond: round(prompt.length / (ttft / 1000), 1), timeToFirstTokenMs: round(ttft, 1) },
+      decodeBatch1: { tokens: best.tokens.length, tokensPerSecond: round(best.tokensPerSecond, 1), timeToFirstTokenMs: round(best.timeToFirstTokenMs, 1) },
+      aggregate,
+    };
+  } finally {
+    await model.close();
+  }
+}
+
+async function measurePeer(dir: string, prompt: number[], w: Workload, log: (m: string) => void): Promise<EngineResult> {
+  const { env, AutoModelForCausalLM, Tensor } = await import('@huggingface/transformers');
+  env.allowRemoteModels = false;
+  env.allowLocalModels = true;
+  env.localModelPath = `${dirname(dir)}/`;
+  const loadStarted = performance.now();
+  const model = await AutoModelForCausalLM.from_pretrained(basename(dir), { dtype: 'fp32', device: 'cpu' });
+  const loadSeconds = (performance.now() - loadStarted) / 1000;
+  const inputIds = new Tensor('int64', BigInt64Array.from(prompt.map(BigInt)), [1, prompt.length]);
+  const attentionMask = new Tensor('int64', new BigInt64Array(prompt.length).fill(1n), [1, prompt.length]);
+  /** One generate call; token times come from a streamer (its first put is the prompt). */
+  const run = async (maxNewTokens: number) => {
+    const times: number[] = [];
+    const started = performance.now();
+    const streamer = { put: () => times.push(performance.now()), end: () => undefined };
+    await model.generate({ input_ids: inputIds, attention_mask: attentionMask, max_new_tokens: maxNewTokens, min_new_tokens: maxNewTokens, do_sample: false, streamer } as unknown as Parameters<typeof model.generate>[0]);
+    const tokenTimes = times.slice(1);
+    const first = tokenTimes[0]! - started;
+    const decodeSeconds = (tokenTimes[tokenTimes.length - 1]! - tokenTimes[0]!) / 1000;
+    return { tokens: tokenTimes.length, timeToFirstTokenMs: first, tokensPerSecond: tokenTimes.length >= 2 ? (tokenTimes.length - 1) / decodeSeconds : 0 };
+  };
+  try {
+    await run(4);
+    const prefills: number[] = [];
+    for (let i = 0; i < w.repeats; i++) prefills.push((await run(1)).timeToFirstTokenMs);
+    const ttft = median(prefills);
+    const decodes = [];
+    for (let i = 0; i < w.repeats; i++) decodes.push(await run(w.decodeTokens));
+    const best = decodes.sort((a, b) => a.tokensPerSecond - b.tokensPerSecond)[Math.floor(decodes.length / 2)]!;
+    const aggregate: EngineResult['aggregate'] = {};
+    for (const n of w.streams) {
+      const started = performance.now();
+      const results = await Promise.all(Array.from({ length: n }, () => run(w.decodeTokens)));
+      const seconds = (performance.now() - started) / 1000;
+      const tokens = results.reduce((s, r) => s + r.tokens, 0);
+      aggregate[String(n)] = { streams: n, tokens, seconds: round(seconds, 2), tokensPerSecond: round(tokens / seconds, 1) };
+      log(`peer ${n} streams: ${aggregate[String(n)]!.tokensPerSecond} tokens/s`);
+    }
+    return {
+      loadSeconds: round(loadSeconds, 2),
+      prefill: { tokens: prompt.length, tokensPerSecond: round(prompt.length / (ttft / 1000), 1), timeToFirstTokenMs: round(ttft, 1) },
+      decodeBatch1: { tokens: best.tokens, tokensPerSecond: round(best.tokensPerSecond, 1), timeToFirstTokenMs: round(best.timeToFirstTokenMs, 1) },
+      aggregate,
+    };
+  } finally {
+    await model.dispose();
+  }
+}
+
+function intOption(raw: string | undefined, fallback: number): number {
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`expected a positive whole number, got ${JSON.stringify(raw)}`);
+  return n;
+}
