@@ -29,7 +29,7 @@ export interface RunningServer {
   url: string;
   /** Resolves once the seed corpus (if any) is in and the server is ready. */
   ready: Promise<void>;
-  /** Stops accepting connections, lets in-flight requests finish, then closes the store. */
+  /** Stops accepting connections, lets in-flight requests finish, then closes the store (once; later calls wait for the first). */
   close(): Promise<void>;
 }
 
@@ -137,6 +137,7 @@ export async function startServer(config: GalenConfig, logger: Logger, dependenc
   );
 
   const stopSeeding = new AbortController();
+  let closing: Promise<void> | undefined;
   const seeding = (async () => {
     if (config.seed.enabled) {
       let lastPercent = -10;
@@ -165,21 +166,28 @@ export async function startServer(config: GalenConfig, logger: Logger, dependenc
   return {
     url,
     ready: seeding,
-    close: async () => {
-      shuttingDown = true;
-      stopSeeding.abort();
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      // In-flight requests get the grace period; then their connections are cut, which aborts their generation.
-      const grace = setTimeout(() => server.closeAllConnections(), config.server.shutdownGraceMs);
-      await closed;
-      clearTimeout(grace);
-      await seeding.catch(() => undefined);
-      await ownModel?.close();
-      wikipedia?.close();
-      await jobs.close();
-      store.close();
-      keys.close();
-      audit.close();
+    close: () => {
+      closing ??= (async () => {
+        shuttingDown = true;
+        stopSeeding.abort();
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        // A connection that finishes its last response stays open as keep-alive until its timeout:
+        // close those as they become idle. In-flight requests get the grace period; then their
+        // connections are cut, which aborts their generation.
+        const idle = setInterval(() => server.closeIdleConnections(), 50);
+        const grace = setTimeout(() => server.closeAllConnections(), config.server.shutdownGraceMs);
+        await closed;
+        clearInterval(idle);
+        clearTimeout(grace);
+        await seeding.catch(() => undefined);
+        await ownModel?.close();
+        wikipedia?.close();
+        await jobs.close();
+        store.close();
+        keys.close();
+        audit.close();
+      })();
+      return closing;
     },
   };
 }
