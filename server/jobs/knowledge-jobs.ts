@@ -25,8 +25,12 @@ export interface KnowledgeJobsOptions {
   limits?: Partial<InputLimits>;
   /** Largest upload, bytes. */
   maxUploadBytes: number;
-  /** Called after a job changed the store (to refresh derived indexes). Default none. */
-  onStoreChanged?: (source: string) => void;
+  /**
+   * Awaited after a job changed the store, to bring derived indexes (vectors) in step before the
+   * job reports success; a failure there is reported as the result's `indexWarning`, as the store
+   * change itself stands. Default none.
+   */
+  onStoreChanged?: (source: string, signal: AbortSignal) => Promise<void> | void;
   /** Queue limits. */
   maxQueued?: number;
 }
@@ -40,7 +44,7 @@ export interface UploadIngestOptions {
 }
 
 /** An ingest job's result: the ingest report, with at most 100 rejections listed. */
-export type IngestJobResult = IngestReport;
+export type IngestJobResult = IngestReport & { indexWarning?: string };
 
 /**
  * Knowledge administration as jobs, one at a time (the store has one writer): ingest an upload,
@@ -140,15 +144,14 @@ export class KnowledgeJobs {
 
   /** Queues the removal of `source` with its documents, chunks and uploaded files. */
   remove(source: string): JobView {
-    return this.queue.enqueue<{ source: string; documents: number; chunks: number }>({
+    return this.queue.enqueue<{ source: string; documents: number; chunks: number; indexWarning?: string }>({
       kind: 'remove',
       target: source,
       run: async (ctx) => {
         ctx.signal.throwIfAborted();
         const removed = this.withStore((store) => store.removeSource(source));
         await rm(join(this.uploadsDir, source), { recursive: true, force: true });
-        this.options.onStoreChanged?.(source);
-        return { source, ...removed };
+        return { source, ...removed, ...(await this.storeChanged(source, ctx.signal)) };
       },
     });
   }
@@ -176,10 +179,18 @@ export class KnowledgeJobs {
             documents: p.documents,
           }),
       });
-      this.options.onStoreChanged?.(options.source);
-      return { ...report, rejections: report.rejections.slice(0, 100) };
+      return { ...report, rejections: report.rejections.slice(0, 100), ...(await this.storeChanged(options.source, ctx.signal)) };
     } finally {
       store.close();
+    }
+  }
+
+  private async storeChanged(source: string, signal: AbortSignal): Promise<{ indexWarning?: string }> {
+    try {
+      await this.options.onStoreChanged?.(source, signal);
+      return {};
+    } catch (error) {
+      return { indexWarning: `The store changed, but updating derived indexes failed: ${(error as Error).message}` };
     }
   }
 

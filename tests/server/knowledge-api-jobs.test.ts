@@ -1,5 +1,9 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { JobError, JobQueue, type JobContext } from '../../server/jobs/index.js';
+import { ingest, KnowledgeStore } from '../../knowledge/index.js';
+import { JobError, JobQueue, KnowledgeJobs, type JobContext } from '../../server/jobs/index.js';
+import { tempDir } from '../helpers/paths.js';
 
 /** A job whose end the test decides, exposing its context while it runs. */
 function controllable<T>() {
@@ -110,5 +114,44 @@ describe('JobQueue', () => {
     }
     expect(queue.list().map((j) => j.target)).toEqual(['3', '2']);
     expect(queue.get(ids[0]!)).toBeUndefined();
+  });
+});
+
+describe('KnowledgeJobs', () => {
+  it('brings derived indexes in step after each change, and reports a failure there without undoing the change', async () => {
+    const tmp = tempDir();
+    try {
+      const dataDir = join(tmp.dir, 'data');
+      const notes = join(tmp.dir, 'notes.jsonl');
+      writeFileSync(notes, `${JSON.stringify({ id: 'n1', title: 'Note', text: 'Rest and fluids.' })}\n`);
+      const store = KnowledgeStore.open({ dataDir });
+      await ingest(store, { source: 'notes', paths: [notes] });
+      store.close();
+
+      const changed: string[] = [];
+      let failing = false;
+      const jobs = new KnowledgeJobs({
+        dataDir,
+        maxUploadBytes: 1 << 20,
+        onStoreChanged: async (source, signal) => {
+          expect(signal.aborted).toBe(false);
+          changed.push(source);
+          if (failing) throw new Error('index file is read-only');
+        },
+      });
+      const refreshed = await settled(jobs.queue, jobs.refresh('notes').id);
+      expect(refreshed).toMatchObject({ status: 'succeeded', result: { unchanged: 1 } });
+      expect(refreshed.result).not.toHaveProperty('indexWarning');
+      failing = true;
+      const removed = await settled(jobs.queue, jobs.remove('notes').id);
+      expect(removed).toMatchObject({ status: 'succeeded', result: { source: 'notes', documents: 1, indexWarning: expect.stringMatching(/read-only/) } });
+      expect(changed).toEqual(['notes', 'notes']);
+      const after = KnowledgeStore.open({ dataDir });
+      expect(after.listSources()).toEqual([]);
+      after.close();
+      await jobs.close();
+    } finally {
+      tmp.cleanup();
+    }
   });
 });
