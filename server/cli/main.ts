@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { registerKnowledgeCommands } from './knowledge-commands.js';
 import { registerSearchCommand } from './search-command.js';
 import { registerServeCommand } from './serve-command.js';
+import { registerAskCommand } from './ask-command.js';
 import { registerGenerateCommand } from './generate-command.js';
 import { registerRetrieveCommand } from './retrieve-command.js';
 import { registerIndexCommand } from './index-command.js';
@@ -20,6 +21,7 @@ const program = new Command('galen')
 
 const globals = () => program.opts<GlobalOptions>();
 registerServeCommand(program, globals);
+registerAskCommand(program, globals);
 registerKnowledgeCommands(program, globals);
 registerSearchCommand(program, globals);
 registerRetrieveCommand(program, globals);
