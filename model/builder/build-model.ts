@@ -5,12 +5,13 @@ import type { Checkpoint } from './checkpoint.js';
 import { ModelBuildError } from './errors.js';
 import { openHuggingFaceCheckpoint } from './huggingface-checkpoint.js';
 import { toHuggingFaceConfig, type LlamaArchitecture } from './llama-architecture.js';
-import { buildLlamaGraph, LLAMA_GRAPH_OPSET, type GraphDtype, type ScaledAdapter } from './llama-graph.js';
+import { buildLlamaGraph, llamaGraphOpsets, type GraphDtype, type ScaledAdapter } from './llama-graph.js';
 import { openLlama2cCheckpoint } from './llama2c-checkpoint.js';
 import { openLoraAdapter, validateLoraAdapter, type LoraAdapter } from './lora-adapter.js';
 import { resolveModelShape } from './model-shapes.js';
 import { writeOnnxModel } from './onnx-model-writer.js';
 import { randomCheckpoint } from './random-checkpoint.js';
+import type { WeightQuantization } from './weight-quantizer.js';
 
 /** Bumped when the graph or the files written change, so cached builds are redone. */
 export const BUILDER_VERSION = 1;
@@ -35,6 +36,8 @@ export interface BuildModelOptions {
   loraScale?: number | readonly number[];
   /** Element type of the graph. Default `fp32`. */
   dtype?: GraphDtype;
+  /** Weight-only quantisation of the projections and head (`MatMulNBits`, blocks of 32). Default none. */
+  quantize?: WeightQuantization;
   /** The model directory to write (atomically). */
   out: string;
   /** Replace `out` if it exists. Default `false`. */
@@ -63,6 +66,7 @@ export interface BuildReport {
   source: string;
   architecture: LlamaArchitecture;
   dtype: GraphDtype;
+  quantize: WeightQuantization | undefined;
   adapters: Array<{ path: string; modules: number; factor: number }>;
   weightBytes: number;
   externalData: boolean;
@@ -83,6 +87,7 @@ export async function buildModel(options: BuildModelOptions): Promise<BuildRepor
   const started = performance.now();
   const dtype = options.dtype ?? 'fp32';
   if (dtype !== 'fp32' && dtype !== 'fp16') throw new ModelBuildError('INVALID_OPTIONS', `dtype must be fp32 or fp16 (got ${JSON.stringify(dtype)})`);
+  if (options.quantize !== undefined && options.quantize !== 'int8' && options.quantize !== 'int4') throw new ModelBuildError('INVALID_OPTIONS', `quantize must be int8 or int4 (got ${JSON.stringify(options.quantize)})`);
   if ((options.from === undefined) === (options.random === undefined)) throw new ModelBuildError('INVALID_OPTIONS', 'give exactly one of from (a checkpoint) and random (a shape)');
   const paths = options.adapters ?? [];
   const factors = resolveFactors(options.loraScale, paths.length);
@@ -102,11 +107,11 @@ export async function buildModel(options: BuildModelOptions): Promise<BuildRepor
       options.out,
       async (staging) => {
         mkdirSync(join(staging, 'onnx'));
-        const graph = buildLlamaGraph({ checkpoint, adapters: scaled, dtype });
+        const graph = buildLlamaGraph({ checkpoint, adapters: scaled, dtype, ...(options.quantize ? { quantize: options.quantize } : {}) });
         const written = await writeOnnxModel({
           path: join(staging, 'onnx', 'model.onnx'),
           graph,
-          opsets: { '': LLAMA_GRAPH_OPSET },
+          opsets: llamaGraphOpsets(options),
           externalData: options.externalData ?? 'auto',
           ...(options.signal ? { signal: options.signal } : {}),
           onWeight: (doneBytes, totalBytes, tensor) => options.onProgress?.({ stage: 'weights', doneBytes, totalBytes, tensor }),
@@ -117,6 +122,7 @@ export async function buildModel(options: BuildModelOptions): Promise<BuildRepor
           source: checkpoint.description,
           architecture: checkpoint.architecture,
           dtype,
+          quantize: options.quantize,
           adapters: adapters.map((a, i) => ({ path: a.path, modules: a.modules.size, factor: factors[i]! })),
           weightBytes: written.weightBytes,
           externalData: written.externalDataFile !== undefined,

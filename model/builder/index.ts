@@ -12,4 +12,5 @@ export { SafetensorsFile, writeSafetensors, type SafetensorsEntry, type Safetens
 export { openLoraAdapter, validateLoraAdapter, type LoraAdapter, type LoraConfig, type LoraModule } from './lora-adapter.js';
 export type { GraphDtype } from './llama-graph.js';
 export { decodeFloats, encodeFloats, type FloatFormat } from './float-formats.js';
+export { quantizeMatrix, type QuantizedMatrix, type WeightQuantization } from './weight-quantizer.js';
 export { ensureMergedModel, type EnsureMergedModelOptions, type MergedModel } from './merged-model-cache.js';

@@ -2,6 +2,7 @@ import { elementCount, type Checkpoint } from './checkpoint.js';
 import { encodeFloats } from './float-formats.js';
 import { mergeLoraModule, type LoraAdapter } from './lora-adapter.js';
 import { ElementType, OnnxGraph, type Dim } from './onnx-graph.js';
+import { QUANT_BLOCK_SIZE, quantizeMatrix, type QuantizedMatrix, type WeightQuantization } from './weight-quantizer.js';
 
 /** Element type of the built graph's weights, activations, KV cache and logits. */
 export type GraphDtype = 'fp32' | 'fp16';
@@ -19,6 +20,16 @@ export interface LlamaGraphSource {
   adapters?: readonly ScaledAdapter[];
   /** Default `fp32`. */
   dtype?: GraphDtype;
+  /**
+   * Weight-only quantisation of every projection and the head (onnxruntime's contrib
+   * `MatMulNBits`, CPU and CUDA; int8 activations inside on CPU). Default none.
+   */
+  quantize?: WeightQuantization;
+}
+
+/** Operator sets a graph built with these options needs. */
+export function llamaGraphOpsets(source: Pick<LlamaGraphSource, 'quantize'>): Record<string, number> {
+  return source.quantize ? { '': LLAMA_GRAPH_OPSET, 'com.microsoft': 1 } : { '': LLAMA_GRAPH_OPSET };
 }
 
 /** Opset of the default ONNX domain: every op used exists there on CPU and CUDA. */
@@ -54,30 +65,60 @@ export function buildLlamaGraph(source: LlamaGraphSource): OnnxGraph {
   const groups = nq / nkv;
   const g = new OnnxGraph('galen_llama');
 
-  /** Reads (and LoRA-merges) checkpoint weights, concatenates them as rows, encodes in the graph dtype. */
-  const weight = (name: string, parts: readonly string[]): string => {
+  /** Reads (and LoRA-merges) checkpoint weights and concatenates them as rows. */
+  const rowsOf = (parts: readonly string[]): { dims: number[]; read: () => Float32Array } => {
     const shapes = parts.map((p) => checkpoint.shapes.get(p)!);
     const rows = shapes.reduce((n, s) => n + (s.length === 2 ? s[0]! : 1), 0);
     const dims = shapes[0]!.length === 2 ? [rows, shapes[0]![1]!] : [...shapes[0]!];
-    const count = elementCount(dims);
-    return g.weight({
-      name,
-      dims,
-      dataType: E,
-      byteLength: count * bytesPerElement,
+    const read = (): Float32Array => {
+      if (parts.length === 1) return merged(parts[0]!);
+      const out = new Float32Array(elementCount(dims));
+      let at = 0;
+      for (const p of parts) {
+        const w = merged(p);
+        out.set(w, at);
+        at += w.length;
+      }
+      return out;
+    };
+    return { dims, read };
+  };
+  /** A weight in the graph's float type. */
+  const weight = (name: string, parts: readonly string[]): string => {
+    const { dims, read } = rowsOf(parts);
+    return g.weight({ name, dims, dataType: E, byteLength: elementCount(dims) * bytesPerElement, produce: () => encodeFloats(read(), fp16 ? 'float16' : 'float32') });
+  };
+  /** `t · Wᵀ` for a `[out, in]` weight made of `parts`: a Gemm, or MatMulNBits when quantising. */
+  const linear = (t: string, name: string, parts: readonly string[]): string => {
+    if (!source.quantize) return g.op('Gemm', [t, weight(name, parts)], { transB: 1 });
+    const { dims, read } = rowsOf(parts);
+    const [n, k] = dims as [number, number];
+    const bits = source.quantize === 'int4' ? 4 : 8;
+    const blocks = Math.ceil(k / QUANT_BLOCK_SIZE);
+    // The scales slot follows the data slot, so one quantisation serves both.
+    let pending: QuantizedMatrix | undefined;
+    const data = g.weight({
+      name: `${name}.q${bits}`,
+      dims: [n, blocks, (QUANT_BLOCK_SIZE * bits) / 8],
+      dataType: ElementType.UINT8,
+      byteLength: (n * blocks * QUANT_BLOCK_SIZE * bits) / 8,
       produce: () => {
-        const out = parts.length === 1 ? merged(parts[0]!) : new Float32Array(count);
-        if (parts.length > 1) {
-          let at = 0;
-          for (const p of parts) {
-            const w = merged(p);
-            out.set(w, at);
-            at += w.length;
-          }
-        }
-        return encodeFloats(out, fp16 ? 'float16' : 'float32');
+        pending = quantizeMatrix(read(), n, k, source.quantize!);
+        return pending.data;
       },
     });
+    const scales = g.weight({
+      name: `${name}.scales`,
+      dims: [n * blocks],
+      dataType: E,
+      byteLength: n * blocks * bytesPerElement,
+      produce: () => {
+        const out = encodeFloats(pending!.scales, fp16 ? 'float16' : 'float32');
+        pending = undefined;
+        return out;
+      },
+    });
+    return g.op('MatMulNBits', [t, data, scales], { K: k, N: n, bits, block_size: QUANT_BLOCK_SIZE, accuracy_level: 0 }, undefined, 'com.microsoft');
   };
   const merged = (name: string): Float32Array => {
     const w = checkpoint.read(name);
@@ -135,13 +176,12 @@ export function buildLlamaGraph(source: LlamaGraphSource): OnnxGraph {
     const normed = g.op('Div', [xf, g.op('Sqrt', [g.op('Add', [variance, g.float([arch.rmsNormEps], ElementType.FLOAT, true)])])]);
     return g.op('Mul', [toE(normed), w]);
   };
-  const linear = (t: string, w: string): string => g.op('Gemm', [t, w], { transB: 1 });
 
   for (let i = 0; i < arch.numLayers; i++) {
     const p = `model.layers.${i}`;
     const h = rmsNorm(x, weight(`${p}.input_layernorm.weight`, [`${p}.input_layernorm.weight`]));
-    const qkvWeight = weight(`${p}.self_attn.qkv_proj.weight`, ['q', 'k', 'v'].map((n) => `${p}.self_attn.${n}_proj.weight`));
-    const [q, k, v] = g.opN('Split', [linear(h, qkvWeight), g.int64([nq * hd, nkv * hd, nkv * hd])], 3, { axis: 1 });
+    const qkv = linear(h, `${p}.self_attn.qkv_proj.weight`, ['q', 'k', 'v'].map((n) => `${p}.self_attn.${n}_proj.weight`));
+    const [q, k, v] = g.opN('Split', [qkv, g.int64([nq * hd, nkv * hd, nkv * hd])], 3, { axis: 1 });
     const qRot = g.op('Transpose', [rope(g.op('Reshape', [q!, qShape]))], { perm: [0, 2, 1, 3] });
     const kRot = g.op('Transpose', [rope(g.op('Reshape', [k!, kvShape]))], { perm: [0, 2, 1, 3] });
     const vT = g.op('Transpose', [g.op('Reshape', [v!, kvShape])], { perm: [0, 2, 1, 3] });
@@ -153,20 +193,22 @@ export function buildLlamaGraph(source: LlamaGraphSource): OnnxGraph {
     const probs = g.op('Softmax', [g.op('Where', [allowed, scores, masked])], { axis: -1 });
     const context = g.op('Reshape', [g.op('MatMul', [probs, presentValue]), g.int64([0, nq, -1, hd])]);
     const merged2d = g.op('Reshape', [g.op('Transpose', [context], { perm: [0, 2, 1, 3] }), g.int64([-1, nq * hd])]);
-    x = g.op('Add', [x, linear(merged2d, weight(`${p}.self_attn.o_proj.weight`, [`${p}.self_attn.o_proj.weight`]))]);
+    x = g.op('Add', [x, linear(merged2d, `${p}.self_attn.o_proj.weight`, [`${p}.self_attn.o_proj.weight`])]);
 
     const h2 = rmsNorm(x, weight(`${p}.post_attention_layernorm.weight`, [`${p}.post_attention_layernorm.weight`]));
-    const gateUp = weight(`${p}.mlp.gate_up_proj.weight`, [`${p}.mlp.gate_proj.weight`, `${p}.mlp.up_proj.weight`]);
-    const [gate, up] = g.opN('Split', [linear(h2, gateUp), g.int64([I, I])], 2, { axis: 1 });
+    const gateUp = linear(h2, `${p}.mlp.gate_up_proj.weight`, [`${p}.mlp.gate_proj.weight`, `${p}.mlp.up_proj.weight`]);
+    const [gate, up] = g.opN('Split', [gateUp, g.int64([I, I])], 2, { axis: 1 });
     const act = g.op('Mul', [g.op('Mul', [gate!, g.op('Sigmoid', [gate!])]), up!]);
-    x = g.op('Add', [x, linear(act, weight(`${p}.mlp.down_proj.weight`, [`${p}.mlp.down_proj.weight`]))]);
+    x = g.op('Add', [x, linear(act, `${p}.mlp.down_proj.weight`, [`${p}.mlp.down_proj.weight`])]);
     g.output(presentKey, presentKey, E, [batch, nkv, 'total_sequence_length', hd]);
     g.output(presentValue, presentValue, E, [batch, nkv, 'total_sequence_length', hd]);
   }
 
   const final = rmsNorm(x, weight('model.norm.weight', ['model.norm.weight']));
-  const head = arch.tieWordEmbeddings ? embed : weight('lm_head.weight', ['lm_head.weight']);
-  const logits = g.op('Reshape', [linear(final, head), g.op('Concat', [idsShape, g.int64([V])], { axis: 0 })], {}, 'logits');
+  // A tied head reuses the embedding matrix (Gemm with transB); quantised, it gets its own copy.
+  const headParts = arch.tieWordEmbeddings ? ['model.embed_tokens.weight'] : ['lm_head.weight'];
+  const headOut = arch.tieWordEmbeddings && !source.quantize ? g.op('Gemm', [final, embed], { transB: 1 }) : linear(final, 'lm_head.weight', headParts);
+  const logits = g.op('Reshape', [headOut, g.op('Concat', [idsShape, g.int64([V])], { axis: 0 })], {}, 'logits');
   // logits first, as optimum lists it.
   g.output(logits, 'logits', E, [batch, seq, V]);
   g.outputs.unshift(g.outputs.pop()!);

@@ -12,6 +12,7 @@ interface BuildFlags {
   lora: string[];
   loraScale: string[];
   dtype: 'fp32' | 'fp16';
+  quantize?: 'int8' | 'int4';
   out: string;
   force: boolean;
   externalData: 'auto' | 'always' | 'never';
@@ -31,6 +32,7 @@ export function registerModelCommand(program: Command, globals: () => GlobalOpti
     .option('--lora <dir>', 'PEFT LoRA adapter folder to merge; repeat to stack adapters in order', collect, [])
     .option('--lora-scale <s>', 'factor on alpha/r: once for all adapters, or once per --lora', collect, [])
     .addOption(new Option('--dtype <dtype>', 'element type of weights, activations and KV cache').choices(['fp32', 'fp16']).default('fp32'))
+    .addOption(new Option('--quantize <bits>', 'weight-only quantisation of projections and head (MatMulNBits, blocks of 32)').choices(['int8', 'int4']))
     .requiredOption('--out <dir>', 'model directory to write (appears only when complete)')
     .option('--force', 'replace --out if it exists', false)
     .addOption(new Option('--external-data <mode>', 'weights in onnx/model.onnx_data: auto = only past 2 GB').choices(['auto', 'always', 'never']).default('auto'))
@@ -77,7 +79,7 @@ export function registerModelCommand(program: Command, globals: () => GlobalOpti
       output(g, { ...report, seconds: Math.round(report.seconds * 100) / 100 }, () =>
         [
           `built ${report.out} from ${report.source} in ${report.seconds.toFixed(1)} s`,
-          `  ${a.numLayers} layers, hidden ${a.hiddenSize}, ${a.numAttentionHeads} heads / ${a.numKeyValueHeads} KV heads, vocab ${a.vocabSize}, ${report.dtype}`,
+          `  ${a.numLayers} layers, hidden ${a.hiddenSize}, ${a.numAttentionHeads} heads / ${a.numKeyValueHeads} KV heads, vocab ${a.vocabSize}, ${report.dtype}${report.quantize ? ` (${report.quantize} weights)` : ''}`,
           `  weights ${(report.weightBytes / 1e6).toFixed(1)} MB${report.externalData ? ' (onnx/model.onnx_data)' : ''}`,
           ...report.adapters.map((x) => `  merged ${x.path} (${x.modules} modules, scale ×${x.factor})`),
         ].join('\n'),
@@ -104,6 +106,7 @@ function buildOptions(flags: BuildFlags): BuildModelOptions {
     adapters: flags.lora,
     ...(scales.length ? { loraScale: scales } : {}),
     dtype: flags.dtype,
+    ...(flags.quantize ? { quantize: flags.quantize } : {}),
     out: flags.out,
     overwrite: flags.force,
     externalData: flags.externalData,
