@@ -19,12 +19,13 @@ import { parseArgs } from 'node:util';
 import { makeLogger, maxRssMiB, ROOT, round, type BenchModule, type BenchOptions } from './common.js';
 import { embeddingBench } from './embedding-bench.js';
 import { knowledgeBench } from './knowledge-bench.js';
+import { retrievalBench } from './retrieval-bench.js';
 import { serverBench } from './server-bench.js';
 import { modelBuildBench } from './model-build-bench.js';
 import { generationBench } from './generation-bench.js';
 
 /** Every benchmark, in the order they run. */
-const MODULES: readonly BenchModule[] = [knowledgeBench, embeddingBench, modelBuildBench, generationBench, serverBench];
+const MODULES: readonly BenchModule[] = [knowledgeBench, embeddingBench, modelBuildBench, generationBench, serverBench, retrievalBench];
 
 function machine() {
   const cpus = os.cpus();

@@ -16,6 +16,7 @@ export { LSA_MODEL_FILE, LSA_STATE_FILE } from './lsa-state.js';
 export {
   VectorIndex,
   DEFAULT_EF_SEARCH,
+  DEFAULT_INLINE_BUILD_LIMIT,
   type VectorIndexOptions,
   type VectorIndexLogger,
   type VectorHit,

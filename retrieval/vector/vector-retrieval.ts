@@ -8,7 +8,7 @@ import { readMeta, vectorIndexPaths } from './index-files.js';
 import { runInWorker } from './index-worker-client.js';
 import { corpusDrift, evenSample, lsaPaths, readLsaState, writeLsaState, type LsaFitJob, type LsaState } from './lsa-state.js';
 import { syncVectorIndex, type SyncOptions, type SyncReport } from './sync-vector-index.js';
-import { VectorIndex, type VectorIndexLogger } from './vector-index.js';
+import { DEFAULT_INLINE_BUILD_LIMIT, VectorIndex, type VectorIndexLogger } from './vector-index.js';
 
 /** Options of {@link openVectorRetrieval}. */
 export interface VectorRetrievalOptions {
@@ -36,6 +36,11 @@ export interface VectorRetrievalOptions {
    * order. Default 200,000 (about 2 minutes and 2 GB of fitting at dimension 256).
    */
   maxFitTexts?: number;
+  /**
+   * Stores of at most this many chunks fit the built-in embedder, and build the index, on the
+   * calling thread rather than in a worker, which costs more to start than the work. Default 1,000.
+   */
+  inlineLimit?: number;
   /** HNSW graph degree. Default 16 (see `VectorIndexOptions`). */
   m?: number;
   /** HNSW build candidate list size. Default 200. */
@@ -121,6 +126,7 @@ export async function openVectorRetrieval(options: VectorRetrievalOptions): Prom
   if (!(refitDrift > 0)) throw new VectorIndexError('INVALID_OPTIONS', `refitDrift must be above 0, got ${refitDrift}.`);
   const maxFitTexts = options.maxFitTexts ?? DEFAULT_MAX_FIT_TEXTS;
   if (!Number.isInteger(maxFitTexts) || maxFitTexts < 2) throw new VectorIndexError('INVALID_OPTIONS', `maxFitTexts must be a whole number ≥ 2, got ${maxFitTexts}.`);
+  const inlineLimit = options.inlineLimit ?? DEFAULT_INLINE_BUILD_LIMIT;
   await mkdir(options.dataDir, { recursive: true });
   const { store, logger, dataDir } = options;
   const builtIn = options.embedder === undefined;
@@ -131,6 +137,7 @@ export async function openVectorRetrieval(options: VectorRetrievalOptions): Prom
     ...(options.m !== undefined ? { m: options.m } : {}),
     ...(options.efConstruction !== undefined ? { efConstruction: options.efConstruction } : {}),
     ...(options.efSearch !== undefined ? { efSearch: options.efSearch } : {}),
+    inlineBuildLimit: inlineLimit,
   };
 
   let embedder: EmbeddingModel | null = options.embedder ?? null;
@@ -158,8 +165,19 @@ export async function openVectorRetrieval(options: VectorRetrievalOptions): Prom
     }
     logger.info(`Fitting the built-in LSA embedder on ${texts.length} of ${ids.length} chunks (${reason}).`);
     const job: LsaFitJob = { texts, options: options.lsa ?? {}, file: paths.model };
-    const result = await runInWorker<{ id: string; dimension: number }>('lsa-fit-worker', job);
-    const model = await LsaEmbedder.load(paths.model);
+    let model: LsaEmbedder;
+    if (texts.length <= inlineLimit) {
+      try {
+        model = LsaEmbedder.fit(texts, job.options);
+      } catch (error) {
+        if (error instanceof EmbeddingError && error.code === 'EMPTY_CORPUS') throw new VectorIndexError('EMPTY_CORPUS', error.message);
+        throw error;
+      }
+      await model.save(paths.model);
+    } else {
+      await runInWorker<{ id: string; dimension: number }>('lsa-fit-worker', job);
+      model = await LsaEmbedder.load(paths.model);
+    }
     const state: LsaState = {
       format: 'galen-lsa-state',
       version: 1,
@@ -171,7 +189,7 @@ export async function openVectorRetrieval(options: VectorRetrievalOptions): Prom
     };
     await writeLsaState(paths.state, state);
     const fitMs = performance.now() - started;
-    logger.info(`Fitted LSA embedder ${result.id} (${result.dimension} dimensions) in ${(fitMs / 1000).toFixed(1)} s.`);
+    logger.info(`Fitted LSA embedder ${model.id} (${model.dimension} dimensions) in ${(fitMs / 1000).toFixed(1)} s.`);
     index?.close();
     embedder = model;
     // The new model has another id: the index reopens, notices, and is rebuilt by the sync below.

@@ -85,7 +85,8 @@ async function topHitFor(index: VectorIndex, text: string): Promise<number | und
 
 describe('vector index', () => {
   it('builds from the store, persists beside it and reloads without rebuilding', async () => {
-    const index = await VectorIndex.open({ dataDir, embedder, logger });
+    // inlineBuildLimit 0: built in the worker thread, as a corpus of any size is.
+    const index = await VectorIndex.open({ dataDir, embedder, logger, inlineBuildLimit: 0 });
     expect(index.rebuildReason).toBe('no vector index yet');
     const report = await syncVectorIndex(store, index, embedder);
     expect(report).toMatchObject({ added: chunkIds().length, removed: 0, replaced: 0, count: chunkIds().length, rebuilt: 'no vector index yet' });
@@ -172,7 +173,7 @@ describe('vector index', () => {
   });
 
   it('compacts the graph once too many elements are only marked deleted', async () => {
-    const index = await VectorIndex.open({ dataDir, embedder, logger, maxDeletedRatio: 0.1 });
+    const index = await VectorIndex.open({ dataDir, embedder, logger, maxDeletedRatio: 0.1, inlineBuildLimit: 0 });
     await syncVectorIndex(store, index, embedder);
     const total = index.count;
     store.removeSource('pubmed');

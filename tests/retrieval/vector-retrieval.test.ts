@@ -33,8 +33,9 @@ function pubmedSample(count: number, skip = 0): string {
   return dir;
 }
 
-async function vectors(): Promise<VectorRetrieval> {
-  const v = await openVectorRetrieval({ dataDir, store, logger, lsa: { dimension: 32 } });
+/** Vector retrieval of the test store; `inlineLimit: 0` fits and builds in the worker threads, as for a real corpus. */
+async function vectors(inlineLimit?: number): Promise<VectorRetrieval> {
+  const v = await openVectorRetrieval({ dataDir, store, logger, lsa: { dimension: 32 }, ...(inlineLimit !== undefined ? { inlineLimit } : {}) });
   open.push(v);
   return v;
 }
@@ -56,7 +57,7 @@ afterEach(() => {
 
 describe('vector retrieval', () => {
   it('fits the built-in embedder at the first sync, persists it, and reloads without refitting', async () => {
-    const first = await vectors();
+    const first = await vectors(0);
     expect(first.embedder).toBeNull();
     expect(await first.searcher.search('gout', 5)).toEqual([]);
     const report = await first.sync();
@@ -94,7 +95,7 @@ describe('vector retrieval', () => {
   });
 
   it('follows small changes incrementally and refits once the store has drifted', async () => {
-    const v = await vectors();
+    const v = await vectors(0);
     const fitted = (await v.sync()).embedderId;
     // 10 more abstracts: well under the 25 % drift, so the same model embeds them.
     await ingest(store, { source: 'more', paths: [pubmedSample(10, 100)], format: 'pubmedqa' });

@@ -1,0 +1,251 @@
+/**
+ * Retrieval benchmark: vector upkeep and the fused pipeline. On the shared corpus: the built-in
+ * embedder's fit, embedding and HNSW build rates, HNSW recall@10 against exact cosine search,
+ * latency of the fused pipeline without Wikipedia (BM25 + vectors, score fusion), and the dev-set
+ * metrics of BM25 alone, vectors alone and fused. On a large synthetic store (1,000,000 chunks;
+ * `--quick` 50,000; `--set syntheticChunks=N`): the same build rates and latency.
+ */
+import { join } from 'node:path';
+import { ingest, KnowledgeStore, type ParsedDocument } from '../knowledge/index.js';
+import { DEV_SETS, evaluateRetrieval, loadEvalSet, type EvalSet } from '../retrieval/evaluation/index.js';
+import { RetrievalPipeline, type EvidenceSource } from '../retrieval/pipeline/index.js';
+import { chunkEmbeddingText, openVectorRetrieval, readVectorIndexStatus, type VectorRetrieval } from '../retrieval/vector/index.js';
+import { latencyStats, maxRssMiB, round, seededRandom, SHARED_DATA, sig, tempDir, type BenchModule, type BenchOptions } from './common.js';
+
+const CORPUS: ReadonlyArray<{ source: string; dir: string; license?: string; attribution?: string }> = [
+  { source: 'medquad', dir: 'medquad' },
+  { source: 'pubmedqa', dir: 'pubmedqa' },
+  { source: 'chatdoctor', dir: 'chatdoctor' },
+  { source: 'medicalgpt-zh', dir: 'medicalgpt-zh' },
+  { source: 'wikipedia', dir: 'wiki', license: 'CC BY-SA 4.0', attribution: 'Wikipedia contributors' },
+];
+/** Latency targets of the fused pipeline without Wikipedia (issue 3). */
+const TARGETS = { corpusP50Ms: 15, syntheticP50Ms: 40 };
+const K = 10;
+const WARMUP = 50;
+const RECALL_QUERIES = 500;
+const SYNTHETIC_SEED = 20240612;
+
+export const retrievalBench: BenchModule = {
+  name: 'retrieval',
+  description: 'Vector fit/embed/HNSW build rates, HNSW recall@10 vs exact, fused-pipeline latency and dev-set metrics; corpus and synthetic store',
+  run: runRetrievalBench,
+};
+
+async function runRetrievalBench(options: BenchOptions): Promise<Record<string, unknown>> {
+  const { log } = options;
+  const syntheticChunks = intOption(options.overrides.syntheticChunks, options.quick ? 50_000 : 1_000_000);
+  const queryCount = intOption(options.overrides.queries, options.quick ? 200 : 1000);
+  const tmp = tempDir('galen-bench-retrieval-');
+  const started = performance.now();
+  const logger = { info: (m: string) => log(m), warn: (m: string) => log(`warning: ${m}`) };
+  let store: KnowledgeStore | undefined;
+  let vectors: VectorRetrieval | undefined;
+  try {
+    const sets = await Promise.all(DEV_SETS.map((f) => loadEvalSet(f)));
+    const queries = interleave(sets.map((s) => s.questions.map((q) => q.question))).slice(0, queryCount);
+
+    // 1. The shared corpus.
+    const corpusDir = join(tmp.dir, 'corpus');
+    store = KnowledgeStore.open({ dataDir: corpusDir });
+    for (const { source, dir, license, attribution } of CORPUS) {
+      await ingest(store, { source, paths: [join(SHARED_DATA, dir)], ...(license ? { license } : {}), ...(attribution ? { attribution } : {}) });
+    }
+    log(`corpus: ${store.countChunks()} chunks`);
+    vectors = await openVectorRetrieval({ dataDir: corpusDir, store, logger });
+    const corpusBuild = await buildFigures(vectors, store, corpusDir, log, 'corpus');
+    const recall = await hnswRecall(vectors, store, sets.flatMap((s) => s.questions.map((q) => q.question)).slice(0, RECALL_QUERIES), log);
+    const corpusLatency = await pipelineLatency(store, vectors, queries, log, 'corpus');
+    const devSets = await devSetMetrics(store, vectors, sets, log);
+    vectors.close();
+    vectors = undefined;
+    store.close();
+    store = undefined;
+
+    // 2. A large synthetic store.
+    const syntheticDir = join(tmp.dir, 'synthetic');
+    store = KnowledgeStore.open({ dataDir: syntheticDir });
+    const storeBuild = buildSyntheticStore(store, corpusDir, syntheticChunks, log);
+    vectors = await openVectorRetrieval({ dataDir: syntheticDir, store, logger });
+    const syntheticBuild = await buildFigures(vectors, store, syntheticDir, log, 'synthetic');
+    const syntheticLatency = await pipelineLatency(store, vectors, queries, log, 'synthetic');
+
+    return {
+      corpus: {
+        build: corpusBuild,
+        recallAt10VsExact: recall,
+        latency: { ...corpusLatency, target: { p50Ms: TARGETS.corpusP50Ms, met: corpusLatency.fused.p50Ms <= TARGETS.corpusP50Ms } },
+        devSets,
+      },
+      synthetic: {
+        store: storeBuild,
+        build: syntheticBuild,
+        latency: { ...syntheticLatency, target: { p50Ms: TARGETS.syntheticP50Ms, met: syntheticLatency.fused.p50Ms <= TARGETS.syntheticP50Ms } },
+      },
+      durationS: round((performance.now() - started) / 1000, 1),
+      maxRssMiB: maxRssMiB(),
+    };
+  } finally {
+    vectors?.close();
+    store?.close();
+    tmp.cleanup();
+  }
+}
+
+/** Fits, embeds and builds the index from scratch, timing each part. */
+async function buildFigures(vectors: VectorRetrieval, store: KnowledgeStore, dataDir: string, log: (m: string) => void, label: string) {
+  const report = await vectors.sync();
+  const buildMs = report.durationMs - report.fitMs - report.embedMs;
+  const status = await readVectorIndexStatus({ dataDir, store });
+  const figures = {
+    chunks: report.count,
+    embedder: report.embedderId,
+    fitS: round(report.fitMs / 1000, 1),
+    embedS: round(report.embedMs / 1000, 1),
+    embedChunksPerS: Math.round(report.count / (report.embedMs / 1000)),
+    hnswBuildS: round(buildMs / 1000, 1),
+    hnswVectorsPerS: Math.round(report.count / (buildMs / 1000)),
+    indexMB: round((status.index?.indexBytes ?? 0) / 1e6, 1),
+    m: status.index?.m,
+    efConstruction: status.index?.efConstruction,
+    efSearch: status.index?.efSearch,
+  };
+  log(`${label}: fit ${figures.fitS} s, embed ${figures.embedChunksPerS} chunks/s, HNSW ${figures.hnswVectorsPerS} vectors/s, ${figures.indexMB} MB`);
+  return figures;
+}
+
+/** HNSW top-10 against exact brute-force cosine over every chunk vector. */
+async function hnswRecall(vectors: VectorRetrieval, store: KnowledgeStore, questions: string[], log: (m: string) => void) {
+  const embedder = vectors.embedder!;
+  const d = embedder.dimension;
+  const ids: number[] = [];
+  const texts: string[] = [];
+  for (let page = store.chunkTexts(0, 5000); page.length; page = store.chunkTexts(page.at(-1)!.chunkId, 5000)) {
+    for (const c of page) {
+      ids.push(c.chunkId);
+      texts.push(chunkEmbeddingText(c));
+    }
+  }
+  const matrix = new Float32Array(ids.length * d);
+  (await embedder.embed(texts)).forEach((v, i) => matrix.set(v, i * d));
+  let found = 0;
+  let wanted = 0;
+  for (const q of questions) {
+    const [v] = await embedder.embed([q]);
+    const scores = new Float32Array(ids.length);
+    for (let i = 0; i < ids.length; i++) {
+      let s = 0;
+      for (let j = 0, o = i * d; j < d; j++) s += v![j]! * matrix[o + j]!;
+      scores[i] = s;
+    }
+    const exact = [...scores.keys()].sort((a, b) => scores[b]! - scores[a]!).slice(0, K).map((i) => ids[i]!);
+    const approx = new Set((await vectors.searcher.search(q, K)).map((h) => h.chunkId));
+    wanted += exact.length;
+    found += exact.filter((id) => approx.has(id)).length;
+  }
+  const recall = round(found / Math.max(1, wanted), 4);
+  log(`HNSW recall@10 vs exact over ${questions.length} questions: ${recall}`);
+  return { questions: questions.length, recall };
+}
+
+/** Latency of the pipeline without Wikipedia: BM25 alone and fused (BM25 + vectors). */
+async function pipelineLatency(store: KnowledgeStore, vectors: VectorRetrieval, queries: string[], log: (m: string) => void, label: string) {
+  const pipeline = new RetrievalPipeline({ store, vector: vectors.searcher });
+  const measure = async (sources: EvidenceSource[]) => {
+    for (const q of queries.slice(-WARMUP)) await pipeline.retrieve(q, { k: K, sources });
+    const samples: number[] = [];
+    const vectorMs: number[] = [];
+    for (const q of queries) {
+      const t = performance.now();
+      const result = await pipeline.retrieve(q, { k: K, sources });
+      samples.push(performance.now() - t);
+      if (result.timings.vector !== undefined) vectorMs.push(result.timings.vector);
+    }
+    return { all: latencyStats(samples), vectorMs: vectorMs.length ? latencyStats(vectorMs) : null };
+  };
+  const bm25 = await measure(['corpus']);
+  const fused = await measure(['corpus', 'vector']);
+  log(`${label}: fused p50 ${fused.all.p50Ms} ms, p99 ${fused.all.p99Ms} ms (BM25 alone p50 ${bm25.all.p50Ms}, p99 ${bm25.all.p99Ms})`);
+  return { k: K, queries: queries.length, bm25: bm25.all, fused: fused.all, vectorPart: fused.vectorMs };
+}
+
+/** MRR@10, nDCG@10 and recall@10 of BM25 alone, vectors alone and fused on the shipped dev sets. */
+async function devSetMetrics(store: KnowledgeStore, vectors: VectorRetrieval, sets: EvalSet[], log: (m: string) => void) {
+  const pipeline = new RetrievalPipeline({ store, vector: vectors.searcher });
+  const out: Record<string, Record<string, { mrr10: number; ndcg10: number; recallAt10: number }>> = {};
+  for (const set of sets) {
+    const runs = (['corpus', 'vector', 'fused'] as const).map((name) => ({
+      name: name === 'corpus' ? 'bm25' : name,
+      retrieve: async (q: string) =>
+        (await pipeline.retrieve(q, { k: K, sources: name === 'fused' ? ['corpus', 'vector'] : [name] })).hits.map((h) => h.externalId),
+    }));
+    const report = await evaluateRetrieval(set, runs, { recallAt: [K] });
+    out[set.name] = Object.fromEntries(report.runs.map((r) => [r.name, { mrr10: round(r.mrr10, 4), ndcg10: round(r.ndcg10, 4), recallAt10: round(r.recall[K]!, 4) }]));
+    log(`${set.name}: ${report.runs.map((r) => `${r.name} MRR@10 ${round(r.mrr10, 4)}`).join(', ')}`);
+  }
+  return out;
+}
+
+/**
+ * A synthetic store of `count` one-chunk documents: a real title and 4–8 real sentences of the
+ * corpus each (seeded), so vocabulary and lengths are the corpus's own.
+ */
+function buildSyntheticStore(store: KnowledgeStore, corpusDir: string, count: number, log: (m: string) => void) {
+  const t0 = performance.now();
+  const corpus = KnowledgeStore.open({ dataDir: corpusDir });
+  const sentences: string[] = [];
+  const titles = new Set<string>();
+  try {
+    for (let page = corpus.chunkTexts(0, 5000); page.length; page = corpus.chunkTexts(page.at(-1)!.chunkId, 5000)) {
+      for (const c of page) {
+        if (c.title) titles.add(c.title);
+        for (const raw of c.text.split(/(?<=[.!?])\s+(?=[A-Z0-9])/)) {
+          const s = raw.replace(/\s+/g, ' ').trim();
+          if (s.length >= 25 && s.length <= 500 && !/[\u3040-\u9fff]/.test(s)) sentences.push(s);
+        }
+      }
+    }
+  } finally {
+    corpus.close();
+  }
+  const titleList = [...titles];
+  const rand = seededRandom(SYNTHETIC_SEED);
+  const pick = <T>(items: readonly T[]) => items[Math.floor(rand() * items.length)]!;
+  const writer = store.beginIngest({ name: 'synthetic', format: 'jsonl', license: '', attribution: '', paths: [] });
+  try {
+    for (let i = 0; i < count; i++) {
+      const want = 4 + Math.floor(rand() * 5);
+      let text = pick(sentences);
+      for (let s = 1; s < want; s++) {
+        const next = pick(sentences);
+        if (text.length + 1 + next.length > 1400) break;
+        text += ` ${next}`;
+      }
+      const doc: ParsedDocument = { externalId: `syn-${i}`, title: pick(titleList), language: 'en', sections: [{ text }] };
+      writer.apply(doc, { path: 'synthetic', line: i });
+      if (i > 0 && i % 200_000 === 0) log(`synthetic: ${i} / ${count} documents`);
+    }
+  } catch (error) {
+    writer.rollback();
+    throw error;
+  }
+  const counts = writer.commit();
+  store.db.pragma('wal_checkpoint(TRUNCATE)');
+  const seconds = (performance.now() - t0) / 1000;
+  log(`synthetic: ${counts.chunksAdded} chunks in ${round(seconds, 1)} s`);
+  return { chunks: counts.chunksAdded, buildS: round(seconds, 1), chunksPerS: sig(counts.chunksAdded / seconds) };
+}
+
+/** Alternates the lists' items: PubMedQA and MedQuAD questions mixed evenly. */
+function interleave(lists: string[][]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < Math.max(...lists.map((l) => l.length)); i++) for (const l of lists) if (i < l.length) out.push(l[i]!);
+  return out;
+}
+
+function intOption(value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value.replace(/_/g, ''));
+  if (!Number.isInteger(n) || n < 0) throw new Error(`Expected a whole number, got ${JSON.stringify(value)}`);
+  return n;
+}
