@@ -10,7 +10,8 @@
  * seeded store; default a fresh temporary one), logLevel=<pino level> (default warn).
  */
 import autocannon from 'autocannon';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { ApiKeyStore } from '../server/security/index.js';
@@ -45,7 +46,32 @@ interface Point {
   non2xx: number;
   errors: number;
   timeouts: number;
+  /**
+   * Server CPU (all its threads) per request, ms: on a shared machine a steadier measure than
+   * throughput, as it does not count time the server waited for a core.
+   */
+  serverCpuMsPerRequest: number | null;
 }
+
+/** CPU seconds a process has used (Linux /proc), or null elsewhere. */
+function cpuSeconds(pid: number | undefined): number | null {
+  if (pid === undefined) return null;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return null;
+  }
+}
+
+const CLOCK_TICKS = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -73,8 +99,9 @@ async function waitReady(base: string, child: ChildProcess, log: (m: string) => 
   throw new Error('the server did not become ready in time');
 }
 
-async function load(base: string, path: string, key: string, body: (q: string) => string, connections: number, duration: number): Promise<Point> {
+async function load(base: string, path: string, key: string, body: (q: string) => string, connections: number, duration: number, serverPid?: number): Promise<Point> {
   let n = 0;
+  const cpuBefore = cpuSeconds(serverPid);
   const result = await autocannon({
     url: base,
     connections,
@@ -88,6 +115,8 @@ async function load(base: string, path: string, key: string, body: (q: string) =
       },
     ],
   });
+  const cpuAfter = cpuSeconds(serverPid);
+  const served = result.requests.total;
   return {
     connections,
     requestsPerSecond: round(result.requests.average, 1),
@@ -99,6 +128,7 @@ async function load(base: string, path: string, key: string, body: (q: string) =
     non2xx: result.non2xx,
     errors: result.errors,
     timeouts: result.timeouts,
+    serverCpuMsPerRequest: cpuBefore !== null && cpuAfter !== null && served > 0 ? round(((cpuAfter - cpuBefore) * 1000) / served, 2) : null,
   };
 }
 
@@ -154,8 +184,11 @@ async function run(options: BenchOptions): Promise<Record<string, unknown>> {
       await load(base, route.path, key, route.body, 4, 2);
       const points: Point[] = [];
       for (const connections of levels) {
-        const point = await load(base, route.path, key, route.body, connections, duration);
-        log(`${route.path} × ${connections}: ${point.requestsPerSecond} req/s, p50 ${point.p50Ms} ms, p99 ${point.p99Ms} ms, non-2xx ${point.non2xx}, errors ${point.errors}`);
+        const point = await load(base, route.path, key, route.body, connections, duration, child.pid);
+        log(
+          `${route.path} × ${connections}: ${point.requestsPerSecond} req/s, p50 ${point.p50Ms} ms, p99 ${point.p99Ms} ms, ` +
+            `server CPU ${point.serverCpuMsPerRequest} ms/request, non-2xx ${point.non2xx}, errors ${point.errors}`,
+        );
         points.push(point);
       }
       results[route.name] = points;
