@@ -52,8 +52,8 @@ describe('weight-only quantisation', () => {
       const report = await buildModel({ from: STORIES, out, quantize });
       sizes[quantize] = report.weightBytes;
       const graph = onnxProto.onnx.ModelProto.decode(readFileSync(join(out, 'onnx', 'model.onnx')));
-      expect(graph.graph!.node.filter((n) => n.opType === 'MatMulNBits')).toHaveLength(5 * 4 + 1);
-      expect(graph.graph!.node.some((n) => n.opType === 'Gemm')).toBe(false);
+      expect(graph.graph!.node!.filter((n) => n.opType === 'MatMulNBits')).toHaveLength(5 * 4 + 1);
+      expect(graph.graph!.node!.some((n) => n.opType === 'Gemm')).toBe(false);
       const model = await loadLanguageModel(out);
       try {
         const r = await model.generate({ tokenIds: REFERENCE.bos.prompt_ids }, { maxNewTokens: 16, temperature: 0 });
