@@ -204,6 +204,33 @@ describe('knowledge administration over HTTP', () => {
     form.set('source', 'x');
     form.append('file', new Blob([big]), 'big.jsonl');
     expect((await upload('', form)).status).toBe(413);
+    // A multipart body streamed without a length: two files that pass the limit only together.
+    const boundary = 'galen-test-boundary';
+    const part = (name: string, size: number) =>
+      Buffer.concat([
+        Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${name}"\r\nContent-Type: application/x-ndjson\r\n\r\n`),
+        Buffer.alloc(size, 'c'),
+        Buffer.from('\r\n'),
+      ]);
+    const parts = [
+      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="source"\r\n\r\nx\r\n`),
+      part('one.jsonl', 3 * 1024 * 1024),
+      part('two.jsonl', 3 * 1024 * 1024),
+      Buffer.from(`--${boundary}--\r\n`),
+    ];
+    const multipart = await fetch(url('/v1/knowledge/ingest'), {
+      method: 'POST',
+      headers: { ...admin, 'content-type': `multipart/form-data; boundary=${boundary}` },
+      body: new ReadableStream<Uint8Array>({
+        pull(controller) {
+          const next = parts.shift();
+          if (next) controller.enqueue(next);
+          else controller.close();
+        },
+      }),
+      duplex: 'half',
+    } as RequestInit);
+    expect(await errorOf(multipart)).toEqual({ status: 413, code: 'UPLOAD_TOO_LARGE' });
 
     expect(incoming()).toEqual([]);
     expect((await sources()).map((s) => s.name)).not.toContain('x');
