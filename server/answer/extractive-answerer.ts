@@ -36,6 +36,8 @@ interface Candidate {
 
 // Sentences that are page furniture rather than medical content.
 const BOILERPLATE = /\b(?:human phenotype ontology|medlineplus medical dictionary|click here|this (?:page|website|site|fact sheet)|the table below|see (?:also|the)|(?:for|has|have|provides?|offers?) more information|more information (?:is|can be)|learn more|orphanet|adapted from|last updated|copyright|video|www\.|https?:)|\d{3}[-.) ]{1,2}\d{3}[-. ]\d{4}/i;
+// MedQuAD's "what research (or clinical trials) is being done for …": studies, not answers.
+const RESEARCH = /\b(?:research|clinical trials?|studies)\b/i;
 // "Glaucoma is a group of diseases …", "Cystic fibrosis (CF) is an inherited disease …"
 const DEFINITION = /^(?:\S+\s){0,7}(?:is|are|refers to)\s(?:a|an|the|one|any|common|rare|inherited|genetic|chronic)\b|^\S.{0,40}是(?:一种|指)/i;
 // Text addressed to an AI model: a retrieved passage is data, and such sentences are never quoted as the answer.
@@ -63,12 +65,13 @@ export function answerExtractively(question: string, passages: readonly Numbered
   const defining = type === 'definition' || type === 'general';
   passages.forEach((p, rank) => {
     const sectionFits = sectionMatchesType(p.evidence.section, type);
+    const offTopic = RESEARCH.test(p.evidence.section) && !RESEARCH.test(question);
     splitSentences(p.evidence.text).forEach((text, position) => {
       if (!usable(text)) return;
       const words = new Set(answerTerms(text));
       // Priors: the fused rank; a section that asks the same kind of question (MedQuAD's "What are
       // the symptoms of …"); sentences early in a passage (sources lead with their answer).
-      let score = 0.6 / (1 + rank) + (sectionFits ? 1 : 0) + 0.4 / (1 + position);
+      let score = 0.6 / (1 + rank) + (sectionFits ? 1 : 0) + 0.4 / (1 + position) - (offTopic ? 0.5 : 0);
       if (answersType(text, type)) score += 0.6;
       if (defining && DEFINITION.test(text)) score += 0.8;
       candidates.push({ passage: p.n, position, text, words, score });
@@ -116,14 +119,14 @@ export function answerExtractively(question: string, passages: readonly Numbered
 /**
  * Orders retrieved passages for an extractive answer of `type`: the fused rank, with passages whose
  * section asks the same kind of question (MedQuAD's "What are the symptoms of …") moved up, and
- * keeps the best `k`.
+ * keeps the best `k`. Sections about ongoing research sink: they describe studies, not answers.
  *
  * @example
  * const best = rankPassagesForType(result.hits, 'symptoms', 5);
  */
 export function rankPassagesForType<T extends { section: string }>(passages: readonly T[], type: QuestionType, k: number): T[] {
   return passages
-    .map((p, rank) => ({ p, score: 1 / (1 + rank) + (sectionMatchesType(p.section, type) ? 0.6 : 0) }))
+    .map((p, rank) => ({ p, score: 1 / (1 + rank) + (sectionMatchesType(p.section, type) ? 0.6 : 0) - (RESEARCH.test(p.section) ? 0.4 : 0) }))
     .sort((a, b) => b.score - a.score)
     .slice(0, k)
     .map((x) => x.p);

@@ -9,7 +9,9 @@ import { KnowledgeJobs } from '../jobs/index.js';
 import { AuditLog } from '../logging/audit-log.js';
 import { createMetrics } from '../metrics/index.js';
 import { ApiKeyStore, createSecurityLayer, type SecurityLayer } from '../security/index.js';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { loadLanguageModel, type LanguageModel } from '../../model/index.js';
 import { RetrievalPipeline, type VectorSearcher } from '../../retrieval/pipeline/index.js';
 import { WikipediaRetriever } from '../../retrieval/wikipedia/index.js';
@@ -192,13 +194,17 @@ export async function startServer(config: GalenConfig, logger: Logger, dependenc
   };
 }
 
+/** Galen's version from the nearest package.json above this file (sources or dist/), else `0.0.0`. */
 function packageVersion(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
-    return pkg.version ?? '0.0.0';
-  } catch {
-    // From dist/ the package file is one level further up.
-    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: string };
-    return pkg.version ?? '0.0.0';
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const file = join(dir, 'package.json');
+    if (existsSync(file)) {
+      const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'galen') return pkg.version ?? '0.0.0';
+    }
+    const parent = dirname(dir);
+    if (parent === dir) return '0.0.0';
+    dir = parent;
   }
 }
