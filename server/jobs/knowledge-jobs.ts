@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, readdir, rename, rm, rmdir } from 'node:fs/promises';
+import type { IncomingMessage } from 'node:http';
 import { join, resolve } from 'node:path';
 import {
   FORMAT_NAMES,
@@ -13,7 +14,6 @@ import {
 } from '../../knowledge/index.js';
 import { JobQueue, type JobContext, type JobView } from './job-queue.js';
 import { spoolUpload, type SpooledUpload } from './upload-spool.js';
-import type { IncomingMessage } from 'node:http';
 
 /** How knowledge jobs read and write. */
 export interface KnowledgeJobsOptions {

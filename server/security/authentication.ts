@@ -30,23 +30,16 @@ export function authenticate(options: AuthenticationOptions): RequestHandler {
       next();
       return;
     }
+    const check = presented === undefined ? null : options.keys.check(presented);
+    if (check?.status === 'valid') {
+      res.locals.principal = { kind: 'key', keyId: check.key.id, role: check.key.role };
+      next();
+      return;
+    }
     res.setHeader('WWW-Authenticate', 'Bearer realm="galen"');
-    if (presented === undefined) {
-      next(new SecurityError('INVALID_API_KEY', 401, 'The Authorization header must be "Bearer <API key>".'));
-      return;
-    }
-    const check = options.keys.check(presented);
-    if (check.status === 'invalid') {
-      next(new SecurityError('INVALID_API_KEY', 401, 'The API key is not valid.'));
-      return;
-    }
-    if (check.status === 'revoked') {
-      next(new SecurityError('REVOKED_API_KEY', 401, 'The API key has been revoked.'));
-      return;
-    }
-    res.removeHeader('WWW-Authenticate');
-    res.locals.principal = { kind: 'key', keyId: check.key.id, role: check.key.role };
-    next();
+    if (check === null) next(new SecurityError('INVALID_API_KEY', 401, 'The Authorization header must be "Bearer <API key>".'));
+    else if (check.status === 'revoked') next(new SecurityError('REVOKED_API_KEY', 401, 'The API key has been revoked.'));
+    else next(new SecurityError('INVALID_API_KEY', 401, 'The API key is not valid.'));
   };
 }
 
