@@ -7,23 +7,32 @@ import { createLogger } from '../logging/logger.js';
 export function registerServeCommand(program: Command, globals: () => GlobalOptions): void {
   program
     .command('serve')
-    .description('Start the HTTP server (seeds an empty store with the bundled MedQuAD corpus)')
+    .description('Start the HTTP server: chat page, /v1/chat, OpenAI-compatible API (seeds an empty store with the bundled MedQuAD corpus)')
     .option('--host <host>', 'interface to bind (default 127.0.0.1)')
     .option('--port <port>', 'TCP port (default 8080)')
-    .action(async (opts: { host?: string; port?: string }) => {
+    .option('--model <dir>', 'generator model directory (default GALEN_MODEL; none = extractive answers)')
+    .action(async (opts: { host?: string; port?: string; model?: string }) => {
       const g = globals();
       const server: Record<string, unknown> = {};
       if (opts.host) server.host = opts.host;
       if (opts.port) server.port = Number.isNaN(Number(opts.port)) ? opts.port : Number(opts.port);
-      const config = configFrom({ ...g, overrides: { server } });
+      const config = configFrom({ ...g, overrides: { server, ...(opts.model ? { model: { path: opts.model } } : {}) } });
       const logger = createLogger(config.log.level);
       const running = await startServer(config, logger);
+      let stopping = false;
       const stop = async (signal: string) => {
-        logger.info({ signal }, 'shutting down');
+        // A second signal while draining means "now": in-flight answers are cut.
+        if (stopping) {
+          logger.warn({ signal }, 'stopping at once');
+          process.exit(1);
+        }
+        stopping = true;
+        logger.info({ signal, graceMs: config.server.shutdownGraceMs }, 'shutting down: finishing in-flight requests');
         await running.close();
+        logger.info('stopped');
         process.exit(0);
       };
-      process.once('SIGINT', () => void stop('SIGINT'));
-      process.once('SIGTERM', () => void stop('SIGTERM'));
+      process.on('SIGINT', () => void stop('SIGINT'));
+      process.on('SIGTERM', () => void stop('SIGTERM'));
     });
 }
