@@ -8,7 +8,9 @@
  *
  * Models are built once into `<tmp>/galen-bench-models/<shape>-seed1-v<builder version>` and
  * reused by later runs. `--set genShapes=smollm2-135m,tinyllama-1.1b`, `--set decodeTokens=N`,
- * `--set promptTokens=N`, `--set streams=1,4,16` override the workload.
+ * `--set promptTokens=N`, `--set streams=1,4,16` override the workload; `--set threads=N` gives
+ * both engines N onnxruntime intra-op threads (default: onnxruntime's choice, one per core);
+ * `--set quantize=int8|int4` benchmarks a weight-quantised build instead of fp32.
  */
 import { existsSync } from 'node:fs';
 import os from 'node:os';
@@ -22,6 +24,9 @@ const TARGETS = { decodeBatch1: 1.3, aggregate16: 3 };
 const TINYLLAMA_MIN_MEMORY = 14 * 2 ** 30;
 
 interface Workload {
+  /** onnxruntime intra-op threads for both engines; undefined = onnxruntime's default. */
+  threads: number | undefined;
+  quantize: 'int8' | 'int4' | undefined;
   promptTokens: number;
   decodeTokens: number;
   streams: number[];
@@ -52,12 +57,14 @@ async function runGenerationBench(options: BenchOptions): Promise<Record<string,
     }
     const big = shape === 'tinyllama-1.1b';
     const workload: Workload = {
+      threads: overrides.threads === undefined ? undefined : intOption(overrides.threads, 1),
+      quantize: overrides.quantize === 'int8' || overrides.quantize === 'int4' ? overrides.quantize : undefined,
       promptTokens: intOption(overrides.promptTokens, quick ? 32 : 128),
       decodeTokens: intOption(overrides.decodeTokens, quick ? 16 : big ? 32 : 64),
       streams: overrides.streams?.split(',').map(Number) ?? [1, 4, 16],
       repeats: quick ? 2 : 3,
     };
-    const dir = await ensureBenchModel(shape, log);
+    const dir = await ensureBenchModel(shape, workload.quantize, log);
     const vocab = resolveModelShape(shape).vocabSize;
     const prompt = promptIds(workload.promptTokens, vocab);
     log(`${shape}: Galen, prompt ${workload.promptTokens} tokens, ${workload.decodeTokens} new tokens, streams ${workload.streams.join('/')}`);
@@ -86,14 +93,14 @@ async function runGenerationBench(options: BenchOptions): Promise<Record<string,
 }
 
 /** Builds (once) a seeded random model of `shape` under the OS temp dir. */
-async function ensureBenchModel(shape: string, log: (m: string) => void): Promise<string> {
-  const dir = join(os.tmpdir(), 'galen-bench-models', `${shape}-seed1-v${BUILDER_VERSION}`);
+async function ensureBenchModel(shape: string, quantize: Workload['quantize'], log: (m: string) => void): Promise<string> {
+  const dir = join(os.tmpdir(), 'galen-bench-models', `${shape}${quantize ? `-${quantize}` : ''}-seed1-v${BUILDER_VERSION}`);
   if (existsSync(join(dir, 'build.json'))) {
     log(`reusing ${dir}`);
     return dir;
   }
   log(`building random ${shape} into ${dir}`);
-  const report = await buildModel({ random: { shape, seed: 1 }, tokenizer: TOKENIZER, out: dir });
+  const report = await buildModel({ random: { shape, seed: 1 }, tokenizer: TOKENIZER, out: dir, ...(quantize ? { quantize } : {}) });
   log(`built in ${report.seconds.toFixed(1)} s`);
   return dir;
 }
@@ -111,7 +118,7 @@ function median(values: number[]): number {
 
 async function measureGalen(dir: string, prompt: number[], w: Workload, log: (m: string) => void): Promise<EngineResult> {
   const loadStarted = performance.now();
-  const model = await loadLanguageModel(dir, { maxBatchSize: Math.max(...w.streams) });
+  const model = await loadLanguageModel(dir, { maxBatchSize: Math.max(...w.streams), ...(w.threads ? { intraOpThreads: w.threads } : {}) });
   const loadSeconds = (performance.now() - loadStarted) / 1000;
   try {
     const run = (maxNewTokens: number) => model.generate({ tokenIds: prompt }, { maxNewTokens, temperature: 0 });
@@ -148,7 +155,11 @@ async function measurePeer(dir: string, prompt: number[], w: Workload, log: (m: 
   env.allowLocalModels = true;
   env.localModelPath = `${dirname(dir)}/`;
   const loadStarted = performance.now();
-  const model = await AutoModelForCausalLM.from_pretrained(basename(dir), { dtype: 'fp32', device: 'cpu' });
+  const model = await AutoModelForCausalLM.from_pretrained(basename(dir), {
+    dtype: 'fp32',
+    device: 'cpu',
+    session_options: { graphOptimizationLevel: 'all', ...(w.threads ? { intraOpNumThreads: w.threads } : {}) },
+  });
   const loadSeconds = (performance.now() - loadStarted) / 1000;
   const inputIds = new Tensor('int64', BigInt64Array.from(prompt.map(BigInt)), [1, prompt.length]);
   const attentionMask = new Tensor('int64', new BigInt64Array(prompt.length).fill(1n), [1, prompt.length]);
