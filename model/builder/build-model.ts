@@ -100,6 +100,7 @@ export async function buildModel(options: BuildModelOptions): Promise<BuildRepor
       const adapter = openLoraAdapter(p);
       adapters.push(adapter);
       validateLoraAdapter(adapter, checkpoint);
+      if (adapter.config.fanInFanOut) options.onWarning?.(`${adapter.path}: fan_in_fan_out is set, but LLaMA projections are nn.Linear, for which PEFT ignores it; merged untransposed`);
     }
     checkTokenizer(tokenizerDir, checkpoint.architecture, options.onWarning);
     const scaled: ScaledAdapter[] = adapters.map((adapter, i) => ({ adapter, factor: factors[i]! }));

@@ -19,7 +19,12 @@ export interface Checkpoint {
   close(): void;
 }
 
-/** Number of elements of a shape. */
+/**
+ * Number of elements of a shape.
+ *
+ * @example
+ * elementCount([32, 64]); // 2048
+ */
 export function elementCount(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
 }

@@ -27,7 +27,12 @@ export interface LlamaGraphSource {
   quantize?: WeightQuantization;
 }
 
-/** Operator sets a graph built with these options needs. */
+/**
+ * Operator sets a graph built with these options needs.
+ *
+ * @example
+ * llamaGraphOpsets({ quantize: 'int4' }); // { '': 17, 'com.microsoft': 1 }
+ */
 export function llamaGraphOpsets(source: Pick<LlamaGraphSource, 'quantize'>): Record<string, number> {
   return source.quantize ? { '': LLAMA_GRAPH_OPSET, 'com.microsoft': 1 } : { '': LLAMA_GRAPH_OPSET };
 }

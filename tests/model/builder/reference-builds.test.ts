@@ -64,6 +64,16 @@ describe('models built from the stories260k checkpoints reproduce the reference'
     expect(graph('patterned-model').equals(graph('plain-model'))).toBe(false);
   });
 
+  it('fan_in_fan_out is ignored for nn.Linear projections, as PEFT does, with a warning', async () => {
+    const tensors = readAllTensors(join(STORIES_LORA, 'adapter_model.safetensors'));
+    const adapter = writeAdapter(join(tmp.dir, 'fan-in-fan-out'), tensors, { ...storiesLoraConfig(), fan_in_fan_out: true });
+    const warnings: string[] = [];
+    await buildModel({ from: STORIES, adapters: [adapter], out: join(tmp.dir, 'fan-model'), onWarning: (m) => warnings.push(m) });
+    expect(warnings).toEqual([expect.stringMatching(/fan_in_fan_out is set, but LLaMA projections are nn\.Linear/)]);
+    const graph = (name: string) => readFileSync(join(tmp.dir, name, 'onnx', 'model.onnx'));
+    expect(graph('fan-model').equals(graph('lora'))).toBe(true);
+  });
+
   describe('batched decoding on a built model', () => {
     let model: Awaited<ReturnType<typeof loadLanguageModel>>;
     beforeAll(async () => {
