@@ -23,9 +23,10 @@ import { retrievalBench } from './retrieval-bench.js';
 import { serverBench } from './server-bench.js';
 import { modelBuildBench } from './model-build-bench.js';
 import { generationBench } from './generation-bench.js';
+import { answerBench } from './answer-bench.js';
 
 /** Every benchmark, in the order they run. */
-const MODULES: readonly BenchModule[] = [knowledgeBench, embeddingBench, modelBuildBench, generationBench, serverBench, retrievalBench];
+const MODULES: readonly BenchModule[] = [knowledgeBench, embeddingBench, modelBuildBench, generationBench, serverBench, retrievalBench, answerBench];
 
 function machine() {
   const cpus = os.cpus();
