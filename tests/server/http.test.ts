@@ -14,6 +14,11 @@ beforeAll(async () => {
   server = await startServer(config, createLogger('silent'));
   const early = await fetch(`${server.url}/healthz`);
   expect(early.status).toBe(200);
+  // Questions wait for the seed corpus: a clear 503 with Retry-After, not an answer from half a corpus.
+  const tooEarly = await fetch(`${server.url}/v1/chat`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ messages: [{ role: 'user', content: 'What causes gout?' }] }) });
+  expect(tooEarly.status).toBe(503);
+  expect(tooEarly.headers.get('retry-after')).toBe('5');
+  expect(((await tooEarly.json()) as { error: { code: string } }).error.code).toBe('NOT_READY');
   await server.ready;
 });
 
@@ -31,6 +36,15 @@ describe('the HTTP server', () => {
     const body = (await res.json()) as { status: string; chunks: number };
     expect(body.status).toBe('ready');
     expect(body.chunks).toBeGreaterThan(20_000);
+  });
+
+  it('answers from the seed corpus once ready', async () => {
+    const res = await post('/v1/chat', JSON.stringify({ messages: [{ role: 'user', content: 'What causes polycystic ovary syndrome?' }], options: { sources: ['corpus'] } }));
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { mode: string; citations: Array<{ title: string; source: string; license: string }>; answer: string };
+    expect(body.mode).toBe('extractive');
+    expect(body.citations.some((c) => c.title === 'Polycystic ovary syndrome' && c.source === 'medquad' && c.license === 'CC BY 4.0')).toBe(true);
+    expect(body.answer).toMatch(/hormone/i);
   });
 
   it('searches the corpus', async () => {
