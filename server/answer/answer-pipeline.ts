@@ -159,10 +159,10 @@ export class AnswerPipeline {
     return this.parts.retrieval.sources;
   }
 
-  /** Answers and returns the whole answer (the events of {@link stream}, collected). */
+  /** Answers and returns the whole answer (the events of {@link stream}, collected); `ABORTED` when the signal fires first. */
   async answer(request: AnswerRequest): Promise<Answer> {
     for await (const event of this.stream(request)) if (event.type === 'done') return event.answer;
-    throw new AnswerError('INVALID_REQUEST', 'The request was aborted before an answer was made.');
+    throw new AnswerError('ABORTED', 'The request was aborted before the answer was done.');
   }
 
   /**

@@ -9,7 +9,9 @@ export type AnswerErrorCode =
   /** The server is shutting down or the model is closed. HTTP 503. */
   | 'UNAVAILABLE'
   /** The model failed while generating. HTTP 500. */
-  | 'GENERATION_FAILED';
+  | 'GENERATION_FAILED'
+  /** The request's signal fired (the client went away, or its time ran out) before the answer was done. */
+  | 'ABORTED';
 
 /**
  * A failure of the answer pipeline with a stable `code` the HTTP layer maps to a status.

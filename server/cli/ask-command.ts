@@ -20,6 +20,10 @@ interface AskFlags {
  * server (triage, retrieval, generative or extractive answer, citations, disclaimer). The text is
  * streamed, followed by the sources; `--json` prints the whole answer object. An empty store is
  * seeded with the bundled corpus first (when seeding is on).
+ *
+ * @example
+ * registerAskCommand(program, () => program.opts<GlobalOptions>());
+ * // galen ask "What causes gout?" --json
  */
 export function registerAskCommand(program: Command, globals: () => GlobalOptions): void {
   program

@@ -10,6 +10,8 @@ const ANSWER_STATUS: Record<AnswerError['code'], number> = {
   BUSY: 503,
   UNAVAILABLE: 503,
   GENERATION_FAILED: 500,
+  // nginx's "client closed request": nobody reads it, but logs and metrics tell it from a failure.
+  ABORTED: 499,
 };
 
 /**
