@@ -1,6 +1,12 @@
 import { KnowledgeError, KnowledgeStore } from '../../knowledge/index.js';
-import { ModelError } from '../../model/index.js';
+import { EmbeddingError, ModelBuildError, ModelError } from '../../model/index.js';
+import { EvaluationError } from '../../retrieval/evaluation/index.js';
+import { VectorIndexError } from '../../retrieval/vector/index.js';
+import { WikipediaError } from '../../retrieval/wikipedia/index.js';
+import { AnswerError } from '../answer/index.js';
 import { ConfigError, loadConfig, type GalenConfig } from '../config/index.js';
+import { JobError } from '../jobs/index.js';
+import { SecurityError } from '../security/index.js';
 
 /** A mistake in how a command was called. */
 export class UsageError extends Error {
@@ -40,14 +46,30 @@ export function output(options: GlobalOptions, value: unknown, human: () => stri
   process.stdout.write(options.json ? `${JSON.stringify(value, null, 2)}\n` : `${human()}\n`);
 }
 
+/** Galen's typed errors: each carries a `code` and a message written for the operator. */
+const KNOWN_ERRORS: ReadonlyArray<abstract new (...args: never[]) => Error> = [
+  UsageError,
+  ConfigError,
+  KnowledgeError,
+  ModelError,
+  ModelBuildError,
+  EmbeddingError,
+  VectorIndexError,
+  WikipediaError,
+  EvaluationError,
+  AnswerError,
+  JobError,
+  SecurityError,
+];
+
 /**
  * Turns an error into a message and exit status: 2 for usage and configuration mistakes the
  * operator can fix, 1 for everything else. With `--json` the error is printed as
  * `{"error":{"code","message"}}` on stdout.
  */
 export function reportError(error: unknown, json: boolean): number {
-  const known = error instanceof KnowledgeError || error instanceof ConfigError || error instanceof UsageError || error instanceof ModelError;
-  const code = known ? error.code : 'INTERNAL';
+  const known = KNOWN_ERRORS.some((type) => error instanceof type);
+  const code = known ? (error as { code: string }).code : 'INTERNAL';
   const message = error instanceof Error ? error.message : String(error);
   if (json) process.stdout.write(`${JSON.stringify({ error: { code, message } })}\n`);
   else process.stderr.write(`galen: ${message}\n`);
