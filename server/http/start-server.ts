@@ -12,7 +12,7 @@ import { ApiKeyStore, createSecurityLayer, type SecurityLayer } from '../securit
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadLanguageModel, type LanguageModel } from '../../model/index.js';
+import { loadLanguageModel, OnnxLanguageModel, type LanguageModel } from '../../model/index.js';
 import { RetrievalPipeline, type VectorSearcher } from '../../retrieval/pipeline/index.js';
 import { WikipediaRetriever } from '../../retrieval/wikipedia/index.js';
 import { AnswerPipeline } from '../answer/index.js';
@@ -95,6 +95,7 @@ export async function startServer(config: GalenConfig, logger: Logger, dependenc
   });
   metrics.watchKnowledgeJobs(() => jobs.queue.counts());
   if (wikipedia) metrics.watchBreaker(() => wikipedia.circuitState);
+  if (model instanceof OnnxLanguageModel) metrics.watchQueueDepth(() => model.load.waiting);
   // The query normaliser reads synonyms from the store: the pipelines are built again once the seed is in.
   const pipelines = () => {
     const retrieval = new RetrievalPipeline({ store, ...(dependencies.vector ? { vector: dependencies.vector } : {}), ...(wikipedia ? { wikipedia } : {}) });

@@ -117,6 +117,8 @@ describe('generative answers (stories260k)', () => {
       expect(stream.status).toBe(503);
       const openai = await chat.post('/v1/chat/completions', { model: 'galen', messages: [{ role: 'user', content: 'What is gout?' }] });
       expect(openai.status).toBe(503);
+      const metrics = await (await fetch(`${chat.server.url}/metrics`)).text();
+      expect(metrics).toMatch(/^galen_queue_depth 1$/m);
     } finally {
       await running.release();
       await queued.release();
