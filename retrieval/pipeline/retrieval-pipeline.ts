@@ -165,7 +165,6 @@ export class RetrievalPipeline {
 
     const corpus = corpusHits.map(fromChunk);
     const vectorScores = new Map(vectorHits.map((v) => [v.chunkId, v.score]));
-    const dense = this.parts.store.getChunks(vectorHits.map((v) => v.chunkId)).map((c) => fromChunk({ ...c, score: vectorScores.get(c.chunkId) ?? 0, snippet: '' }));
     const lists: RankedList<Evidence>[] = [];
     if (this.localFusion === 'score') {
       let rescored = new Map<string, number>();
@@ -180,17 +179,25 @@ export class RetrievalPipeline {
       const basis = similarities.size ? [...similarities.values()] : [...vectorScores.values()];
       const mean = basis.reduce((sum, x) => sum + x, 0) / (basis.length || 1);
       const sd = Math.sqrt(basis.reduce((sum, x) => sum + (x - mean) ** 2, 0) / (basis.length || 1));
-      const local = scoreFusion<Evidence>(
+      const dense = vectorHits.map((v) => ({ key: `chunk:${v.chunkId}`, chunkId: v.chunkId, score: v.score }));
+      const fusedLocal = scoreFusion<{ key: string; chunkId: number; score: number }>(
         [
-          { retriever: 'corpus', hits: corpus, scoreOf: (e) => e.score, normalize: 'max' },
-          ...(this.vectorWeight > 0
-            ? [{ retriever: 'vector', hits: dense, scoreOf: (e: Evidence) => e.score, weight: this.vectorWeight, normalize: { mean, sd }, rescored }]
-            : []),
+          { retriever: 'corpus', hits: corpus.map((e) => ({ key: e.key, chunkId: e.chunkId!, score: e.score })), scoreOf: (e) => e.score, normalize: 'max' },
+          ...(this.vectorWeight > 0 ? [{ retriever: 'vector', hits: dense, scoreOf: (e: { score: number }) => e.score, weight: this.vectorWeight, normalize: { mean, sd }, rescored }] : []),
         ],
         { keyOf: (e) => e.key },
-      ).map((f) => ({ ...f.item, retrievers: f.retrievers }));
+      ).slice(0, candidates);
+      // Only the vector-only hits that made the cut are read from the store.
+      const byId = new Map(corpus.map((e) => [e.chunkId!, e]));
+      const missing = fusedLocal.map((f) => f.item.chunkId).filter((id) => !byId.has(id));
+      for (const c of this.parts.store.getChunks(missing)) byId.set(c.chunkId, fromChunk({ ...c, score: vectorScores.get(c.chunkId) ?? 0, snippet: '' }));
+      const local = fusedLocal.flatMap((f) => {
+        const evidence = byId.get(f.item.chunkId);
+        return evidence ? [{ ...evidence, score: f.score, retrievers: f.retrievers }] : [];
+      });
       if (local.length) lists.push({ retriever: 'corpus', weight: this.weights.corpus, hits: local });
     } else {
+      const dense = this.parts.store.getChunks(vectorHits.map((v) => v.chunkId)).map((c) => fromChunk({ ...c, score: vectorScores.get(c.chunkId) ?? 0, snippet: '' }));
       if (corpus.length) lists.push({ retriever: 'corpus', weight: this.weights.corpus, hits: corpus, scoreOf: (e) => e.score });
       if (dense.length) lists.push({ retriever: 'vector', weight: this.weights.vector, hits: dense, scoreOf: (e) => e.score });
     }
