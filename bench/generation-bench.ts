@@ -2,7 +2,7 @@
  * Generation speed: Galen's generator against the `@huggingface/transformers` (transformers.js)
  * peer on the very same ONNX file, random-weight models of real shapes (SmolLM2-135M; also
  * TinyLlama-1.1B unless --quick or short of memory), same prompt ids, greedy, onnxruntime-node on
- * CPU with its default threads for both. Measures prefill tokens/s, time to first token, decode
+ * CPU with its default threads for both, measured alternately in one process. Measures prefill tokens/s, time to first token, decode
  * tokens/s at batch 1, and aggregate tokens/s with 1, 4 and 16 concurrent streams (16 independent
  * requests in flight: Galen batches them, the peer runs them as concurrent generate calls).
  *
@@ -20,8 +20,8 @@ import { ROOT, round, seededRandom, type BenchModule, type BenchOptions } from '
 
 const TOKENIZER = join(ROOT, '..', 'shared', 'models', 'tokenizers', 'smollm');
 const TARGETS = { decodeBatch1: 1.3, aggregate16: 3 };
-/** TinyLlama fp32 is 4.4 GB; with a session, KV caches and the peer it needs about this much. */
-const TINYLLAMA_MIN_MEMORY = 14 * 2 ** 30;
+/** TinyLlama fp32 is 4.4 GB; both engines' sessions and KV caches need about this much free. */
+const TINYLLAMA_MIN_MEMORY = 12 * 2 ** 30;
 
 interface Workload {
   /** onnxruntime intra-op threads for both engines; undefined = onnxruntime's default. */
@@ -51,8 +51,8 @@ async function runGenerationBench(options: BenchOptions): Promise<Record<string,
   const shapes = overrides.genShapes?.split(',') ?? (quick ? ['smollm2-135m'] : ['smollm2-135m', 'tinyllama-1.1b']);
   const results: Record<string, unknown> = {};
   for (const shape of shapes) {
-    if (shape === 'tinyllama-1.1b' && os.totalmem() < TINYLLAMA_MIN_MEMORY) {
-      results[shape] = { skipped: `needs ${TINYLLAMA_MIN_MEMORY / 2 ** 30} GiB of memory, the machine has ${round(os.totalmem() / 2 ** 30, 1)}` };
+    if (shape === 'tinyllama-1.1b' && os.freemem() < TINYLLAMA_MIN_MEMORY) {
+      results[shape] = { skipped: `needs ${TINYLLAMA_MIN_MEMORY / 2 ** 30} GiB of free memory, the machine has ${round(os.freemem() / 2 ** 30, 1)}` };
       continue;
     }
     const big = shape === 'tinyllama-1.1b';
@@ -67,10 +67,8 @@ async function runGenerationBench(options: BenchOptions): Promise<Record<string,
     const dir = await ensureBenchModel(shape, workload.quantize, log);
     const vocab = resolveModelShape(shape).vocabSize;
     const prompt = promptIds(workload.promptTokens, vocab);
-    log(`${shape}: Galen, prompt ${workload.promptTokens} tokens, ${workload.decodeTokens} new tokens, streams ${workload.streams.join('/')}`);
-    const galen = await measureGalen(dir, prompt, workload, log);
-    log(`${shape}: transformers.js peer`);
-    const peer = await measurePeer(dir, prompt, workload, log);
+    log(`${shape}: Galen and the transformers.js peer, prompt ${workload.promptTokens} tokens, ${workload.decodeTokens} new tokens, streams ${workload.streams.join('/')}`);
+    const { galen, peer } = await measureBoth(dir, prompt, workload, log);
     const ratio = (a: number, b: number) => round(a / b, 2);
     const top = String(Math.max(...workload.streams));
     const ratios = {
@@ -116,89 +114,104 @@ function median(values: number[]): number {
   return s[Math.floor(s.length / 2)]!;
 }
 
-async function measureGalen(dir: string, prompt: number[], w: Workload, log: (m: string) => void): Promise<EngineResult> {
-  const loadStarted = performance.now();
-  const model = await loadLanguageModel(dir, { maxBatchSize: Math.max(...w.streams), ...(w.threads ? { intraOpThreads: w.threads } : {}) });
-  const loadSeconds = (performance.now() - loadStarted) / 1000;
-  try {
-    const run = (maxNewTokens: number) => model.generate({ tokenIds: prompt }, { maxNewTokens, temperature: 0 });
-    await run(4);
-    const prefills: number[] = [];
-    for (let i = 0; i < w.repeats; i++) prefills.push((await run(1)).timeToFirstTokenMs);
-    const ttft = median(prefills);
-    const decodes = [];
-    for (let i = 0; i < w.repeats; i++) decodes.push(await run(w.decodeTokens));
-    const best = decodes.sort((a, b) => a.tokensPerSecond - b.tokensPerSecond)[Math.floor(decodes.length / 2)]!;
-    const aggregate: EngineResult['aggregate'] = {};
-    for (const n of w.streams) {
-      const started = performance.now();
-      const results = await Promise.all(Array.from({ length: n }, () => run(w.decodeTokens)));
-      const seconds = (performance.now() - started) / 1000;
-      const tokens = results.reduce((s, r) => s + r.tokens.length, 0);
-      aggregate[String(n)] = { streams: n, tokens, seconds: round(seconds, 2), tokensPerSecond: round(tokens / seconds, 1) };
-      log(`galen ${n} streams: ${aggregate[String(n)]!.tokensPerSecond} tokens/s`);
-    }
-    return {
-      loadSeconds: round(loadSeconds, 2),
-      prefill: { tokens: prompt.length, tokensPerSecond: round(prompt.length / (ttft / 1000), 1), timeToFirstTokenMs: round(ttft, 1) },
-      decodeBatch1: { tokens: best.tokens.length, tokensPerSecond: round(best.tokensPerSecond, 1), timeToFirstTokenMs: round(best.timeToFirstTokenMs, 1) },
-      aggregate,
-    };
-  } finally {
-    await model.close();
-  }
+/** One generation: tokens produced, time to the first, decode rate after it. */
+interface Run {
+  tokens: number;
+  timeToFirstTokenMs: number;
+  tokensPerSecond: number;
 }
 
-async function measurePeer(dir: string, prompt: number[], w: Workload, log: (m: string) => void): Promise<EngineResult> {
+/** An engine under test, loaded once. */
+interface Engine {
+  loadSeconds: number;
+  run(maxNewTokens: number): Promise<Run>;
+  close(): Promise<void>;
+}
+
+async function galenEngine(dir: string, prompt: number[], w: Workload): Promise<Engine> {
+  const started = performance.now();
+  const model = await loadLanguageModel(dir, { maxBatchSize: Math.max(...w.streams), ...(w.threads ? { intraOpThreads: w.threads } : {}) });
+  return {
+    loadSeconds: (performance.now() - started) / 1000,
+    run: async (maxNewTokens) => {
+      const r = await model.generate({ tokenIds: prompt }, { maxNewTokens, temperature: 0 });
+      return { tokens: r.tokens.length, timeToFirstTokenMs: r.timeToFirstTokenMs, tokensPerSecond: r.tokensPerSecond };
+    },
+    close: () => model.close(),
+  };
+}
+
+async function peerEngine(dir: string, prompt: number[], w: Workload): Promise<Engine> {
   const { env, AutoModelForCausalLM, Tensor } = await import('@huggingface/transformers');
   env.allowRemoteModels = false;
   env.allowLocalModels = true;
   env.localModelPath = `${dirname(dir)}/`;
-  const loadStarted = performance.now();
+  const started = performance.now();
   const model = await AutoModelForCausalLM.from_pretrained(basename(dir), {
     dtype: 'fp32',
     device: 'cpu',
     session_options: { graphOptimizationLevel: 'all', ...(w.threads ? { intraOpNumThreads: w.threads } : {}) },
   });
-  const loadSeconds = (performance.now() - loadStarted) / 1000;
+  const loadSeconds = (performance.now() - started) / 1000;
   const inputIds = new Tensor('int64', BigInt64Array.from(prompt.map(BigInt)), [1, prompt.length]);
   const attentionMask = new Tensor('int64', new BigInt64Array(prompt.length).fill(1n), [1, prompt.length]);
-  /** One generate call; token times come from a streamer (its first put is the prompt). */
-  const run = async (maxNewTokens: number) => {
-    const times: number[] = [];
-    const started = performance.now();
-    const streamer = { put: () => times.push(performance.now()), end: () => undefined };
-    await model.generate({ input_ids: inputIds, attention_mask: attentionMask, max_new_tokens: maxNewTokens, min_new_tokens: maxNewTokens, do_sample: false, streamer } as unknown as Parameters<typeof model.generate>[0]);
-    const tokenTimes = times.slice(1);
-    const first = tokenTimes[0]! - started;
-    const decodeSeconds = (tokenTimes[tokenTimes.length - 1]! - tokenTimes[0]!) / 1000;
-    return { tokens: tokenTimes.length, timeToFirstTokenMs: first, tokensPerSecond: tokenTimes.length >= 2 ? (tokenTimes.length - 1) / decodeSeconds : 0 };
+  return {
+    loadSeconds,
+    // Token times come from a streamer; its first put is the prompt.
+    run: async (maxNewTokens) => {
+      const times: number[] = [];
+      const begun = performance.now();
+      const streamer = { put: () => times.push(performance.now()), end: () => undefined };
+      await model.generate({ input_ids: inputIds, attention_mask: attentionMask, max_new_tokens: maxNewTokens, min_new_tokens: maxNewTokens, do_sample: false, streamer } as unknown as Parameters<typeof model.generate>[0]);
+      const tokenTimes = times.slice(1);
+      const decodeSeconds = (tokenTimes[tokenTimes.length - 1]! - tokenTimes[0]!) / 1000;
+      return { tokens: tokenTimes.length, timeToFirstTokenMs: tokenTimes[0]! - begun, tokensPerSecond: tokenTimes.length >= 2 ? (tokenTimes.length - 1) / decodeSeconds : 0 };
+    },
+    close: async () => {
+      await model.dispose();
+    },
   };
+}
+
+/**
+ * Both engines loaded side by side and measured alternately (Galen, peer, Galen, …), so load
+ * from other processes on the machine falls on both alike; medians of `repeats` runs.
+ */
+async function measureBoth(dir: string, prompt: number[], w: Workload, log: (m: string) => void): Promise<{ galen: EngineResult; peer: EngineResult }> {
+  const engines = { galen: await galenEngine(dir, prompt, w), peer: await peerEngine(dir, prompt, w) };
+  const names = ['galen', 'peer'] as const;
   try {
-    await run(4);
-    const prefills: number[] = [];
-    for (let i = 0; i < w.repeats; i++) prefills.push((await run(1)).timeToFirstTokenMs);
-    const ttft = median(prefills);
-    const decodes = [];
-    for (let i = 0; i < w.repeats; i++) decodes.push(await run(w.decodeTokens));
-    const best = decodes.sort((a, b) => a.tokensPerSecond - b.tokensPerSecond)[Math.floor(decodes.length / 2)]!;
-    const aggregate: EngineResult['aggregate'] = {};
-    for (const n of w.streams) {
-      const started = performance.now();
-      const results = await Promise.all(Array.from({ length: n }, () => run(w.decodeTokens)));
-      const seconds = (performance.now() - started) / 1000;
-      const tokens = results.reduce((s, r) => s + r.tokens, 0);
-      aggregate[String(n)] = { streams: n, tokens, seconds: round(seconds, 2), tokensPerSecond: round(tokens / seconds, 1) };
-      log(`peer ${n} streams: ${aggregate[String(n)]!.tokensPerSecond} tokens/s`);
+    for (const n of names) await engines[n].run(4);
+    const prefill = { galen: [] as number[], peer: [] as number[] };
+    const decode = { galen: [] as Run[], peer: [] as Run[] };
+    for (let i = 0; i < w.repeats; i++) {
+      for (const n of names) prefill[n].push((await engines[n].run(1)).timeToFirstTokenMs);
+      for (const n of names) decode[n].push(await engines[n].run(w.decodeTokens));
     }
-    return {
-      loadSeconds: round(loadSeconds, 2),
-      prefill: { tokens: prompt.length, tokensPerSecond: round(prompt.length / (ttft / 1000), 1), timeToFirstTokenMs: round(ttft, 1) },
-      decodeBatch1: { tokens: best.tokens, tokensPerSecond: round(best.tokensPerSecond, 1), timeToFirstTokenMs: round(best.timeToFirstTokenMs, 1) },
-      aggregate,
+    const aggregate = { galen: {} as EngineResult['aggregate'], peer: {} as EngineResult['aggregate'] };
+    for (const streams of w.streams) {
+      for (const n of streams % 2 ? names : ([...names].reverse() as Array<(typeof names)[number]>)) {
+        const started = performance.now();
+        const runs = await Promise.all(Array.from({ length: streams }, () => engines[n].run(w.decodeTokens)));
+        const seconds = (performance.now() - started) / 1000;
+        const tokens = runs.reduce((s, r) => s + r.tokens, 0);
+        aggregate[n][String(streams)] = { streams, tokens, seconds: round(seconds, 2), tokensPerSecond: round(tokens / seconds, 1) };
+        log(`${n} ${streams} streams: ${aggregate[n][String(streams)]!.tokensPerSecond} tokens/s`);
+      }
+    }
+    const result = (n: (typeof names)[number]): EngineResult => {
+      const ttft = median(prefill[n]);
+      const mid = [...decode[n]].sort((a, b) => a.tokensPerSecond - b.tokensPerSecond)[Math.floor(decode[n].length / 2)]!;
+      return {
+        loadSeconds: round(engines[n].loadSeconds, 2),
+        prefill: { tokens: prompt.length, tokensPerSecond: round(prompt.length / (ttft / 1000), 1), timeToFirstTokenMs: round(ttft, 1) },
+        decodeBatch1: { tokens: mid.tokens, tokensPerSecond: round(mid.tokensPerSecond, 1), timeToFirstTokenMs: round(mid.timeToFirstTokenMs, 1) },
+        aggregate: aggregate[n],
+      };
     };
+    return { galen: result('galen'), peer: result('peer') };
   } finally {
-    await model.dispose();
+    for (const n of names) await engines[n].close();
   }
 }
 
