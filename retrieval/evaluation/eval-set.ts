@@ -59,7 +59,12 @@ export async function loadEvalSet(file: string): Promise<EvalSet> {
   return { name, questions };
 }
 
-/** Serialises questions as the JSONL {@link loadEvalSet} reads. */
+/**
+ * Serialises questions as the JSONL {@link loadEvalSet} reads.
+ *
+ * @example
+ * writeFileSync('set.jsonl', formatEvalSet([{ id: 'q1', question: 'What causes gout?', relevant: ['GARD_0002606_Sec3'] }]));
+ */
 export function formatEvalSet(questions: readonly EvalQuestion[]): string {
   return questions.map((q) => JSON.stringify({ id: q.id, question: q.question, relevant: q.relevant })).join('\n') + '\n';
 }

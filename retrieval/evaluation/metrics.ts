@@ -47,7 +47,12 @@ export interface SetMetrics {
   ndcg10: number;
 }
 
-/** Averages per-question metrics (empty input gives zeros). */
+/**
+ * Averages per-question metrics (empty input gives zeros).
+ *
+ * @example
+ * meanMetrics(questions.map((q) => scoreRanking(ranked(q), q.relevant, [10])), [10]) // → { questions: 500, recall: { 10: 0.99 }, mrr10: 0.955, ndcg10: 0.964 }
+ */
 export function meanMetrics(all: readonly QuestionMetrics[], recallAt: readonly number[]): SetMetrics {
   const n = all.length || 1;
   const recall: Record<number, number> = {};

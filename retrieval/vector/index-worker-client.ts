@@ -11,6 +11,9 @@ import type { IndexBuildJob, IndexBuildResult } from './index-build-job.js';
  * `<name>.js`; from the TypeScript sources a small bootstrap registers tsx's ESM hooks in the worker
  * first and then imports `<name>.ts` (`--import tsx` in a worker's `execArgv` is not honoured for its entry module on
  * Node 20, and module hooks are per thread).
+ *
+ * @example
+ * const worker = startWorker('hnsw-worker');
  */
 export function startWorker(name: 'hnsw-worker' | 'lsa-fit-worker'): Worker {
   if (!import.meta.url.endsWith('.ts')) return new Worker(new URL(`./${name}.js`, import.meta.url));

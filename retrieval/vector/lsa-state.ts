@@ -32,11 +32,22 @@ export interface LsaFitJob {
   file: string;
 }
 
+/**
+ * The built-in embedder's files in a data directory.
+ *
+ * @example
+ * lsaPaths('./data') // → { model: 'data/lsa.model', state: 'data/lsa.state.json' }
+ */
 export function lsaPaths(dataDir: string): { model: string; state: string } {
   return { model: join(dataDir, LSA_MODEL_FILE), state: join(dataDir, LSA_STATE_FILE) };
 }
 
-/** The saved state, or `null` when missing or unusable (the caller refits or adopts the model). */
+/**
+ * The saved state, or `null` when missing or unusable (the caller refits or adopts the model).
+ *
+ * @example
+ * const state = await readLsaState(lsaPaths(dataDir).state); // → { modelId: 'lsa-v1:…', fittedChunks: 53058, … } or null
+ */
 export async function readLsaState(file: string): Promise<LsaState | null> {
   try {
     return LsaState.parse(JSON.parse(await readFile(file, 'utf8')));
@@ -45,6 +56,12 @@ export async function readLsaState(file: string): Promise<LsaState | null> {
   }
 }
 
+/**
+ * Writes the state atomically (temporary file, fsync, rename).
+ *
+ * @example
+ * await writeLsaState(lsaPaths(dataDir).state, { format: 'galen-lsa-state', version: 1, modelId, fittedChunks, fittedMaxChunkId, fittedTexts, fittedAt });
+ */
 export async function writeLsaState(file: string, state: LsaState): Promise<void> {
   await writeFileAtomic(file, `${JSON.stringify(state, null, 2)}\n`);
 }
@@ -71,6 +88,9 @@ export function corpusDrift(state: Pick<LsaState, 'fittedChunks' | 'fittedMaxChu
 /**
  * Indexes of `count` items spread evenly over `total` (all of them when `count ≥ total`):
  * a deterministic sample that follows the store's order of sources.
+ *
+ * @example
+ * evenSample(10, 4) // → [0, 2, 5, 7]
  */
 export function evenSample(total: number, count: number): number[] {
   if (count >= total) return Array.from({ length: total }, (_, i) => i);

@@ -26,7 +26,12 @@ export interface VectorSettings {
   lsaDimension: number;
 }
 
-/** Reads {@link VectorSettings} from the environment; a bad value is a usage error naming the variable. */
+/**
+ * Reads {@link VectorSettings} from the environment; a bad value is a usage error naming the variable.
+ *
+ * @example
+ * vectorSettings({ GALEN_VECTORS: 'false' }) // → { enabled: false, weight: 0.01, efSearch: 128, lsaDimension: 256 }
+ */
 export function vectorSettings(env: NodeJS.ProcessEnv = process.env): VectorSettings {
   const flag = (name: string, fallback: boolean) => {
     const raw = env[name]?.trim().toLowerCase();
@@ -56,7 +61,12 @@ const stderrLogger = {
   warn: (message: string) => process.stderr.write(`vectors: warning: ${message}\n`),
 };
 
-/** Opens vector retrieval for the configured store with the CLI's settings. */
+/**
+ * Opens vector retrieval for the configured store with the CLI's settings.
+ *
+ * @example
+ * const vectors = await openCliVectors(config, store);
+ */
 export function openCliVectors(config: GalenConfig, store: KnowledgeStore, settings: VectorSettings = vectorSettings()): Promise<VectorRetrieval> {
   return openVectorRetrieval({
     dataDir: config.dataDir,
@@ -67,7 +77,12 @@ export function openCliVectors(config: GalenConfig, store: KnowledgeStore, setti
   });
 }
 
-/** Runs a sync (or rebuild) with a progress bar on a terminal. */
+/**
+ * Runs a sync (or rebuild) with a progress bar on a terminal.
+ *
+ * @example
+ * const report = await syncWithProgress(vectors, Boolean(g.json));
+ */
 export async function syncWithProgress(vectors: VectorRetrieval, json: boolean, rebuild = false): Promise<VectorSyncReport> {
   const bar = !json && process.stderr.isTTY
     ? new cliProgress.SingleBar({ stream: process.stderr, format: 'vectors {bar} {percentage}% | {value}/{total} chunks embedded', hideCursor: true, clearOnComplete: true }, cliProgress.Presets.shades_classic)
@@ -91,6 +106,9 @@ export async function syncWithProgress(vectors: VectorRetrieval, json: boolean, 
  * After a change to the store (ingest, refresh, remove): brings the vector index in step when
  * vectors are enabled. A failure here leaves the store changed and the index to be repaired by the
  * next sync (server start, `galen index rebuild`), so it is reported, not thrown.
+ *
+ * @example
+ * const vectors = await syncAfterChange(config, store, false); // → { added: 25, count: 25, … } or undefined when off
  */
 export async function syncAfterChange(config: GalenConfig, store: KnowledgeStore, json: boolean): Promise<VectorSyncSummary | undefined> {
   const settings = vectorSettings();
@@ -113,6 +131,12 @@ export type VectorSyncSummary =
   | { embedder: string | null; added: number; replaced: number; removed: number; count: number; rebuilt: string | null; refitted: string | null; seconds: number }
   | { error: string };
 
+/**
+ * The CLI's view of a sync report.
+ *
+ * @example
+ * summariseSync(await vectors.sync()) // → { embedder: 'lsa-v1:…', added: 3, replaced: 0, removed: 1, count: 53060, … }
+ */
 export function summariseSync(r: VectorSyncReport): VectorSyncSummary {
   return {
     embedder: r.embedderId,
@@ -126,7 +150,12 @@ export function summariseSync(r: VectorSyncReport): VectorSyncSummary {
   };
 }
 
-/** One human line for a sync summary. */
+/**
+ * One human line for a sync summary.
+ *
+ * @example
+ * describeSync({ error: 'disk full' }) // → 'Vectors: not updated (disk full).'
+ */
 export function describeSync(s: VectorSyncSummary): string {
   if ('error' in s) return `Vectors: not updated (${s.error}).`;
   if (s.embedder === null) return 'Vectors: nothing to embed.';
