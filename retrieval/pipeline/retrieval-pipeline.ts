@@ -163,10 +163,12 @@ export class RetrievalPipeline {
     const wikipedia = wanted.has('wikipedia') && this.parts.wikipedia
       ? timed('wikipedia', () => this.parts.wikipedia!.retrieve(question, { k: Math.min(candidates, 10), ...(request.signal ? { signal: request.signal } : {}) }))
       : undefined;
-    const searcher = wanted.has('vector') ? this.parts.vector : undefined;
-    const vector = searcher ? timed('vector', () => searcher.search(query, candidates)) : undefined;
+    // BM25 and the HNSW search both run on this thread; one after the other, each is timed alone.
     const corpusHits = wanted.has('corpus') ? await timed('corpus', () => this.lexical.search(query, { k: candidates }).hits) : [];
-    const [vectorHits, wiki] = await Promise.all([vector ?? Promise.resolve([]), wikipedia ?? Promise.resolve(undefined)]);
+    const searcher = wanted.has('vector') ? this.parts.vector : undefined;
+    // A failing vector index costs only its own evidence, like a dead wiki.
+    const vectorHits = searcher ? await timed('vector', () => searcher.search(query, candidates).catch(() => [])) : [];
+    const wiki = wikipedia ? await wikipedia : undefined;
 
     const corpus = corpusHits.map(fromChunk);
     const vectorScores = new Map(vectorHits.map((v) => [v.chunkId, v.score]));
@@ -176,7 +178,7 @@ export class RetrievalPipeline {
       let similarities = new Map<number, number>();
       if (searcher?.similarity && corpusHits.length && this.vectorWeight > 0) {
         const t = performance.now();
-        similarities = await searcher.similarity(query, corpusHits.map((h) => h.chunkId));
+        similarities = await searcher.similarity(query, corpusHits.map((h) => h.chunkId)).catch(() => new Map<number, number>());
         rescored = new Map([...similarities].filter(([id]) => !vectorScores.has(id)).map(([id, s]) => [`chunk:${id}`, s]));
         timings.vector = round((timings.vector ?? 0) + performance.now() - t);
       }

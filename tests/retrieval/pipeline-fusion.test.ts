@@ -143,6 +143,18 @@ describe('the pipeline with vectors and a reranker', () => {
     }
   });
 
+  it('costs only the vector evidence when the vector index fails', async () => {
+    const broken: VectorSearcher = {
+      search: async () => { throw new Error('index file vanished'); },
+      similarity: async () => { throw new Error('index file vanished'); },
+    };
+    const question = 'What are the treatments for Alport syndrome?';
+    const plain = await new RetrievalPipeline({ store }).retrieve(question, { k: 5 });
+    const result = await new RetrievalPipeline({ store, vector: broken }).retrieve(question, { k: 5 });
+    expect(result.hits.map((h) => h.key)).toEqual(plain.hits.map((h) => h.key));
+    expect(result.timings.vector).toBeGreaterThanOrEqual(0);
+  });
+
   it('answers hostile questions with vectors and a reranker', async () => {
     const pipeline = new RetrievalPipeline({ store, vector: vectors.searcher, reranker: new TermOverlapReranker() });
     for (const q of ['', '"', 'NEAR(', '*', '[[File:x.png]] {{cite}}', '🙂'.repeat(50), 'x'.repeat(10_000), '高血压', '\u0000\uFFFF', 'a AND OR NOT b']) {
