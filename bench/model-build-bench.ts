@@ -44,7 +44,7 @@ async function runModelBuildBench(options: BenchOptions): Promise<Record<string,
   } finally {
     tmp.cleanup();
   }
-  return { note: 'random N(0, 0.02²) weights generated in JS dominate the time; checkpoint reads are I/O-bound', cpus: os.cpus().length, shapes: results };
+  return { note: 'seeded random N(0, 0.02²) weights: the time includes drawing them in JS', cpus: os.cpus().length, shapes: results };
 }
 
 /** Child mode: build one shape, print the report and this process's peak RSS as a JSON line. */
