@@ -10,6 +10,7 @@ export {
   type VectorRetrieval,
   type VectorRetrievalOptions,
   type VectorSyncReport,
+  type VectorSyncOptions,
   type VectorIndexStatus,
 } from './vector-retrieval.js';
 export { LSA_MODEL_FILE, LSA_STATE_FILE } from './lsa-state.js';

@@ -49,6 +49,15 @@ export interface VectorRetrievalOptions {
   efSearch?: number;
 }
 
+/** Options of {@link VectorRetrieval.sync}. */
+export interface VectorSyncOptions extends SyncOptions {
+  /**
+   * What just changed the store (e.g. `ingest`): its changes are expected and logged as an update.
+   * Default none: changes found are logged as a repair of an index that fell out of step.
+   */
+  after?: string;
+}
+
 /** What {@link VectorRetrieval.sync} did: the index sync, plus whether the embedder was (re)fitted and why. */
 export interface VectorSyncReport extends SyncReport {
   /** The embedder the index now holds vectors of, or `null` when there is nothing to embed. */
@@ -97,7 +106,7 @@ export interface VectorRetrieval {
    * the store drifted (logged), embeds new chunks, drops removed ones, repairs a mismatch found at
    * open (logged). Calls run one at a time.
    */
-  sync(options?: SyncOptions): Promise<VectorSyncReport>;
+  sync(options?: VectorSyncOptions): Promise<VectorSyncReport>;
   /** Throws the model (built-in embedder) and index away and builds both anew from the store. */
   rebuild(options?: SyncOptions): Promise<VectorSyncReport>;
   status(): Promise<VectorIndexStatus>;
@@ -223,7 +232,7 @@ export async function openVectorRetrieval(options: VectorRetrievalOptions): Prom
     return drift > refitDrift ? `the store changed by ${Math.round(drift * 100)}% of its chunks since the model was fitted` : null;
   };
 
-  const syncNow = async (syncOptions: SyncOptions, forceRefit: string | null, resetIndex = false): Promise<VectorSyncReport> => {
+  const syncNow = async (syncOptions: VectorSyncOptions, forceRefit: string | null, resetIndex = false): Promise<VectorSyncReport> => {
     if (closed) throw new VectorIndexError('CLOSED', 'Vector retrieval was closed.');
     let fitMs = 0;
     let refitted: string | null = null;
@@ -245,11 +254,13 @@ export async function openVectorRetrieval(options: VectorRetrievalOptions): Prom
     }
     // A refit on unchanged data gives the same model, whose index would load as it was.
     if (resetIndex && index.rebuildReason === null) index.reset('a rebuild was requested');
-    const report = await syncVectorIndex(store, index, embedder, syncOptions);
+    const { after: _after, ...indexSyncOptions } = syncOptions;
+    const report = await syncVectorIndex(store, index, embedder, indexSyncOptions);
     const changed = report.added + report.replaced + report.removed;
     if (report.rebuilt === null && changed > 0) {
       const what = `${report.added} added, ${report.replaced} re-embedded, ${report.removed} removed; ${report.count} vectors`;
-      if (!synced) logger.warn(`Vector index was out of step with the store at open (${what}); repaired.`);
+      if (syncOptions.after) logger.info(`Vector index updated after ${syncOptions.after}: ${what}.`);
+      else if (!synced) logger.warn(`Vector index was out of step with the store at open (${what}); repaired.`);
       else logger.info(`Vector index updated: ${what}.`);
     }
     synced = true;

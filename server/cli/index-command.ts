@@ -83,7 +83,7 @@ export function openCliVectors(config: GalenConfig, store: KnowledgeStore, setti
  * @example
  * const report = await syncWithProgress(vectors, Boolean(g.json));
  */
-export async function syncWithProgress(vectors: VectorRetrieval, json: boolean, rebuild = false): Promise<VectorSyncReport> {
+export async function syncWithProgress(vectors: VectorRetrieval, json: boolean, rebuild = false, after?: string): Promise<VectorSyncReport> {
   const bar = !json && process.stderr.isTTY
     ? new cliProgress.SingleBar({ stream: process.stderr, format: 'vectors {bar} {percentage}% | {value}/{total} chunks embedded', hideCursor: true, clearOnComplete: true }, cliProgress.Presets.shades_classic)
     : undefined;
@@ -96,7 +96,7 @@ export async function syncWithProgress(vectors: VectorRetrieval, json: boolean, 
         started = true;
       } else bar.update(embedded);
     };
-    return await (rebuild ? vectors.rebuild({ onProgress }) : vectors.sync({ onProgress }));
+    return await (rebuild ? vectors.rebuild({ onProgress }) : vectors.sync({ onProgress, ...(after ? { after } : {}) }));
   } finally {
     if (started) bar?.stop();
   }
@@ -108,15 +108,15 @@ export async function syncWithProgress(vectors: VectorRetrieval, json: boolean, 
  * next sync (server start, `galen index rebuild`), so it is reported, not thrown.
  *
  * @example
- * const vectors = await syncAfterChange(config, store, false); // → { added: 25, count: 25, … } or undefined when off
+ * const vectors = await syncAfterChange(config, store, false, 'ingest of medquad'); // → { added: 25, count: 25, … } or undefined when off
  */
-export async function syncAfterChange(config: GalenConfig, store: KnowledgeStore, json: boolean): Promise<VectorSyncSummary | undefined> {
+export async function syncAfterChange(config: GalenConfig, store: KnowledgeStore, json: boolean, change: string): Promise<VectorSyncSummary | undefined> {
   const settings = vectorSettings();
   if (!settings.enabled) return undefined;
   let vectors: VectorRetrieval | undefined;
   try {
     vectors = await openCliVectors(config, store, settings);
-    return summariseSync(await syncWithProgress(vectors, json));
+    return summariseSync(await syncWithProgress(vectors, json, false, change));
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     stderrLogger.warn(`the vector index could not be updated (${message}); the next sync repairs it.`);

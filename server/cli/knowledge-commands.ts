@@ -40,7 +40,7 @@ export function registerKnowledgeCommands(program: Command, globals: () => Globa
           ...(opts.license !== undefined ? { license: opts.license } : {}),
           ...(opts.attribution !== undefined ? { attribution: opts.attribution } : {}),
         });
-        const vectors = await syncAfterChange(config, store, Boolean(g.json));
+        const vectors = await syncAfterChange(config, store, Boolean(g.json), `ingest of ${report.source}`);
         output(g, { ...report, ...(vectors ? { vectors } : {}) }, () => [summarise(report), ...(vectors ? [describeSync(vectors)] : [])].join('\n'));
       });
     });
@@ -61,7 +61,7 @@ export function registerKnowledgeCommands(program: Command, globals: () => Globa
           license: source.license,
           attribution: source.attribution,
         });
-        const vectors = await syncAfterChange(config, store, Boolean(g.json));
+        const vectors = await syncAfterChange(config, store, Boolean(g.json), `refresh of ${report.source}`);
         output(g, { ...report, ...(vectors ? { vectors } : {}) }, () => [summarise(report), ...(vectors ? [describeSync(vectors)] : [])].join('\n'));
       });
     });
@@ -93,7 +93,7 @@ export function registerKnowledgeCommands(program: Command, globals: () => Globa
       const config = configFrom(g);
       await withStore(config, async (store) => {
         const removed = store.removeSource(opts.source);
-        const vectors = await syncAfterChange(config, store, Boolean(g.json));
+        const vectors = await syncAfterChange(config, store, Boolean(g.json), `removal of ${opts.source}`);
         output(g, { source: opts.source, removed, ...(vectors ? { vectors } : {}) }, () =>
           [`Removed source ${opts.source}: ${removed.documents} documents, ${removed.chunks} chunks.`, ...(vectors ? [describeSync(vectors)] : [])].join('\n'),
         );

@@ -131,6 +131,14 @@ describe('vector retrieval', () => {
     expect(report).toMatchObject({ removed: removed.chunks, added: 0, refitted: null, rebuilt: null });
     expect(warnings().some((m) => /out of step with the store at open \(0 added, 0 re-embedded, \d+ removed/.test(m))).toBe(true);
     expect((await readVectorIndexStatus({ dataDir, store })).inStep).toBe(true);
+
+    // Told what changed the store (as `galen ingest` does), the same catch-up is an update, not a repair.
+    reopened.close();
+    await ingest(store, { source: 'more', paths: [pubmedSample(10, 100)], format: 'pubmedqa' });
+    logs = [];
+    expect((await (await vectors()).sync({ after: 'ingest of more' })).added).toBe(removed.chunks);
+    expect(warnings()).toEqual([]);
+    expect(logs.some(([, m]) => /updated after ingest of more: \d+ added/.test(m))).toBe(true);
   });
 
   it('refits from a corrupted model file and rebuilds on request', async () => {
