@@ -162,7 +162,8 @@ export async function openVectorRetrieval(options: VectorRetrievalOptions): Prom
     return run;
   };
 
-  const fit = async (reason: string): Promise<number> => {
+  /** Fits and saves a new built-in model and opens an (empty) index for it; the caller syncs and swaps them in. */
+  const fit = async (reason: string): Promise<{ fitMs: number; model: LsaEmbedder; next: VectorIndex }> => {
     const started = performance.now();
     const ids: number[] = [];
     for (const { chunkId } of store.chunkKeys()) ids.push(chunkId);
@@ -199,11 +200,10 @@ export async function openVectorRetrieval(options: VectorRetrievalOptions): Prom
     await writeLsaState(paths.state, state);
     const fitMs = performance.now() - started;
     logger.info(`Fitted LSA embedder ${model.id} (${model.dimension} dimensions) in ${(fitMs / 1000).toFixed(1)} s.`);
-    index?.close();
-    embedder = model;
-    // The new model has another id: the index reopens, notices, and is rebuilt by the sync below.
-    index = await VectorIndex.open({ ...indexOptions, embedder: model });
-    return fitMs;
+    // The new model has another id: this index notices and is rebuilt by the sync; until then
+    // searches keep using the old model and graph, which stay in memory.
+    const next = await VectorIndex.open({ ...indexOptions, embedder: model });
+    return { fitMs, model, next };
   };
 
   /** Why the built-in embedder must be (re)fitted now, or `null`. */
@@ -236,26 +236,41 @@ export async function openVectorRetrieval(options: VectorRetrievalOptions): Prom
     if (closed) throw new VectorIndexError('CLOSED', 'Vector retrieval was closed.');
     let fitMs = 0;
     let refitted: string | null = null;
+    let target = { model: embedder, index };
     if (builtIn) {
       const chunks = store.countChunks();
       const reason = forceRefit ?? (chunks > 0 ? await refitReason() : null);
       if (reason !== null && chunks > 0) {
         try {
-          fitMs = await fit(reason);
+          const fitted = await fit(reason);
+          fitMs = fitted.fitMs;
           refitted = reason;
+          target = { model: fitted.model, index: fitted.next };
         } catch (error) {
           if (!(error instanceof VectorIndexError && error.code === 'EMPTY_CORPUS')) throw error;
           logger.warn(`The built-in embedder cannot be fitted on this store yet (${error.message}); vector search finds nothing until it can.`);
         }
       }
     }
-    if (!embedder || !index) {
+    if (!target.model || !target.index) {
       return { added: 0, replaced: 0, removed: 0, unchanged: 0, count: 0, rebuilt: null, embedMs: 0, durationMs: fitMs, embedderId: null, refitted, fitMs };
     }
     // A refit on unchanged data gives the same model, whose index would load as it was.
-    if (resetIndex && index.rebuildReason === null) index.reset('a rebuild was requested');
+    if (resetIndex && target.index.rebuildReason === null) target.index.reset('a rebuild was requested');
     const { after: _after, ...indexSyncOptions } = syncOptions;
-    const report = await syncVectorIndex(store, index, embedder, indexSyncOptions);
+    let report: SyncReport;
+    try {
+      report = await syncVectorIndex(store, target.index, target.model, indexSyncOptions);
+    } catch (error) {
+      if (target.index !== index) target.index.close();
+      throw error;
+    }
+    if (target.index !== index) {
+      const old = index;
+      index = target.index;
+      embedder = target.model;
+      old?.close();
+    }
     const changed = report.added + report.replaced + report.removed;
     if (report.rebuilt === null && changed > 0) {
       const what = `${report.added} added, ${report.replaced} re-embedded, ${report.removed} removed; ${report.count} vectors`;
@@ -264,7 +279,7 @@ export async function openVectorRetrieval(options: VectorRetrievalOptions): Prom
       else logger.info(`Vector index updated: ${what}.`);
     }
     synced = true;
-    return { ...report, durationMs: report.durationMs + fitMs, embedderId: embedder.id, refitted, fitMs };
+    return { ...report, durationMs: report.durationMs + fitMs, embedderId: target.model.id, refitted, fitMs };
   };
 
   // The pipeline asks for the nearest chunks and then for its BM25 candidates' similarities: one embedding serves both.

@@ -21,7 +21,14 @@ let tmp: ReturnType<typeof tempDir>;
 let dataDir: string;
 let store: KnowledgeStore;
 let logs: Array<['info' | 'warn', string]>;
-const logger = { info: (m: string) => logs.push(['info', m]), warn: (m: string) => logs.push(['warn', m]) };
+let onLog: ((message: string) => void) | undefined;
+const logger = {
+  info: (m: string) => {
+    logs.push(['info', m]);
+    onLog?.(m);
+  },
+  warn: (m: string) => logs.push(['warn', m]),
+};
 const warnings = () => logs.filter(([level]) => level === 'warn').map(([, m]) => m);
 const open: VectorRetrieval[] = [];
 
@@ -106,7 +113,16 @@ describe('vector retrieval', () => {
 
     // Removing the PubMed source takes away far more than a quarter of the fitted chunks.
     store.removeSource('pubmed');
+    const chunk = store.getChunksByExternalId('GHR_0000010_Sec1')[0]!;
+    // Once the new model is fitted, and while its index is built, the old model and graph keep answering.
+    let during: Promise<Array<{ chunkId: number }>> | undefined;
+    onLog = (m) => {
+      if (m.startsWith('Fitted LSA embedder')) during = v.searcher.search(chunkEmbeddingText(chunk), 3);
+    };
     const big = await v.sync();
+    onLog = undefined;
+    expect((await during!)[0]?.chunkId).toBe(chunk.chunkId);
+    expect((await v.searcher.search(chunkEmbeddingText(chunk), 3))[0]?.chunkId).toBe(chunk.chunkId);
     expect(big.refitted).toMatch(/store changed by \d+% of its chunks/);
     expect(big.embedderId).not.toBe(fitted);
     expect(big.count).toBe(store.countChunks());
