@@ -167,7 +167,7 @@ export class RetrievalPipeline {
     const corpusHits = wanted.has('corpus') ? await timed('corpus', () => this.lexical.search(query, { k: candidates }).hits) : [];
     const searcher = wanted.has('vector') ? this.parts.vector : undefined;
     // A failing vector index costs only its own evidence, like a dead wiki.
-    const vectorHits = searcher ? await timed('vector', () => searcher.search(query, candidates).catch(() => [])) : [];
+    const vectorHits = searcher ? await timed('vector', () => Promise.resolve().then(() => searcher.search(query, candidates)).catch(() => [])) : [];
     const wiki = wikipedia ? await wikipedia : undefined;
 
     const corpus = corpusHits.map(fromChunk);
@@ -178,7 +178,9 @@ export class RetrievalPipeline {
       let similarities = new Map<number, number>();
       if (searcher?.similarity && corpusHits.length && this.vectorWeight > 0) {
         const t = performance.now();
-        similarities = await searcher.similarity(query, corpusHits.map((h) => h.chunkId)).catch(() => new Map<number, number>());
+        similarities = await Promise.resolve()
+          .then(() => searcher.similarity!(query, corpusHits.map((h) => h.chunkId)))
+          .catch(() => new Map<number, number>());
         rescored = new Map([...similarities].filter(([id]) => !vectorScores.has(id)).map(([id, s]) => [`chunk:${id}`, s]));
         timings.vector = round((timings.vector ?? 0) + performance.now() - t);
       }

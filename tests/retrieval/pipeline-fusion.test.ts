@@ -153,6 +153,12 @@ describe('the pipeline with vectors and a reranker', () => {
     const result = await new RetrievalPipeline({ store, vector: broken }).retrieve(question, { k: 5 });
     expect(result.hits.map((h) => h.key)).toEqual(plain.hits.map((h) => h.key));
     expect(result.timings.vector).toBeGreaterThanOrEqual(0);
+    const throwsAtOnce: VectorSearcher = {
+      search: () => { throw new Error('closed'); },
+      similarity: () => { throw new Error('closed'); },
+    };
+    const again = await new RetrievalPipeline({ store, vector: throwsAtOnce }).retrieve(question, { k: 5 });
+    expect(again.hits.map((h) => h.key)).toEqual(plain.hits.map((h) => h.key));
   });
 
   it('answers hostile questions with vectors and a reranker', async () => {
