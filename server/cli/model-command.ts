@@ -1,6 +1,6 @@
 import cliProgress from 'cli-progress';
 import { Option, type Command } from 'commander';
-import { buildModel, ModelBuildError, type BuildModelOptions, type BuildReport } from '../../model/index.js';
+import { buildModel, type BuildModelOptions, type BuildReport } from '../../model/index.js';
 import { output, UsageError, type GlobalOptions } from './cli-context.js';
 
 interface BuildFlags {
@@ -61,15 +61,6 @@ export function registerModelCommand(program: Command, globals: () => GlobalOpti
             started = true;
           },
         });
-      } catch (error) {
-        if (error instanceof ModelBuildError) {
-          // The shared error reporter does not know this class yet: same output, exit status 2.
-          if (g.json) process.stdout.write(`${JSON.stringify({ error: { code: error.code, message: error.message } })}\n`);
-          else process.stderr.write(`galen: ${error.message}\n`);
-          process.exitCode = 2;
-          return;
-        }
-        throw error;
       } finally {
         if (started) bar?.stop();
         process.off('SIGINT', onSignal);
