@@ -54,6 +54,20 @@ export const ConfigSchema = z
       .object({
         /** Generator model directory (config.json, tokenizer files, onnx/model*.onnx). Env `GALEN_MODEL`. Default none: extractive answers. */
         path: z.string().min(1).optional(),
+        /**
+         * A LLaMA checkpoint to build the generator from (Hugging Face folder or `.safetensors`, or a llama2.c
+         * `.bin`), merged with `adapters` at start and cached under `<dataDir>/models` by content hash; instead
+         * of `path`. Env `GALEN_MODEL_BASE`. Default none.
+         */
+        base: z.string().min(1).optional(),
+        /** PEFT LoRA adapter folders merged into `base`, in order. Env `GALEN_LORA`, comma-separated. Default none. */
+        adapters: z
+          .preprocess((v) => (typeof v === 'string' ? v.split(',').map((a) => a.trim()).filter(Boolean) : v), z.array(z.string().min(1)).max(16))
+          .default([]),
+        /** Factor on every adapter's alpha/r. Env `GALEN_LORA_SCALE`. Default 1. */
+        loraScale: z.number().min(0).max(100).default(1),
+        /** Tokenizer folder for a `base` that has none (a llama2.c `.bin`). Env `GALEN_MODEL_TOKENIZER`. Default: the base's folder. */
+        tokenizer: z.string().min(1).optional(),
         /** onnxruntime execution provider. Env `GALEN_EXECUTION_PROVIDER`. Default `cpu`. */
         executionProvider: z.enum(['cpu', 'cuda']).default('cpu'),
         /** CUDA device id. Env `GALEN_CUDA_DEVICE`. Default 0. */
@@ -68,7 +82,9 @@ export const ConfigSchema = z
         maxQueuedRequests: z.number().int().min(0).max(10_000).default(64),
       })
       .strict()
-      .default({ executionProvider: 'cpu', cudaDeviceId: 0, allowCpuFallback: false, maxBatchSize: 8, maxQueuedRequests: 64 }),
+      .refine((m) => !(m.path && m.base), { message: 'set either model.path (a built model) or model.base (a checkpoint to build), not both', path: ['base'] })
+      .refine((m) => m.adapters.length === 0 || m.base !== undefined, { message: 'LoRA adapters need model.base (the checkpoint they are merged into)', path: ['adapters'] })
+      .default({ executionProvider: 'cpu', cudaDeviceId: 0, allowCpuFallback: false, maxBatchSize: 8, maxQueuedRequests: 64, adapters: [], loraScale: 1 }),
     answer: z
       .object({
         /** Passages retrieved and given to the answerer per question. Env `GALEN_ANSWER_PASSAGES`. Default 5. */
@@ -149,6 +165,10 @@ export const ENV_KEYS: Readonly<Record<string, { path: string[]; type: 'string' 
   GALEN_WIKIPEDIA_URL: { path: ['wikipedia', 'apiUrl'], type: 'string' },
   GALEN_WIKIPEDIA_BUDGET_MS: { path: ['wikipedia', 'budgetMs'], type: 'number' },
   GALEN_MODEL: { path: ['model', 'path'], type: 'string' },
+  GALEN_MODEL_BASE: { path: ['model', 'base'], type: 'string' },
+  GALEN_LORA: { path: ['model', 'adapters'], type: 'string' },
+  GALEN_LORA_SCALE: { path: ['model', 'loraScale'], type: 'number' },
+  GALEN_MODEL_TOKENIZER: { path: ['model', 'tokenizer'], type: 'string' },
   GALEN_EXECUTION_PROVIDER: { path: ['model', 'executionProvider'], type: 'string' },
   GALEN_CUDA_DEVICE: { path: ['model', 'cudaDeviceId'], type: 'number' },
   GALEN_CPU_FALLBACK: { path: ['model', 'allowCpuFallback'], type: 'boolean' },
