@@ -13,6 +13,8 @@ export interface LexicalSearchOptions {
   sources?: readonly string[];
   /** Markers around matched terms in `snippet`. Default `['**', '**']` (Markdown bold). */
   highlight?: readonly [string, string];
+  /** Build each hit's `snippet`; `false` leaves it empty (callers that rank candidates save the work). Default true. */
+  snippets?: boolean;
 }
 
 /** A ranked chunk. `score` is higher for better matches (negated BM25 for Latin text). */
@@ -74,8 +76,9 @@ export class LexicalSearch {
     const sourceFilter = options.sources?.length ? JSON.stringify(options.sources) : null;
     const ranked: Array<{ id: number; score: number }> = [];
     const snippets = new Map<number, string>();
+    const wantSnippets = options.snippets ?? true;
     const addSnippets = (stmt: Statement, match: string, ids: number[]) => {
-      if (!ids.length) return;
+      if (!ids.length || !wantSnippets) return;
       for (const r of stmt.all(open, close, match, JSON.stringify(ids)) as Array<{ id: number; s: string }>) snippets.set(r.id, r.s);
     };
     const used: string[] = [];
@@ -110,6 +113,7 @@ export class LexicalSearch {
     const hits = top.flatMap((r) => {
       const chunk = chunks.get(r.id);
       if (!chunk) return [];
+      if (!wantSnippets) return [{ ...chunk, score: r.score, snippet: '' }];
       return [{ ...chunk, score: r.score, snippet: snippets.get(r.id) || (stems.size ? makeSnippet(chunk.text, stems, [open, close]) : excerpt(chunk.text, cjkRuns.join(''), open, close)) }];
     });
     return { hits, terms: used };

@@ -164,7 +164,7 @@ export class RetrievalPipeline {
       ? timed('wikipedia', () => this.parts.wikipedia!.retrieve(question, { k: Math.min(candidates, 10), ...(request.signal ? { signal: request.signal } : {}) }))
       : undefined;
     // BM25 and the HNSW search both run on this thread; one after the other, each is timed alone.
-    const corpusHits = wanted.has('corpus') ? await timed('corpus', () => this.lexical.search(query, { k: candidates }).hits) : [];
+    const corpusHits = wanted.has('corpus') ? await timed('corpus', () => this.lexical.search(query, { k: candidates, snippets: false }).hits) : [];
     const searcher = wanted.has('vector') ? this.parts.vector : undefined;
     // A failing vector index costs only its own evidence, like a dead wiki.
     const vectorHits = searcher ? await timed('vector', () => Promise.resolve().then(() => searcher.search(query, candidates)).catch(() => [])) : [];

@@ -152,6 +152,16 @@ describe('searching the full corpus', () => {
     expect(hits[0]!.snippet).toMatch(/\*\*Polycystic\*\*/);
   });
 
+  it('ranks the same without snippets, leaving them empty', () => {
+    for (const q of ['What causes Polycystic ovary syndrome?', '白带增多发黄怎么个情况', '肝']) {
+      const withSnippets = search.search(q, { k: 10 }).hits;
+      const without = search.search(q, { k: 10, snippets: false }).hits;
+      expect(without.map((h) => h.chunkId)).toEqual(withSnippets.map((h) => h.chunkId));
+      expect(withSnippets.some((h) => h.snippet.length > 0)).toBe(true);
+      expect(without.every((h) => h.snippet === '')).toBe(true);
+    }
+  });
+
   it('finds Chinese text from Chinese queries, short ones included', () => {
     const long = search.search('白带增多发黄怎么个情况', { k: 5 });
     expect(long.hits[0]!.source).toBe('medicalgpt-zh');
