@@ -1,9 +1,8 @@
 import type { Command } from 'commander';
 import { DEV_SETS, evaluateRetrieval, EvaluationError, loadEvalSet, type EvaluationReport, type RetrievalRun } from '../../retrieval/evaluation/index.js';
 import { RetrievalPipeline, type EvidenceSource } from '../../retrieval/pipeline/index.js';
-import type { VectorRetrieval } from '../../retrieval/vector/index.js';
 import { configFrom, output, UsageError, withStore, type GlobalOptions } from './cli-context.js';
-import { openCliVectors, syncWithProgress, vectorSettings } from './index-command.js';
+import { openCliVectors, syncWithProgress, vectorSettings, type CliVectors } from './index-command.js';
 
 /** The runs `galen eval retrieval` can compare. */
 const RUNS = ['bm25', 'vector', 'fused', 'fused-rrf'] as const;
@@ -38,7 +37,8 @@ export function registerEvalCommand(program: Command, globals: () => GlobalOptio
       }
       const limit = flags.limit === undefined ? undefined : Number(flags.limit);
       if (limit !== undefined && !(Number.isInteger(limit) && limit >= 1)) throw new UsageError(`--limit must be a whole number ≥ 1, got ${JSON.stringify(flags.limit)}`);
-      const settings = vectorSettings();
+      const config = configFrom(g);
+      const settings = vectorSettings(config);
       const asked = flags.runs?.split(',').map((s) => s.trim()).filter(Boolean);
       const unknown = asked?.filter((r) => !RUNS.includes(r as RunName)) ?? [];
       if (unknown.length) throw new UsageError(`Unknown --runs ${unknown.join(', ')}; use ${RUNS.join(', ')}`);
@@ -52,14 +52,14 @@ export function registerEvalCommand(program: Command, globals: () => GlobalOptio
         throw error;
       }
 
-      const config = configFrom(g);
       await withStore(config, async (store) => {
-        let vectors: VectorRetrieval | undefined;
+        let opened: CliVectors | undefined;
         try {
           if (runs.some((r) => r !== 'bm25')) {
-            vectors = await openCliVectors(config, store, settings);
-            await syncWithProgress(vectors, Boolean(g.json));
+            opened = await openCliVectors(config, store, settings);
+            await syncWithProgress(opened.vectors, Boolean(g.json));
           }
+          const vectors = opened?.vectors;
           const vector = vectors ? { vector: vectors.searcher } : {};
           const fused = new RetrievalPipeline({ store, ...vector }, { vectorWeight: settings.weight });
           const rrf = new RetrievalPipeline({ store, ...vector }, { localFusion: 'rrf' });
@@ -83,7 +83,7 @@ export function registerEvalCommand(program: Command, globals: () => GlobalOptio
             reports.map(describeReport).join('\n\n'),
           );
         } finally {
-          vectors?.close();
+          await opened?.close();
         }
       });
     });

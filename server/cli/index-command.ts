@@ -9,30 +9,39 @@ import {
   type VectorRetrieval,
   type VectorSyncReport,
 } from '../../retrieval/vector/index.js';
+import { loadEmbeddingModel, loadRerankingModel, type OnnxRerankingModel, type RerankingModel } from '../../model/index.js';
 import type { GalenConfig } from '../config/index.js';
 import { configFrom, output, UsageError, withStore, type GlobalOptions } from './cli-context.js';
 
 /**
- * Vector settings the CLI reads until they join the typed configuration (each with its default):
+ * The vector settings (the configuration's `vectors` block; each with its default):
  * `GALEN_VECTORS` (`true`): keep a vector index beside the store and use it in `retrieve`;
  * `GALEN_VECTOR_WEIGHT` (0.01): weight of dense evidence in the fusion (see `RetrievalPipelineOptions.vectorWeight`);
  * `GALEN_VECTOR_EF_SEARCH` (128): HNSW search breadth;
- * `GALEN_LSA_DIMENSION` (256): dimension of the built-in embedder, used when it is (re)fitted.
+ * `GALEN_LSA_DIMENSION` (256): dimension of the built-in embedder, used when it is (re)fitted;
+ * `GALEN_EMBEDDER` (none): an ONNX sentence encoder folder used instead of the built-in embedder;
+ * `GALEN_RERANKER` (none): an ONNX cross-encoder folder that reorders the best candidates.
+ * The CLI must use the same embedder as the server: an index built by another is rebuilt.
  */
 export interface VectorSettings {
   enabled: boolean;
   weight: number;
   efSearch: number;
   lsaDimension: number;
+  embedder?: string;
+  reranker?: string;
 }
 
 /**
- * Reads {@link VectorSettings} from the environment; a bad value is a usage error naming the variable.
+ * The vector settings of `config` (its `vectors` block), or, for a configuration without one, read
+ * from the same environment variables; a bad value is a usage error naming the variable.
  *
  * @example
- * vectorSettings({ GALEN_VECTORS: 'false' }) // → { enabled: false, weight: 0.01, efSearch: 128, lsaDimension: 256 }
+ * vectorSettings(undefined, { GALEN_VECTORS: 'false' }) // → { enabled: false, weight: 0.01, efSearch: 128, lsaDimension: 256 }
  */
-export function vectorSettings(env: NodeJS.ProcessEnv = process.env): VectorSettings {
+export function vectorSettings(config?: GalenConfig, env: NodeJS.ProcessEnv = process.env): VectorSettings {
+  const configured = (config as { vectors?: VectorSettings } | undefined)?.vectors;
+  if (configured) return configured;
   const flag = (name: string, fallback: boolean) => {
     const raw = env[name]?.trim().toLowerCase();
     if (raw === undefined || raw === '') return fallback;
@@ -52,6 +61,8 @@ export function vectorSettings(env: NodeJS.ProcessEnv = process.env): VectorSett
     weight: number('GALEN_VECTOR_WEIGHT', 0.01, (n) => Number.isFinite(n) && n >= 0, 'a number ≥ 0'),
     efSearch: number('GALEN_VECTOR_EF_SEARCH', 128, (n) => Number.isInteger(n) && n >= 1 && n <= 10_000, 'a whole number from 1 to 10000'),
     lsaDimension: number('GALEN_LSA_DIMENSION', 256, (n) => Number.isInteger(n) && n >= 1 && n <= 4096, 'a whole number from 1 to 4096'),
+    ...(env.GALEN_EMBEDDER?.trim() ? { embedder: env.GALEN_EMBEDDER.trim() } : {}),
+    ...(env.GALEN_RERANKER?.trim() ? { reranker: env.GALEN_RERANKER.trim() } : {}),
   };
 }
 
@@ -61,20 +72,50 @@ const stderrLogger = {
   warn: (message: string) => process.stderr.write(`vectors: warning: ${message}\n`),
 };
 
+/** Vector retrieval opened by the CLI, with the ONNX models it loaded. */
+export interface CliVectors {
+  vectors: VectorRetrieval;
+  /** The configured cross-encoder, when there is one. */
+  reranker?: RerankingModel;
+  /** Closes the index and the models. */
+  close(): Promise<void>;
+}
+
 /**
- * Opens vector retrieval for the configured store with the CLI's settings.
+ * Opens vector retrieval for the configured store with the configured embedder (the built-in LSA
+ * one unless `GALEN_EMBEDDER` names an ONNX encoder), as the server does.
  *
  * @example
- * const vectors = await openCliVectors(config, store);
+ * const { vectors, close } = await openCliVectors(config, store);
  */
-export function openCliVectors(config: GalenConfig, store: KnowledgeStore, settings: VectorSettings = vectorSettings()): Promise<VectorRetrieval> {
-  return openVectorRetrieval({
-    dataDir: config.dataDir,
-    store,
-    logger: stderrLogger,
-    efSearch: settings.efSearch,
-    lsa: { dimension: settings.lsaDimension },
-  });
+export async function openCliVectors(config: GalenConfig, store: KnowledgeStore, settings: VectorSettings = vectorSettings(config)): Promise<CliVectors> {
+  const session = { executionProvider: config.model.executionProvider, deviceId: config.model.cudaDeviceId, allowCpuFallback: config.model.allowCpuFallback, onWarning: stderrLogger.warn };
+  const embedder = settings.embedder ? await loadEmbeddingModel(settings.embedder, session) : undefined;
+  let reranker: OnnxRerankingModel | undefined;
+  try {
+    if (settings.reranker) reranker = await loadRerankingModel(settings.reranker, session);
+    const vectors = await openVectorRetrieval({
+      dataDir: config.dataDir,
+      store,
+      logger: stderrLogger,
+      efSearch: settings.efSearch,
+      lsa: { dimension: settings.lsaDimension },
+      ...(embedder ? { embedder } : {}),
+    });
+    return {
+      vectors,
+      ...(reranker ? { reranker } : {}),
+      async close() {
+        vectors.close();
+        await embedder?.close();
+        await reranker?.close();
+      },
+    };
+  } catch (error) {
+    await embedder?.close();
+    await reranker?.close();
+    throw error;
+  }
 }
 
 /**
@@ -111,18 +152,18 @@ export async function syncWithProgress(vectors: VectorRetrieval, json: boolean, 
  * const vectors = await syncAfterChange(config, store, false, 'ingest of medquad'); // → { added: 25, count: 25, … } or undefined when off
  */
 export async function syncAfterChange(config: GalenConfig, store: KnowledgeStore, json: boolean, change: string): Promise<VectorSyncSummary | undefined> {
-  const settings = vectorSettings();
+  const settings = vectorSettings(config);
   if (!settings.enabled) return undefined;
-  let vectors: VectorRetrieval | undefined;
+  let opened: CliVectors | undefined;
   try {
-    vectors = await openCliVectors(config, store, settings);
-    return summariseSync(await syncWithProgress(vectors, json, false, change));
+    opened = await openCliVectors(config, store, settings);
+    return summariseSync(await syncWithProgress(opened.vectors, json, false, change));
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     stderrLogger.warn(`the vector index could not be updated (${message}); the next sync repairs it.`);
     return { error: message };
   } finally {
-    vectors?.close();
+    await opened?.close();
   }
 }
 
@@ -174,7 +215,7 @@ export function registerIndexCommand(program: Command, globals: () => GlobalOpti
       const config = configFrom(g);
       await withStore(config, async (store) => {
         const status = await readVectorIndexStatus({ dataDir: config.dataDir, store });
-        output(g, { enabled: vectorSettings().enabled, ...status }, () => describeStatus(status));
+        output(g, { enabled: vectorSettings(config).enabled, ...status }, () => describeStatus(status));
       });
     });
 
@@ -185,16 +226,16 @@ export function registerIndexCommand(program: Command, globals: () => GlobalOpti
       const g = globals();
       const config = configFrom(g);
       await withStore(config, async (store) => {
-        const vectors = await openCliVectors(config, store);
+        const opened = await openCliVectors(config, store);
         try {
-          const report = summariseSync(await syncWithProgress(vectors, Boolean(g.json), true));
-          const status = await vectors.status();
+          const report = summariseSync(await syncWithProgress(opened.vectors, Boolean(g.json), true));
+          const status = await opened.vectors.status();
           output(g, { rebuild: report, status }, () => `${describeSync(report)}\n\n${describeStatus(status)}`);
         } catch (error) {
           if (error instanceof VectorIndexError) throw new UsageError(`The vector index could not be rebuilt: ${error.message}`);
           throw error;
         } finally {
-          vectors.close();
+          await opened.close();
         }
       });
     });

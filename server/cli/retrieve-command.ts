@@ -2,9 +2,8 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { RetrievalPipeline, type EvidenceSource } from '../../retrieval/pipeline/index.js';
 import { WikipediaRetriever } from '../../retrieval/wikipedia/index.js';
-import type { VectorRetrieval } from '../../retrieval/vector/index.js';
 import { configFrom, output, UsageError, withStore, type GlobalOptions } from './cli-context.js';
-import { openCliVectors, syncWithProgress, vectorSettings } from './index-command.js';
+import { openCliVectors, syncWithProgress, vectorSettings, type CliVectors } from './index-command.js';
 
 const SOURCES: readonly EvidenceSource[] = ['corpus', 'vector', 'wikipedia'];
 
@@ -28,16 +27,17 @@ export function registerRetrieveCommand(program: Command, globals: () => GlobalO
         const wikipedia = config.wikipedia.enabled && (!sources || sources.includes('wikipedia'))
           ? new WikipediaRetriever({ apiUrl: config.wikipedia.apiUrl, budgetMs: config.wikipedia.budgetMs, cachePath: join(config.dataDir, 'wikipedia-cache.sqlite') })
           : undefined;
-        const settings = vectorSettings();
-        let vectors: VectorRetrieval | undefined;
+        const settings = vectorSettings(config);
+        let opened: CliVectors | undefined;
         try {
-          if (settings.enabled && (!sources || sources.includes('vector'))) {
-            vectors = await openCliVectors(config, store, settings);
+          if (settings.enabled) {
+            opened = await openCliVectors(config, store, settings);
             // Cheap when the index is in step; builds or repairs it (logged) when it is not.
-            await syncWithProgress(vectors, Boolean(g.json));
+            if (!sources || sources.includes('vector')) await syncWithProgress(opened.vectors, Boolean(g.json));
           }
+          const vector = opened && (!sources || sources.includes('vector')) ? { vector: opened.vectors.searcher } : {};
           const pipeline = new RetrievalPipeline(
-            { store, ...(wikipedia ? { wikipedia } : {}), ...(vectors ? { vector: vectors.searcher } : {}) },
+            { store, ...(wikipedia ? { wikipedia } : {}), ...vector, ...(opened?.reranker ? { reranker: opened.reranker } : {}) },
             { vectorWeight: settings.weight },
           );
           const result = await pipeline.retrieve(question, { k, ...(sources ? { sources: sources as EvidenceSource[] } : {}) });
@@ -67,7 +67,7 @@ export function registerRetrieveCommand(program: Command, globals: () => GlobalO
           );
         } finally {
           wikipedia?.close();
-          vectors?.close();
+          await opened?.close();
         }
       });
     });

@@ -79,7 +79,7 @@ describe('galen with vectors', () => {
     expect(JSON.parse((await galen(['--json', 'index', 'status', '--data', other], { GALEN_VECTORS: 'false' })).stdout)).toMatchObject({ enabled: false, index: null, inStep: false });
     const bad = await galen(['index', 'status', '--data', other], { GALEN_VECTORS: 'maybe' });
     expect(bad.status).toBe(2);
-    expect(bad.stderr).toMatch(/GALEN_VECTORS must be true or false/);
+    expect(bad.stderr).toMatch(/GALEN_VECTORS/);
   });
 
   it('evaluates BM25, vectors and fusion on a question set, as a table and as JSON', async () => {
