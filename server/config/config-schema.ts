@@ -85,6 +85,31 @@ export const ConfigSchema = z
       .refine((m) => !(m.path && m.base), { message: 'set either model.path (a built model) or model.base (a checkpoint to build), not both', path: ['base'] })
       .refine((m) => m.adapters.length === 0 || m.base !== undefined, { message: 'LoRA adapters need model.base (the checkpoint they are merged into)', path: ['adapters'] })
       .default({ executionProvider: 'cpu', cudaDeviceId: 0, allowCpuFallback: false, maxBatchSize: 8, maxQueuedRequests: 64, adapters: [], loraScale: 1 }),
+    vectors: z
+      .object({
+        /** Dense retrieval: an HNSW index of chunk embeddings beside the store, kept in step with it. Env `GALEN_VECTORS`. Default true. */
+        enabled: z.boolean().default(true),
+        /**
+         * Weight of the standardised cosine similarity in the corpus score fusion; 0 keeps the index but
+         * ranks by BM25 alone. Env `GALEN_VECTOR_WEIGHT`. Default 0.01 (measured: with the built-in LSA
+         * embedder dense evidence helps only as a tie-breaker; see `retrieval/pipeline`).
+         */
+        weight: z.number().min(0).max(100).default(0.01),
+        /** HNSW search candidate list size. Env `GALEN_VECTOR_EF_SEARCH`. Default 128 (recall@10 0.988 against exact search on the shared corpus). */
+        efSearch: z.number().int().min(1).max(10_000).default(128),
+        /** Dimension of the built-in LSA embedder. Env `GALEN_LSA_DIMENSION`. Default 256. */
+        lsaDimension: z.number().int().min(1).max(4096).default(256),
+        /**
+         * A sentence-transformers ONNX encoder folder (`config.json`, `tokenizer.json`, `onnx/model.onnx`,
+         * optional `1_Pooling/`) used instead of the built-in LSA embedder; changing it rebuilds the index.
+         * Env `GALEN_EMBEDDER`. Default none (built-in LSA, fitted to the corpus).
+         */
+        embedder: z.string().min(1).optional(),
+        /** An ONNX cross-encoder folder that reorders the best fused candidates. Env `GALEN_RERANKER`. Default none. */
+        reranker: z.string().min(1).optional(),
+      })
+      .strict()
+      .default({ enabled: true, weight: 0.01, efSearch: 128, lsaDimension: 256 }),
     answer: z
       .object({
         /** Passages retrieved and given to the answerer per question. Env `GALEN_ANSWER_PASSAGES`. Default 5. */
@@ -164,6 +189,12 @@ export const ENV_KEYS: Readonly<Record<string, { path: string[]; type: 'string' 
   GALEN_WIKIPEDIA: { path: ['wikipedia', 'enabled'], type: 'boolean' },
   GALEN_WIKIPEDIA_URL: { path: ['wikipedia', 'apiUrl'], type: 'string' },
   GALEN_WIKIPEDIA_BUDGET_MS: { path: ['wikipedia', 'budgetMs'], type: 'number' },
+  GALEN_VECTORS: { path: ['vectors', 'enabled'], type: 'boolean' },
+  GALEN_VECTOR_WEIGHT: { path: ['vectors', 'weight'], type: 'number' },
+  GALEN_VECTOR_EF_SEARCH: { path: ['vectors', 'efSearch'], type: 'number' },
+  GALEN_LSA_DIMENSION: { path: ['vectors', 'lsaDimension'], type: 'number' },
+  GALEN_EMBEDDER: { path: ['vectors', 'embedder'], type: 'string' },
+  GALEN_RERANKER: { path: ['vectors', 'reranker'], type: 'string' },
   GALEN_MODEL: { path: ['model', 'path'], type: 'string' },
   GALEN_MODEL_BASE: { path: ['model', 'base'], type: 'string' },
   GALEN_LORA: { path: ['model', 'adapters'], type: 'string' },

@@ -18,6 +18,8 @@ export interface AppContext {
   isReady: () => boolean;
   /** Why not, for `/readyz` and 503 answers. Default: "ingesting the seed corpus". */
   unreadiness?: () => Unreadiness;
+  /** Vectors in the HNSW index, for `/readyz`; absent when dense retrieval is off. */
+  vectorCount?: () => number;
   /** Galen's version, for `/openapi.json`. Default `0.0.0`. */
   version?: string;
   /** The answer pipeline behind `/v1/chat` and `/v1/chat/completions`. */

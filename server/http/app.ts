@@ -50,7 +50,13 @@ export function createApp(ctx: AppContext): express.Express {
   });
 
   app.get('/readyz', (_req, res) => {
-    const parts = { store: 'open', mode: ctx.answers.mode, retrievers: ctx.retrieval.sources, model: ctx.answers.model.generator ? 'ready' : 'none' };
+    const parts = {
+      store: 'open',
+      mode: ctx.answers.mode,
+      retrievers: ctx.retrieval.sources,
+      model: ctx.answers.model.generator ? 'ready' : 'none',
+      vectors: ctx.vectorCount ? ctx.vectorCount() : 'off',
+    };
     if (!ctx.isReady()) {
       res.status(503).json({ status: 'starting', reason: ctx.unreadiness?.()?.reason ?? 'ingesting the seed corpus', ...parts });
       return;

@@ -12,7 +12,8 @@ import { ApiKeyStore, createSecurityLayer, type SecurityLayer } from '../securit
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ensureMergedModel, loadLanguageModel, OnnxLanguageModel, type LanguageModel } from '../../model/index.js';
+import { ensureMergedModel, loadEmbeddingModel, loadLanguageModel, loadRerankingModel, OnnxLanguageModel, type LanguageModel, type OnnxEmbeddingModel, type OnnxRerankingModel } from '../../model/index.js';
+import { openVectorRetrieval, type VectorRetrieval } from '../../retrieval/vector/index.js';
 import { RetrievalPipeline, type VectorSearcher } from '../../retrieval/pipeline/index.js';
 import { WikipediaRetriever } from '../../retrieval/wikipedia/index.js';
 import { AnswerPipeline } from '../answer/index.js';
@@ -76,7 +77,37 @@ export async function startServer(config: GalenConfig, logger: Logger, dependenc
     throw error;
   }
   const model = dependencies.model ?? ownModel;
+  const sessionOptions = {
+    executionProvider: config.model.executionProvider,
+    deviceId: config.model.cudaDeviceId,
+    allowCpuFallback: config.model.allowCpuFallback,
+    onWarning: (message: string) => logger.warn(message),
+  };
+  let embedder: OnnxEmbeddingModel | undefined;
+  let reranker: OnnxRerankingModel | undefined;
+  try {
+    if (config.vectors.enabled && config.vectors.embedder && !dependencies.vector) embedder = await loadEmbeddingModel(config.vectors.embedder, sessionOptions);
+    if (config.vectors.reranker) reranker = await loadRerankingModel(config.vectors.reranker, sessionOptions);
+  } catch (error) {
+    await embedder?.close();
+    await ownModel?.close();
+    keys.close();
+    throw error;
+  }
   const store = KnowledgeStore.open({ dataDir: config.dataDir });
+  let vectors: VectorRetrieval | undefined;
+  if (config.vectors.enabled && !dependencies.vector) {
+    vectors = await openVectorRetrieval({
+      dataDir: config.dataDir,
+      store,
+      logger: { info: (message) => logger.info(message), warn: (message) => logger.warn(message) },
+      efSearch: config.vectors.efSearch,
+      lsa: { dimension: config.vectors.lsaDimension },
+      ...(embedder ? { embedder } : {}),
+    });
+  }
+  const vectorSearcher = dependencies.vector ?? vectors?.searcher;
+  let startingPhase = 'ingesting the seed corpus';
   const wikipedia = config.wikipedia.enabled
     ? new WikipediaRetriever({ apiUrl: config.wikipedia.apiUrl, budgetMs: config.wikipedia.budgetMs, cachePath: join(config.dataDir, 'wikipedia-cache.sqlite'), logger })
     : undefined;
@@ -93,13 +124,17 @@ export async function startServer(config: GalenConfig, logger: Logger, dependenc
     chunking: { maxChars: config.ingest.chunkChars, overlapChars: config.ingest.chunkOverlap },
     limits: { maxFileBytes: config.ingest.maxFileMb * 2 ** 20, maxRecordBytes: config.ingest.maxRecordMb * 2 ** 20 },
     maxUploadBytes: config.security.maxUploadMb * 2 ** 20,
+    ...(vectors ? { onStoreChanged: async (source: string, signal: AbortSignal) => void (await vectors.sync({ after: `a knowledge job on ${source}`, signal })) } : {}),
   });
   metrics.watchKnowledgeJobs(() => jobs.queue.counts());
   if (wikipedia) metrics.watchBreaker(() => wikipedia.circuitState);
   if (model instanceof OnnxLanguageModel) metrics.watchQueueDepth(() => model.load.waiting);
   // The query normaliser reads synonyms from the store: the pipelines are built again once the seed is in.
   const pipelines = () => {
-    const retrieval = new RetrievalPipeline({ store, ...(dependencies.vector ? { vector: dependencies.vector } : {}), ...(wikipedia ? { wikipedia } : {}) });
+    const retrieval = new RetrievalPipeline(
+      { store, ...(vectorSearcher ? { vector: vectorSearcher } : {}), ...(wikipedia ? { wikipedia } : {}), ...(reranker ? { reranker } : {}) },
+      { vectorWeight: config.vectors.weight },
+    );
     const answers = new AnswerPipeline(
       { retrieval, ...(model ? { model } : {}), logger },
       { passages: config.answer.passages, maxNewTokens: config.answer.maxNewTokens, ...(config.answer.temperature !== undefined ? { temperature: config.answer.temperature } : {}) },
@@ -110,8 +145,9 @@ export async function startServer(config: GalenConfig, logger: Logger, dependenc
     store,
     logger,
     isReady: () => ready && !shuttingDown,
-    unreadiness: () => (shuttingDown ? { reason: 'shutting down' } : ready ? null : { reason: 'ingesting the seed corpus' }),
+    unreadiness: () => (shuttingDown ? { reason: 'shutting down' } : ready ? null : { reason: startingPhase }),
     version: packageVersion(),
+    ...(vectors ? { vectorCount: () => vectors.count } : {}),
     ...pipelines(),
     security,
     metrics,
@@ -161,6 +197,23 @@ export async function startServer(config: GalenConfig, logger: Logger, dependenc
         Object.assign(ctx, pipelines());
       }
     }
+    if (vectors) {
+      // Readiness includes the vector index: a first start fits the embedder and builds it, a later
+      // one only checks it against the store (and repairs it, with a log line, if they drifted apart).
+      startingPhase = 'building the vector index';
+      let lastPercent = -10;
+      const report = await vectors.sync({
+        signal: stopSeeding.signal,
+        onProgress: ({ embedded, total }) => {
+          const percent = Math.floor((100 * embedded) / Math.max(1, total));
+          if (percent >= lastPercent + 10) {
+            lastPercent = percent;
+            logger.info({ percent, embedded, total }, 'building the vector index');
+          }
+        },
+      });
+      logger.info({ vectors: vectors.count, embedder: report.embedderId, added: report.added, removed: report.removed, refitted: report.refitted }, 'vector index ready');
+    }
     ready = true;
     logger.info({ chunks: store.countChunks() }, 'ready');
   })();
@@ -187,6 +240,9 @@ export async function startServer(config: GalenConfig, logger: Logger, dependenc
         await ownModel?.close();
         wikipedia?.close();
         await jobs.close();
+        vectors?.close();
+        await embedder?.close();
+        await reranker?.close();
         store.close();
         keys.close();
         audit.close();

@@ -199,7 +199,6 @@ describe('bad input', () => {
       ['/v1/chat', chatBody('hi', { stream: 'yes' }), 400, 'INVALID_REQUEST'],
       ['/v1/chat', chatBody('hi', { options: { k: 0 } }), 400, 'INVALID_REQUEST'],
       ['/v1/chat', chatBody('hi', { options: { sources: ['pubmed'] } }), 400, 'UNKNOWN_SOURCE'],
-      ['/v1/chat', chatBody('hi', { options: { sources: ['vector'] } }), 400, 'UNKNOWN_SOURCE'],
       ['/v1/chat', chatBody('hi', { nonsense: true }), 400, 'INVALID_REQUEST'],
       ['/v1/chat', chatBody('x'.repeat(400_000)), 413, 'BODY_TOO_LARGE'],
       ['/v1/retrieve', { query: '' }, 400, 'INVALID_REQUEST'],
@@ -302,6 +301,6 @@ describe('documents and the page', () => {
   it('reports readiness with what is enabled', async () => {
     const res = await fetch(`${chat.server.url}/readyz`);
     expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ status: 'ready', store: 'open', mode: 'extractive', model: 'none', retrievers: ['corpus', 'wikipedia'] });
+    expect(await res.json()).toMatchObject({ status: 'ready', store: 'open', mode: 'extractive', model: 'none', retrievers: ['corpus', 'vector', 'wikipedia'], vectors: 7 });
   });
 });
