@@ -18,8 +18,12 @@ export interface AppContext {
   isReady: () => boolean;
   /** Why not, for `/readyz` and 503 answers. Default: "ingesting the seed corpus". */
   unreadiness?: () => Unreadiness;
-  /** Vectors in the HNSW index, for `/readyz`; absent when dense retrieval is off. */
-  vectorCount?: () => number;
+  /**
+   * The HNSW index for `/readyz`: `building` while a first start fits the embedder and builds it (or
+   * repairs it) in the background — answers use BM25 and Wikipedia meanwhile — then `ready`; absent
+   * when dense retrieval is off.
+   */
+  vectorIndex?: () => { state: 'building' | 'ready' | 'failed'; vectors: number };
   /** Galen's version, for `/openapi.json`. Default `0.0.0`. */
   version?: string;
   /** The answer pipeline behind `/v1/chat` and `/v1/chat/completions`. */

@@ -55,7 +55,7 @@ export function createApp(ctx: AppContext): express.Express {
       mode: ctx.answers.mode,
       retrievers: ctx.retrieval.sources,
       model: ctx.answers.model.generator ? 'ready' : 'none',
-      vectors: ctx.vectorCount ? ctx.vectorCount() : 'off',
+      vectors: ctx.vectorIndex ? ctx.vectorIndex() : 'off',
     };
     if (!ctx.isReady()) {
       res.status(503).json({ status: 'starting', reason: ctx.unreadiness?.()?.reason ?? 'ingesting the seed corpus', ...parts });

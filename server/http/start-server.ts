@@ -32,6 +32,8 @@ export interface RunningServer {
   url: string;
   /** Resolves once the seed corpus (if any) is in and the server is ready. */
   ready: Promise<void>;
+  /** Resolves once the vector index is in step with the store (built in the background after `ready`; at once when vectors are off). */
+  indexed: Promise<void>;
   /** Stops accepting connections, lets in-flight requests finish, then closes the store (once; later calls wait for the first). */
   close(): Promise<void>;
 }
@@ -107,7 +109,7 @@ export async function startServer(config: GalenConfig, logger: Logger, dependenc
     });
   }
   const vectorSearcher = dependencies.vector ?? vectors?.searcher;
-  let startingPhase = 'ingesting the seed corpus';
+  let vectorState: 'building' | 'ready' | 'failed' = 'building';
   const wikipedia = config.wikipedia.enabled
     ? new WikipediaRetriever({ apiUrl: config.wikipedia.apiUrl, budgetMs: config.wikipedia.budgetMs, cachePath: join(config.dataDir, 'wikipedia-cache.sqlite'), logger })
     : undefined;
@@ -145,9 +147,9 @@ export async function startServer(config: GalenConfig, logger: Logger, dependenc
     store,
     logger,
     isReady: () => ready && !shuttingDown,
-    unreadiness: () => (shuttingDown ? { reason: 'shutting down' } : ready ? null : { reason: startingPhase }),
+    unreadiness: () => (shuttingDown ? { reason: 'shutting down' } : ready ? null : { reason: 'ingesting the seed corpus' }),
     version: packageVersion(),
-    ...(vectors ? { vectorCount: () => vectors.count } : {}),
+    ...(vectors ? { vectorIndex: () => ({ state: vectorState, vectors: vectors.count }) } : {}),
     ...pipelines(),
     security,
     metrics,
@@ -197,10 +199,18 @@ export async function startServer(config: GalenConfig, logger: Logger, dependenc
         Object.assign(ctx, pipelines());
       }
     }
+    ready = true;
+    logger.info({ chunks: store.countChunks() }, 'ready');
+  })();
+  seeding.catch((error: unknown) => logger.error({ err: error }, 'seeding failed; the server stays unready'));
+  jobs.queue.runAfter(seeding);
+
+  // A first start fits the embedder and builds the index (a minute or more for a large corpus), a
+  // later one checks it against the store and repairs it with a log line: in the background, since
+  // BM25 and Wikipedia answer meanwhile and dense evidence only refines their ranking.
+  const vectorSync = (async () => {
+    await seeding;
     if (vectors) {
-      // Readiness includes the vector index: a first start fits the embedder and builds it, a later
-      // one only checks it against the store (and repairs it, with a log line, if they drifted apart).
-      startingPhase = 'building the vector index';
       let lastPercent = -10;
       const report = await vectors.sync({
         signal: stopSeeding.signal,
@@ -212,17 +222,19 @@ export async function startServer(config: GalenConfig, logger: Logger, dependenc
           }
         },
       });
+      vectorState = 'ready';
       logger.info({ vectors: vectors.count, embedder: report.embedderId, added: report.added, removed: report.removed, refitted: report.refitted }, 'vector index ready');
     }
-    ready = true;
-    logger.info({ chunks: store.countChunks() }, 'ready');
   })();
-  seeding.catch((error: unknown) => logger.error({ err: error }, 'seeding failed; the server stays unready'));
-  jobs.queue.runAfter(seeding);
+  vectorSync.catch((error: unknown) => {
+    vectorState = 'failed';
+    if (!stopSeeding.signal.aborted) logger.error({ err: error }, 'the vector index could not be built; answers use BM25 and Wikipedia');
+  });
 
   return {
     url,
     ready: seeding,
+    indexed: vectorSync,
     close: () => {
       closing ??= (async () => {
         shuttingDown = true;
@@ -237,6 +249,7 @@ export async function startServer(config: GalenConfig, logger: Logger, dependenc
         clearInterval(idle);
         clearTimeout(grace);
         await seeding.catch(() => undefined);
+        await vectorSync.catch(() => undefined);
         await ownModel?.close();
         wikipedia?.close();
         await jobs.close();

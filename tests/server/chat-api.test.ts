@@ -301,6 +301,6 @@ describe('documents and the page', () => {
   it('reports readiness with what is enabled', async () => {
     const res = await fetch(`${chat.server.url}/readyz`);
     expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ status: 'ready', store: 'open', mode: 'extractive', model: 'none', retrievers: ['corpus', 'vector', 'wikipedia'], vectors: 7 });
+    expect(await res.json()).toMatchObject({ status: 'ready', store: 'open', mode: 'extractive', model: 'none', retrievers: ['corpus', 'vector', 'wikipedia'], vectors: { state: 'ready', vectors: 7 } });
   });
 });

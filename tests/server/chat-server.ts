@@ -31,6 +31,7 @@ export async function startChatServer(overrides: Record<string, unknown> = {}, o
   const config = loadConfig({ env: {}, overrides: { dataDir, server: { port: 0 }, seed: { enabled: false }, wikipedia: { enabled: false }, ...overrides } });
   const server = await startServer(config, options.logger ?? createLogger('silent'), options.dependencies);
   await server.ready;
+  await server.indexed;
   return {
     server,
     dataDir,

@@ -48,11 +48,12 @@ async function vectorHits(query: string): Promise<Hit[]> {
 }
 
 async function readiness(url: string): Promise<{ retrievers: string[]; vectors: number | string }> {
-  return (await (await fetch(`${url}/readyz`)).json()) as { retrievers: string[]; vectors: number | string };
+  const body = (await (await fetch(`${url}/readyz`)).json()) as { retrievers: string[]; vectors: { state: string; vectors: number } | string };
+  return { retrievers: body.retrievers, vectors: typeof body.vectors === 'string' ? body.vectors : body.vectors.vectors };
 }
 
 describe('vector retrieval in the server', () => {
-  it('builds the index before it is ready, beside the store, and searches it', async () => {
+  it('builds the index in the background, beside the store, and searches it', async () => {
     expect(started.messages).toContain('vector index ready');
     expect(existsSync(join(chat.dataDir, VECTOR_INDEX_FILE))).toBe(true);
     const ready = await readiness(chat.server.url);
