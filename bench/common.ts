@@ -96,3 +96,20 @@ export function maxRssMiB(): number {
   // resourceUsage().maxRSS is in KiB.
   return Math.round(process.resourceUsage().maxRSS / 1024);
 }
+
+/** The sources of the shared corpus (directories under `SHARED_DATA`), each ingested as its own source with format auto. */
+export const CORPUS: ReadonlyArray<{ source: string; dir: string; license?: string; attribution?: string }> = [
+  { source: 'medquad', dir: 'medquad' },
+  { source: 'pubmedqa', dir: 'pubmedqa' },
+  { source: 'chatdoctor', dir: 'chatdoctor' },
+  { source: 'medicalgpt-zh', dir: 'medicalgpt-zh' },
+  { source: 'wikipedia', dir: 'wiki', license: 'CC BY-SA 4.0', attribution: 'Wikipedia contributors' },
+];
+
+/** A `--set` override as a whole number (`1_000_000` allowed), or `fallback` when absent. */
+export function intOption(value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value.replace(/_/g, ''));
+  if (!Number.isInteger(n) || n < 0) throw new Error(`Expected a whole number, got ${JSON.stringify(value)}`);
+  return n;
+}

@@ -7,18 +7,10 @@ import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ingest, KnowledgeStore, LexicalSearch, type IngestReport, type ParsedDocument } from '../knowledge/index.js';
 import {
-  latencyStats, maxRssMiB, round, seededRandom, SHARED_DATA, sig, tempDir,
+  CORPUS, intOption, latencyStats, maxRssMiB, round, seededRandom, SHARED_DATA, sig, tempDir,
   type BenchModule, type BenchOptions, type LatencyStats,
 } from './common.js';
 
-/** The sources of the shared corpus, each ingested as its own source with format auto. */
-const CORPUS: ReadonlyArray<{ source: string; dir: string; license?: string; attribution?: string }> = [
-  { source: 'medquad', dir: 'medquad' },
-  { source: 'pubmedqa', dir: 'pubmedqa' },
-  { source: 'chatdoctor', dir: 'chatdoctor' },
-  { source: 'medicalgpt-zh', dir: 'medicalgpt-zh' },
-  { source: 'wikipedia', dir: 'wiki', license: 'CC BY-SA 4.0', attribution: 'Wikipedia contributors' },
-];
 
 /** Latency targets on the full corpus. */
 const TARGETS = { p50Ms: 5, p99Ms: 30 };
@@ -457,11 +449,4 @@ function storeSize(store: KnowledgeStore): { fileMB: number; walMB: number } {
     }
   };
   return { fileMB: size(store.file), walMB: size(`${store.file}-wal`) };
-}
-
-function intOption(value: string | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value.replace(/_/g, ''));
-  if (!Number.isInteger(n) || n < 0) throw new Error(`Expected a whole number, got ${JSON.stringify(value)}`);
-  return n;
 }

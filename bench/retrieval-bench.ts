@@ -10,15 +10,8 @@ import { ingest, KnowledgeStore, type ParsedDocument } from '../knowledge/index.
 import { DEV_SETS, evaluateRetrieval, loadEvalSet, type EvalSet } from '../retrieval/evaluation/index.js';
 import { RetrievalPipeline, type EvidenceSource } from '../retrieval/pipeline/index.js';
 import { chunkEmbeddingText, openVectorRetrieval, readVectorIndexStatus, type VectorRetrieval } from '../retrieval/vector/index.js';
-import { latencyStats, maxRssMiB, round, seededRandom, SHARED_DATA, sig, tempDir, type BenchModule, type BenchOptions } from './common.js';
+import { CORPUS, intOption, latencyStats, maxRssMiB, round, seededRandom, SHARED_DATA, sig, tempDir, type BenchModule, type BenchOptions } from './common.js';
 
-const CORPUS: ReadonlyArray<{ source: string; dir: string; license?: string; attribution?: string }> = [
-  { source: 'medquad', dir: 'medquad' },
-  { source: 'pubmedqa', dir: 'pubmedqa' },
-  { source: 'chatdoctor', dir: 'chatdoctor' },
-  { source: 'medicalgpt-zh', dir: 'medicalgpt-zh' },
-  { source: 'wikipedia', dir: 'wiki', license: 'CC BY-SA 4.0', attribution: 'Wikipedia contributors' },
-];
 /** Latency targets of the fused pipeline without Wikipedia (issue 3). */
 const TARGETS = { corpusP50Ms: 15, syntheticP50Ms: 40 };
 const K = 10;
@@ -241,11 +234,4 @@ function interleave(lists: string[][]): string[] {
   const out: string[] = [];
   for (let i = 0; i < Math.max(...lists.map((l) => l.length)); i++) for (const l of lists) if (i < l.length) out.push(l[i]!);
   return out;
-}
-
-function intOption(value: string | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value.replace(/_/g, ''));
-  if (!Number.isInteger(n) || n < 0) throw new Error(`Expected a whole number, got ${JSON.stringify(value)}`);
-  return n;
 }

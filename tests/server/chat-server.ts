@@ -1,3 +1,5 @@
+import { Writable } from 'node:stream';
+import pino from 'pino';
 import { join } from 'node:path';
 import { ingest, KnowledgeStore } from '../../knowledge/index.js';
 import { loadConfig } from '../../server/config/index.js';
@@ -73,4 +75,16 @@ export function parseSse(text: string): SseEvent[] {
 /** The `[n]` marker numbers in a text. */
 export function markers(text: string): number[] {
   return [...text.matchAll(/\[(\d+)\]/g)].map((m) => Number(m[1]));
+}
+
+/** A pino logger whose messages (`msg` of each line) the test can read. */
+export function capturingLogger(): { logger: Logger; messages: string[] } {
+  const messages: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) messages.push((JSON.parse(line) as { msg: string }).msg);
+      done();
+    },
+  });
+  return { logger: pino({ level: 'info' }, sink), messages };
 }

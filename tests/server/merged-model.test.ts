@@ -1,23 +1,9 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import pino from 'pino';
-import { Writable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../server/config/index.js';
 import { greedy, REFERENCE, STORIES, STORIES_LORA } from '../model/builder/fixtures.js';
-import { startChatServer, type ChatServer } from './chat-server.js';
-
-/** A logger whose lines the test can read. */
-function capturingLogger(): { logger: pino.Logger; messages: string[] } {
-  const messages: string[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) messages.push((JSON.parse(line) as { msg: string }).msg);
-      done();
-    },
-  });
-  return { logger: pino({ level: 'info' }, sink), messages };
-}
+import { capturingLogger, startChatServer, type ChatServer } from './chat-server.js';
 
 describe('a server configured with a base checkpoint and LoRA adapters', () => {
   const servers: ChatServer[] = [];

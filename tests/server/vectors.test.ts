@@ -1,28 +1,14 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKeyStore } from '../../server/security/index.js';
 import { VECTOR_INDEX_FILE } from '../../retrieval/vector/index.js';
-import { startChatServer, type ChatServer } from './chat-server.js';
+import { capturingLogger, startChatServer, type ChatServer } from './chat-server.js';
 
 interface Hit {
   externalId: string;
   title: string;
   retrievers: Array<{ retriever: string; rank: number }>;
-}
-
-/** A logger whose messages the test can read. */
-function capturingLogger(): { logger: pino.Logger; messages: string[] } {
-  const messages: string[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) messages.push((JSON.parse(line) as { msg: string }).msg);
-      done();
-    },
-  });
-  return { logger: pino({ level: 'info' }, sink), messages };
 }
 
 // The server's own vector retrieval (built-in LSA embedder + HNSW index), on the mini corpus.
