@@ -88,9 +88,12 @@ async function waitReady(base: string, child: ChildProcess, log: (m: string) => 
     if (child.exitCode !== null) throw new Error(`galen serve exited with status ${child.exitCode}`);
     try {
       const res = await fetch(`${base}/readyz`);
-      const body = (await res.json()) as { status?: string; reason?: string };
-      if (res.status === 200) return;
-      if (body.reason && body.reason !== last) log(`server not ready yet: ${(last = body.reason)}`);
+      const body = (await res.json()) as { status?: string; reason?: string; vectors?: { state: string } | string };
+      // Measure the steady state: after the seed corpus and the background vector index build.
+      const building = typeof body.vectors === 'object' && body.vectors.state === 'building';
+      if (res.status === 200 && !building) return;
+      const reason = building ? 'building the vector index' : body.reason;
+      if (reason && reason !== last) log(`server not ready yet: ${(last = reason)}`);
     } catch {
       // Not listening yet.
     }
