@@ -5,6 +5,11 @@ export interface NearDuplicateOptions<T> {
   threshold?: number;
   /** Called when `dropped` is folded into the better-ranked `kept` (e.g. to merge provenance). */
   onMerge?: (kept: T, dropped: T) => void;
+  /**
+   * Stop once this many passages are kept: later ones are neither compared nor returned (a caller
+   * that shows k hits need not shingle the long tail). Default: all.
+   */
+  limit?: number;
 }
 
 /**
@@ -19,7 +24,9 @@ export function removeNearDuplicates<T>(items: readonly T[], options: NearDuplic
   const threshold = options.threshold ?? 0.8;
   const words = new WordIds();
   const kept: Array<{ item: T; shingles: Set<number> }> = [];
+  const limit = options.limit ?? Infinity;
   for (const item of items) {
+    if (kept.length >= limit) break;
     const shingles = wordTrigrams(options.textOf(item), words);
     const twin = kept.find((k) => similarEnough(k.shingles, shingles, threshold));
     if (twin) options.onMerge?.(twin.item, item);

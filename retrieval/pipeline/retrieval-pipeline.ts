@@ -218,7 +218,12 @@ export class RetrievalPipeline {
       score: f.score,
       retrievers: f.item.retrievers.length ? f.item.retrievers : f.retrievers,
     }));
+    const quotas = this.options.quotas ?? { [WIKIPEDIA_LIVE_SOURCE]: Math.max(1, Math.ceil(k / 2)) };
+    const reranking = Boolean(this.parts.reranker) && request.rerank !== false;
+    // Enough distinct hits for the reranker's head and for k after the quotas skip capped sources.
+    const needed = (reranking ? Math.max(k, this.rerankCandidates()) : k) + fused.filter((e) => e.source in quotas).length;
     const distinct = removeNearDuplicates(fused, {
+      limit: needed,
       textOf: (e) => e.text,
       onMerge: (kept, dropped) => {
         for (const p of dropped.retrievers) if (!kept.retrievers.some((q) => q.retriever === p.retriever)) kept.retrievers.push(p);
@@ -234,10 +239,13 @@ export class RetrievalPipeline {
         ranked = outcome.hits;
       }
     }
-    const quotas = this.options.quotas ?? { [WIKIPEDIA_LIVE_SOURCE]: Math.max(1, Math.ceil(k / 2)) };
     const hits = applySourceQuotas(ranked, { sourceOf: (e) => e.source, quotas, k });
     timings.total = round(performance.now() - started);
     return { hits, query, timings, ...(wiki ? { wikipedia: wiki.status } : {}), ...(rerank ? { rerank } : {}) };
+  }
+
+  private rerankCandidates(): number {
+    return Math.max(1, Math.floor(this.options.rerankCandidates ?? 20));
   }
 
   /**
@@ -246,7 +254,7 @@ export class RetrievalPipeline {
    * A failing reranker keeps the fused order.
    */
   private async rerank(question: string, hits: Evidence[], signal?: AbortSignal): Promise<{ status: 'ok' | 'error'; hits: Evidence[] }> {
-    const n = Math.max(1, Math.floor(this.options.rerankCandidates ?? 20));
+    const n = this.rerankCandidates();
     const head = hits.slice(0, n);
     let scores: number[];
     try {

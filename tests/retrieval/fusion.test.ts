@@ -57,6 +57,15 @@ describe('near-duplicate removal', () => {
 });
 
 describe('source quotas', () => {
+  it('stops folding once the wanted number of passages is kept', () => {
+    const texts = ['Gout is a form of arthritis.', 'Gout is a form of arthritis!', 'Asthma narrows the airways.', 'Migraine causes headaches.', 'Migraine causes headaches!'];
+    const merged: string[] = [];
+    const kept = removeNearDuplicates(texts, { textOf: (s) => s, limit: 2, onMerge: (_k, d) => merged.push(d) });
+    expect(kept).toEqual(['Gout is a form of arthritis.', 'Asthma narrows the airways.']);
+    expect(merged).toEqual(['Gout is a form of arthritis!']);
+    expect(removeNearDuplicates(texts, { textOf: (s) => s })).toHaveLength(3);
+  });
+
   it('caps a source and fills from the others', () => {
     const hits = [hit('w1', 'wikipedia'), hit('w2', 'wikipedia'), hit('w3', 'wikipedia'), hit('c1'), hit('c2')];
     const out = applySourceQuotas(hits, { sourceOf: (h) => h.source, quotas: { wikipedia: 2 }, k: 3 });
