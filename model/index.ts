@@ -27,3 +27,4 @@ export { readModelDirectory, type ModelConfig, type ModelDirectory, type Generat
 export * from './embedding/index.js';
 export * from './reranking/index.js';
 export * from './builder/index.js';
+export * from './files/index.js';

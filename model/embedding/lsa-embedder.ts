@@ -1,6 +1,7 @@
 import type { EmbeddingModel } from './embedding-model.js';
 import { EmbeddingError } from './errors.js';
-import { decodeLsaModel, encodeLsaModel, readModelFile, writeFileAtomic, type LsaParameters } from './lsa-model-file.js';
+import { writeFileAtomic } from '../files/index.js';
+import { decodeLsaModel, encodeLsaModel, readModelFile, type LsaParameters } from './lsa-model-file.js';
 import { randomizedSvd } from './randomized-svd.js';
 import type { SparseMatrix } from './sparse-matrix.js';
 import { tokenizeTerms } from './term-tokenizer.js';

@@ -1,5 +1,5 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { open, readFile, rename, rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { EmbeddingError } from './errors.js';
 
@@ -98,30 +98,6 @@ export function decodeLsaModel(bytes: Buffer, name: string): { parameters: LsaPa
     parameters: { options: header.options, documents: header.documents, terms: header.terms, idf, componentWeights, projection },
     digest: digest.toString('hex'),
   };
-}
-
-/**
- * Writes `bytes` to `file` atomically: a temporary file beside it, fsync, then rename, so a crash
- * leaves either the old file or the new one, never a torn one.
- *
- * @example
- * await writeFileAtomic('./data/lsa.model', bytes);
- */
-export async function writeFileAtomic(file: string, bytes: Uint8Array): Promise<void> {
-  const temp = `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-  try {
-    const handle = await open(temp, 'w');
-    try {
-      await handle.writeFile(bytes);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, file);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw error;
-  }
 }
 
 /** Reads a model file, mapping a missing file to `MODEL_FILE_NOT_FOUND`. */

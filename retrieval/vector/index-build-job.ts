@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, renameSync, rmSync } from 'node:fs';
 import hnswlib from 'hnswlib-node';
-import { temporaryName } from './index-files.js';
+import { temporaryName } from '../../model/files/index.js';
 
 /**
  * One change to the HNSW file, as the main thread hands it to the index worker. Typed arrays

@@ -1,6 +1,6 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 
@@ -72,29 +72,6 @@ export async function checkFile(file: string): Promise<FileCheck | null> {
     return { bytes: size, sha256: hash.digest('hex') };
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw error;
-  }
-}
-
-/** A temporary name beside `file`, for write-then-rename. */
-export function temporaryName(file: string): string {
-  return `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-}
-
-/** Writes `bytes` to `file` atomically: temporary file beside it, fsync, rename. */
-export async function writeFileAtomic(file: string, bytes: Uint8Array | string): Promise<void> {
-  const temp = temporaryName(file);
-  try {
-    const handle = await open(temp, 'w');
-    try {
-      await handle.writeFile(bytes);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, file);
-  } catch (error) {
-    await rm(temp, { force: true });
     throw error;
   }
 }

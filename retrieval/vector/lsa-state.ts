@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { LsaOptions } from '../../model/embedding/index.js';
-import { writeFileAtomic } from './index-files.js';
+import { writeFileAtomic } from '../../model/files/index.js';
 
 /** The built-in embedder's model file inside a data directory. */
 export const LSA_MODEL_FILE = 'lsa.model';

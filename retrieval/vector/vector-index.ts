@@ -1,7 +1,8 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import hnswlib from 'hnswlib-node';
+import { writeFileAtomic } from '../../model/files/index.js';
 import { VectorIndexError } from './errors.js';
-import { checkFile, decodeLabels, encodeLabels, readMeta, VECTOR_META_VERSION, vectorIndexPaths, writeFileAtomic, type VectorIndexMeta, type VectorIndexPaths } from './index-files.js';
+import { checkFile, decodeLabels, encodeLabels, readMeta, VECTOR_META_VERSION, vectorIndexPaths, type VectorIndexMeta, type VectorIndexPaths } from './index-files.js';
 import { runIndexBuild, type IndexBuildJob, type IndexBuildResult } from './index-build-job.js';
 import { runIndexBuildInWorker } from './index-worker-client.js';
 
