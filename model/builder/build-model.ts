@@ -17,7 +17,8 @@ import type { WeightQuantization } from './weight-quantizer.js';
 export const BUILDER_VERSION = 1;
 
 /** Tokenizer files copied into a built model when present. */
-const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'chat_template.jinja', 'tokenizer.model', 'vocab.json', 'merges.txt'];
+/** Tokenizer files copied into every build (when present), and hashed into the merged-model cache key. */
+export const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'chat_template.jinja', 'tokenizer.model', 'vocab.json', 'merges.txt'];
 
 /** Options of {@link buildModel}. `from` or `random` is required. */
 export interface BuildModelOptions {

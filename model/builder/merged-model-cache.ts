@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { buildModel, BUILDER_VERSION, openCheckpoint, type BuildProgress } from './build-model.js';
+import { buildModel, BUILDER_VERSION, openCheckpoint, TOKENIZER_FILES, type BuildProgress } from './build-model.js';
 import { ModelBuildError } from './errors.js';
 import type { GraphDtype } from './llama-graph.js';
 
@@ -34,7 +34,6 @@ export interface MergedModel {
   built: boolean;
 }
 
-const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'chat_template.jinja', 'generation_config.json'];
 const HASH_MEMO = 'file-hashes.json';
 
 /**
@@ -63,6 +62,8 @@ export async function ensureMergedModel(options: EnsureMergedModelOptions): Prom
   const baseDir = statSync(base).isFile() ? dirname(base) : base;
   if (existsSync(join(baseDir, 'config.json')) && !base.endsWith('.bin')) baseFiles.push(join(baseDir, 'config.json'));
   const tokenizerDir = resolve(options.tokenizer ?? baseDir);
+  // Exactly what the build copies: the tokenizer files, and the generation config the base's folder wins for.
+  const generationConfig = [baseDir, tokenizerDir].map((d) => join(d, 'generation_config.json')).find((f) => existsSync(f));
   const tokenizerFiles = TOKENIZER_FILES.map((f) => join(tokenizerDir, f)).filter((f) => existsSync(f));
   const adapters = (options.adapters ?? []).map((a) => resolve(a));
   for (const a of adapters) if (!existsSync(join(a, 'adapter_config.json'))) throw new ModelBuildError('INVALID_ADAPTER', `${a} has no adapter_config.json`);
@@ -72,6 +73,7 @@ export async function ensureMergedModel(options: EnsureMergedModelOptions): Prom
     builderVersion: BUILDER_VERSION,
     base: baseFiles.map((f) => memo.hash(f)),
     tokenizer: tokenizerFiles.map((f) => [f.slice(tokenizerDir.length + 1), memo.hash(f)]),
+    generationConfig: generationConfig ? memo.hash(generationConfig) : null,
     adapters: adapterFiles.map((files) => files.map((f) => memo.hash(f))),
     scale: options.scale ?? 1,
     dtype: options.dtype ?? 'fp32',

@@ -37,6 +37,23 @@ describe('ensureMergedModel: merged builds cached by content', () => {
     expect(readdirSync(cacheDir).filter((f) => !f.endsWith('.json')).sort()).toEqual([first.dir, scaled.dir, changed.dir].map((d) => d.slice(cacheDir.length + 1)).sort());
   });
 
+  it('keys on every file the build copies: a changed generation config or merges.txt builds anew', async () => {
+    const base = join(tmp.dir, 'base');
+    cpSync(STORIES, base, { recursive: true, filter: (f) => !f.includes('onnx') && !f.includes('llama2c') && !f.includes('lora') });
+    const cache = join(tmp.dir, 'cache-side-files');
+    const first = await ensureMergedModel({ base, cacheDir: cache });
+    const generation = JSON.parse(readFileSync(join(base, 'generation_config.json'), 'utf8')) as Record<string, unknown>;
+    writeFileSync(join(base, 'generation_config.json'), JSON.stringify({ ...generation, temperature: 0.3 }));
+    const second = await ensureMergedModel({ base, cacheDir: cache });
+    expect(second.built).toBe(true);
+    expect(second.key).not.toBe(first.key);
+    expect(JSON.parse(readFileSync(join(second.dir, 'generation_config.json'), 'utf8'))).toMatchObject({ temperature: 0.3 });
+    writeFileSync(join(base, 'merges.txt'), '#version: 0.2\n');
+    const third = await ensureMergedModel({ base, cacheDir: cache });
+    expect(third.built).toBe(true);
+    expect(readFileSync(join(third.dir, 'merges.txt'), 'utf8')).toBe('#version: 0.2\n');
+  });
+
   it('an invalid adapter fails and leaves nothing in the cache', async () => {
     const empty = join(tmp.dir, 'empty-cache');
     await expect(ensureMergedModel({ base: STORIES, adapters: [join(tmp.dir, 'missing')], cacheDir: empty })).rejects.toMatchObject({ code: 'INVALID_ADAPTER' });
