@@ -2,6 +2,7 @@ import OpenAI, { NotFoundError } from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKeyStore } from '../../server/security/index.js';
 import { markers, readSse, startChatServer, type ChatServer } from './chat-server.js';
+import type { Citation } from '../../server/answer/index.js';
 
 // One real server (extractive mode: no model configured) over the small test corpus, plus the
 // test MediaWiki as its live Wikipedia.
@@ -15,16 +16,7 @@ afterAll(async () => {
   await chat?.cleanup();
 });
 
-interface CitationBody {
-  n: number;
-  title: string;
-  section: string;
-  url: string | null;
-  source: string;
-  license: string;
-  attribution: string;
-  externalId: string;
-}
+type CitationBody = Citation;
 
 interface AnswerBody {
   answer: string;
