@@ -27,8 +27,10 @@ describe('chunk listings', () => {
 
     writeFileSync(join(tmp.dir, 'notes.md'), '# Gout\n\nUric acid crystals.\n');
     await ingest(store, { source: 'notes', paths: [join(tmp.dir, 'notes.md')] });
+    const noteKey = [...store.chunkKeys()].at(-1)!.contentKey;
     writeFileSync(join(tmp.dir, 'notes.md'), '# Gout\n\nUric acid crystals in joints.\n');
     await ingest(store, { source: 'notes', paths: [join(tmp.dir, 'notes.md')] });
+    expect([...store.chunkKeys()].at(-1)!.contentKey).not.toBe(noteKey);
     const after = new Map([...store.chunkKeys()].map((c) => [c.chunkId, c.contentKey]));
     for (const c of before) expect(after.get(c.chunkId)).toBe(c.contentKey);
     expect(after.size).toBe(before.length + 1);

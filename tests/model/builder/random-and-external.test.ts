@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import * as ort from 'onnxruntime-node';
 import { buildModel, loadLanguageModel, MODEL_SHAPES, resolveModelShape } from '../../../model/index.js';
 import { SHARED, tempDir } from '../../helpers/paths.js';
 import { greedy, REFERENCE, STORIES } from './fixtures.js';
@@ -33,6 +34,19 @@ describe('random-weight builds and external data', () => {
       expect(r.tokens.every((t) => t >= 0 && t < 512)).toBe(true);
     } finally {
       await model.close();
+    }
+    // Small random weights keep the logits finite and varied (greedy ids alone hold even for NaN logits).
+    const session = await ort.InferenceSession.create(join(a, 'onnx', 'model.onnx'));
+    try {
+      const one = (v: number) => new ort.Tensor('int64', BigInt64Array.from([BigInt(v)]), [1, 1]);
+      const feeds: Record<string, ort.Tensor> = { input_ids: one(1), attention_mask: one(1), position_ids: one(0) };
+      for (let i = 0; i < 5; i++) for (const kv of ['key', 'value']) feeds[`past_key_values.${i}.${kv}`] = new ort.Tensor('float32', new Float32Array(0), [1, 4, 0, 8]);
+      const logits = (await session.run(feeds)).logits!.data as Float32Array;
+      expect(logits.length).toBe(512);
+      expect(logits.every(Number.isFinite)).toBe(true);
+      expect(new Set(logits).size).toBeGreaterThan(100);
+    } finally {
+      await session.release();
     }
   });
 
