@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { DEV_SETS, evaluateRetrieval, EvaluationError, loadEvalSet, type EvaluationReport, type RetrievalRun } from '../../retrieval/evaluation/index.js';
 import { RetrievalPipeline, type EvidenceSource } from '../../retrieval/pipeline/index.js';
 import { configFrom, output, UsageError, withStore, type GlobalOptions } from './cli-context.js';
-import { openCliVectors, syncWithProgress, vectorSettings, type CliVectors } from './index-command.js';
+import { openCliVectors, syncWithProgress, type CliVectors } from './index-command.js';
 
 /** The runs `galen eval retrieval` can compare. */
 const RUNS = ['bm25', 'vector', 'fused', 'fused-rrf'] as const;
@@ -38,7 +38,7 @@ export function registerEvalCommand(program: Command, globals: () => GlobalOptio
       const limit = flags.limit === undefined ? undefined : Number(flags.limit);
       if (limit !== undefined && !(Number.isInteger(limit) && limit >= 1)) throw new UsageError(`--limit must be a whole number ≥ 1, got ${JSON.stringify(flags.limit)}`);
       const config = configFrom(g);
-      const settings = vectorSettings(config);
+      const settings = config.vectors;
       const asked = flags.runs?.split(',').map((s) => s.trim()).filter(Boolean);
       const unknown = asked?.filter((r) => !RUNS.includes(r as RunName)) ?? [];
       if (unknown.length) throw new UsageError(`Unknown --runs ${unknown.join(', ')}; use ${RUNS.join(', ')}`);

@@ -13,58 +13,8 @@ import { loadEmbeddingModel, loadRerankingModel, type OnnxRerankingModel, type R
 import type { GalenConfig } from '../config/index.js';
 import { configFrom, output, UsageError, withStore, type GlobalOptions } from './cli-context.js';
 
-/**
- * The vector settings (the configuration's `vectors` block; each with its default):
- * `GALEN_VECTORS` (`true`): keep a vector index beside the store and use it in `retrieve`;
- * `GALEN_VECTOR_WEIGHT` (0.01): weight of dense evidence in the fusion (see `RetrievalPipelineOptions.vectorWeight`);
- * `GALEN_VECTOR_EF_SEARCH` (128): HNSW search breadth;
- * `GALEN_LSA_DIMENSION` (256): dimension of the built-in embedder, used when it is (re)fitted;
- * `GALEN_EMBEDDER` (none): an ONNX sentence encoder folder used instead of the built-in embedder;
- * `GALEN_RERANKER` (none): an ONNX cross-encoder folder that reorders the best candidates.
- * The CLI must use the same embedder as the server: an index built by another is rebuilt.
- */
-export interface VectorSettings {
-  enabled: boolean;
-  weight: number;
-  efSearch: number;
-  lsaDimension: number;
-  embedder?: string;
-  reranker?: string;
-}
-
-/**
- * The vector settings of `config` (its `vectors` block), or, for a configuration without one, read
- * from the same environment variables; a bad value is a usage error naming the variable.
- *
- * @example
- * vectorSettings(undefined, { GALEN_VECTORS: 'false' }) // → { enabled: false, weight: 0.01, efSearch: 128, lsaDimension: 256 }
- */
-export function vectorSettings(config?: GalenConfig, env: NodeJS.ProcessEnv = process.env): VectorSettings {
-  const configured = (config as { vectors?: VectorSettings } | undefined)?.vectors;
-  if (configured) return configured;
-  const flag = (name: string, fallback: boolean) => {
-    const raw = env[name]?.trim().toLowerCase();
-    if (raw === undefined || raw === '') return fallback;
-    if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
-    if (['0', 'false', 'no', 'off'].includes(raw)) return false;
-    throw new UsageError(`${name} must be true or false, got ${JSON.stringify(env[name])}`);
-  };
-  const number = (name: string, fallback: number, ok: (n: number) => boolean, what: string) => {
-    const raw = env[name]?.trim();
-    if (raw === undefined || raw === '') return fallback;
-    const n = Number(raw);
-    if (!ok(n)) throw new UsageError(`${name} must be ${what}, got ${JSON.stringify(env[name])}`);
-    return n;
-  };
-  return {
-    enabled: flag('GALEN_VECTORS', true),
-    weight: number('GALEN_VECTOR_WEIGHT', 0.01, (n) => Number.isFinite(n) && n >= 0, 'a number ≥ 0'),
-    efSearch: number('GALEN_VECTOR_EF_SEARCH', 128, (n) => Number.isInteger(n) && n >= 1 && n <= 10_000, 'a whole number from 1 to 10000'),
-    lsaDimension: number('GALEN_LSA_DIMENSION', 256, (n) => Number.isInteger(n) && n >= 1 && n <= 4096, 'a whole number from 1 to 4096'),
-    ...(env.GALEN_EMBEDDER?.trim() ? { embedder: env.GALEN_EMBEDDER.trim() } : {}),
-    ...(env.GALEN_RERANKER?.trim() ? { reranker: env.GALEN_RERANKER.trim() } : {}),
-  };
-}
+/** The vector settings: the configuration's `vectors` block (see its schema for each key and default). */
+export type VectorSettings = GalenConfig['vectors'];
 
 /** Log lines of vector upkeep go to stderr, so stdout stays the command's answer (or its JSON). */
 const stderrLogger = {
@@ -88,7 +38,7 @@ export interface CliVectors {
  * @example
  * const { vectors, close } = await openCliVectors(config, store);
  */
-export async function openCliVectors(config: GalenConfig, store: KnowledgeStore, settings: VectorSettings = vectorSettings(config)): Promise<CliVectors> {
+export async function openCliVectors(config: GalenConfig, store: KnowledgeStore, settings: VectorSettings = config.vectors): Promise<CliVectors> {
   const session = { executionProvider: config.model.executionProvider, deviceId: config.model.cudaDeviceId, allowCpuFallback: config.model.allowCpuFallback, onWarning: stderrLogger.warn };
   const embedder = settings.embedder ? await loadEmbeddingModel(settings.embedder, session) : undefined;
   let reranker: OnnxRerankingModel | undefined;
@@ -152,7 +102,7 @@ export async function syncWithProgress(vectors: VectorRetrieval, json: boolean, 
  * const vectors = await syncAfterChange(config, store, false, 'ingest of medquad'); // → { added: 25, count: 25, … } or undefined when off
  */
 export async function syncAfterChange(config: GalenConfig, store: KnowledgeStore, json: boolean, change: string): Promise<VectorSyncSummary | undefined> {
-  const settings = vectorSettings(config);
+  const settings = config.vectors;
   if (!settings.enabled) return undefined;
   let opened: CliVectors | undefined;
   try {
@@ -215,7 +165,7 @@ export function registerIndexCommand(program: Command, globals: () => GlobalOpti
       const config = configFrom(g);
       await withStore(config, async (store) => {
         const status = await readVectorIndexStatus({ dataDir: config.dataDir, store });
-        output(g, { enabled: vectorSettings(config).enabled, ...status }, () => describeStatus(status));
+        output(g, { enabled: config.vectors.enabled, ...status }, () => describeStatus(status));
       });
     });
 

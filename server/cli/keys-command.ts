@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { ApiKeyStore, ROLES, SecurityError, type Role } from '../security/index.js';
+import { ApiKeyStore, ROLES, type Role } from '../security/index.js';
 import { configFrom, output, type GlobalOptions } from './cli-context.js';
 import { table } from './knowledge-commands.js';
 
@@ -57,17 +57,11 @@ export function registerKeysCommand(program: Command, globals: () => GlobalOptio
     );
 }
 
-/** Runs `fn` on the key store of the configured data directory; a refused operation exits with status 2. */
+/** Runs `fn` on the key store of the configured data directory (a refused operation is reported by `reportError`, exit 2). */
 function withKeys(g: GlobalOptions, fn: (store: ApiKeyStore, g: GlobalOptions) => void): void {
   const store = ApiKeyStore.open({ dataDir: configFrom(g).dataDir });
   try {
     fn(store, g);
-  } catch (error) {
-    if (!(error instanceof SecurityError)) throw error;
-    // Reported like the CLI's other operator mistakes (cli-context's reportError does not know this error type).
-    if (g.json) process.stdout.write(`${JSON.stringify({ error: { code: error.code, message: error.message } })}\n`);
-    else process.stderr.write(`galen: ${error.message}\n`);
-    process.exitCode = 2;
   } finally {
     store.close();
   }

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { RetrievalPipeline, type EvidenceSource } from '../../retrieval/pipeline/index.js';
 import { WikipediaRetriever } from '../../retrieval/wikipedia/index.js';
 import { configFrom, output, UsageError, withStore, type GlobalOptions } from './cli-context.js';
-import { openCliVectors, syncWithProgress, vectorSettings, type CliVectors } from './index-command.js';
+import { openCliVectors, syncWithProgress, type CliVectors } from './index-command.js';
 
 const SOURCES: readonly EvidenceSource[] = ['corpus', 'vector', 'wikipedia'];
 
@@ -27,7 +27,7 @@ export function registerRetrieveCommand(program: Command, globals: () => GlobalO
         const wikipedia = config.wikipedia.enabled && (!sources || sources.includes('wikipedia'))
           ? new WikipediaRetriever({ apiUrl: config.wikipedia.apiUrl, budgetMs: config.wikipedia.budgetMs, cachePath: join(config.dataDir, 'wikipedia-cache.sqlite') })
           : undefined;
-        const settings = vectorSettings(config);
+        const settings = config.vectors;
         let opened: CliVectors | undefined;
         try {
           if (settings.enabled) {

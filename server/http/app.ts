@@ -64,8 +64,9 @@ export function createApp(ctx: AppContext): express.Express {
     res.json({ status: 'ready', chunks: ctx.store.countChunks(), ...parts });
   });
 
+  const openApi = openApiDocument(ctx.version ?? '0.0.0');
   app.get('/openapi.json', (_req, res) => {
-    res.json(openApiDocument(ctx.version ?? '0.0.0'));
+    res.json(openApi);
   });
   app.use(webRoutes());
 
