@@ -1,3 +1,4 @@
+import { halfToFloat } from '../generation/float16.js';
 /** Element types the builder reads from checkpoints and writes into graphs. */
 export type FloatFormat = 'float32' | 'float16' | 'bfloat16';
 
@@ -30,8 +31,7 @@ export function decodeFloats(bytes: Uint8Array, format: FloatFormat): Float32Arr
     for (let i = 0; i < count; i++) bits[i] = halves[i]! << 16;
     return out;
   }
-  for (let i = 0; i < count; i++) out[i] = halfBitsToFloat(halves[i]!);
-  return out;
+  return halfToFloat(halves, out);
 }
 
 /**
@@ -54,21 +54,6 @@ export function encodeFloats(values: Float32Array, format: FloatFormat): Uint8Ar
     for (let i = 0; i < values.length; i++) out[i] = floatToHalfBits(values[i]!);
   }
   return new Uint8Array(out.buffer);
-}
-
-/**
- * IEEE half bits → float32 value.
- *
- * @example
- * halfBitsToFloat(0xc000); // -2
- */
-export function halfBitsToFloat(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const e = (h >> 10) & 0x1f;
-  const m = h & 0x3ff;
-  if (e === 0) return sign * m * 2 ** -24;
-  if (e === 31) return m ? Number.NaN : sign * Number.POSITIVE_INFINITY;
-  return sign * 2 ** (e - 15) * (1 + m / 1024);
 }
 
 /**

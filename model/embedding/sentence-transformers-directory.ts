@@ -7,10 +7,6 @@ import type { PoolingMode } from './pooling.js';
 export interface SentenceTransformersDirectory extends EncoderDirectory {
   /** Pooling from the Pooling module's config, `undefined` when the directory has none. */
   pooling: PoolingMode | undefined;
-  /** The file the pooling was read from (for messages). */
-  poolingSource: string | undefined;
-  /** Whether `modules.json` lists a Normalize module (the vectors are normalised either way). */
-  normalize: boolean;
   /** Whether `modules.json` lists Dense modules, which only a graph with a pooled output includes. */
   hasDense: boolean;
   /** `max_seq_length` of `sentence_bert_config.json`, when it says. */
@@ -54,8 +50,6 @@ export function readSentenceTransformersDirectory(path: string, options: Encoder
   return {
     ...encoder,
     pooling: poolingConfig === undefined ? undefined : poolingMode(poolingConfig, join(root, poolingFile)),
-    poolingSource: poolingConfig === undefined ? undefined : join(root, poolingFile),
-    normalize: modules?.some((m) => m.type.endsWith('Normalize')) ?? false,
     hasDense: modules?.some((m) => m.type.endsWith('Dense')) ?? false,
     maxSeqLength: typeof maxSeqLength === 'number' && Number.isInteger(maxSeqLength) && maxSeqLength > 0 ? maxSeqLength : undefined,
   };

@@ -17,6 +17,8 @@ export interface EncodeOptions {
  */
 export class TextTokenizer {
   private readonly tokenizer: Tokenizer;
+  /** Special tokens added to one text and to a pair, counted on first use by {@link TextTokenizer.encodeTruncated}. */
+  private readonly specialTokenCounts: [number | undefined, number | undefined] = [undefined, undefined];
   /** Added tokens' ids by content, built on first use by {@link TextTokenizer.encodeTruncated}. */
   private addedTokenIds: Map<string, number> | undefined;
   /** The BOS token text (e.g. `<s>`), as chat templates expect it. */
@@ -80,7 +82,7 @@ export class TextTokenizer {
    * // { ids: [101, 2054, …, 102, 25178, …, 102], typeIds: [0, 0, …, 1, 1], contentLength: 9 }
    */
   encodeTruncated(text: string, options: TruncatedEncodeOptions): TruncatedEncoding {
-    const specials = this.withSpecialTokens([], options.pair === undefined ? null : []).tokens.length;
+    const specials = this.specialTokenCount(options.pair !== undefined);
     const budget = Math.max(0, options.maxLength - specials);
     const cut = (s: string) => this.tokenizer.tokenize(s.length > budget * MAX_CHARS_PER_KEPT_TOKEN ? s.slice(0, budget * MAX_CHARS_PER_KEPT_TOKEN) : s);
     let first = cut(text);
@@ -89,6 +91,13 @@ export class TextTokenizer {
     first = first.slice(0, budget - (second?.length ?? 0));
     const { tokens, typeIds } = this.withSpecialTokens(first, second);
     return { ids: tokens.map((t) => this.idOf(t)), typeIds, contentLength: first.length + (second?.length ?? 0) };
+  }
+
+  /** Special tokens the post-processor adds to one text or a pair: fixed per tokenizer, so counted once (this runs per embedded text). */
+  private specialTokenCount(pair: boolean): number {
+    const i = pair ? 1 : 0;
+    this.specialTokenCounts[i] ??= this.withSpecialTokens([], pair ? [] : null).tokens.length;
+    return this.specialTokenCounts[i];
   }
 
   private withSpecialTokens(first: string[], second: string[] | null): { tokens: string[]; typeIds: number[] } {
