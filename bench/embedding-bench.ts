@@ -16,6 +16,7 @@ import { loadRerankingModel } from '../model/reranking/index.js';
 import { chunkEmbeddingText } from '../retrieval/vector/chunk-embedding-text.js';
 import { writeTinyBert } from '../tests/helpers/tiny-bert.js';
 import { latencyStats, round, SHARED_DATA, sig, tempDir, type BenchModule, type BenchOptions } from './common.js';
+import { evenSample } from '../retrieval/vector/index.js';
 
 /** all-MiniLM-L6-v2's shape. */
 const MINILM_SHAPE = { layers: 6, hidden: 384, heads: 12, intermediate: 1536, maxSeqLength: 256 } as const;
@@ -37,7 +38,7 @@ async function runEmbeddingBench(options: BenchOptions): Promise<Record<string, 
   const tmp = tempDir('galen-bench-embedding-');
   try {
     const chunks = await corpusChunkTexts(join(tmp.dir, 'store'), log);
-    const texts = evenSample(chunks, textCount);
+    const texts = evenSample(chunks.length, textCount).map((i) => chunks[i]!);
     const chars = texts.reduce((s, t) => s + t.length, 0) / texts.length;
     log(`${chunks.length} chunk texts, ${texts.length} embedded per run (mean ${Math.round(chars)} characters)`);
 
@@ -121,11 +122,6 @@ async function corpusChunkTexts(dataDir: string, log: (m: string) => void): Prom
   }
 }
 
-/** `count` items spread evenly over `items`. */
-function evenSample<T>(items: readonly T[], count: number): T[] {
-  if (count >= items.length) return [...items];
-  return Array.from({ length: count }, (_, i) => items[Math.floor((i * items.length) / count)]!);
-}
 
 function intOption(value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;

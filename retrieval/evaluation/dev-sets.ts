@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { KnowledgeStore } from '../../knowledge/index.js';
 import { EvaluationError } from './errors.js';
 import type { EvalQuestion } from './eval-set.js';
+import { evenSample } from '../vector/index.js';
 
 /**
  * PubMedQA's expert-labelled development questions, each relevant to its own abstract
@@ -78,7 +79,7 @@ export function medquadParaphraseQuestions(store: KnowledgeStore, options: Medqu
     }
   }
   const keys = [...groups.keys()].sort();
-  const picked = count >= keys.length ? keys : Array.from({ length: count }, (_, i) => keys[Math.floor((i * keys.length) / count)]!);
+  const picked = evenSample(keys.length, count).map((i) => keys[i]!);
   return picked.map((key) => {
     const g = groups.get(key)!;
     const slug = g.focus.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');

@@ -13,7 +13,7 @@ export {
   type VectorSyncOptions,
   type VectorIndexStatus,
 } from './vector-retrieval.js';
-export { LSA_MODEL_FILE, LSA_STATE_FILE } from './lsa-state.js';
+export { LSA_MODEL_FILE, LSA_STATE_FILE, evenSample } from './lsa-state.js';
 export {
   VectorIndex,
   DEFAULT_EF_SEARCH,

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import hnswlib from 'hnswlib-node';
 import { writeFileAtomic } from '../../model/files/index.js';
@@ -69,7 +70,7 @@ export interface VectorHit {
   score: number;
 }
 
-/** Vectors to add or replace and labels to remove, for {@link VectorIndex.apply}. */
+/** Vectors to add or replace and labels to remove, for {@link VectorIndex.exclusive}'s `apply`. */
 export interface VectorChanges {
   /** Chunk row ids to add, or whose vector to replace. */
   labels: readonly number[];
@@ -203,15 +204,6 @@ export class VectorIndex {
   }
 
   /**
-   * Adds, replaces and removes vectors: the graph is updated in a worker thread (compacted when too
-   * many elements are deleted), written atomically with the labels and meta files, then loaded
-   * here. Calls are queued, one at a time. A failed build leaves the previous files and graph.
-   */
-  apply(changes: VectorChanges): Promise<void> {
-    return this.exclusive(() => this.applyNow(changes));
-  }
-
-  /**
    * Runs `task` after every queued update and before any later one, handing it an `apply` that
    * updates at once (calling the queued {@link apply} from inside would wait for itself). What
    * `syncVectorIndex` uses so that its diff, embedding and update see no concurrent change.
@@ -291,7 +283,7 @@ export class VectorIndex {
   private async commit(live: Map<number, number>, result: IndexBuildResult): Promise<void> {
     const labelBytes = encodeLabels(live);
     await writeFileAtomic(this.paths.labels, labelBytes);
-    const labels = await checkFile(this.paths.labels);
+    const labels = { bytes: labelBytes.length, sha256: createHash('sha256').update(labelBytes).digest('hex') };
     const meta: VectorIndexMeta = {
       format: 'galen-vectors',
       version: VECTOR_META_VERSION,
@@ -304,7 +296,7 @@ export class VectorIndex {
       count: live.size,
       elements: result.elements,
       index: { bytes: result.bytes, sha256: result.sha256 },
-      labels: labels!,
+      labels,
       updatedAt: new Date().toISOString(),
     };
     // The meta file goes last: until it names the new files' checksums, an open sees a mismatch and rebuilds.
