@@ -17,6 +17,7 @@ export {
   type AnswerTriage,
 } from './answer-pipeline.js';
 export { AnswerError, type AnswerErrorCode } from './errors.js';
+export { loadConfiguredModel } from './configured-model.js';
 export { toCitation, type Citation, type NumberedPassage } from './citation.js';
 export { CitationFilter, checkCitations, type CheckedText } from './citation-checker.js';
 export { packContext, type DroppedPassage, type PackedContext, type PackOptions } from './context-packer.js';

@@ -1,11 +1,13 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { seedStore } from '../../knowledge/index.js';
-import { loadLanguageModel, type LanguageModel } from '../../model/index.js';
+import type { LanguageModel } from '../../model/index.js';
 import { RetrievalPipeline, type EvidenceSource } from '../../retrieval/pipeline/index.js';
 import { WikipediaRetriever } from '../../retrieval/wikipedia/index.js';
-import { AnswerError, AnswerPipeline, type Answer } from '../answer/index.js';
+import { AnswerError, AnswerPipeline, loadConfiguredModel, type Answer } from '../answer/index.js';
+import { createLogger } from '../logging/logger.js';
 import { configFrom, UsageError, withStore, type GlobalOptions } from './cli-context.js';
+import { openCliVectors, syncWithProgress, type CliVectors } from './index-command.js';
 
 const SOURCES: readonly EvidenceSource[] = ['corpus', 'vector', 'wikipedia'];
 
@@ -52,20 +54,22 @@ export function registerAskCommand(program: Command, globals: () => GlobalOption
           ? new WikipediaRetriever({ apiUrl: config.wikipedia.apiUrl, budgetMs: config.wikipedia.budgetMs, cachePath: join(config.dataDir, 'wikipedia-cache.sqlite') })
           : undefined;
         let model: LanguageModel | undefined;
+        let opened: CliVectors | undefined;
         const controller = new AbortController();
         const onSignal = () => controller.abort();
         process.once('SIGINT', onSignal);
         try {
-          if (config.model.path) {
-            model = await loadLanguageModel(config.model.path, {
-              executionProvider: config.model.executionProvider,
-              deviceId: config.model.cudaDeviceId,
-              allowCpuFallback: config.model.allowCpuFallback,
-              ...(config.model.contextWindow ? { contextWindow: config.model.contextWindow } : {}),
-            });
-          }
+          // The server's model, vectors and reranker, so the terminal answers as the server would.
+          model = await loadConfiguredModel(config, createLogger(config.log.level, 2));
+          const useVectors = config.vectors.enabled && (!sources || sources.includes('vector'));
+          if (config.vectors.enabled) opened = await openCliVectors(config, store);
+          if (opened && useVectors) await syncWithProgress(opened.vectors, Boolean(g.json));
+          const retrieval = new RetrievalPipeline(
+            { store, ...(wikipedia ? { wikipedia } : {}), ...(opened && useVectors ? { vector: opened.vectors.searcher } : {}), ...(opened?.reranker ? { reranker: opened.reranker } : {}) },
+            { vectorWeight: config.vectors.weight },
+          );
           const pipeline = new AnswerPipeline(
-            { retrieval: new RetrievalPipeline({ store, ...(wikipedia ? { wikipedia } : {}) }), ...(model ? { model } : {}) },
+            { retrieval, ...(model ? { model } : {}) },
             { passages: config.answer.passages, maxNewTokens: config.answer.maxNewTokens, ...(config.answer.temperature !== undefined ? { temperature: config.answer.temperature } : {}) },
           );
           let answer: Answer | undefined;
@@ -96,6 +100,7 @@ export function registerAskCommand(program: Command, globals: () => GlobalOption
         } finally {
           process.off('SIGINT', onSignal);
           await model?.close();
+          await opened?.close();
           wikipedia?.close();
         }
       });

@@ -12,11 +12,11 @@ import { ApiKeyStore, createSecurityLayer, type SecurityLayer } from '../securit
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ensureMergedModel, loadEmbeddingModel, loadLanguageModel, loadRerankingModel, OnnxLanguageModel, type LanguageModel, type OnnxEmbeddingModel, type OnnxRerankingModel } from '../../model/index.js';
+import { loadEmbeddingModel, loadRerankingModel, OnnxLanguageModel, type LanguageModel, type OnnxEmbeddingModel, type OnnxRerankingModel } from '../../model/index.js';
 import { openVectorRetrieval, type VectorRetrieval } from '../../retrieval/vector/index.js';
 import { RetrievalPipeline, type VectorSearcher } from '../../retrieval/pipeline/index.js';
 import { WikipediaRetriever } from '../../retrieval/wikipedia/index.js';
-import { AnswerPipeline } from '../answer/index.js';
+import { AnswerPipeline, loadConfiguredModel } from '../answer/index.js';
 import type { AppContext } from './app-context.js';
 
 /** Parts a caller can hand the server instead of the ones it would build from the configuration. */
@@ -63,17 +63,7 @@ export async function startServer(config: GalenConfig, logger: Logger, dependenc
   }
   let ownModel: LanguageModel | undefined;
   try {
-    const modelDir = dependencies.model ? undefined : await resolveModelDirectory(config, logger);
-    ownModel = modelDir
-      ? await loadLanguageModel(modelDir, {
-          executionProvider: config.model.executionProvider,
-          deviceId: config.model.cudaDeviceId,
-          allowCpuFallback: config.model.allowCpuFallback,
-          maxBatchSize: config.model.maxBatchSize,
-          maxQueuedRequests: config.model.maxQueuedRequests,
-          ...(config.model.contextWindow ? { contextWindow: config.model.contextWindow } : {}),
-        })
-      : undefined;
+    ownModel = dependencies.model ? undefined : await loadConfiguredModel(config, logger);
   } catch (error) {
     keys.close();
     throw error;
@@ -263,35 +253,6 @@ export async function startServer(config: GalenConfig, logger: Logger, dependenc
       return closing;
     },
   };
-}
-
-/**
- * The generator's model directory: `model.path` as given, or `model.base` merged with its LoRA
- * adapters into a cached build under `<dataDir>/models` (built once per content hash, with progress
- * in the log). None: extractive answers.
- */
-async function resolveModelDirectory(config: GalenConfig, logger: Logger): Promise<string | undefined> {
-  if (config.model.path) return config.model.path;
-  const { base, adapters, loraScale, tokenizer } = config.model;
-  if (!base) return undefined;
-  let lastPercent = -25;
-  const merged = await ensureMergedModel({
-    base,
-    adapters,
-    scale: loraScale,
-    ...(tokenizer ? { tokenizer } : {}),
-    cacheDir: join(config.dataDir, 'models'),
-    onProgress: (p) => {
-      const percent = Math.floor((100 * p.doneBytes) / Math.max(1, p.totalBytes));
-      if (percent >= lastPercent + 25) {
-        lastPercent = percent;
-        logger.info({ percent, base, adapters: adapters.length }, 'building the merged model');
-      }
-    },
-    onWarning: (message) => logger.warn({ base }, message),
-  });
-  logger.info({ dir: merged.dir, key: merged.key.slice(0, 16), built: merged.built, adapters: adapters.length }, merged.built ? 'merged model built' : 'merged model found in the cache');
-  return merged.dir;
 }
 
 /** Galen's version from the nearest package.json above this file (sources or dist/), else `0.0.0`. */

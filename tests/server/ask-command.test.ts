@@ -31,6 +31,13 @@ describe('galen ask', () => {
     expect(r.stderr).toMatch(/extractive answer/);
   });
 
+  it('answers from the vector index, as the server does', () => {
+    const r = galen(['--data', dataDir, '--json', 'ask', 'gout joint pain', '--sources', 'vector'], env);
+    expect(r.status).toBe(0);
+    const answer = JSON.parse(r.stdout) as { citations: Array<{ externalId: string }> };
+    expect(answer.citations.some((c) => c.externalId.startsWith('GOUT'))).toBe(true);
+  });
+
   it('prints the whole answer as JSON, triage included', () => {
     const r = galen(['--data', dataDir, '--json', 'ask', 'I have crushing chest pain and I am sweating'], env);
     expect(r.status).toBe(0);

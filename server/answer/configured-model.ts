@@ -1,0 +1,55 @@
+import { join } from 'node:path';
+import { ensureMergedModel, loadLanguageModel, type LanguageModel } from '../../model/index.js';
+import type { GalenConfig } from '../config/index.js';
+import type { Logger } from '../logging/logger.js';
+
+/**
+ * The configured generator, loaded with every `model.*` setting, or `undefined` for extractive
+ * answers: `model.path` as given, or `model.base` merged with its LoRA adapters into a cached build
+ * under `<dataDir>/models` (built once per content hash, with progress in the log). The server and
+ * `galen ask` both load through here, so they answer with the same model.
+ *
+ * @example
+ * const model = await loadConfiguredModel(config, logger); // undefined → extractive answers
+ */
+export async function loadConfiguredModel(config: GalenConfig, logger: Logger): Promise<LanguageModel | undefined> {
+  const dir = await resolveModelDirectory(config, logger);
+  if (!dir) return undefined;
+  return loadLanguageModel(dir, {
+    executionProvider: config.model.executionProvider,
+    deviceId: config.model.cudaDeviceId,
+    allowCpuFallback: config.model.allowCpuFallback,
+    maxBatchSize: config.model.maxBatchSize,
+    maxQueuedRequests: config.model.maxQueuedRequests,
+    ...(config.model.contextWindow ? { contextWindow: config.model.contextWindow } : {}),
+  });
+}
+
+/**
+ * The generator's model directory: `model.path` as given, or `model.base` merged with its LoRA
+ * adapters into a cached build under `<dataDir>/models` (built once per content hash, with progress
+ * in the log). None: extractive answers.
+ */
+async function resolveModelDirectory(config: GalenConfig, logger: Logger): Promise<string | undefined> {
+  if (config.model.path) return config.model.path;
+  const { base, adapters, loraScale, tokenizer } = config.model;
+  if (!base) return undefined;
+  let lastPercent = -25;
+  const merged = await ensureMergedModel({
+    base,
+    adapters,
+    scale: loraScale,
+    ...(tokenizer ? { tokenizer } : {}),
+    cacheDir: join(config.dataDir, 'models'),
+    onProgress: (p) => {
+      const percent = Math.floor((100 * p.doneBytes) / Math.max(1, p.totalBytes));
+      if (percent >= lastPercent + 25) {
+        lastPercent = percent;
+        logger.info({ percent, base, adapters: adapters.length }, 'building the merged model');
+      }
+    },
+    onWarning: (message) => logger.warn({ base }, message),
+  });
+  logger.info({ dir: merged.dir, key: merged.key.slice(0, 16), built: merged.built, adapters: adapters.length }, merged.built ? 'merged model built' : 'merged model found in the cache');
+  return merged.dir;
+}
