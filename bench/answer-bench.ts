@@ -3,7 +3,7 @@ import { KnowledgeStore, seedStore } from '../knowledge/index.js';
 import { loadLanguageModel } from '../model/index.js';
 import { RetrievalPipeline } from '../retrieval/pipeline/index.js';
 import { AnswerPipeline, type Answer } from '../server/answer/index.js';
-import { latencyStats, ROOT, round, tempDir, type BenchModule, type BenchOptions } from './common.js';
+import { intOption, latencyStats, ROOT, round, tempDir, type BenchModule, type BenchOptions } from './common.js';
 
 /**
  * The answer pipeline on the seed corpus (corpus retrieval only, so no network): extractive answer
@@ -20,8 +20,8 @@ export const answerBench: BenchModule = {
 
 async function runAnswerBench(options: BenchOptions): Promise<Record<string, unknown>> {
   const { log } = options;
-  const questionCount = Number(options.overrides.questions ?? (options.quick ? 60 : 300));
-  const generativeCount = Number(options.overrides.generative ?? (options.quick ? 5 : 20));
+  const questionCount = intOption(options.overrides.questions, options.quick ? 60 : 300);
+  const generativeCount = intOption(options.overrides.generative, options.quick ? 5 : 20);
   const tmp = tempDir('galen-bench-answer-');
   const store = KnowledgeStore.open({ dataDir: join(tmp.dir, 'data') });
   try {

@@ -1,8 +1,7 @@
 /**
  * Server throughput: the real `galen serve` (a child process, extractive answers, no Wikipedia,
  * rate limit off) on a data directory seeded with the bundled corpus, loaded over loopback with
- * autocannon at 1, 16 and 64 connections on `POST /v1/retrieve` (or `/v1/search` where the server
- * has no retrieve route) and `POST /v1/chat`. Requests carry a clinician API key, so
+ * autocannon at 1, 16 and 64 connections on `POST /v1/retrieve` and `POST /v1/chat`. Requests carry a clinician API key, so
  * authentication, the audit log and metrics are in the measured path.
  *
  * Overrides (`--set`): duration=<s per point> (default 10; quick 3), connections=1,16,64,
@@ -15,7 +14,7 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { ApiKeyStore } from '../server/security/index.js';
-import { ROOT, round, tempDir, type BenchModule, type BenchOptions } from './common.js';
+import { intOption, ROOT, round, tempDir, type BenchModule, type BenchOptions } from './common.js';
 
 const QUESTIONS = [
   'What causes gout?',
@@ -137,7 +136,7 @@ async function load(base: string, path: string, key: string, body: (q: string) =
 
 async function run(options: BenchOptions): Promise<Record<string, unknown>> {
   const { log, overrides } = options;
-  const duration = Number(overrides.duration ?? (options.quick ? 3 : 10));
+  const duration = intOption(overrides.duration, options.quick ? 3 : 10);
   const levels = (overrides.connections ?? '1,16,64').split(',').map(Number).filter((c) => c > 0);
   const tmp = overrides.dataDir ? null : tempDir('galen-bench-server-');
   const dataDir = overrides.dataDir ?? join(tmp!.dir, 'data');
@@ -170,7 +169,7 @@ async function run(options: BenchOptions): Promise<Record<string, unknown>> {
 
     const probe = (path: string, body: string) =>
       fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body }).then((r) => r.status);
-    const retrievePath = (await probe('/v1/retrieve', JSON.stringify({ query: QUESTIONS[0] }))) === 404 ? '/v1/search' : '/v1/retrieve';
+    const retrievePath = '/v1/retrieve';
     const wanted = (overrides.routes ?? 'retrieve,chat').split(',').map((r) => r.trim());
     const routes: Array<{ name: string; path: string; body: (q: string) => string }> = [];
     if (wanted.includes('search')) routes.push({ name: 'v1/search', path: '/v1/search', body: (q) => JSON.stringify({ query: q, k: 10 }) });
