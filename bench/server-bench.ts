@@ -4,9 +4,13 @@
  * autocannon at 1, 16 and 64 connections on `POST /v1/retrieve` and `POST /v1/chat`. Requests carry a clinician API key, so
  * authentication, the audit log and metrics are in the measured path.
  *
+ * Questions: the twelve below and the 500 MedQuAD paraphrase dev questions (about the seed corpus),
+ * in turn, so that no two requests in a row search the same terms.
+ *
  * Overrides (`--set`): duration=<s per point> (default 10; quick 3), connections=1,16,64,
  * routes=retrieve,chat (also `search`: lexical search alone, to compare), dataDir=<dir> (reuse a
- * seeded store; default a fresh temporary one), logLevel=<pino level> (default warn).
+ * seeded store; default a fresh temporary one), logLevel=<pino level> (default warn),
+ * workers=<n> (`GALEN_RETRIEVAL_WORKERS`; default the server's, 2; 0 searches on the HTTP thread).
  */
 import autocannon from 'autocannon';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -16,7 +20,7 @@ import { join } from 'node:path';
 import { ApiKeyStore } from '../server/security/index.js';
 import { intOption, ROOT, round, tempDir, type BenchModule, type BenchOptions } from './common.js';
 
-const QUESTIONS = [
+const OWN_QUESTIONS = [
   'What causes gout?',
   'What are the symptoms of type 2 diabetes?',
   'How is high blood pressure treated?',
@@ -29,6 +33,14 @@ const QUESTIONS = [
   'How can osteoporosis be prevented?',
   'What is the outlook for people with hepatitis C?',
   'What are the complications of pneumonia?',
+];
+
+const QUESTIONS = [
+  ...OWN_QUESTIONS,
+  ...readFileSync(join(ROOT, 'retrieval', 'evaluation', 'sets', 'medquad-paraphrase-dev.jsonl'), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => (JSON.parse(line) as { question: string }).question),
 ];
 
 /** The 16-connection target for `/v1/retrieve` on a 2-core machine. */
@@ -156,6 +168,7 @@ async function run(options: BenchOptions): Promise<Record<string, unknown>> {
     GALEN_WIKIPEDIA: 'false',
     GALEN_RATE_LIMIT: '0',
     GALEN_LOG_LEVEL: overrides.logLevel ?? 'warn',
+    ...(overrides.workers !== undefined ? { GALEN_RETRIEVAL_WORKERS: String(intOption(overrides.workers, 2)) } : {}),
   };
   delete env.GALEN_MODEL;
   delete env.GALEN_CONFIG;
@@ -198,6 +211,8 @@ async function run(options: BenchOptions): Promise<Record<string, unknown>> {
     const retrieveAt = (results[retrievePath.slice(1)] as Point[] | undefined)?.find((p) => p.connections === TARGET.connections);
     return {
       durationPerPointS: duration,
+      questions: QUESTIONS.length,
+      retrievalWorkers: overrides.workers !== undefined ? intOption(overrides.workers, 2) : 'default (2)',
       readyAfterS: readyS,
       retrieveRoute: retrievePath,
       chatBenchmarked: chatStatus === 200,

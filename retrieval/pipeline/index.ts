@@ -1,14 +1,22 @@
 export type { Evidence, EvidenceSource } from './evidence.js';
 export { MEDICAL_ABBREVIATIONS, QueryNormalizer, type QueryNormalizerOptions } from './query-normalizer.js';
 export {
-  RetrievalPipeline,
-  WIKIPEDIA_LIVE_SOURCE,
+  LocalRetrieval,
   DEFAULT_VECTOR_WEIGHT,
   type LocalFusion,
+  type LocalRetriever,
+  type LocalRetrievalOptions,
+  type LocalRetrievalResult,
+  type LocalRetrieveRequest,
+  type LocalSource,
+  type VectorSearcher,
+} from './local-retrieval.js';
+export {
+  RetrievalPipeline,
+  WIKIPEDIA_LIVE_SOURCE,
   type RetrievalTimings,
   type RetrievalPipelineOptions,
   type RetrievalPipelineParts,
   type RetrievalResult,
   type RetrieveRequest,
-  type VectorSearcher,
 } from './retrieval-pipeline.js';

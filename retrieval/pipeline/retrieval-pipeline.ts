@@ -1,43 +1,27 @@
-import { LexicalSearch, type KnowledgeStore, type LexicalHit } from '../../knowledge/index.js';
+import type { KnowledgeStore } from '../../knowledge/index.js';
 import type { RerankingModel } from '../../model/reranking/index.js';
-import { applySourceQuotas, reciprocalRankFusion, removeNearDuplicates, scoreFusion, type RankedList } from '../fusion/index.js';
+import { applySourceQuotas, reciprocalRankFusion, removeNearDuplicates, type RankedList } from '../fusion/index.js';
 import type { WikipediaPassage, WikipediaRetriever, WikipediaStatus } from '../wikipedia/index.js';
 import type { Evidence, EvidenceSource } from './evidence.js';
+import { LocalRetrieval, type LocalFusion, type LocalRetriever, type VectorSearcher } from './local-retrieval.js';
 import { QueryNormalizer } from './query-normalizer.js';
-
-/** Dense retrieval over the store's chunks (the HNSW index behind an embedder). */
-export interface VectorSearcher {
-  /** The nearest chunks to the question, best first; `score` is cosine similarity. */
-  search(question: string, k: number): Promise<Array<{ chunkId: number; score: number }>>;
-  /**
-   * Cosine similarity of the question to each of the given chunks (ones without a vector are left
-   * out). Optional; with it, score fusion re-scores every corpus candidate, not only the few the
-   * nearest-neighbour search also returned.
-   */
-  similarity?(question: string, chunkIds: readonly number[]): Promise<Map<number, number>>;
-}
 
 /** The parts a pipeline fuses; only the store is required. */
 export interface RetrievalPipelineParts {
   store: KnowledgeStore;
   vector?: VectorSearcher;
+  /**
+   * Runs the corpus and vector searches instead of this thread (e.g. a `LocalRetrievalPool` of
+   * worker threads, each with its own connection to the store and copy of the index); `vector` and
+   * the fusion options are then its own. Default: a {@link LocalRetrieval} on this thread.
+   */
+  local?: LocalRetriever;
   wikipedia?: WikipediaRetriever;
   /** Cross-encoder that reorders the best fused candidates. Default none. */
   reranker?: RerankingModel;
   /** Query rewriting; default: abbreviations and synonyms mined from the store. */
   normalizer?: QueryNormalizer;
 }
-
-/** How corpus (BM25) and vector hits are combined. */
-export type LocalFusion = 'score' | 'rrf';
-
-/**
- * The default weight of the standardised cosine similarity in score fusion: a corpus candidate one
- * standard deviation more similar to the question than BM25's other candidates gains 1 % of the
- * best BM25 score. Small on purpose: measured with the built-in LSA-256 embedder, dense evidence
- * only helps as a tie-breaker between BM25 candidates (see {@link RetrievalPipelineOptions.vectorWeight}).
- */
-export const DEFAULT_VECTOR_WEIGHT = 0.01;
 
 /** Tuning of the fusion, each with its default. */
 export interface RetrievalPipelineOptions {
@@ -120,27 +104,25 @@ export const WIKIPEDIA_LIVE_SOURCE = 'wikipedia-live';
  * const { hits } = await pipeline.retrieve('What are the symptoms of gout?', { k: 5 });
  */
 export class RetrievalPipeline {
-  private readonly lexical: LexicalSearch;
+  private readonly local: LocalRetriever;
   private readonly normalizer: QueryNormalizer;
   private readonly weights: Record<EvidenceSource, number>;
-  private readonly vectorWeight: number;
-  private readonly localFusion: LocalFusion;
 
   constructor(
     private readonly parts: RetrievalPipelineParts,
     private readonly options: RetrievalPipelineOptions = {},
   ) {
-    this.lexical = new LexicalSearch(parts.store);
+    this.local = parts.local ?? new LocalRetrieval(
+      { store: parts.store, ...(parts.vector ? { vector: parts.vector } : {}) },
+      { ...(options.localFusion ? { localFusion: options.localFusion } : {}), ...(options.vectorWeight !== undefined ? { vectorWeight: options.vectorWeight } : {}) },
+    );
     this.normalizer = parts.normalizer ?? QueryNormalizer.fromStore(parts.store);
     this.weights = { corpus: 1, vector: 1, wikipedia: 1, ...options.weights };
-    this.vectorWeight = options.vectorWeight ?? DEFAULT_VECTOR_WEIGHT;
-    this.localFusion = options.localFusion ?? 'score';
-    if (!(this.vectorWeight >= 0) || !Number.isFinite(this.vectorWeight)) throw new RangeError(`vectorWeight must be a finite number ≥ 0, got ${this.vectorWeight}`);
   }
 
   /** Retrievers this pipeline has. */
   get sources(): EvidenceSource[] {
-    return ['corpus', ...(this.parts.vector ? (['vector'] as const) : []), ...(this.parts.wikipedia ? (['wikipedia'] as const) : [])];
+    return [...this.local.sources, ...(this.parts.wikipedia ? (['wikipedia'] as const) : [])];
   }
 
   async retrieve(question: string, request: RetrieveRequest = {}): Promise<RetrievalResult> {
@@ -163,53 +145,12 @@ export class RetrievalPipeline {
     const wikipedia = wanted.has('wikipedia') && this.parts.wikipedia
       ? timed('wikipedia', () => this.parts.wikipedia!.retrieve(question, { k: Math.min(candidates, 10), ...(request.signal ? { signal: request.signal } : {}) }))
       : undefined;
-    // BM25 and the HNSW search both run on this thread; one after the other, each is timed alone.
-    const corpusHits = wanted.has('corpus') ? await timed('corpus', () => this.lexical.search(query, { k: candidates, snippets: false }).hits) : [];
-    const searcher = wanted.has('vector') ? this.parts.vector : undefined;
-    // A failing vector index costs only its own evidence, like a dead wiki.
-    const vectorHits = searcher ? await timed('vector', () => Promise.resolve().then(() => searcher.search(query, candidates)).catch(() => [])) : [];
+    const localSources = (['corpus', 'vector'] as const).filter((source) => wanted.has(source));
+    const local = localSources.length ? await this.local.retrieve(query, { candidates, sources: localSources }) : { lists: [], timings: {} };
+    Object.assign(timings, local.timings);
     const wiki = wikipedia ? await wikipedia : undefined;
 
-    const corpus = corpusHits.map(fromChunk);
-    const vectorScores = new Map(vectorHits.map((v) => [v.chunkId, v.score]));
-    const lists: RankedList<Evidence>[] = [];
-    if (this.localFusion === 'score') {
-      let rescored = new Map<string, number>();
-      let similarities = new Map<number, number>();
-      if (searcher?.similarity && corpusHits.length && this.vectorWeight > 0) {
-        const t = performance.now();
-        similarities = await Promise.resolve()
-          .then(() => searcher.similarity!(query, corpusHits.map((h) => h.chunkId)))
-          .catch(() => new Map<number, number>());
-        rescored = new Map([...similarities].filter(([id]) => !vectorScores.has(id)).map(([id, s]) => [`chunk:${id}`, s]));
-        timings.vector = round((timings.vector ?? 0) + performance.now() - t);
-      }
-      // Standardised over the corpus candidates: the part of the similarity that separates them.
-      const basis = similarities.size ? [...similarities.values()] : [...vectorScores.values()];
-      const mean = basis.reduce((sum, x) => sum + x, 0) / (basis.length || 1);
-      const sd = Math.sqrt(basis.reduce((sum, x) => sum + (x - mean) ** 2, 0) / (basis.length || 1));
-      const dense = vectorHits.map((v) => ({ key: `chunk:${v.chunkId}`, chunkId: v.chunkId, score: v.score }));
-      const fusedLocal = scoreFusion<{ key: string; chunkId: number; score: number }>(
-        [
-          { retriever: 'corpus', hits: corpus.map((e) => ({ key: e.key, chunkId: e.chunkId!, score: e.score })), scoreOf: (e) => e.score, normalize: 'max' },
-          ...(this.vectorWeight > 0 ? [{ retriever: 'vector', hits: dense, scoreOf: (e: { score: number }) => e.score, weight: this.vectorWeight, normalize: { mean, sd }, rescored }] : []),
-        ],
-        { keyOf: (e) => e.key },
-      ).slice(0, candidates);
-      // Only the vector-only hits that made the cut are read from the store.
-      const byId = new Map(corpus.map((e) => [e.chunkId!, e]));
-      const missing = fusedLocal.map((f) => f.item.chunkId).filter((id) => !byId.has(id));
-      for (const c of this.parts.store.getChunks(missing)) byId.set(c.chunkId, fromChunk({ ...c, score: vectorScores.get(c.chunkId) ?? 0, snippet: '' }));
-      const local = fusedLocal.flatMap((f) => {
-        const evidence = byId.get(f.item.chunkId);
-        return evidence ? [{ ...evidence, score: f.score, retrievers: f.retrievers }] : [];
-      });
-      if (local.length) lists.push({ retriever: 'corpus', weight: this.weights.corpus, hits: local });
-    } else {
-      const dense = this.parts.store.getChunks(vectorHits.map((v) => v.chunkId)).map((c) => fromChunk({ ...c, score: vectorScores.get(c.chunkId) ?? 0, snippet: '' }));
-      if (corpus.length) lists.push({ retriever: 'corpus', weight: this.weights.corpus, hits: corpus, scoreOf: (e) => e.score });
-      if (dense.length) lists.push({ retriever: 'vector', weight: this.weights.vector, hits: dense, scoreOf: (e) => e.score });
-    }
+    const lists: RankedList<Evidence>[] = local.lists.map((list) => ({ retriever: list.retriever, weight: this.weights[list.retriever], hits: list.hits, scoreOf: (e) => e.score }));
     if (wiki?.passages.length) lists.push({ retriever: 'wikipedia', weight: this.weights.wikipedia, hits: wiki.passages.map(fromWikipedia) });
 
     // Local hits fused by score already carry their provenance; RRF's own would only say "corpus".
@@ -267,23 +208,6 @@ export class RetrievalPipeline {
     const reranked = order.map(({ e, s }, i) => ({ ...e, score: s, retrievers: [...e.retrievers, { retriever: 'reranker', rank: i + 1, score: s }] }));
     return { status: 'ok', hits: [...reranked, ...hits.slice(n)] };
   }
-}
-
-function fromChunk(hit: LexicalHit): Evidence {
-  return {
-    key: `chunk:${hit.chunkId}`,
-    chunkId: hit.chunkId,
-    externalId: hit.externalId,
-    source: hit.source,
-    title: hit.title,
-    section: hit.section || hit.question,
-    url: hit.url,
-    text: hit.text,
-    license: hit.license,
-    attribution: hit.attribution,
-    score: hit.score,
-    retrievers: [],
-  };
 }
 
 function fromWikipedia(p: WikipediaPassage, index: number): Evidence {

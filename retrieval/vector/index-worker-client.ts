@@ -1,39 +1,11 @@
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { moduleExtension, startWorker } from '../start-worker.js';
 import { VectorIndexError } from './errors.js';
 import type { IndexBuildJob, IndexBuildResult } from './index-build-job.js';
 
-/**
- * Starts a worker of this folder (`hnsw-worker`, `lsa-fit-worker`). From compiled JavaScript that is
- * `<name>.js`; from the TypeScript sources a small bootstrap registers tsx's ESM hooks in the worker
- * first and then imports `<name>.ts` (`--import tsx` in a worker's `execArgv` is not honoured for its entry module on
- * Node 20, and module hooks are per thread).
- *
- * @example
- * const worker = startWorker('hnsw-worker');
- */
-export function startWorker(name: 'hnsw-worker' | 'lsa-fit-worker'): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL(`./${name}.js`, import.meta.url));
-  const tsxApi = tsxEsmApiUrl();
-  const script = new URL(`./${name}.ts`, import.meta.url).href;
-  const bootstrap = `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(script)}); });`;
-  return new Worker(bootstrap, { eval: true });
-}
-
-/**
- * The URL of tsx's ESM API module (`tsx/esm/api`, import condition), read from tsx's export map:
- * `require.resolve` would pick the CommonJS build, whose `register()` resolves its hooks wrongly
- * from a worker.
- */
-function tsxEsmApiUrl(): string {
-  const packageFile = createRequire(import.meta.url).resolve('tsx/package.json');
-  const manifest = JSON.parse(readFileSync(packageFile, 'utf8')) as { exports: Record<string, { import?: { default?: string } }> };
-  const target = manifest.exports['./esm/api']?.import?.default;
-  if (!target) throw new VectorIndexError('BUILD_FAILED', 'Cannot find tsx/esm/api to run a vector worker from TypeScript sources.');
-  return pathToFileURL(join(dirname(packageFile), target)).href;
+/** Starts a worker of this folder (`hnsw-worker`, `lsa-fit-worker`), from the sources or `dist/` alike. */
+function startFolderWorker(name: 'hnsw-worker' | 'lsa-fit-worker'): Worker {
+  return startWorker(new URL(`./${name}${moduleExtension(import.meta.url)}`, import.meta.url));
 }
 
 /**
@@ -46,7 +18,7 @@ function tsxEsmApiUrl(): string {
  */
 export function runInWorker<R>(name: 'hnsw-worker' | 'lsa-fit-worker', job: unknown, transfer: ArrayBuffer[] = []): Promise<R> {
   return new Promise((resolve, reject) => {
-    const worker = startWorker(name);
+    const worker = startFolderWorker(name);
     let settled = false;
     const fail = (message: string, cause?: unknown) => {
       if (settled) return;

@@ -1,7 +1,7 @@
 import { mkdir, rm, stat } from 'node:fs/promises';
 import type { KnowledgeStore } from '../../knowledge/index.js';
 import { EmbeddingError, LsaEmbedder, type EmbeddingModel, type LsaOptions } from '../../model/embedding/index.js';
-import type { VectorSearcher } from '../pipeline/retrieval-pipeline.js';
+import type { VectorSearcher } from '../pipeline/local-retrieval.js';
 import { chunkEmbeddingText } from './chunk-embedding-text.js';
 import { VectorIndexError } from './errors.js';
 import { readMeta, vectorIndexPaths } from './index-files.js';

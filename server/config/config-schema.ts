@@ -16,9 +16,17 @@ export const ConfigSchema = z
         port: z.number().int().min(0).max(65535).default(8080),
         /** How long shutdown waits for in-flight requests (streams included) before cutting them, ms. Env `GALEN_SHUTDOWN_GRACE_MS`. Default 10000. */
         shutdownGraceMs: z.number().int().min(0).max(600_000).default(10_000),
+        /**
+         * Worker threads that run the corpus (BM25) and vector searches, so that concurrent questions
+         * use more than one core; 0 runs them on the HTTP thread. Each worker holds its own copy of the
+         * vector index in memory (about 1.2 KiB per chunk at 256 dimensions: 30 MiB for the seed corpus,
+         * 1.2 GiB for a million chunks). Env `GALEN_RETRIEVAL_WORKERS`. Default 2 (measured on 2 cores:
+         * `/v1/retrieve` at 16 connections goes from about 200 to over 300 requests/s).
+         */
+        retrievalWorkers: z.number().int().min(0).max(64).default(2),
       })
       .strict()
-      .default({ host: '127.0.0.1', port: 8080, shutdownGraceMs: 10_000 }),
+      .default({ host: '127.0.0.1', port: 8080, shutdownGraceMs: 10_000, retrievalWorkers: 2 }),
     log: z
       .object({
         /** pino level. Env `GALEN_LOG_LEVEL`. Default `info`. */
@@ -180,6 +188,7 @@ export const ENV_KEYS: Readonly<Record<string, { path: string[]; type: 'string' 
   GALEN_HOST: { path: ['server', 'host'], type: 'string' },
   GALEN_PORT: { path: ['server', 'port'], type: 'number' },
   GALEN_SHUTDOWN_GRACE_MS: { path: ['server', 'shutdownGraceMs'], type: 'number' },
+  GALEN_RETRIEVAL_WORKERS: { path: ['server', 'retrievalWorkers'], type: 'number' },
   GALEN_LOG_LEVEL: { path: ['log', 'level'], type: 'string' },
   GALEN_CHUNK_CHARS: { path: ['ingest', 'chunkChars'], type: 'number' },
   GALEN_CHUNK_OVERLAP: { path: ['ingest', 'chunkOverlap'], type: 'number' },

@@ -12,10 +12,11 @@ import { ApiKeyStore, createSecurityLayer, type SecurityLayer } from '../securit
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadEmbeddingModel, loadRerankingModel, OnnxLanguageModel, type LanguageModel, type OnnxEmbeddingModel, type OnnxRerankingModel } from '../../model/index.js';
+import { loadEmbeddingModel, loadRerankingModel, OnnxLanguageModel, type ExecutionProviderName, type LanguageModel, type OnnxEmbeddingModel, type OnnxRerankingModel } from '../../model/index.js';
 import { openVectorRetrieval, type VectorRetrieval } from '../../retrieval/vector/index.js';
 import { RetrievalPipeline, type VectorSearcher } from '../../retrieval/pipeline/index.js';
 import { WikipediaRetriever } from '../../retrieval/wikipedia/index.js';
+import { LocalRetrievalPool } from '../../retrieval/workers/index.js';
 import { AnswerPipeline, loadConfiguredModel } from '../answer/index.js';
 import type { AppContext } from './app-context.js';
 
@@ -99,6 +100,7 @@ export async function startServer(config: GalenConfig, logger: Logger, dependenc
     });
   }
   const vectorSearcher = dependencies.vector ?? vectors?.searcher;
+  const pool = dependencies.vector ? undefined : await startRetrievalWorkers(config, logger, sessionOptions);
   let vectorState: 'building' | 'ready' | 'failed' = 'building';
   const wikipedia = config.wikipedia.enabled
     ? new WikipediaRetriever({ apiUrl: config.wikipedia.apiUrl, budgetMs: config.wikipedia.budgetMs, cachePath: join(config.dataDir, 'wikipedia-cache.sqlite'), logger })
@@ -116,7 +118,14 @@ export async function startServer(config: GalenConfig, logger: Logger, dependenc
     chunking: { maxChars: config.ingest.chunkChars, overlapChars: config.ingest.chunkOverlap },
     limits: { maxFileBytes: config.ingest.maxFileMb * 2 ** 20, maxRecordBytes: config.ingest.maxRecordMb * 2 ** 20 },
     maxUploadBytes: config.security.maxUploadMb * 2 ** 20,
-    ...(vectors ? { onStoreChanged: async (source: string, signal: AbortSignal) => void (await vectors.sync({ after: `a knowledge job on ${source}`, signal })) } : {}),
+    ...(vectors
+      ? {
+          onStoreChanged: async (source: string, signal: AbortSignal) => {
+            await vectors.sync({ after: `a knowledge job on ${source}`, signal });
+            await pool?.reloadVectors();
+          },
+        }
+      : {}),
   });
   metrics.watchKnowledgeJobs(() => jobs.queue.counts());
   if (wikipedia) metrics.watchBreaker(() => wikipedia.circuitState);
@@ -124,7 +133,7 @@ export async function startServer(config: GalenConfig, logger: Logger, dependenc
   // The query normaliser reads synonyms from the store: the pipelines are built again once the seed is in.
   const pipelines = () => {
     const retrieval = new RetrievalPipeline(
-      { store, ...(vectorSearcher ? { vector: vectorSearcher } : {}), ...(wikipedia ? { wikipedia } : {}), ...(reranker ? { reranker } : {}) },
+      { store, ...(pool ? { local: pool } : vectorSearcher ? { vector: vectorSearcher } : {}), ...(wikipedia ? { wikipedia } : {}), ...(reranker ? { reranker } : {}) },
       { vectorWeight: config.vectors.weight },
     );
     const answers = new AnswerPipeline(
@@ -212,6 +221,7 @@ export async function startServer(config: GalenConfig, logger: Logger, dependenc
           }
         },
       });
+      await pool?.reloadVectors();
       vectorState = 'ready';
       logger.info({ vectors: vectors.count, embedder: report.embedderId, added: report.added, removed: report.removed, refitted: report.refitted }, 'vector index ready');
     }
@@ -243,6 +253,7 @@ export async function startServer(config: GalenConfig, logger: Logger, dependenc
         await ownModel?.close();
         wikipedia?.close();
         await jobs.close();
+        await pool?.close();
         vectors?.close();
         await embedder?.close();
         await reranker?.close();
@@ -253,6 +264,42 @@ export async function startServer(config: GalenConfig, logger: Logger, dependenc
       return closing;
     },
   };
+}
+
+/**
+ * Starts the worker threads that run BM25 and vector searches (`server.retrievalWorkers`), or
+ * nothing when that is 0. A pool that cannot start is logged and the searches run on this thread:
+ * slower under load, never unavailable.
+ */
+async function startRetrievalWorkers(config: GalenConfig, logger: Logger, session: { executionProvider: ExecutionProviderName; deviceId: number; allowCpuFallback: boolean }): Promise<LocalRetrievalPool | undefined> {
+  const workers = config.server.retrievalWorkers;
+  if (workers === 0) return undefined;
+  try {
+    const pool = await LocalRetrievalPool.start({
+      dataDir: config.dataDir,
+      workers,
+      vectors: config.vectors.enabled
+        ? {
+            efSearch: config.vectors.efSearch,
+            lsaDimension: config.vectors.lsaDimension,
+            ...(config.vectors.embedder ? { embedder: config.vectors.embedder } : {}),
+            session: { executionProvider: session.executionProvider, deviceId: session.deviceId, allowCpuFallback: session.allowCpuFallback },
+          }
+        : null,
+      fusion: { vectorWeight: config.vectors.weight },
+      logger: {
+        debug: (message) => logger.debug(message),
+        info: (message) => logger.info(message),
+        warn: (message) => logger.warn(message),
+        error: (message) => logger.error(message),
+      },
+    });
+    logger.info({ workers }, `searches run on ${workers} retrieval worker thread${workers === 1 ? '' : 's'}`);
+    return pool;
+  } catch (error) {
+    logger.error({ err: error }, 'the retrieval workers could not start; searches run on the HTTP thread');
+    return undefined;
+  }
 }
 
 /** Galen's version from the nearest package.json above this file (sources or dist/), else `0.0.0`. */

@@ -1,0 +1,178 @@
+import { LexicalSearch, type KnowledgeStore, type LexicalHit } from '../../knowledge/index.js';
+import { scoreFusion } from '../fusion/index.js';
+import type { Evidence } from './evidence.js';
+
+/** Dense retrieval over the store's chunks (the HNSW index behind an embedder). */
+export interface VectorSearcher {
+  /** The nearest chunks to the question, best first; `score` is cosine similarity. */
+  search(question: string, k: number): Promise<Array<{ chunkId: number; score: number }>>;
+  /**
+   * Cosine similarity of the question to each of the given chunks (ones without a vector are left
+   * out). Optional; with it, score fusion re-scores every corpus candidate, not only the few the
+   * nearest-neighbour search also returned.
+   */
+  similarity?(question: string, chunkIds: readonly number[]): Promise<Map<number, number>>;
+}
+
+/** How corpus (BM25) and vector hits are combined. */
+export type LocalFusion = 'score' | 'rrf';
+
+/**
+ * The default weight of the standardised cosine similarity in score fusion: a corpus candidate one
+ * standard deviation more similar to the question than BM25's other candidates gains 1 % of the
+ * best BM25 score. Small on purpose: measured with the built-in LSA-256 embedder, dense evidence
+ * only helps as a tie-breaker between BM25 candidates (see `RetrievalPipelineOptions.vectorWeight`).
+ */
+export const DEFAULT_VECTOR_WEIGHT = 0.01;
+
+/** The local retrievers: the corpus (BM25) and the vector index. */
+export type LocalSource = 'corpus' | 'vector';
+
+/** One question for the local retrievers. */
+export interface LocalRetrieveRequest {
+  /** Candidates asked of each retriever, and most hits of each returned list. */
+  candidates: number;
+  /** The local retrievers to use (those the retriever does not have are ignored). */
+  sources: readonly LocalSource[];
+}
+
+/** What the local retrievers found: ranked lists for rank fusion, and their timings in ms. */
+export interface LocalRetrievalResult {
+  /**
+   * With score fusion one `corpus` list (BM25 and vector evidence fused, each hit's provenance
+   * naming both); with `rrf` a `corpus` and a `vector` list, for the caller's rank fusion.
+   */
+  lists: Array<{ retriever: LocalSource; hits: Evidence[] }>;
+  timings: Partial<Record<LocalSource, number>>;
+}
+
+/**
+ * The local half of retrieval: BM25 over the store and the vector index, combined. The pipeline
+ * runs one on its own thread ({@link LocalRetrieval}) or hands questions to a pool of worker
+ * threads that each run one (`LocalRetrievalPool`), so that searches use every core.
+ */
+export interface LocalRetriever {
+  /** The local retrievers it has. */
+  readonly sources: readonly LocalSource[];
+  retrieve(query: string, request: LocalRetrieveRequest): Promise<LocalRetrievalResult>;
+}
+
+/** Options of {@link LocalRetrieval}; see `RetrievalPipelineOptions` for what each does. */
+export interface LocalRetrievalOptions {
+  /** Default `score`. */
+  localFusion?: LocalFusion;
+  /** Default {@link DEFAULT_VECTOR_WEIGHT}. */
+  vectorWeight?: number;
+}
+
+/**
+ * BM25 and vector search on the calling thread, combined by score fusion (each corpus candidate
+ * scores its BM25 score over the best one plus `vectorWeight` × its cosine similarity standardised
+ * over all candidates; nearest chunks BM25 missed join with the cosine part alone) or returned as
+ * two lists for reciprocal rank fusion.
+ *
+ * @example
+ * const local = new LocalRetrieval({ store, vector: vectors.searcher });
+ * const { lists } = await local.retrieve('gout causes', { candidates: 30, sources: ['corpus', 'vector'] });
+ */
+export class LocalRetrieval implements LocalRetriever {
+  private readonly lexical: LexicalSearch;
+  private readonly vectorWeight: number;
+  private readonly localFusion: LocalFusion;
+
+  constructor(
+    private readonly parts: { store: KnowledgeStore; vector?: VectorSearcher },
+    options: LocalRetrievalOptions = {},
+  ) {
+    this.lexical = new LexicalSearch(parts.store);
+    this.vectorWeight = options.vectorWeight ?? DEFAULT_VECTOR_WEIGHT;
+    this.localFusion = options.localFusion ?? 'score';
+    if (!(this.vectorWeight >= 0) || !Number.isFinite(this.vectorWeight)) throw new RangeError(`vectorWeight must be a finite number ≥ 0, got ${this.vectorWeight}`);
+  }
+
+  get sources(): LocalSource[] {
+    return ['corpus', ...(this.parts.vector ? (['vector'] as const) : [])];
+  }
+
+  async retrieve(query: string, request: LocalRetrieveRequest): Promise<LocalRetrievalResult> {
+    const { candidates } = request;
+    const timings: LocalRetrievalResult['timings'] = {};
+    const timed = async <T>(source: LocalSource, work: () => Promise<T> | T): Promise<T> => {
+      const t = performance.now();
+      try {
+        return await work();
+      } finally {
+        timings[source] = round((timings[source] ?? 0) + performance.now() - t);
+      }
+    };
+    // BM25 and the HNSW search both run on this thread; one after the other, each is timed alone.
+    const corpusHits = request.sources.includes('corpus') ? await timed('corpus', () => this.lexical.search(query, { k: candidates, snippets: false }).hits) : [];
+    const searcher = request.sources.includes('vector') ? this.parts.vector : undefined;
+    // A failing vector index costs only its own evidence, like a dead wiki.
+    const vectorHits = searcher ? await timed('vector', () => Promise.resolve().then(() => searcher.search(query, candidates)).catch(() => [])) : [];
+    const corpus = corpusHits.map(fromChunk);
+    const vectorScores = new Map(vectorHits.map((v) => [v.chunkId, v.score]));
+    const store = this.parts.store;
+
+    if (this.localFusion === 'rrf') {
+      const dense = store.getChunks(vectorHits.map((v) => v.chunkId)).map((c) => fromChunk({ ...c, score: vectorScores.get(c.chunkId) ?? 0, snippet: '' }));
+      const lists: LocalRetrievalResult['lists'] = [];
+      if (corpus.length) lists.push({ retriever: 'corpus', hits: corpus });
+      if (dense.length) lists.push({ retriever: 'vector', hits: dense });
+      return { lists, timings };
+    }
+
+    let rescored = new Map<string, number>();
+    let similarities = new Map<number, number>();
+    if (searcher?.similarity && corpusHits.length && this.vectorWeight > 0) {
+      similarities = await timed('vector', () =>
+        Promise.resolve()
+          .then(() => searcher.similarity!(query, corpusHits.map((h) => h.chunkId)))
+          .catch(() => new Map<number, number>()),
+      );
+      rescored = new Map([...similarities].filter(([id]) => !vectorScores.has(id)).map(([id, s]) => [`chunk:${id}`, s]));
+    }
+    // Standardised over the corpus candidates: the part of the similarity that separates them.
+    const basis = similarities.size ? [...similarities.values()] : [...vectorScores.values()];
+    const mean = basis.reduce((sum, x) => sum + x, 0) / (basis.length || 1);
+    const sd = Math.sqrt(basis.reduce((sum, x) => sum + (x - mean) ** 2, 0) / (basis.length || 1));
+    const dense = vectorHits.map((v) => ({ key: `chunk:${v.chunkId}`, chunkId: v.chunkId, score: v.score }));
+    const fusedLocal = scoreFusion<{ key: string; chunkId: number; score: number }>(
+      [
+        { retriever: 'corpus', hits: corpus.map((e) => ({ key: e.key, chunkId: e.chunkId!, score: e.score })), scoreOf: (e) => e.score, normalize: 'max' },
+        ...(this.vectorWeight > 0 ? [{ retriever: 'vector', hits: dense, scoreOf: (e: { score: number }) => e.score, weight: this.vectorWeight, normalize: { mean, sd }, rescored }] : []),
+      ],
+      { keyOf: (e) => e.key },
+    ).slice(0, candidates);
+    // Only the vector-only hits that made the cut are read from the store.
+    const byId = new Map(corpus.map((e) => [e.chunkId!, e]));
+    const missing = fusedLocal.map((f) => f.item.chunkId).filter((id) => !byId.has(id));
+    for (const c of store.getChunks(missing)) byId.set(c.chunkId, fromChunk({ ...c, score: vectorScores.get(c.chunkId) ?? 0, snippet: '' }));
+    const local = fusedLocal.flatMap((f) => {
+      const evidence = byId.get(f.item.chunkId);
+      return evidence ? [{ ...evidence, score: f.score, retrievers: f.retrievers }] : [];
+    });
+    return { lists: local.length ? [{ retriever: 'corpus', hits: local }] : [], timings };
+  }
+}
+
+function fromChunk(hit: LexicalHit): Evidence {
+  return {
+    key: `chunk:${hit.chunkId}`,
+    chunkId: hit.chunkId,
+    externalId: hit.externalId,
+    source: hit.source,
+    title: hit.title,
+    section: hit.section || hit.question,
+    url: hit.url,
+    text: hit.text,
+    license: hit.license,
+    attribution: hit.attribution,
+    score: hit.score,
+    retrievers: [],
+  };
+}
+
+function round(n: number): number {
+  return Math.round(n * 100) / 100;
+}
