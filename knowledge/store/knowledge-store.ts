@@ -1,4 +1,4 @@
-import type { Database } from 'better-sqlite3';
+import type { Database, Statement } from 'better-sqlite3';
 import { join, resolve } from 'node:path';
 import type { Chunk, Metadata, ParsedDocument } from '../document.js';
 import { KnowledgeError } from '../errors.js';
@@ -132,11 +132,13 @@ export class KnowledgeStore {
   }
 
   /** Chunks by row id, in the order asked; unknown ids are left out. */
+  private chunksById: Statement | undefined;
+
   getChunks(ids: readonly number[]): Chunk[] {
     if (ids.length === 0) return [];
-    const rows = this.db
-      .prepare(`${CHUNK_SELECT} WHERE c.id IN (SELECT value FROM json_each(?))`)
-      .all(JSON.stringify(ids)) as ChunkRow[];
+    // Prepared once: searches read their hits through here on every question.
+    this.chunksById ??= this.db.prepare(`${CHUNK_SELECT} WHERE c.id IN (SELECT value FROM json_each(?))`);
+    const rows = this.chunksById.all(JSON.stringify(ids)) as ChunkRow[];
     const byId = new Map(rows.map((r) => [r.id, toChunk(r)]));
     return ids.flatMap((id) => byId.get(id) ?? []);
   }
