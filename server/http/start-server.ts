@@ -118,14 +118,14 @@ export async function startServer(config: GalenConfig, logger: Logger, dependenc
     chunking: { maxChars: config.ingest.chunkChars, overlapChars: config.ingest.chunkOverlap },
     limits: { maxFileBytes: config.ingest.maxFileMb * 2 ** 20, maxRecordBytes: config.ingest.maxRecordMb * 2 ** 20 },
     maxUploadBytes: config.security.maxUploadMb * 2 ** 20,
-    ...(vectors
-      ? {
-          onStoreChanged: async (source: string, signal: AbortSignal) => {
-            await vectors.sync({ after: `a knowledge job on ${source}`, signal });
-            await pool?.reloadVectors();
-          },
-        }
-      : {}),
+    onStoreChanged: async (source: string, signal: AbortSignal) => {
+      // The query normaliser's synonyms are mined from the store: a new source brings its own.
+      Object.assign(ctx, pipelines());
+      if (vectors) {
+        await vectors.sync({ after: `a knowledge job on ${source}`, signal });
+        await pool?.reloadVectors();
+      }
+    },
   });
   metrics.watchKnowledgeJobs(() => jobs.queue.counts());
   if (wikipedia) metrics.watchBreaker(() => wikipedia.circuitState);

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../server/config/index.js';
@@ -6,7 +6,7 @@ import { startServer, type RunningServer } from '../../server/http/start-server.
 import type { JobView } from '../../server/jobs/index.js';
 import { createLogger } from '../../server/logging/logger.js';
 import { ApiKeyStore } from '../../server/security/index.js';
-import { tempDir } from '../helpers/paths.js';
+import { SHARED_DATA, tempDir } from '../helpers/paths.js';
 
 // A real server over an empty store; knowledge is administered with a real admin key.
 const tmp = tempDir();
@@ -108,6 +108,23 @@ describe('knowledge administration over HTTP', () => {
     expect(done.result).toMatchObject({ source: 'notes', added: 3, updated: 0, removed: 0, rejected: 0 });
     expect(await sources()).toContainEqual(expect.objectContaining({ name: 'notes', documents: 3, license: 'CC0-1.0' }));
     expect(await searchTitles('zorblaxitis')).toEqual(expect.arrayContaining(['Clinic note 1', 'Clinic note 2', 'Clinic note 3']));
+  });
+
+  it('learns the synonyms of an uploaded source for the questions that follow, without a restart', async () => {
+    const question = 'What is deficiency of ferroxidase?';
+    const retrieve = async () => {
+      const res = await fetch(url('/v1/retrieve'), { method: 'POST', headers: { ...clinician, 'content-type': 'application/json' }, body: JSON.stringify({ query: question, k: 3 }) });
+      expect(res.status).toBe(200);
+      return (await res.json()) as { query: string; hits: Array<{ title: string }> };
+    };
+    expect((await retrieve()).query).not.toMatch(/aceruloplasminemia/i);
+    // A MedQuAD document whose focus, aceruloplasminemia, lists "deficiency of ferroxidase" as a synonym.
+    const xml = readFileSync(join(SHARED_DATA, 'medquad', '3_GHR_QA', '0000005.xml'));
+    const { job } = await finished((await accepted(await upload('source=ghr-upload&format=medquad', xml, 'application/xml'))).id);
+    expect(job.status).toBe('succeeded');
+    const after = await retrieve();
+    expect(after.query).toMatch(/aceruloplasminemia/i);
+    expect(after.hits[0]?.title).toMatch(/aceruloplasminemia/i);
   });
 
   it('ingests a multipart upload of several files', async () => {
