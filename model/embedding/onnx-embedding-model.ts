@@ -1,15 +1,13 @@
 import { join } from 'node:path';
 import type * as ort from 'onnxruntime-node';
 import { ModelError } from '../generation/errors.js';
-import { createInferenceSession, type ExecutionProviderName, type SessionOptions } from '../generation/execution-provider.js';
-import { TextTokenizer } from '../generation/text-tokenizer.js';
+import type { ExecutionProviderName } from '../generation/execution-provider.js';
+import type { TextTokenizer } from '../generation/text-tokenizer.js';
 import type { EmbeddingModel } from './embedding-model.js';
-import type { EncoderDirectoryOptions } from './encoder-directory.js';
-import { encoderFeeds, lengthBatches, padTokenId, readEncoderInputSignature, type EncodedSequence, type EncoderInputSignature } from './encoder-inputs.js';
-import { graphFiles, modelFingerprint } from './model-fingerprint.js';
+import { encoderFeeds, lengthBatches, type EncodedSequence, type EncoderInputSignature } from './encoder-inputs.js';
+import { openEncoderSession, type EncoderSessionOptions } from './encoder-session.js';
 import { normalized, poolSequence, type PoolingMode } from './pooling.js';
-import { readSentenceTransformersDirectory } from './sentence-transformers-directory.js';
-import { resolveMaxSequenceLength } from './sequence-length.js';
+import { readSentenceTransformersDirectory, type SentenceTransformersDirectory } from './sentence-transformers-directory.js';
 
 /**
  * Texts per onnxruntime run when `batchSize` is not given. Larger batches gain little on CPU and
@@ -21,7 +19,7 @@ export const DEFAULT_EMBEDDING_BATCH_SIZE = 16;
 export const DEFAULT_EMBEDDING_MAX_SEQUENCE_LENGTH = 256;
 
 /** Options of {@link loadEmbeddingModel}; every field optional. */
-export interface OnnxEmbeddingOptions extends SessionOptions, EncoderDirectoryOptions {
+export interface OnnxEmbeddingOptions extends EncoderSessionOptions {
   /** Texts per onnxruntime run; texts are sorted by length first, so a batch pads little. Default 16. */
   batchSize?: number;
   /**
@@ -99,22 +97,14 @@ export class OnnxEmbeddingModel implements EmbeddingModel {
    * const model = await OnnxEmbeddingModel.load(dir, { executionProvider: 'cuda', allowCpuFallback: true, batchSize: 64 });
    */
   static async load(path: string, options: OnnxEmbeddingOptions = {}): Promise<OnnxEmbeddingModel> {
-    const batchSize = options.batchSize ?? DEFAULT_EMBEDDING_BATCH_SIZE;
-    if (!Number.isInteger(batchSize) || batchSize < 1) {
-      throw new ModelError('INVALID_OPTIONS', `batchSize must be a positive integer (got ${batchSize})`);
-    }
-    const directory = readSentenceTransformersDirectory(path, options);
-    const tokenizer = new TextTokenizer(directory.tokenizerJson, directory.tokenizerConfig);
-    const maxSequenceLength = resolveMaxSequenceLength({
-      requested: options.maxSequenceLength,
-      fromFiles: directory.maxSeqLength ?? directory.tokenizerMaxLength ?? DEFAULT_EMBEDDING_MAX_SEQUENCE_LENGTH,
-      maxPositionEmbeddings: directory.maxPositionEmbeddings,
-      specialTokens: tokenizer.encodeTruncated('', { maxLength: Number.MAX_SAFE_INTEGER }).ids.length,
-      path: directory.path,
-    });
-    const { session, executionProvider } = await createInferenceSession(directory.onnxPath, options);
-    try {
-      const signature = readEncoderInputSignature(session, directory.onnxPath);
+    const kind = {
+      readDirectory: readSentenceTransformersDirectory,
+      defaultBatchSize: DEFAULT_EMBEDDING_BATCH_SIZE,
+      maxSequenceLengthFromFiles: (d: SentenceTransformersDirectory) => d.maxSeqLength ?? d.tokenizerMaxLength ?? DEFAULT_EMBEDDING_MAX_SEQUENCE_LENGTH,
+      pairs: false,
+    };
+    return openEncoderSession(path, options, kind, async (encoder) => {
+      const { directory, session, tokenizer, signature, padId, maxSequenceLength } = encoder;
       const output = OUTPUT_PREFERENCE.find((name) => session.outputNames.includes(name));
       if (output === undefined) {
         throw new ModelError(
@@ -126,30 +116,22 @@ export class OnnxEmbeddingModel implements EmbeddingModel {
         throw new ModelError('INVALID_MODEL', `${join(directory.path, 'modules.json')} has Dense modules, but the graph outputs ${output}, not sentence_embedding`);
       }
       const pooling = output === 'sentence_embedding' ? undefined : (options.pooling ?? directory.pooling ?? 'mean');
-      const padId = padTokenId(directory.tokenizerJson, directory.tokenizerConfig, (t) => tokenizer.tokenId(t));
       const info: OnnxEmbeddingInfo = {
         path: directory.path,
         name: directory.name,
         output,
         pooling,
         maxSequenceLength,
-        batchSize,
+        batchSize: encoder.batchSize,
         hasTokenTypeIds: signature.hasTokenTypeIds,
-        executionProvider,
+        executionProvider: encoder.executionProvider,
       };
       const probe = tokenizer.encodeTruncated('', { maxLength: maxSequenceLength });
       const dimension = (await runBatch(session, signature, padId, info, [probe]))[0]!.length;
       if (dimension === 0) throw new ModelError('INVALID_MODEL', `${directory.onnxPath}: ${output} has no hidden dimension`);
-      const fingerprint = await modelFingerprint([...graphFiles(directory.onnxPath), join(directory.path, 'tokenizer.json')], {
-        output,
-        pooling: pooling ?? null,
-        maxSequenceLength,
-      });
-      return new OnnxEmbeddingModel(session, tokenizer, signature, padId, `onnx:${directory.name}:${fingerprint}`, dimension, info);
-    } catch (error) {
-      await session.release();
-      throw error;
-    }
+      const id = await encoder.modelId({ output, pooling: pooling ?? null, maxSequenceLength });
+      return new OnnxEmbeddingModel(session, tokenizer, signature, padId, id, dimension, info);
+    });
   }
 
   /**

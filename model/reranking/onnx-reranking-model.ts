@@ -1,12 +1,10 @@
-import { join } from 'node:path';
 import type * as ort from 'onnxruntime-node';
-import { readEncoderDirectory, type EncoderDirectoryOptions } from '../embedding/encoder-directory.js';
-import { encoderFeeds, lengthBatches, padTokenId, readEncoderInputSignature, type EncodedSequence, type EncoderInputSignature } from '../embedding/encoder-inputs.js';
-import { graphFiles, modelFingerprint } from '../embedding/model-fingerprint.js';
-import { resolveMaxSequenceLength } from '../embedding/sequence-length.js';
+import { readEncoderDirectory, type EncoderDirectory } from '../embedding/encoder-directory.js';
+import { encoderFeeds, lengthBatches, type EncodedSequence, type EncoderInputSignature } from '../embedding/encoder-inputs.js';
+import { openEncoderSession, type EncoderSessionOptions } from '../embedding/encoder-session.js';
 import { ModelError } from '../generation/errors.js';
-import { createInferenceSession, type ExecutionProviderName, type SessionOptions } from '../generation/execution-provider.js';
-import { TextTokenizer } from '../generation/text-tokenizer.js';
+import type { ExecutionProviderName } from '../generation/execution-provider.js';
+import type { TextTokenizer } from '../generation/text-tokenizer.js';
 import type { RerankingModel } from './reranking-model.js';
 
 /** (query, passage) pairs per onnxruntime run when `batchSize` is not given. */
@@ -15,7 +13,7 @@ export const DEFAULT_RERANKING_BATCH_SIZE = 16;
 export const DEFAULT_RERANKING_MAX_SEQUENCE_LENGTH = 512;
 
 /** Options of {@link loadRerankingModel}; every field optional. */
-export interface OnnxRerankingOptions extends SessionOptions, EncoderDirectoryOptions {
+export interface OnnxRerankingOptions extends EncoderSessionOptions {
   /** Pairs per onnxruntime run; pairs are sorted by length first, so a batch pads little. Default 16. */
   batchSize?: number;
   /**
@@ -78,26 +76,17 @@ export class OnnxRerankingModel implements RerankingModel {
    * const reranker = await OnnxRerankingModel.load(dir, { batchSize: 32, maxSequenceLength: 256 });
    */
   static async load(path: string, options: OnnxRerankingOptions = {}): Promise<OnnxRerankingModel> {
-    const batchSize = options.batchSize ?? DEFAULT_RERANKING_BATCH_SIZE;
-    if (!Number.isInteger(batchSize) || batchSize < 1) {
-      throw new ModelError('INVALID_OPTIONS', `batchSize must be a positive integer (got ${batchSize})`);
-    }
-    const directory = readEncoderDirectory(path, options);
-    const tokenizer = new TextTokenizer(directory.tokenizerJson, directory.tokenizerConfig);
-    const maxSequenceLength = resolveMaxSequenceLength({
-      requested: options.maxSequenceLength,
-      fromFiles: directory.tokenizerMaxLength ?? DEFAULT_RERANKING_MAX_SEQUENCE_LENGTH,
-      maxPositionEmbeddings: directory.maxPositionEmbeddings,
-      specialTokens: tokenizer.encodeTruncated('', { pair: '', maxLength: Number.MAX_SAFE_INTEGER }).ids.length,
-      path: directory.path,
-    });
-    const { session, executionProvider } = await createInferenceSession(directory.onnxPath, options);
-    try {
-      const signature = readEncoderInputSignature(session, directory.onnxPath);
+    const kind = {
+      readDirectory: readEncoderDirectory,
+      defaultBatchSize: DEFAULT_RERANKING_BATCH_SIZE,
+      maxSequenceLengthFromFiles: (d: EncoderDirectory) => d.tokenizerMaxLength ?? DEFAULT_RERANKING_MAX_SEQUENCE_LENGTH,
+      pairs: true,
+    };
+    return openEncoderSession(path, options, kind, async (encoder) => {
+      const { directory, session, tokenizer, signature, padId, maxSequenceLength } = encoder;
       if (!session.outputNames.includes('logits')) {
         throw new ModelError('INVALID_MODEL', `${directory.onnxPath} has no output logits (it has ${session.outputNames.join(', ')})`);
       }
-      const padId = padTokenId(directory.tokenizerJson, directory.tokenizerConfig, (t) => tokenizer.tokenId(t));
       const probe = await runLogits(session, signature, padId, directory.name, [tokenizer.encodeTruncated('', { pair: '', maxLength: maxSequenceLength })]);
       const numLabels = probe.dims[1];
       if (probe.dims.length !== 2 || (numLabels !== 1 && numLabels !== 2)) {
@@ -108,16 +97,13 @@ export class OnnxRerankingModel implements RerankingModel {
         name: directory.name,
         numLabels,
         maxSequenceLength,
-        batchSize,
+        batchSize: encoder.batchSize,
         hasTokenTypeIds: signature.hasTokenTypeIds,
-        executionProvider,
+        executionProvider: encoder.executionProvider,
       };
-      const fingerprint = await modelFingerprint([...graphFiles(directory.onnxPath), join(directory.path, 'tokenizer.json')], { maxSequenceLength });
-      return new OnnxRerankingModel(session, tokenizer, signature, padId, `onnx:${directory.name}:${fingerprint}`, info);
-    } catch (error) {
-      await session.release();
-      throw error;
-    }
+      const id = await encoder.modelId({ maxSequenceLength });
+      return new OnnxRerankingModel(session, tokenizer, signature, padId, id, info);
+    });
   }
 
   /**
