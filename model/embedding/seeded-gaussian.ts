@@ -39,9 +39,28 @@ export class SeededGaussian {
     return radius * Math.cos(angle);
   }
 
-  /** Fills `out` with N(0, 1) draws and returns it. */
-  fill(out: Float64Array): Float64Array {
-    for (let i = 0; i < out.length; i++) out[i] = this.next();
+  /**
+   * Fills `out` with N(0, scale²) draws and returns it; with `scale` 1, the numbers as many
+   * {@link next} calls give them.
+   *
+   * @example
+   * new SeededGaussian(7).fill(new Float32Array(4096), 0.02); // N(0, 0.02²) weights
+   */
+  fill<T extends Float32Array | Float64Array>(out: T, scale = 1): T {
+    let i = 0;
+    if (this.spare !== null && out.length > 0) {
+      out[i++] = scale * this.spare;
+      this.spare = null;
+    }
+    for (; i < out.length; i += 2) {
+      const radius = Math.sqrt(-2 * Math.log(1 - this.uniform()));
+      const angle = 2 * Math.PI * this.uniform();
+      // (scale × radius) first: the random checkpoints' weights stay bit-identical to those of the
+      // generator this replaced.
+      out[i] = scale * radius * Math.cos(angle);
+      if (i + 1 < out.length) out[i + 1] = scale * radius * Math.sin(angle);
+      else this.spare = radius * Math.sin(angle);
+    }
     return out;
   }
 }
