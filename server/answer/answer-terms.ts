@@ -1,14 +1,9 @@
 import { stemmer } from 'stemmer';
+import { STOPWORDS } from '../../knowledge/index.js';
 
-// Function words and question scaffolding: they say nothing about which sentence answers.
-const STOPWORDS = new Set(
-  `a about above after again all am an and any are as at be because been before being below between both but by can could did
-  do does doing down during each few for from further had has have having he her here him his how i if in into is it its just
-  me more most my no nor not now of off on once only or other our out over own same she should so some such than that the their
-  them then there these they this those through to too under until up very was we were what when where which while who whom why
-  will with would you your also may might must get got im ive dont cant please hi hello dear doctor thanks thank know tell
-  much many way ways get help`.split(/\s+/),
-);
+// The knowledge stopwords, plus the words questions are asked with ("tell me how many ways to…"),
+// which say nothing about which sentence answers.
+const ANSWER_STOPWORDS: ReadonlySet<string> = new Set([...STOPWORDS, 'know', 'tell', 'much', 'many', 'way', 'ways', 'help']);
 
 /**
  * The content terms of a text for matching sentences to a question: Porter-stemmed English words
@@ -28,7 +23,7 @@ export function answerTerms(text: string): string[] {
       continue;
     }
     const w = word.replace(/'s$/, '').replace(/'/g, '');
-    if (w.length < 2 || STOPWORDS.has(w)) continue;
+    if (w.length < 2 || ANSWER_STOPWORDS.has(w)) continue;
     terms.push(stemmer(w));
   }
   return terms;
