@@ -24,6 +24,8 @@ export interface AppContext {
    * when dense retrieval is off.
    */
   vectorIndex?: () => { state: 'building' | 'ready' | 'failed'; vectors: number };
+  /** Running retrieval worker threads, for `/readyz` (0: searches run on the HTTP thread). Default 0. */
+  retrievalWorkers?: () => number;
   /** Galen's version, for `/openapi.json`. Default `0.0.0`. */
   version?: string;
   /** The answer pipeline behind `/v1/chat` and `/v1/chat/completions`. */

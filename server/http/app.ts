@@ -56,6 +56,7 @@ export function createApp(ctx: AppContext): express.Express {
       retrievers: ctx.retrieval.sources,
       model: ctx.answers.model.generator ? 'ready' : 'none',
       vectors: ctx.vectorIndex ? ctx.vectorIndex() : 'off',
+      retrievalWorkers: ctx.retrievalWorkers?.() ?? 0,
     };
     if (!ctx.isReady()) {
       res.status(503).json({ status: 'starting', reason: ctx.unreadiness?.()?.reason ?? 'ingesting the seed corpus', ...parts });

@@ -149,6 +149,7 @@ export async function startServer(config: GalenConfig, logger: Logger, dependenc
     unreadiness: () => (shuttingDown ? { reason: 'shutting down' } : ready ? null : { reason: 'ingesting the seed corpus' }),
     version: packageVersion(),
     ...(vectors ? { vectorIndex: () => ({ state: vectorState, vectors: vectors.count }) } : {}),
+    retrievalWorkers: () => pool?.size ?? 0,
     ...pipelines(),
     security,
     metrics,

@@ -5,7 +5,7 @@ describe('configuration', () => {
   it('has embedded defaults', () => {
     expect(loadConfig({ env: {} })).toMatchObject({
       dataDir: './data',
-      server: { host: '127.0.0.1', port: 8080, shutdownGraceMs: 10_000 },
+      server: { host: '127.0.0.1', port: 8080, shutdownGraceMs: 10_000, retrievalWorkers: 2 },
       log: { level: 'info' },
       ingest: { chunkChars: 1500, chunkOverlap: 200, maxFileMb: 2048, maxRecordMb: 64 },
       wikipedia: { enabled: true, apiUrl: 'https://en.wikipedia.org/w/api.php', budgetMs: 1500 },
@@ -30,6 +30,8 @@ describe('configuration', () => {
     expect(() => loadConfig({ env: { GALEN_PORT: '70000' } })).toThrow(ConfigError);
     expect(() => loadConfig({ env: { GALEN_PORT: '70000' } })).toThrow(/GALEN_PORT \(server\.port\).*got "70000"/);
     expect(() => loadConfig({ env: { GALEN_LOG_LEVEL: 'loud' } })).toThrow(/GALEN_LOG_LEVEL/);
+    expect(loadConfig({ env: { GALEN_RETRIEVAL_WORKERS: '0' } }).server.retrievalWorkers).toBe(0);
+    expect(() => loadConfig({ env: { GALEN_RETRIEVAL_WORKERS: '-1' } })).toThrow(/GALEN_RETRIEVAL_WORKERS \(server\.retrievalWorkers\)/);
     expect(() => loadConfig({ env: { GALEN_SEED: 'maybe' } })).toThrow(/GALEN_SEED/);
     expect(() => loadConfig({ env: { GALEN_EXECUTION_PROVIDER: 'tpu' } })).toThrow(/GALEN_EXECUTION_PROVIDER \(model\.executionProvider\)/);
   });

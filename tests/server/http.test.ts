@@ -33,9 +33,11 @@ describe('the HTTP server', () => {
   it('is ready with the seed corpus after start', async () => {
     const res = await fetch(`${server.url}/readyz`);
     expect(res.status).toBe(200);
-    const body = (await res.json()) as { status: string; chunks: number };
+    const body = (await res.json()) as { status: string; chunks: number; retrievalWorkers: number };
     expect(body.status).toBe('ready');
     expect(body.chunks).toBeGreaterThan(20_000);
+    // The default: BM25 and vector searches on two worker threads.
+    expect(body.retrievalWorkers).toBe(2);
   });
 
   it('answers from the seed corpus once ready', async () => {
