@@ -12,6 +12,7 @@ import { answerExtractively, rankPassagesForType, type ExtractiveOptions } from 
 import { describePatient, type PatientContext } from './patient-context.js';
 import { buildPrompt, COMPACT_DOCTOR_PERSONA, DOCTOR_PERSONA, renderPassage } from './prompt-builder.js';
 import { classifyQuestion, type QuestionType } from './question-type.js';
+import { knownSources } from './requested-sources.js';
 import { triage, type TriageReason } from './triage/index.js';
 
 /** The model id Galen answers as (OpenAI-compatible `model`). */
@@ -291,10 +292,7 @@ export class AnswerPipeline {
     const last = request.messages.at(-1);
     if (!last || last.role !== 'user') throw new AnswerError('INVALID_REQUEST', 'The last message must be the user\'s question.');
     if (!last.content.trim()) throw new AnswerError('INVALID_REQUEST', 'The question is empty.');
-    const unknown = (request.sources ?? []).filter((s) => !this.sources.includes(s));
-    if (unknown.length) {
-      throw new AnswerError('UNKNOWN_SOURCE', `Unknown or unavailable source ${unknown.join(', ')}; this server has ${this.sources.join(', ')}.`);
-    }
+    knownSources(request.sources, this.sources);
     return last.content.trim();
   }
 

@@ -17,6 +17,7 @@ export {
   type AnswerTriage,
 } from './answer-pipeline.js';
 export { AnswerError, type AnswerErrorCode } from './errors.js';
+export { knownSources, unknownSources } from './requested-sources.js';
 export { loadConfiguredModel } from './configured-model.js';
 export { toCitation, type Citation, type NumberedPassage } from './citation.js';
 export { CitationFilter, checkCitations, type CheckedText } from './citation-checker.js';

@@ -4,7 +4,7 @@ import { seedStore } from '../../knowledge/index.js';
 import type { LanguageModel } from '../../model/index.js';
 import { RetrievalPipeline, type EvidenceSource } from '../../retrieval/pipeline/index.js';
 import { WikipediaRetriever } from '../../retrieval/wikipedia/index.js';
-import { AnswerError, AnswerPipeline, loadConfiguredModel, type Answer } from '../answer/index.js';
+import { AnswerError, AnswerPipeline, loadConfiguredModel, unknownSources, type Answer } from '../answer/index.js';
 import { createLogger } from '../logging/logger.js';
 import { configFrom, UsageError, withStore, type GlobalOptions } from './cli-context.js';
 import { openCliVectors, syncWithProgress, type CliVectors } from './index-command.js';
@@ -40,7 +40,7 @@ export function registerAskCommand(program: Command, globals: () => GlobalOption
       const k = flags.k === undefined ? undefined : whole('--k', flags.k, 1, 20);
       const maxTokens = flags.maxTokens === undefined ? undefined : whole('--max-tokens', flags.maxTokens, 1, 8192);
       const sources = flags.sources?.split(',').map((s) => s.trim()).filter(Boolean);
-      const unknown = sources?.filter((s) => !SOURCES.includes(s as EvidenceSource)) ?? [];
+      const unknown = unknownSources(sources, SOURCES);
       if (unknown.length) throw new UsageError(`Unknown --sources ${unknown.join(', ')}; use ${SOURCES.join(', ')}`);
       if (!question.trim()) throw new UsageError('The question is empty.');
       const config = configFrom(g);

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { RetrievalPipeline, type EvidenceSource } from '../../retrieval/pipeline/index.js';
 import { WikipediaRetriever } from '../../retrieval/wikipedia/index.js';
+import { unknownSources } from '../answer/index.js';
 import { configFrom, output, UsageError, withStore, type GlobalOptions } from './cli-context.js';
 import { openCliVectors, syncWithProgress, type CliVectors } from './index-command.js';
 
@@ -20,7 +21,7 @@ export function registerRetrieveCommand(program: Command, globals: () => GlobalO
       const k = Number(opts.k);
       if (!Number.isInteger(k) || k < 1 || k > 100) throw new UsageError(`--k must be a whole number from 1 to 100, got ${JSON.stringify(opts.k)}`);
       const sources = opts.sources?.split(',').map((s) => s.trim()).filter(Boolean);
-      const unknown = sources?.filter((s) => !SOURCES.includes(s as EvidenceSource)) ?? [];
+      const unknown = unknownSources(sources, SOURCES);
       if (unknown.length) throw new UsageError(`Unknown --sources ${unknown.join(', ')}; use ${SOURCES.join(', ')}`);
       const config = configFrom(g);
       await withStore(config, async (store) => {

@@ -1,7 +1,6 @@
 import { Router } from 'express';
-import type { EvidenceSource } from '../../retrieval/pipeline/index.js';
+import { knownSources } from '../answer/index.js';
 import type { AppContext } from './app-context.js';
-import { ApiError } from './api-error.js';
 import { recordRetrieval } from './answer-telemetry.js';
 import { requestSignal } from './client-abort.js';
 import { assertReady } from './readiness.js';
@@ -19,12 +18,10 @@ export function retrieveRoutes(ctx: AppContext): Router {
   const router = Router();
   router.post('/v1/retrieve', async (req, res) => {
     const body = validateBody(RetrieveRequestSchema, req.body);
-    const available = ctx.retrieval.sources;
-    const unknown = (body.sources ?? []).filter((s) => !available.includes(s as EvidenceSource));
-    if (unknown.length) throw new ApiError(400, 'UNKNOWN_SOURCE', `Unknown or unavailable source ${unknown.join(', ')}; this server has ${available.join(', ')}.`);
+    const sources = knownSources(body.sources, ctx.retrieval.sources);
     assertReady(ctx);
     const signal = requestSignal(res);
-    const result = await ctx.retrieval.retrieve(body.query, { k: body.k, signal, ...(body.sources ? { sources: body.sources as EvidenceSource[] } : {}) });
+    const result = await ctx.retrieval.retrieve(body.query, { k: body.k, signal, ...(sources ? { sources } : {}) });
     recordRetrieval(ctx, result.timings);
     res.locals.audit = { sources: [...new Set(result.hits.map((h) => h.source))], question: body.query };
     res.json({
