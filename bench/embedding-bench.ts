@@ -113,9 +113,7 @@ async function corpusChunkTexts(dataDir: string, log: (m: string) => void): Prom
     await ingest(store, { source: 'wikipedia', paths: [join(SHARED_DATA, 'wiki')], license: 'CC BY-SA 4.0', attribution: 'Wikipedia contributors' });
     log(`ingested ${store.countChunks()} chunks`);
     const texts: string[] = [];
-    for (let page = store.chunkTexts(0, 1000); page.length; page = store.chunkTexts(page.at(-1)!.chunkId, 1000)) {
-      for (const chunk of page) texts.push(chunkEmbeddingText(chunk));
-    }
+    for (const page of store.allChunkTexts()) for (const chunk of page) texts.push(chunkEmbeddingText(chunk));
     return texts;
   } finally {
     store.close();

@@ -113,7 +113,7 @@ async function hnswRecall(vectors: VectorRetrieval, store: KnowledgeStore, quest
   const d = embedder.dimension;
   const ids: number[] = [];
   const texts: string[] = [];
-  for (let page = store.chunkTexts(0, 5000); page.length; page = store.chunkTexts(page.at(-1)!.chunkId, 5000)) {
+  for (const page of store.allChunkTexts(5000)) {
     for (const c of page) {
       ids.push(c.chunkId);
       texts.push(chunkEmbeddingText(c));
@@ -189,7 +189,7 @@ function buildSyntheticStore(store: KnowledgeStore, corpusDir: string, count: nu
   const sentences: string[] = [];
   const titles = new Set<string>();
   try {
-    for (let page = corpus.chunkTexts(0, 5000); page.length; page = corpus.chunkTexts(page.at(-1)!.chunkId, 5000)) {
+    for (const page of corpus.allChunkTexts(5000)) {
       for (const c of page) {
         if (c.title) titles.add(c.title);
         for (const raw of c.text.split(/(?<=[.!?])\s+(?=[A-Z0-9])/)) {

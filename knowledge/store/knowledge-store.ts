@@ -160,10 +160,12 @@ export class KnowledgeStore {
   /**
    * A page of chunk texts in row-id order: at most `limit` (1–10,000) chunks with a row id above
    * `afterId` (start with 0; continue from the last `chunkId` returned, until a page is empty).
-   * Only the fields an embedder reads, so paging through millions of chunks stays cheap.
+   * Only the fields an embedder reads, so paging through millions of chunks stays cheap;
+   * {@link allChunkTexts} pages through them all.
    *
    * @example
-   * for (let page = store.chunkTexts(0, 1000); page.length; page = store.chunkTexts(page.at(-1)!.chunkId, 1000)) fit(page);
+   * const first = store.chunkTexts(0, 1000);
+   * const second = store.chunkTexts(first.at(-1)!.chunkId, 1000);
    */
   chunkTexts(afterId: number, limit: number): ChunkText[] {
     if (!Number.isFinite(afterId)) throw new KnowledgeError('INVALID_INPUT', `chunkTexts: afterId must be a number, got ${afterId}.`);
@@ -173,6 +175,18 @@ export class KnowledgeStore {
     return this.db
       .prepare('SELECT id AS chunkId, title, section, question, text FROM chunks WHERE id > ? ORDER BY id LIMIT ?')
       .all(Math.floor(afterId), limit) as ChunkText[];
+  }
+
+  /**
+   * Every chunk's text, as the pages of {@link chunkTexts} in row-id order: at most `pageSize`
+   * (1–10,000) chunks each, never an empty page. Only one page is in memory at a time, so it
+   * suits stores of millions of chunks; a `pageSize` out of range throws on the first page.
+   *
+   * @example
+   * for (const page of store.allChunkTexts()) fit(page);
+   */
+  *allChunkTexts(pageSize = 1000): Generator<ChunkText[]> {
+    for (let page = this.chunkTexts(0, pageSize); page.length; page = this.chunkTexts(page.at(-1)!.chunkId, pageSize)) yield page;
   }
 
   /**
