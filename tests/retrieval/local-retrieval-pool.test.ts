@@ -1,12 +1,12 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ingest, KnowledgeStore } from '../../knowledge/index.js';
 import { RetrievalPipeline } from '../../retrieval/pipeline/index.js';
 import { openVectorRetrieval, type VectorRetrieval } from '../../retrieval/vector/index.js';
 import { LocalRetrievalPool, RetrievalWorkerError } from '../../retrieval/workers/index.js';
-import { copyMedquadSample } from '../helpers/fixtures.js';
-import { SHARED_DATA, tempDir } from '../helpers/paths.js';
+import { copyMedquadSample, copyPubmedSample } from '../helpers/fixtures.js';
+import { tempDir } from '../helpers/paths.js';
 
 // A real store and real vector files; the pool's workers open them on their own threads.
 let tmp: ReturnType<typeof tempDir>;
@@ -24,14 +24,6 @@ const QUESTIONS = [
   'treatment of hypertension in elderly patients',
 ];
 
-function pubmed(count: number, skip: number): string {
-  const dir = join(tmp.dir, `pubmed-${skip}`);
-  mkdirSync(dir, { recursive: true });
-  const lines = readFileSync(join(SHARED_DATA, 'pubmedqa', 'pqal_abstracts.jsonl'), 'utf8').split('\n').filter(Boolean).slice(skip, skip + count);
-  writeFileSync(join(dir, 'abstracts.jsonl'), `${lines.join('\n')}\n`);
-  return dir;
-}
-
 async function startPool(workers = 2): Promise<LocalRetrievalPool> {
   const pool = await LocalRetrievalPool.start({ dataDir, workers, vectors: { lsaDimension: 32 } });
   pools.push(pool);
@@ -43,7 +35,7 @@ beforeEach(async () => {
   dataDir = join(tmp.dir, 'data');
   store = KnowledgeStore.open({ dataDir });
   await ingest(store, { source: 'ghr', paths: [copyMedquadSample(tmp.dir, 30)] });
-  await ingest(store, { source: 'pubmed', paths: [pubmed(80, 0)], format: 'pubmedqa' });
+  await ingest(store, { source: 'pubmed', paths: [copyPubmedSample(tmp.dir, 80, 0)], format: 'pubmedqa' });
   vectors = await openVectorRetrieval({ dataDir, store, logger, lsa: { dimension: 32 } });
   await vectors.sync();
 });
@@ -82,7 +74,7 @@ describe('LocalRetrievalPool', () => {
     const pool = await startPool(1);
     const pipeline = new RetrievalPipeline({ store, local: pool });
     const before = vectors.count;
-    await ingest(store, { source: 'pubmed-more', paths: [pubmed(20, 200)], format: 'pubmedqa' });
+    await ingest(store, { source: 'pubmed-more', paths: [copyPubmedSample(tmp.dir, 20, 200)], format: 'pubmedqa' });
     const added = store.getChunks([...store.chunkKeys()].map((k) => k.chunkId)).filter((c) => c.source === 'pubmed-more');
     const probe = added[0]!;
     const lexical = await pipeline.retrieve(probe.title, { k: 5, sources: ['corpus'] });

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ingest, KnowledgeStore } from '../../knowledge/index.js';
@@ -12,8 +12,8 @@ import {
   VECTOR_META_FILE,
   type VectorRetrieval,
 } from '../../retrieval/vector/index.js';
-import { copyMedquadSample } from '../helpers/fixtures.js';
-import { SHARED_DATA, tempDir } from '../helpers/paths.js';
+import { copyMedquadSample, copyPubmedSample } from '../helpers/fixtures.js';
+import { tempDir } from '../helpers/paths.js';
 
 // A real store (MedQuAD GHR files, PubMedQA abstracts), the real built-in LSA embedder fitted in
 // its worker, real hnswlib files.
@@ -32,14 +32,6 @@ const logger = {
 const warnings = () => logs.filter(([level]) => level === 'warn').map(([, m]) => m);
 const open: VectorRetrieval[] = [];
 
-function pubmedSample(count: number, skip = 0): string {
-  const dir = join(tmp.dir, `pubmed-${skip}`);
-  mkdirSync(dir, { recursive: true });
-  const lines = readFileSync(join(SHARED_DATA, 'pubmedqa', 'pqal_abstracts.jsonl'), 'utf8').split('\n').filter(Boolean).slice(skip, skip + count);
-  writeFileSync(join(dir, 'abstracts.jsonl'), `${lines.join('\n')}\n`);
-  return dir;
-}
-
 /** Vector retrieval of the test store; `inlineLimit: 0` fits and builds in the worker threads, as for a real corpus. */
 async function vectors(inlineLimit?: number): Promise<VectorRetrieval> {
   const v = await openVectorRetrieval({ dataDir, store, logger, lsa: { dimension: 32 }, ...(inlineLimit !== undefined ? { inlineLimit } : {}) });
@@ -52,7 +44,7 @@ beforeEach(async () => {
   dataDir = join(tmp.dir, 'data');
   store = KnowledgeStore.open({ dataDir });
   await ingest(store, { source: 'ghr', paths: [copyMedquadSample(tmp.dir, 40)] });
-  await ingest(store, { source: 'pubmed', paths: [pubmedSample(100)], format: 'pubmedqa' });
+  await ingest(store, { source: 'pubmed', paths: [copyPubmedSample(tmp.dir, 100)], format: 'pubmedqa' });
   logs = [];
 });
 
@@ -105,7 +97,7 @@ describe('vector retrieval', () => {
     const v = await vectors(0);
     const fitted = (await v.sync()).embedderId;
     // 10 more abstracts: well under the 25 % drift, so the same model embeds them.
-    await ingest(store, { source: 'more', paths: [pubmedSample(10, 100)], format: 'pubmedqa' });
+    await ingest(store, { source: 'more', paths: [copyPubmedSample(tmp.dir, 10, 100)], format: 'pubmedqa' });
     const small = await v.sync();
     expect(small).toMatchObject({ refitted: null, rebuilt: null, removed: 0, embedderId: fitted, count: store.countChunks() });
     expect(small.added).toBeGreaterThan(0);
@@ -134,7 +126,7 @@ describe('vector retrieval', () => {
   });
 
   it('repairs an index that fell out of step while closed, with a log line', async () => {
-    await ingest(store, { source: 'more', paths: [pubmedSample(10, 100)], format: 'pubmedqa' });
+    await ingest(store, { source: 'more', paths: [copyPubmedSample(tmp.dir, 10, 100)], format: 'pubmedqa' });
     const v = await vectors();
     await v.sync();
     v.close();
@@ -150,7 +142,7 @@ describe('vector retrieval', () => {
 
     // Told what changed the store (as `galen ingest` does), the same catch-up is an update, not a repair.
     reopened.close();
-    await ingest(store, { source: 'more', paths: [pubmedSample(10, 100)], format: 'pubmedqa' });
+    await ingest(store, { source: 'more', paths: [copyPubmedSample(tmp.dir, 10, 100)], format: 'pubmedqa' });
     logs = [];
     expect((await (await vectors()).sync({ after: 'ingest of more' })).added).toBe(removed.chunks);
     expect(warnings()).toEqual([]);
