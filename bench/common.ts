@@ -1,7 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { KnowledgeStore } from '../knowledge/index.js';
 
 /** The repository root. */
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -112,4 +113,21 @@ export function intOption(value: string | undefined, fallback: number): number {
   const n = Number(value.replace(/_/g, ''));
   if (!Number.isInteger(n) || n < 0) throw new Error(`Expected a whole number, got ${JSON.stringify(value)}`);
   return n;
+}
+
+/**
+ * Sizes of the store's SQLite file and of its write-ahead log, in MB (0 for a missing file).
+ *
+ * @example
+ * storeSize(store); // { fileMB: 2567.3, walMB: 0 }
+ */
+export function storeSize(store: Pick<KnowledgeStore, 'file'>): { fileMB: number; walMB: number } {
+  const size = (f: string) => {
+    try {
+      return round(statSync(f).size / 1e6, 1);
+    } catch {
+      return 0;
+    }
+  };
+  return { fileMB: size(store.file), walMB: size(`${store.file}-wal`) };
 }

@@ -3,13 +3,14 @@
  * PubMedQA retrieval baseline on it, and the same latency on a large synthetic store built from
  * the corpus's own sentences.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ingest, KnowledgeStore, LexicalSearch, type IngestReport, type ParsedDocument } from '../knowledge/index.js';
+import { ingest, KnowledgeStore, LexicalSearch, type IngestReport } from '../knowledge/index.js';
 import {
-  CORPUS, intOption, latencyStats, maxRssMiB, round, seededRandom, SHARED_DATA, sig, tempDir,
+  CORPUS, intOption, latencyStats, maxRssMiB, round, seededRandom, SHARED_DATA, sig, storeSize, tempDir,
   type BenchModule, type BenchOptions, type LatencyStats,
 } from './common.js';
+import { buildSyntheticStore, sentencePool } from './synthetic-corpus.js';
 
 
 /** Latency targets on the full corpus. */
@@ -17,8 +18,6 @@ const TARGETS = { p50Ms: 5, p99Ms: 30 };
 const K = 10;
 const WARMUP_QUERIES = 50;
 const SLOWEST_LISTED = 5;
-/** Largest synthetic document text: below the chunker's 1,500 characters, so one document = one chunk. */
-const SYNTHETIC_MAX_CHARS = 1400;
 const SYNTHETIC_SEED = 20240611;
 
 type QueryKind = 'pubmedqa' | 'medquad' | 'chatdoctor';
@@ -69,7 +68,7 @@ async function runKnowledgeBench(options: BenchOptions): Promise<Record<string, 
     corpusStore.close();
     corpusStore = undefined;
     syntheticStore = KnowledgeStore.open({ dataDir: join(tmp.dir, 'synthetic') });
-    const build = buildSyntheticStore(syntheticStore, pool, syntheticChunks, log);
+    const build = buildSyntheticStore(syntheticStore, pool, syntheticChunks, SYNTHETIC_SEED, log);
     pool.sentences.length = 0;
     const syntheticSearch = new LexicalSearch(syntheticStore);
     const syntheticLatency = measureLatency(syntheticSearch, queries, warmup, log, 'synthetic');
@@ -352,101 +351,4 @@ function measurePubmedRecall(search: LexicalSearch, log: (m: string) => void) {
   };
   log(`PubMedQA recall@10 ${figures.recallAt10}, MRR@10 ${figures.mrrAt10}`);
   return figures;
-}
-
-// ---------------------------------------------------------------------------------------------
-// 3. Synthetic store
-
-/** English sentences of the corpus's chunks and its document titles, as material for synthetic text. */
-function sentencePool(store: KnowledgeStore): { sentences: string[]; titles: string[] } {
-  const sentences: string[] = [];
-  const split = /(?<=[.!?])\s+(?=["'(\[]?[A-Z0-9])/;
-  for (const text of store.db.prepare('SELECT text FROM chunks WHERE is_cjk = 0 ORDER BY id').pluck().iterate() as IterableIterator<string>) {
-    for (const raw of text.split(split)) {
-      const s = raw.replace(/\s+/g, ' ').trim();
-      if (s.length >= 25 && s.length <= 500) sentences.push(s);
-    }
-  }
-  const titles = store.db
-    .prepare("SELECT DISTINCT title FROM documents WHERE language = 'en' AND title != '' ORDER BY title")
-    .pluck()
-    .all() as string[];
-  return { sentences, titles };
-}
-
-/** Synthetic documents, generated one at a time: a real title and 4–8 real sentences (≤ 1,400 characters). */
-function* syntheticDocuments(pool: { sentences: string[]; titles: string[] }, count: number): Generator<ParsedDocument> {
-  const rand = seededRandom(SYNTHETIC_SEED);
-  const pick = <T>(items: readonly T[]) => items[Math.floor(rand() * items.length)]!;
-  for (let i = 0; i < count; i++) {
-    const want = 4 + Math.floor(rand() * 5);
-    let text = pick(pool.sentences);
-    for (let s = 1; s < want; s++) {
-      const next = pick(pool.sentences);
-      if (text.length + 1 + next.length > SYNTHETIC_MAX_CHARS) break;
-      text += ` ${next}`;
-    }
-    yield { externalId: `syn-${i}`, title: pick(pool.titles), language: 'en', sections: [{ text }] };
-  }
-}
-
-function buildSyntheticStore(store: KnowledgeStore, pool: { sentences: string[]; titles: string[] }, count: number, log: (m: string) => void) {
-  const t0 = performance.now();
-  const writer = store.beginIngest({ name: 'synthetic', format: 'jsonl', license: '', attribution: '', paths: [] });
-  let i = 0;
-  let chars = 0;
-  let lastLog = t0;
-  try {
-    for (const doc of syntheticDocuments(pool, count)) {
-      chars += doc.sections[0]!.text.length;
-      writer.apply(doc, { path: 'synthetic', line: i });
-      i++;
-      const now = performance.now();
-      if (now - lastLog > 15_000) {
-        lastLog = now;
-        log(`synthetic: ${i} / ${count} documents, ${Math.round(i / ((now - t0) / 1000))} docs/s, rss ${Math.round(process.memoryUsage.rss() / 2 ** 20)} MiB`);
-      }
-    }
-  } catch (error) {
-    writer.rollback();
-    throw error;
-  }
-  const tApplied = performance.now();
-  const counts = writer.commit();
-  const tCommitted = performance.now();
-  log(`synthetic: applied ${i} documents in ${round((tApplied - t0) / 1000, 1)} s, commit ${round((tCommitted - tApplied) / 1000, 1)} s`);
-  // Fold the WAL into the main file so the size below is the store's real size.
-  const walMB = storeSize(store).walMB;
-  store.db.pragma('wal_checkpoint(TRUNCATE)');
-  const tCheckpointed = performance.now();
-  const seconds = (tCheckpointed - t0) / 1000;
-  const figures = {
-    documents: i,
-    chunks: counts.chunksAdded,
-    textMB: round(chars / 1e6, 1),
-    buildSeconds: round(seconds, 1),
-    applySeconds: round((tApplied - t0) / 1000, 1),
-    commitSeconds: round((tCommitted - tApplied) / 1000, 1),
-    checkpointSeconds: round((tCheckpointed - tCommitted) / 1000, 1),
-    chunksPerS: Math.round(counts.chunksAdded / seconds),
-    storeFileMB: storeSize(store).fileMB,
-    walMBBeforeCheckpoint: walMB,
-    maxRssMiB: maxRssMiB(),
-  };
-  log(`synthetic: ${figures.chunks} chunks in ${figures.buildSeconds} s (${figures.chunksPerS} chunks/s), ${figures.storeFileMB} MB`);
-  return figures;
-}
-
-// ---------------------------------------------------------------------------------------------
-
-/** Sizes of the store's SQLite file and of its write-ahead log, in MB. */
-function storeSize(store: KnowledgeStore): { fileMB: number; walMB: number } {
-  const size = (f: string) => {
-    try {
-      return round(statSync(f).size / 1e6, 1);
-    } catch {
-      return 0;
-    }
-  };
-  return { fileMB: size(store.file), walMB: size(`${store.file}-wal`) };
 }

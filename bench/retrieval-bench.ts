@@ -6,11 +6,12 @@
  * `--quick` 50,000; `--set syntheticChunks=N`): the same build rates and latency.
  */
 import { join } from 'node:path';
-import { ingest, KnowledgeStore, type ParsedDocument } from '../knowledge/index.js';
+import { ingest, KnowledgeStore } from '../knowledge/index.js';
 import { DEV_SETS, evaluateRetrieval, loadEvalSet, type EvalSet } from '../retrieval/evaluation/index.js';
 import { RetrievalPipeline, type EvidenceSource } from '../retrieval/pipeline/index.js';
 import { chunkEmbeddingText, openVectorRetrieval, readVectorIndexStatus, type VectorRetrieval } from '../retrieval/vector/index.js';
-import { CORPUS, intOption, latencyStats, maxRssMiB, round, seededRandom, SHARED_DATA, sig, tempDir, type BenchModule, type BenchOptions } from './common.js';
+import { CORPUS, intOption, latencyStats, maxRssMiB, round, SHARED_DATA, tempDir, type BenchModule, type BenchOptions } from './common.js';
+import { buildSyntheticStore, sentencePool } from './synthetic-corpus.js';
 
 /** Latency targets of the fused pipeline without Wikipedia (issue 3). */
 const TARGETS = { corpusP50Ms: 15, syntheticP50Ms: 40 };
@@ -50,6 +51,7 @@ async function runRetrievalBench(options: BenchOptions): Promise<Record<string, 
     const recall = await hnswRecall(vectors, store, sets.flatMap((s) => s.questions.map((q) => q.question)).slice(0, RECALL_QUERIES), log);
     const corpusLatency = await pipelineLatency(store, vectors, queries, log, 'corpus');
     const devSets = await devSetMetrics(store, vectors, sets, log);
+    const pool = sentencePool(store);
     vectors.close();
     vectors = undefined;
     store.close();
@@ -58,7 +60,8 @@ async function runRetrievalBench(options: BenchOptions): Promise<Record<string, 
     // 2. A large synthetic store.
     const syntheticDir = join(tmp.dir, 'synthetic');
     store = KnowledgeStore.open({ dataDir: syntheticDir });
-    const storeBuild = buildSyntheticStore(store, corpusDir, syntheticChunks, log);
+    const storeBuild = buildSyntheticStore(store, pool, syntheticChunks, SYNTHETIC_SEED, log);
+    pool.sentences.length = 0;
     vectors = await openVectorRetrieval({ dataDir: syntheticDir, store, logger });
     const syntheticBuild = await buildFigures(vectors, store, syntheticDir, log, 'synthetic');
     const syntheticLatency = await pipelineLatency(store, vectors, queries, log, 'synthetic');
@@ -177,56 +180,6 @@ async function devSetMetrics(store: KnowledgeStore, vectors: VectorRetrieval, se
     log(`${set.name}: ${report.runs.map((r) => `${r.name} MRR@10 ${round(r.mrr10, 4)}`).join(', ')}`);
   }
   return out;
-}
-
-/**
- * A synthetic store of `count` one-chunk documents: a real title and 4–8 real sentences of the
- * corpus each (seeded), so vocabulary and lengths are the corpus's own.
- */
-function buildSyntheticStore(store: KnowledgeStore, corpusDir: string, count: number, log: (m: string) => void) {
-  const t0 = performance.now();
-  const corpus = KnowledgeStore.open({ dataDir: corpusDir });
-  const sentences: string[] = [];
-  const titles = new Set<string>();
-  try {
-    for (const page of corpus.allChunkTexts(5000)) {
-      for (const c of page) {
-        if (c.title) titles.add(c.title);
-        for (const raw of c.text.split(/(?<=[.!?])\s+(?=[A-Z0-9])/)) {
-          const s = raw.replace(/\s+/g, ' ').trim();
-          if (s.length >= 25 && s.length <= 500 && !/[\u3040-\u9fff]/.test(s)) sentences.push(s);
-        }
-      }
-    }
-  } finally {
-    corpus.close();
-  }
-  const titleList = [...titles];
-  const rand = seededRandom(SYNTHETIC_SEED);
-  const pick = <T>(items: readonly T[]) => items[Math.floor(rand() * items.length)]!;
-  const writer = store.beginIngest({ name: 'synthetic', format: 'jsonl', license: '', attribution: '', paths: [] });
-  try {
-    for (let i = 0; i < count; i++) {
-      const want = 4 + Math.floor(rand() * 5);
-      let text = pick(sentences);
-      for (let s = 1; s < want; s++) {
-        const next = pick(sentences);
-        if (text.length + 1 + next.length > 1400) break;
-        text += ` ${next}`;
-      }
-      const doc: ParsedDocument = { externalId: `syn-${i}`, title: pick(titleList), language: 'en', sections: [{ text }] };
-      writer.apply(doc, { path: 'synthetic', line: i });
-      if (i > 0 && i % 200_000 === 0) log(`synthetic: ${i} / ${count} documents`);
-    }
-  } catch (error) {
-    writer.rollback();
-    throw error;
-  }
-  const counts = writer.commit();
-  store.db.pragma('wal_checkpoint(TRUNCATE)');
-  const seconds = (performance.now() - t0) / 1000;
-  log(`synthetic: ${counts.chunksAdded} chunks in ${round(seconds, 1)} s`);
-  return { chunks: counts.chunksAdded, buildS: round(seconds, 1), chunksPerS: sig(counts.chunksAdded / seconds) };
 }
 
 /** Alternates the lists' items: PubMedQA and MedQuAD questions mixed evenly. */
