@@ -170,7 +170,7 @@ export async function openVectorRetrieval(options: VectorRetrievalOptions): Prom
     const sample = new Set(evenSample(ids.length, maxFitTexts));
     const texts: string[] = [];
     let position = 0;
-    for (let page = store.chunkTexts(0, TEXT_PAGE); page.length; page = store.chunkTexts(page.at(-1)!.chunkId, TEXT_PAGE)) {
+    for (const page of store.allChunkTexts(TEXT_PAGE)) {
       for (const chunk of page) if (sample.has(position++)) texts.push(chunkEmbeddingText(chunk));
     }
     logger.info(`Fitting the built-in LSA embedder on ${texts.length} of ${ids.length} chunks (${reason}).`);

@@ -1,19 +1,12 @@
+import { STOPWORDS as KNOWLEDGE_STOPWORDS } from '../../knowledge/index.js';
+
 /**
- * English question words and function words. MediaWiki's database search (SQLite, MySQL) ANDs
- * every term, so "what are the symptoms of monkeypox" finds nothing where "symptoms monkeypox"
- * finds the article; CirrusSearch (Wikipedia) ranks better without them too.
+ * The knowledge base's stopwords plus the words questions ask with ("explain", "describe"):
+ * MediaWiki's database search (SQLite, MySQL) ANDs every term, so "what are the symptoms of
+ * monkeypox" finds nothing where "symptoms monkeypox" finds the article; CirrusSearch (Wikipedia)
+ * ranks better without them too.
  */
-const STOPWORDS = new Set(
-  (
-    'a about above after again against all am an and any are as at be because been before being below between both but by ' +
-    'can could did do does doing down during each few for from further had has have having he her here hers herself him ' +
-    'himself his how i if in into is it its itself just me more most my myself no nor not now of off on once only or other ' +
-    'our ours ourselves out over own same she should so some such than that the their theirs them themselves then there ' +
-    'these they this those through to too under until up very was we were what when where which while who whom why will ' +
-    'with would you your yours yourself yourselves tell explain describe please know get got also may might must shall ' +
-    'there\'s what\'s whats us one thing things'
-  ).split(' '),
-);
+const STOPWORDS: ReadonlySet<string> = new Set([...KNOWLEDGE_STOPWORDS, 'tell', 'explain', 'describe', 'know', 'whats', 'us', 'one', 'thing', 'things']);
 
 /** Longest search string sent (CirrusSearch refuses queries over 300 characters). */
 const MAX_QUERY_CHARS = 300;
