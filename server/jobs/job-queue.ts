@@ -138,7 +138,7 @@ export class JobQueue {
     if (!record) throw new JobError('JOB_NOT_FOUND', 404, `No job with id ${JSON.stringify(id)}.`);
     if (record.view.status === 'queued') {
       this.waiting.splice(this.waiting.indexOf(record), 1);
-      void this.finish(record, 'cancelled', { error: new JobError('CANCELLED', 409, 'Cancelled before it started.') });
+      void this.finish(record, 'cancelled', { error: new JobError('CANCELLED', 409, 'Cancelled before it started.') }, false);
     } else if (record.view.status === 'running') {
       record.controller.abort(new JobError('CANCELLED', 409, 'Cancelled while running; nothing was changed.'));
     } else {
@@ -150,7 +150,7 @@ export class JobQueue {
   /** Takes no more jobs, cancels the waiting ones, aborts the running one and waits for it to stop. */
   async close(): Promise<void> {
     this.closed = true;
-    for (const record of this.waiting.splice(0)) void this.finish(record, 'cancelled', { error: new JobError('CANCELLED', 409, 'The server shut down.') });
+    for (const record of this.waiting.splice(0)) void this.finish(record, 'cancelled', { error: new JobError('CANCELLED', 409, 'The server shut down.') }, false);
     this.running?.controller.abort(new JobError('CANCELLED', 409, 'The server shut down; nothing was changed.'));
     await this.idle;
   }
@@ -185,16 +185,24 @@ export class JobQueue {
     }
   }
 
-  private async finish(record: JobRecord, status: JobStatus, outcome: { result?: unknown; error?: unknown }): Promise<void> {
-    record.view.status = status;
-    record.view.finishedAt = new Date().toISOString();
-    if (outcome.result !== undefined) record.view.result = outcome.result;
-    if (outcome.error !== undefined) record.view.error = describeError(outcome.error);
+  /**
+   * Settles a job. A job that ran shows its outcome only after its clean-up (`settled`), so a client
+   * that sees it finished sees the files it leaves; one cancelled before it started shows it at once.
+   */
+  private async finish(record: JobRecord, status: JobStatus, outcome: { result?: unknown; error?: unknown }, ran = true): Promise<void> {
+    const publish = () => {
+      record.view.status = status;
+      record.view.finishedAt = new Date().toISOString();
+      if (outcome.result !== undefined) record.view.result = outcome.result;
+      if (outcome.error !== undefined) record.view.error = describeError(outcome.error);
+    };
+    if (!ran) publish();
     try {
       await record.spec.settled?.({ status, ...outcome });
     } catch {
       // Clean-up after a job is best effort: its outcome stands.
     }
+    if (ran) publish();
     this.forgetOld();
   }
 

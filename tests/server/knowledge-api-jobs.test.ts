@@ -74,6 +74,28 @@ describe('JobQueue', () => {
     expect(await settled(queue, view.id)).toMatchObject({ status: 'succeeded', result: 1 });
   });
 
+  it('shows a job finished only once its clean-up is done', async () => {
+    const queue = new JobQueue();
+    let cleaned = false;
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const view = queue.enqueue({
+      kind: 'ingest',
+      target: 'x',
+      run: () => Promise.resolve(1),
+      settled: async () => {
+        await gate;
+        cleaned = true;
+      },
+    });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    // The run is over, but its clean-up (e.g. removing a replaced upload) is not: not finished yet.
+    expect(queue.get(view.id)!.status).toBe('running');
+    release();
+    expect(await settled(queue, view.id)).toMatchObject({ status: 'succeeded', result: 1 });
+    expect(cleaned).toBe(true);
+  });
+
   it('cancels queued and running jobs, and tells each job how it ended', async () => {
     const queue = new JobQueue();
     const outcomes: string[] = [];
