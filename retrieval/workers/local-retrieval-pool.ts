@@ -38,7 +38,26 @@ interface Slot {
   worker: Worker;
   pending: Map<number, Pending>;
   vectors: number;
+  /** Questions sent to it and not yet answered. */
+  searches: number;
 }
+
+interface Queued {
+  query: string;
+  request: LocalRetrieveRequest;
+  resolve: (result: LocalRetrievalResult) => void;
+  reject: (error: Error) => void;
+}
+
+/**
+ * Questions a worker holds at once: one it runs and one ready behind it, so that it never idles
+ * while a message travels. The rest wait in one queue for the first free worker, so a slow search
+ * (a common term's long posting list) holds up at most one other; with a queue per worker, all
+ * behind it waited while the other worker idled. Measured on 2 cores, `/v1/retrieve` at 16
+ * connections, 512 distinct questions: a queue per worker 298–322 req/s, p99 101–103 ms; one
+ * queue with 1 per worker 280 req/s, p99 81–89 ms; with 2 per worker 304–327 req/s, p99 85–97 ms.
+ */
+const SEARCHES_PER_WORKER = 2;
 
 const STARTUP_FAILURES_BEFORE_GIVING_UP = 3;
 
@@ -60,8 +79,11 @@ export class LocalRetrievalPool implements LocalRetriever {
   private readonly config: PoolWorkerConfig;
   private readonly logger: PoolLogger | undefined;
   private nextId = 1;
+  private readonly queue: Queued[] = [];
   private closed = false;
   private startupFailures = 0;
+  /** Workers being restarted after a crash: questions wait for them rather than fail. */
+  private restarting = 0;
 
   private constructor(options: LocalRetrievalPoolOptions) {
     this.config = { dataDir: options.dataDir, vectors: options.vectors ?? null, fusion: options.fusion ?? {} };
@@ -96,10 +118,11 @@ export class LocalRetrievalPool implements LocalRetriever {
   }
 
   retrieve(query: string, request: LocalRetrieveRequest): Promise<LocalRetrievalResult> {
-    const slot = this.leastBusy();
-    if (!slot) return Promise.reject(this.unavailable());
-    const id = this.nextId++;
-    return this.send<LocalRetrievalResult>(slot, id, { type: 'retrieve', id, query, request: { candidates: request.candidates, sources: [...request.sources] } });
+    if (this.closed || (this.size === 0 && this.restarting === 0)) return Promise.reject(this.unavailable());
+    return new Promise((resolve, reject) => {
+      this.queue.push({ query, request: { candidates: request.candidates, sources: [...request.sources] }, resolve, reject });
+      this.pump();
+    });
   }
 
   /**
@@ -120,6 +143,7 @@ export class LocalRetrievalPool implements LocalRetriever {
   /** Stops the workers; questions they still held fail with `CLOSED`. */
   async close(): Promise<void> {
     this.closed = true;
+    this.failQueued();
     await Promise.all(
       this.slots.map(async (slot, i) => {
         if (!slot) return;
@@ -137,10 +161,30 @@ export class LocalRetrievalPool implements LocalRetriever {
     );
   }
 
-  private leastBusy(): Slot | null {
-    let best: Slot | null = null;
-    for (const slot of this.slots) if (slot && (!best || slot.pending.size < best.pending.size)) best = slot;
-    return best;
+  /** Sends waiting questions to free workers, least busy first. */
+  private pump(): void {
+    while (this.queue.length > 0) {
+      let slot: Slot | null = null;
+      for (const s of this.slots) if (s && s.searches < SEARCHES_PER_WORKER && (!slot || s.searches < slot.searches)) slot = s;
+      if (!slot) return;
+      const { query, request, resolve, reject } = this.queue.shift()!;
+      const id = this.nextId++;
+      const chosen = slot;
+      chosen.searches++;
+      this.send<LocalRetrievalResult>(chosen, id, { type: 'retrieve', id, query, request })
+        .then(resolve, reject)
+        .finally(() => {
+          chosen.searches--;
+          this.pump();
+        });
+    }
+  }
+
+  /** Fails the waiting questions when no worker is left to answer them. */
+  private failQueued(): void {
+    if (!this.closed && (this.size > 0 || this.restarting > 0)) return;
+    const error = this.unavailable();
+    for (const q of this.queue.splice(0)) q.reject(error);
   }
 
   private unavailable(): RetrievalWorkerError {
@@ -160,7 +204,7 @@ export class LocalRetrievalPool implements LocalRetriever {
   private spawn(index: number): Promise<void> {
     return new Promise((resolve, reject) => {
       const worker = startWorker(new URL(`./local-retrieval-worker${moduleExtension(import.meta.url)}`, import.meta.url), this.config);
-      const slot: Slot = { worker, pending: new Map(), vectors: 0 };
+      const slot: Slot = { worker, pending: new Map(), vectors: 0, searches: 0 };
       // starting → running → gone; a worker is lost once, though it may send both 'error' and 'exit'.
       let state: 'starting' | 'running' | 'gone' = 'starting';
       worker.on('message', (message: ToPool) => {
@@ -171,6 +215,7 @@ export class LocalRetrievalPool implements LocalRetriever {
             this.slots[index] = slot;
             this.startupFailures = 0;
             resolve();
+            this.pump();
             break;
           case 'failed':
             state = 'gone';
@@ -213,15 +258,27 @@ export class LocalRetrievalPool implements LocalRetriever {
   }
 
   private respawn(index: number): void {
-    this.spawn(index).catch((error: unknown) => {
-      this.startupFailures++;
-      if (this.closed) return;
-      if (this.startupFailures >= STARTUP_FAILURES_BEFORE_GIVING_UP) {
-        this.logger?.error(`retrieval worker ${index + 1} could not be restarted: ${(error as Error).message}`);
-        return;
-      }
-      setTimeout(() => this.respawn(index), 1000 * this.startupFailures).unref();
-    });
+    this.restarting++;
+    this.spawn(index).then(
+      () => {
+        this.restarting--;
+      },
+      (error: unknown) => {
+        this.restarting--;
+        this.startupFailures++;
+        if (this.closed) return;
+        if (this.startupFailures >= STARTUP_FAILURES_BEFORE_GIVING_UP) {
+          this.logger?.error(`retrieval worker ${index + 1} could not be restarted: ${(error as Error).message}`);
+          this.failQueued();
+          return;
+        }
+        this.restarting++;
+        setTimeout(() => {
+          this.restarting--;
+          this.respawn(index);
+        }, 1000 * this.startupFailures).unref();
+      },
+    );
   }
 
   private settle(slot: Slot, id: number, action: (pending: Pending) => void): void {

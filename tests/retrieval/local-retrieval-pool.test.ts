@@ -96,6 +96,11 @@ describe('LocalRetrievalPool', () => {
     const { hits } = await new RetrievalPipeline({ store, local: pool }).retrieve(QUESTIONS[0]!, { k: 5 });
     expect(hits.length).toBe(5);
     expect(hits.every((h) => h.retrievers.every((p) => p.retriever === 'corpus'))).toBe(true);
+    // More questions at once than the worker holds: they wait in the pool's queue, none is lost.
+    const pipeline = new RetrievalPipeline({ store, local: pool });
+    const questions = Array.from({ length: 12 }, (_, i) => QUESTIONS[i % QUESTIONS.length]!);
+    const together = await Promise.all(questions.map((q) => pipeline.retrieve(q, { k: 5 })));
+    for (const [i, q] of questions.entries()) expect(together[i]!.hits.map((h) => h.key)).toEqual((await pipeline.retrieve(q, { k: 5 })).hits.map((h) => h.key));
   });
 
   it('refuses a bad worker count and a store it cannot open, and fails questions after close', async () => {
