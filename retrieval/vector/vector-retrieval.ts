@@ -117,6 +117,8 @@ export interface VectorRetrieval {
 const DEFAULT_REFIT_DRIFT = 0.25;
 const DEFAULT_MAX_FIT_TEXTS = 200_000;
 const TEXT_PAGE = 2000;
+/** Question embeddings kept for the similarity call that follows a search. */
+const RECENT_QUESTIONS = 16;
 
 /**
  * Opens vector retrieval for a store: loads the embedder (the built-in LSA model from
@@ -282,14 +284,17 @@ export async function openVectorRetrieval(options: VectorRetrievalOptions): Prom
     return { ...report, durationMs: report.durationMs + fitMs, embedderId: target.model.id, refitted, fitMs };
   };
 
-  // The pipeline asks for the nearest chunks and then for its BM25 candidates' similarities: one embedding serves both.
-  let lastQuestion: { text: string; model: EmbeddingModel; vector: Float32Array | undefined } | null = null;
+  // The pipeline asks for the nearest chunks and then for its BM25 candidates' similarities: one
+  // embedding serves both. A few recent questions are kept, since concurrent questions interleave.
+  const recent = new Map<string, { model: EmbeddingModel; vector: Float32Array | undefined }>();
   const embedQuestion = async (question: string): Promise<Float32Array | undefined> => {
     const model = embedder;
     if (!model) return undefined;
-    if (lastQuestion && lastQuestion.text === question && lastQuestion.model === model) return lastQuestion.vector;
+    const kept = recent.get(question);
+    if (kept && kept.model === model) return kept.vector;
     const [vector] = await model.embed([question]);
-    lastQuestion = { text: question, model, vector };
+    recent.set(question, { model, vector });
+    if (recent.size > RECENT_QUESTIONS) recent.delete(recent.keys().next().value!);
     return vector;
   };
 
