@@ -182,6 +182,8 @@ async function run(options: BenchOptions): Promise<Record<string, unknown>> {
     await waitReady(base, child, log);
     const readyS = round((performance.now() - seedStarted) / 1000, 1);
     log(`ready after ${readyS} s`);
+    // What the server runs with, as it reports it (not what this bench asked for).
+    const { retrievalWorkers } = (await (await fetch(`${base}/readyz`)).json()) as { retrievalWorkers: number };
 
     const probe = (path: string, body: string) =>
       fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body }).then((r) => r.status);
@@ -215,7 +217,7 @@ async function run(options: BenchOptions): Promise<Record<string, unknown>> {
     return {
       durationPerPointS: duration,
       questions: questions.length,
-      retrievalWorkers: overrides.workers !== undefined ? intOption(overrides.workers, 2) : 'default (2)',
+      retrievalWorkers,
       readyAfterS: readyS,
       retrieveRoute: retrievePath,
       chatBenchmarked: chatStatus === 200,

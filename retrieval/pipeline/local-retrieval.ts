@@ -43,6 +43,7 @@ export interface LocalRetrievalResult {
    * naming both); with `rrf` a `corpus` and a `vector` list, for the caller's rank fusion.
    */
   lists: Array<{ retriever: LocalSource; hits: Evidence[] }>;
+  /** Milliseconds per retriever (unrounded). */
   timings: Partial<Record<LocalSource, number>>;
 }
 
@@ -102,7 +103,7 @@ export class LocalRetrieval implements LocalRetriever {
       try {
         return await work();
       } finally {
-        timings[source] = round((timings[source] ?? 0) + performance.now() - t);
+        timings[source] = (timings[source] ?? 0) + performance.now() - t;
       }
     };
     // BM25 and the HNSW search both run on this thread; one after the other, each is timed alone.
@@ -171,8 +172,4 @@ function fromChunk(hit: LexicalHit): Evidence {
     score: hit.score,
     retrievers: [],
   };
-}
-
-function round(n: number): number {
-  return Math.round(n * 100) / 100;
 }

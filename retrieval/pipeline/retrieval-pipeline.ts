@@ -3,7 +3,7 @@ import type { RerankingModel } from '../../model/reranking/index.js';
 import { applySourceQuotas, reciprocalRankFusion, removeNearDuplicates, type RankedList } from '../fusion/index.js';
 import type { WikipediaPassage, WikipediaRetriever, WikipediaStatus } from '../wikipedia/index.js';
 import type { Evidence, EvidenceSource } from './evidence.js';
-import { LocalRetrieval, type LocalFusion, type LocalRetriever, type VectorSearcher } from './local-retrieval.js';
+import { LocalRetrieval, type LocalFusion, type LocalRetriever, type LocalSource, type VectorSearcher } from './local-retrieval.js';
 import { QueryNormalizer } from './query-normalizer.js';
 
 /** The parts a pipeline fuses; only the store is required. */
@@ -147,7 +147,7 @@ export class RetrievalPipeline {
       : undefined;
     const localSources = (['corpus', 'vector'] as const).filter((source) => wanted.has(source));
     const local = localSources.length ? await this.local.retrieve(query, { candidates, sources: localSources }) : { lists: [], timings: {} };
-    Object.assign(timings, local.timings);
+    for (const [source, ms] of Object.entries(local.timings) as Array<[LocalSource, number]>) timings[source] = round(ms);
     const wiki = wikipedia ? await wikipedia : undefined;
 
     const lists: RankedList<Evidence>[] = local.lists.map((list) => ({ retriever: list.retriever, weight: this.weights[list.retriever], hits: list.hits, scoreOf: (e) => e.score }));

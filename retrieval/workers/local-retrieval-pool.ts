@@ -4,11 +4,9 @@ import { moduleExtension, startWorker } from '../start-worker.js';
 import { RetrievalWorkerError } from './errors.js';
 import type { PoolWorkerConfig, ToPool, ToWorker } from './pool-messages.js';
 
-/** Where the pool reports worker trouble. Pino's logger fits. */
+/** Where the pool reports worker trouble (`error`) and what workers found opening the index (`debug`). Pino's logger fits. */
 export interface PoolLogger {
-  debug?(message: string): void;
-  info(message: string): void;
-  warn(message: string): void;
+  debug(message: string): void;
   error(message: string): void;
 }
 
@@ -120,7 +118,7 @@ export class LocalRetrievalPool implements LocalRetriever {
   retrieve(query: string, request: LocalRetrieveRequest): Promise<LocalRetrievalResult> {
     if (this.closed || (this.size === 0 && this.restarting === 0)) return Promise.reject(this.unavailable());
     return new Promise((resolve, reject) => {
-      this.queue.push({ query, request: { candidates: request.candidates, sources: [...request.sources] }, resolve, reject });
+      this.queue.push({ query, request, resolve, reject });
       this.pump();
     });
   }
@@ -232,7 +230,7 @@ export class LocalRetrievalPool implements LocalRetriever {
             this.settle(slot, message.id, (p) => p.reject(new RetrievalWorkerError('FAILED', message.message)));
             break;
           case 'log':
-            (this.logger?.[message.level] ?? this.logger?.info)?.call(this.logger, `retrieval worker ${index + 1}: ${message.message}`);
+            this.logger?.debug(`retrieval worker ${index + 1}: ${message.message}`);
             break;
         }
       });

@@ -13,10 +13,9 @@ import type { PoolWorkerConfig, ToPool, ToWorker } from './pool-messages.js';
 const config = workerData as PoolWorkerConfig;
 const port = parentPort!;
 const post = (message: ToPool) => port.postMessage(message);
-const logger = {
-  info: (message: string) => post({ type: 'log', level: 'debug', message }),
-  warn: (message: string) => post({ type: 'log', level: 'debug', message }),
-};
+// What opening the index finds is the main thread's to report (it syncs and repairs): debug here.
+const log = (message: string) => post({ type: 'log', message });
+const logger = { info: log, warn: log };
 
 let store: KnowledgeStore | undefined;
 let embedder: OnnxEmbeddingModel | undefined;

@@ -29,4 +29,4 @@ export type ToPool =
   | { type: 'result'; id: number; result: LocalRetrievalResult }
   | { type: 'reloaded'; id: number; vectors: number }
   | { type: 'error'; id: number; message: string }
-  | { type: 'log'; level: 'debug' | 'info' | 'warn'; message: string };
+  | { type: 'log'; message: string };

@@ -288,12 +288,7 @@ async function startRetrievalWorkers(config: GalenConfig, logger: Logger, sessio
           }
         : null,
       fusion: { vectorWeight: config.vectors.weight },
-      logger: {
-        debug: (message) => logger.debug(message),
-        info: (message) => logger.info(message),
-        warn: (message) => logger.warn(message),
-        error: (message) => logger.error(message),
-      },
+      logger: { debug: (message) => logger.debug(message), error: (message) => logger.error(message) },
     });
     logger.info({ workers }, `searches run on ${workers} retrieval worker thread${workers === 1 ? '' : 's'}`);
     return pool;
