@@ -188,7 +188,8 @@ function checkTokenizer(dir: string, arch: LlamaArchitecture, warn: ((m: string)
     const json = JSON.parse(readFileSync(join(dir, 'tokenizer.json'), 'utf8')) as { model?: { vocab?: unknown }; added_tokens?: Array<{ id?: number }> };
     const vocab = json.model?.vocab;
     if (Array.isArray(vocab)) largest = vocab.length - 1;
-    else if (vocab && typeof vocab === 'object') largest = Math.max(-1, ...Object.values(vocab as Record<string, number>));
+    // A loop, not Math.max(...ids): spreading a 128k-token vocabulary overflows the call stack.
+    else if (vocab && typeof vocab === 'object') for (const id of Object.values(vocab as Record<string, number>)) if (id > largest) largest = id;
     for (const t of json.added_tokens ?? []) if (typeof t.id === 'number') largest = Math.max(largest, t.id);
   } catch (cause) {
     throw new ModelBuildError('INVALID_CHECKPOINT', `${join(dir, 'tokenizer.json')} is not valid JSON: ${(cause as Error).message}`, { cause });
