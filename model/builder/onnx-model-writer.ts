@@ -53,7 +53,9 @@ export async function writeOnnxModel(options: OnnxModelWriteOptions): Promise<On
   const { path, graph } = options;
   const dataName = `${basename(path)}_data`;
   const dataPath = join(dirname(path), dataName);
-  const total = graph.weights.reduce((n, w) => n + w.byteLength + ALIGNMENT, 0);
+  const weightBytes = graph.weights.reduce((n, w) => n + w.byteLength, 0);
+  // With the alignment padding each weight may need: what decides whether they fit inside the .onnx.
+  const total = weightBytes + graph.weights.length * ALIGNMENT;
   const external = options.externalData === 'always' || (options.externalData !== 'never' && total > PROTOBUF_LIMIT);
   if (!external && total > PROTOBUF_LIMIT) throw new ModelBuildError('INVALID_OPTIONS', `weights of ${total} bytes cannot be stored inside the .onnx file (protobuf's 2 GiB limit); use external data`);
 
@@ -73,7 +75,8 @@ export async function writeOnnxModel(options: OnnxModelWriteOptions): Promise<On
       placed.push({ offset, length: bytes.byteLength });
       offset += bytes.byteLength;
       done += bytes.byteLength;
-      options.onWeight?.(done, total, slot.name);
+      // Progress counts weight bytes alone, so the last weight reports done = total.
+      options.onWeight?.(done, weightBytes, slot.name);
     }
   } finally {
     closeSync(fd);
