@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { ModelError } from '../generation/errors.js';
+import { readJsonObject } from '../generation/model-directory.js';
 
 /**
  * A BERT-family encoder directory as optimum, transformers.js and sentence-transformers export it:
@@ -67,43 +68,6 @@ export function readEncoderDirectory(path: string, options: EncoderDirectoryOpti
     tokenizerMaxLength: plausibleLength(tokenizerConfig['model_max_length']),
     onnxPath: findGraph(root, options.onnxFile),
   };
-}
-
-/**
- * A JSON object file of the directory: `undefined` when absent and not required; a
- * {@link ModelError} naming the file when required and absent, or not a JSON object.
- *
- * @example
- * readJsonObject('/models/minilm', 'modules.json', false); // undefined when there is none
- */
-export function readJsonObject(root: string, name: string, required: true): Record<string, unknown>;
-export function readJsonObject(root: string, name: string, required: false): Record<string, unknown> | undefined;
-export function readJsonObject(root: string, name: string, required: boolean): Record<string, unknown> | undefined {
-  const value = readJson(root, name, required);
-  if (value === undefined) return undefined;
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new ModelError('INVALID_MODEL', `${join(root, name)} must hold a JSON object`);
-  }
-  return value as Record<string, unknown>;
-}
-
-/**
- * A JSON file of the directory (any JSON value): `undefined` when absent and not required.
- *
- * @example
- * readJson('/models/minilm', 'modules.json', false); // [{ idx: 0, … }, …]
- */
-export function readJson(root: string, name: string, required: boolean): unknown {
-  const file = join(root, name);
-  if (!existsSync(file)) {
-    if (!required) return undefined;
-    throw new ModelError('MODEL_NOT_FOUND', `model directory ${root} has no ${name}`);
-  }
-  try {
-    return JSON.parse(readFileSync(file, 'utf8')) as unknown;
-  } catch (cause) {
-    throw new ModelError('INVALID_MODEL', `${file} is not valid JSON: ${(cause as Error).message}`, { cause });
-  }
 }
 
 function findGraph(root: string, onnxFile: string | undefined): string {

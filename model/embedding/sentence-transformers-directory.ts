@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { ModelError } from '../generation/errors.js';
-import { readEncoderDirectory, readJson, readJsonObject, type EncoderDirectory, type EncoderDirectoryOptions } from './encoder-directory.js';
+import { readJson, readJsonObject } from '../generation/model-directory.js';
+import { readEncoderDirectory, type EncoderDirectory, type EncoderDirectoryOptions } from './encoder-directory.js';
 import type { PoolingMode } from './pooling.js';
 
 /** An encoder directory plus what sentence-transformers' module files say about pooling and length. */

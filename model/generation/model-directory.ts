@@ -66,31 +66,48 @@ export function readModelDirectory(path: string, options: ModelDirectoryOptions 
   if (!existsSync(root) || !statSync(root).isDirectory()) {
     throw new ModelError('MODEL_NOT_FOUND', `model directory not found: ${root}`);
   }
-  const config = parseModelConfig(readJson(root, 'config.json', true), join(root, 'config.json'));
-  const generationConfig = parseGenerationConfig(readJson(root, 'generation_config.json', false) ?? {});
-  const tokenizerJson = readJson(root, 'tokenizer.json', true);
-  const tokenizerConfig = readJson(root, 'tokenizer_config.json', true);
+  const config = parseModelConfig(readJsonObject(root, 'config.json', true), join(root, 'config.json'));
+  const generationConfig = parseGenerationConfig(readJsonObject(root, 'generation_config.json', false) ?? {});
+  const tokenizerJson = readJsonObject(root, 'tokenizer.json', true);
+  const tokenizerConfig = readJsonObject(root, 'tokenizer_config.json', true);
   return { path: root, config, generationConfig, tokenizerJson, tokenizerConfig, onnxPath: findOnnxGraph(root, options.onnxFile) };
 }
 
-function readJson(root: string, name: string, required: true): Record<string, unknown>;
-function readJson(root: string, name: string, required: false): Record<string, unknown> | undefined;
-function readJson(root: string, name: string, required: boolean): Record<string, unknown> | undefined {
+/**
+ * A JSON object file of the directory: `undefined` when absent and not required; a
+ * {@link ModelError} naming the file when required and absent, or not a JSON object.
+ *
+ * @example
+ * readJsonObject('/models/minilm', 'modules.json', false); // undefined when there is none
+ */
+export function readJsonObject(root: string, name: string, required: true): Record<string, unknown>;
+export function readJsonObject(root: string, name: string, required: false): Record<string, unknown> | undefined;
+export function readJsonObject(root: string, name: string, required: boolean): Record<string, unknown> | undefined {
+  const value = readJson(root, name, required);
+  if (value === undefined) return undefined;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new ModelError('INVALID_MODEL', `${join(root, name)} must hold a JSON object`);
+  }
+  return value as Record<string, unknown>;
+}
+
+/**
+ * A JSON file of the directory (any JSON value): `undefined` when absent and not required.
+ *
+ * @example
+ * readJson('/models/minilm', 'modules.json', false); // [{ idx: 0, … }, …]
+ */
+export function readJson(root: string, name: string, required: boolean): unknown {
   const file = join(root, name);
   if (!existsSync(file)) {
     if (!required) return undefined;
     throw new ModelError('MODEL_NOT_FOUND', `model directory ${root} has no ${name}`);
   }
-  let value: unknown;
   try {
-    value = JSON.parse(readFileSync(file, 'utf8'));
+    return JSON.parse(readFileSync(file, 'utf8')) as unknown;
   } catch (cause) {
     throw new ModelError('INVALID_MODEL', `${file} is not valid JSON: ${(cause as Error).message}`, { cause });
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new ModelError('INVALID_MODEL', `${file} must hold a JSON object`);
-  }
-  return value as Record<string, unknown>;
 }
 
 function findOnnxGraph(root: string, onnxFile: string | undefined): string {
