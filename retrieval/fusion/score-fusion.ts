@@ -38,7 +38,7 @@ export interface ScoredList<T> {
  * ], { keyOf: (h) => h.key });
  */
 export function scoreFusion<T>(lists: readonly ScoredList<T>[], options: { keyOf: (item: T) => string }): FusedHit<T>[] {
-  const fused = new Map<string, FusedHit<T> & { order: number }>();
+  const fused = new Map<string, FusedHit<T>>();
   for (const list of lists) {
     const weight = list.weight ?? 1;
     const top = list.hits.length ? list.scoreOf(list.hits[0]!) : 0;
@@ -56,7 +56,7 @@ export function scoreFusion<T>(lists: readonly ScoredList<T>[], options: { keyOf
       const key = options.keyOf(item);
       let hit = fused.get(key);
       if (!hit) {
-        hit = { item, score: 0, retrievers: [], order: fused.size };
+        hit = { item, score: 0, retrievers: [] };
         fused.set(key, hit);
       }
       if (hit.retrievers.some((p) => p.retriever === list.retriever)) return;
@@ -71,7 +71,6 @@ export function scoreFusion<T>(lists: readonly ScoredList<T>[], options: { keyOf
       hit.score += weight * (Number.isFinite(normalised) ? normalised : 0);
     }
   }
-  return [...fused.values()]
-    .sort((a, b) => b.score - a.score || a.order - b.order)
-    .map(({ item, score, retrievers }) => ({ item, score, retrievers }));
+  // A Map iterates in insertion order and sort is stable: ties keep first-seen order.
+  return [...fused.values()].sort((a, b) => b.score - a.score);
 }

@@ -131,7 +131,8 @@ export class LocalRetrieval implements LocalRetriever {
           .then(() => searcher.similarity!(query, corpusHits.map((h) => h.chunkId)))
           .catch(() => new Map<number, number>()),
       );
-      rescored = new Map([...similarities].filter(([id]) => !vectorScores.has(id)).map(([id, s]) => [`chunk:${id}`, s]));
+      // scoreFusion counts a re-score only for items the vector list did not return itself.
+      rescored = new Map([...similarities].map(([id, s]) => [`chunk:${id}`, s]));
     }
     // Standardised over the corpus candidates: the part of the similarity that separates them.
     const basis = similarities.size ? [...similarities.values()] : [...vectorScores.values()];

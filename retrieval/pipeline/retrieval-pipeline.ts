@@ -173,7 +173,7 @@ export class RetrievalPipeline {
     let rerank: RetrievalResult['rerank'];
     let ranked = distinct;
     if (this.parts.reranker) {
-      if (request.rerank === false || distinct.length === 0) rerank = 'skipped';
+      if (!reranking || distinct.length === 0) rerank = 'skipped';
       else {
         const outcome = await timed('rerank', () => this.rerank(question, distinct, request.signal));
         rerank = outcome.status;
