@@ -131,9 +131,10 @@ export class KnowledgeStore {
     return (this.db.prepare('SELECT COUNT(*) AS n FROM chunks').get() as { n: number }).n;
   }
 
-  /** Chunks by row id, in the order asked; unknown ids are left out. */
   private chunksById: Statement | undefined;
+  private chunkTextPage: Statement | undefined;
 
+  /** Chunks by row id, in the order asked; unknown ids are left out. */
   getChunks(ids: readonly number[]): Chunk[] {
     if (ids.length === 0) return [];
     // Prepared once: searches read their hits through here on every question.
@@ -172,9 +173,8 @@ export class KnowledgeStore {
     if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) {
       throw new KnowledgeError('INVALID_INPUT', `chunkTexts: limit must be a whole number from 1 to 10,000, got ${limit}.`);
     }
-    return this.db
-      .prepare('SELECT id AS chunkId, title, section, question, text FROM chunks WHERE id > ? ORDER BY id LIMIT ?')
-      .all(Math.floor(afterId), limit) as ChunkText[];
+    this.chunkTextPage ??= this.db.prepare('SELECT id AS chunkId, title, section, question, text FROM chunks WHERE id > ? ORDER BY id LIMIT ?');
+    return this.chunkTextPage.all(Math.floor(afterId), limit) as ChunkText[];
   }
 
   /**
