@@ -48,12 +48,14 @@ interface Queued {
 }
 
 /**
- * Questions a worker holds at once: one it runs and one ready behind it, so that it never idles
- * while a message travels. The rest wait in one queue for the first free worker, so a slow search
- * (a common term's long posting list) holds up at most one other; with a queue per worker, all
- * behind it waited while the other worker idled. Measured on 2 cores, `/v1/retrieve` at 16
- * connections, 512 distinct questions: a queue per worker 298–322 req/s, p99 101–103 ms; one
- * queue with 1 per worker 280 req/s, p99 81–89 ms; with 2 per worker 304–327 req/s, p99 85–97 ms.
+ * Questions a worker holds at once (it starts each as it arrives; they interleave at their await
+ * points), so that it never idles while a message travels. The rest wait in one queue for the
+ * first free worker, so a slow search (a common term's long posting list) holds up at most one
+ * other; with a queue per worker, all behind it waited while the other worker idled. Measured on
+ * 2 cores, `/v1/retrieve` at 16 connections, 512 distinct questions (`npm run bench -- --only
+ * server`): a queue per worker 298–322 req/s, p99 101–103 ms (3 runs); one queue, 1 per worker
+ * 280 req/s, p99 81–89 ms (2 runs); one queue, 2 per worker 304–360 req/s, p99 75–97 ms (5 runs; a
+ * sixth, on a visibly slower machine, 235 req/s, p99 108 ms).
  */
 const SEARCHES_PER_WORKER = 2;
 
@@ -61,8 +63,8 @@ const STARTUP_FAILURES_BEFORE_GIVING_UP = 3;
 
 /**
  * The local retrievers (BM25 and vectors, fused) on a pool of worker threads, so that concurrent
- * questions use every core: each worker opens the store and the vector index itself and answers a
- * question at a time; a question goes to the worker with the fewest waiting. The vector index is
+ * questions use every core: each worker opens the store and the vector index itself; questions wait
+ * in one queue and go to the least busy worker with room ({@link SEARCHES_PER_WORKER}). The vector index is
  * read, never written, by the workers: after the main thread synced it, {@link reloadVectors}
  * swaps it in. A worker that crashes fails only the questions it held and is replaced.
  *

@@ -1,7 +1,7 @@
 /**
  * Worker-thread entry of {@link LocalRetrievalPool}: opens its own connection to the store and its
  * own copy of the vector index (never syncing it: the main thread keeps the files in step and says
- * when to reload), then answers retrieval requests one message at a time.
+ * when to reload), then answers retrieval requests as they arrive (the pool sends a few at a time).
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { KnowledgeStore } from '../../knowledge/index.js';

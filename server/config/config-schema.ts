@@ -23,7 +23,7 @@ export const ConfigSchema = z
          * goes from about 340 MiB to 810 MiB with 2 workers, and the index part grows by about 1.2 KiB
          * per chunk at 256 dimensions. Env `GALEN_RETRIEVAL_WORKERS`. Default 2 (measured on 2 cores,
          * `/v1/retrieve` at 16 connections, 512 distinct questions: 209 req/s with p99 150 ms on the
-         * HTTP thread, 321–360 req/s with p99 75–82 ms on 2 workers).
+         * HTTP thread, 304–360 req/s with p99 75–97 ms on 2 workers; runs in `retrieval/workers`).
          */
         retrievalWorkers: z.number().int().min(0).max(64).default(2),
       })
