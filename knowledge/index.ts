@@ -17,3 +17,4 @@ export { LexicalSearch, type LexicalHit, type LexicalResult, type LexicalSearchO
 export { STOPWORDS } from './search/stopwords.js';
 export { exportSource, type ExportOptions, type ExportReport } from './seed/export-source.js';
 export { seedStore, SEED_FILE, SEED_SOURCE } from './seed/seed.js';
+export { PACKAGE_ROOT } from './package-root.js';

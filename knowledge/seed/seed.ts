@@ -1,6 +1,5 @@
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { PACKAGE_ROOT } from '../package-root.js';
 import type { KnowledgeStore } from '../store/knowledge-store.js';
 import { ingest, type IngestOptions, type IngestReport } from '../ingest/ingest.js';
 import { MEDQUAD_ATTRIBUTION, MEDQUAD_LICENSE } from '../ingest/formats/medquad-xml.js';
@@ -13,17 +12,7 @@ export const SEED_SOURCE = 'medquad';
  * answers), exported by `galen export --source medquad --answered-only`. Found from the package root,
  * so it works from the sources and from `dist/`.
  */
-export const SEED_FILE = join(packageRoot(), 'knowledge', 'seed', 'medquad-answers.jsonl.gz');
-
-function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) {
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error('Cannot find the Galen package root');
-    dir = parent;
-  }
-  return dir;
-}
+export const SEED_FILE = join(PACKAGE_ROOT, 'knowledge', 'seed', 'medquad-answers.jsonl.gz');
 
 /**
  * Ingests the seed corpus when the store holds no source at all, so a fresh server answers from

@@ -4,9 +4,8 @@
  * `sets/medquad-paraphrase-dev.jsonl`; regenerate them with
  * `node --import tsx retrieval/evaluation/build-dev-sets.ts`). What `galen eval retrieval` runs.
  */
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { PACKAGE_ROOT } from '../../knowledge/index.js';
 
 export { loadEvalSet, formatEvalSet, EvalQuestion, type EvalSet } from './eval-set.js';
 export { scoreRanking, meanMetrics, type QuestionMetrics, type SetMetrics } from './metrics.js';
@@ -16,12 +15,5 @@ export { EvaluationError, type EvaluationErrorCode } from './errors.js';
 
 /** The shipped development sets: PubMedQA dev (question → its abstract) and MedQuAD paraphrases. */
 export const DEV_SETS: readonly string[] = ['pubmedqa-dev.jsonl', 'medquad-paraphrase-dev.jsonl'].map((name) =>
-  join(packageRoot(), 'retrieval', 'evaluation', 'sets', name),
+  join(PACKAGE_ROOT, 'retrieval', 'evaluation', 'sets', name),
 );
-
-/** The directory of package.json: the sets are read from the sources, also when running from `dist/`. */
-function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
-  return dir;
-}

@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { KnowledgeStore, seedStore } from '../../knowledge/index.js';
+import { KnowledgeStore, PACKAGE_ROOT, seedStore } from '../../knowledge/index.js';
 import type { GalenConfig } from '../config/index.js';
 import type { Logger } from '../logging/logger.js';
 import { createApp } from './app.js';
@@ -9,9 +9,7 @@ import { KnowledgeJobs } from '../jobs/index.js';
 import { AuditLog } from '../logging/audit-log.js';
 import { createMetrics } from '../metrics/index.js';
 import { ApiKeyStore, createSecurityLayer, type SecurityLayer } from '../security/index.js';
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 import { loadEmbeddingModel, loadRerankingModel, OnnxLanguageModel, type ExecutionProviderName, type LanguageModel, type OnnxEmbeddingModel, type OnnxRerankingModel } from '../../model/index.js';
 import { openVectorRetrieval, type VectorRetrieval } from '../../retrieval/vector/index.js';
 import { RetrievalPipeline, type VectorSearcher } from '../../retrieval/pipeline/index.js';
@@ -298,17 +296,8 @@ async function startRetrievalWorkers(config: GalenConfig, logger: Logger, sessio
   }
 }
 
-/** Galen's version from the nearest package.json above this file (sources or dist/), else `0.0.0`. */
+/** Galen's version from its package.json, or `0.0.0` when it has none. */
 function packageVersion(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const file = join(dir, 'package.json');
-    if (existsSync(file)) {
-      const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === 'galen') return pkg.version ?? '0.0.0';
-    }
-    const parent = dirname(dir);
-    if (parent === dir) return '0.0.0';
-    dir = parent;
-  }
+  const pkg = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version?: string };
+  return pkg.version ?? '0.0.0';
 }
