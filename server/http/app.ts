@@ -10,6 +10,7 @@ import { toApiError } from './http-errors.js';
 import { openApiDocument } from './openapi.js';
 import { openAiRoutes } from './openai-routes.js';
 import { retrieveRoutes } from './retrieve-routes.js';
+import { validateBody } from './validate-body.js';
 import { webRoutes } from './web-routes.js';
 
 export type { AppContext } from './app-context.js';
@@ -72,13 +73,8 @@ export function createApp(ctx: AppContext): express.Express {
   app.use(webRoutes());
 
   app.post('/v1/search', (req, res) => {
-    const parsed = SearchRequest.safeParse(req.body ?? {});
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      throw new ApiError(400, 'INVALID_REQUEST', `${issue.path.join('.') || 'body'}: ${issue.message}`);
-    }
+    const { query, k, sources } = validateBody(SearchRequest, req.body);
     const started = performance.now();
-    const { query, k, sources } = parsed.data;
     const result = search.search(query, { k, ...(sources ? { sources } : {}) });
     const tookMs = Math.round((performance.now() - started) * 100) / 100;
     ctx.logger.info({ route: '/v1/search', hits: result.hits.length, tookMs }, 'search');

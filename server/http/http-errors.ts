@@ -1,4 +1,5 @@
 import { AnswerError } from '../answer/index.js';
+import { JobError } from '../jobs/index.js';
 import { ApiError } from './api-error.js';
 
 /** Seconds a client is asked to wait (`Retry-After`) when the generation queue is full. */
@@ -17,7 +18,7 @@ const ANSWER_STATUS: Record<AnswerError['code'], number> = {
 /**
  * Any thrown value as the {@link ApiError} the client gets: our typed errors keep their code,
  * body-parser's become `INVALID_JSON` / `BODY_TOO_LARGE`, errors that carry their own 4xx
- * `status` and `code` (security, jobs) keep them, and everything else is a 500 `INTERNAL` with no
+ * `status` and `code` (security) keep them, job errors keep theirs (503 too), and everything else is a 500 `INTERNAL` with no
  * detail (never a stack trace).
  *
  * @example
@@ -25,6 +26,8 @@ const ANSWER_STATUS: Record<AnswerError['code'], number> = {
  */
 export function toApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
+  // Job errors carry their status, 503s included (a full or closed queue).
+  if (error instanceof JobError) return new ApiError(error.status, error.code, error.message);
   if (error instanceof AnswerError) {
     const status = ANSWER_STATUS[error.code];
     if (status >= 500 && error.code === 'GENERATION_FAILED') return new ApiError(status, error.code, 'The model failed while answering.');

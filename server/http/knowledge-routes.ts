@@ -1,9 +1,10 @@
 import { Router, type ErrorRequestHandler, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { FORMAT_NAMES, KnowledgeError, KnowledgeStore, type FormatName } from '../../knowledge/index.js';
-import { JobError, type JobView, type KnowledgeJobs } from '../jobs/index.js';
+import type { JobView, KnowledgeJobs } from '../jobs/index.js';
 import { liftTimeLimit, requireRole } from '../security/index.js';
 import { ApiError } from './api-error.js';
+import { validateBody } from './validate-body.js';
 
 /** What the knowledge administration routes need. */
 export interface KnowledgeRoutesContext {
@@ -61,12 +62,14 @@ export function knowledgeRoutes(ctx: KnowledgeRoutesContext): Router {
     const query = stringParams(req.query);
     if (query.source !== undefined) KnowledgeStore.validateSourceName(query.source);
     const upload = await ctx.jobs.receiveUpload(req, { rawName: query.filename ?? defaultName(req) });
-    const params = UploadParams.safeParse({ ...upload.fields, ...query });
-    if (!params.success) {
+    let params: z.infer<typeof UploadParams>;
+    try {
+      params = validateBody(UploadParams, { ...upload.fields, ...query });
+    } catch (error) {
       await ctx.jobs.discard(upload);
-      throw invalid(params.error);
+      throw error;
     }
-    const { source, format, license, attribution } = params.data;
+    const { source, format, license, attribution } = params;
     const job = await ctx.jobs.ingestUpload(upload, {
       source,
       ...(format ? { format: format as FormatName | 'auto' } : {}),
@@ -77,10 +80,9 @@ export function knowledgeRoutes(ctx: KnowledgeRoutesContext): Router {
   });
 
   router.post('/v1/knowledge/refresh', admin, (req, res) => {
-    const parsed = RefreshRequest.safeParse(req.body ?? {});
-    if (!parsed.success) throw invalid(parsed.error);
-    ctx.store.getSource(parsed.data.source);
-    accepted(res, ctx.jobs.refresh(parsed.data.source));
+    const { source } = validateBody(RefreshRequest, req.body);
+    ctx.store.getSource(source);
+    accepted(res, ctx.jobs.refresh(source));
   });
 
   router.delete('/v1/knowledge/sources/:name', admin, (req, res) => {
@@ -127,11 +129,6 @@ function defaultName(req: Request): string {
   return 'upload.jsonl';
 }
 
-function invalid(error: z.ZodError): ApiError {
-  const issue = error.issues[0]!;
-  return new ApiError(400, 'INVALID_REQUEST', `${issue.path.join('.') || 'body'}: ${issue.message}`);
-}
-
 const KNOWLEDGE_STATUS: Record<string, number> = {
   SOURCE_NOT_FOUND: 404,
   INVALID_SOURCE_NAME: 400,
@@ -146,9 +143,5 @@ const toHttpError: ErrorRequestHandler = (error: unknown, req, res, next) => {
   }
   // A refused upload may leave body bytes unread: close the connection rather than read them.
   if (!req.complete) res.setHeader('Connection', 'close');
-  if (error instanceof JobError) {
-    next(new ApiError(error.status, error.code, error.message));
-    return;
-  }
   next(error);
 };
