@@ -7,7 +7,7 @@ export { SecurityError, type SecurityErrorCode } from './errors.js';
 export { ROLES, parseRole, roleAllows, type Role } from './roles.js';
 export { API_KEY_PREFIX, apiKeyId, generateApiKey, hashApiKey, keyMatches, type GeneratedApiKey } from './api-key-format.js';
 export { ACCESS_STORE_FILE, ApiKeyStore, type ApiKeyInfo, type KeyCheck } from './api-key-store.js';
-export { describePrincipal, principalOf, type Principal } from './principal.js';
+export { describePrincipal, type Principal } from './principal.js';
 export { authenticate, type AuthenticationOptions } from './authentication.js';
 export { requireRole } from './require-role.js';
 export { limitRate, type RateLimitOptions } from './rate-limit.js';

@@ -1,4 +1,3 @@
-import type { Response } from 'express';
 import type { Role } from './roles.js';
 
 /**
@@ -14,16 +13,6 @@ declare global {
       principal?: Principal;
     }
   }
-}
-
-/**
- * The principal authentication found for this response's request, if it ran.
- *
- * @example
- * const who = principalOf(res); // { kind: 'key', keyId: '3f9c0a1b2c3d', role: 'admin' }
- */
-export function principalOf(res: Response): Principal | undefined {
-  return res.locals.principal;
 }
 
 /**

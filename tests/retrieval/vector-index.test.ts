@@ -13,22 +13,13 @@ import {
   VectorIndexError,
   type VectorIndexMeta,
 } from '../../retrieval/vector/index.js';
-import { copyMedquadSample } from '../helpers/fixtures.js';
-import { SHARED_DATA, tempDir } from '../helpers/paths.js';
+import { copyMedquadSample, copyPubmedSample } from '../helpers/fixtures.js';
+import { tempDir } from '../helpers/paths.js';
 
 // Real store (MedQuAD GHR files + PubMed abstracts copied to a temp dir), real LSA, real hnswlib files.
 const fixtures = tempDir('galen-vector-fixtures-');
 let embedder: LsaEmbedder;
 let other: LsaEmbedder;
-
-/** Writes the first `count` PubMedQA abstracts to `dir`/pubmed/abstracts.jsonl. */
-function copyPubmedSample(dir: string, count: number): string {
-  const to = join(dir, 'pubmed');
-  mkdirSync(to, { recursive: true });
-  const lines = readFileSync(join(SHARED_DATA, 'pubmedqa', 'pqal_abstracts.jsonl'), 'utf8').split('\n').filter(Boolean).slice(0, count);
-  writeFileSync(join(to, 'abstracts.jsonl'), `${lines.join('\n')}\n`);
-  return to;
-}
 
 beforeAll(async () => {
   // The embedder is fitted once on a store of the same data and reused: a model need not be refitted when the store changes.
