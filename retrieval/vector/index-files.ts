@@ -63,10 +63,16 @@ export async function readMeta(file: string): Promise<VectorIndexMeta | null | E
   }
 }
 
-/** Size and SHA-256 of a file, streamed (the index file is tens of megabytes); `null` when missing. */
-export async function checkFile(file: string): Promise<FileCheck | null> {
+/**
+ * Size and SHA-256 of a file, streamed (the index file is tens of megabytes); `null` when missing.
+ * With `hash: false` only the size is read and `sha256` is `null`.
+ */
+export async function checkFile(file: string, hash: false): Promise<{ bytes: number; sha256: null } | null>;
+export async function checkFile(file: string, hash?: true): Promise<FileCheck | null>;
+export async function checkFile(file: string, hashIt = true): Promise<{ bytes: number; sha256: string | null } | null> {
   try {
     const { size } = await stat(file);
+    if (!hashIt) return { bytes: size, sha256: null };
     const hash = createHash('sha256');
     for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
     return { bytes: size, sha256: hash.digest('hex') };

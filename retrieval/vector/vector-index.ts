@@ -44,6 +44,12 @@ export interface VectorIndexOptions {
    * thousand vectors (about 0.2 s). Default {@link DEFAULT_INLINE_BUILD_LIMIT}; 0 always uses the worker.
    */
   inlineBuildLimit?: number;
+  /**
+   * Hash the index and labels files against their meta file at open. Default true; `false` checks
+   * their sizes only, for readers of files a writer has just checked and saved (retrieval workers
+   * reloading after the main thread's sync: hashing them again costs a full read per worker).
+   */
+  verifyChecksums?: boolean;
 }
 
 /** Default of {@link VectorIndexOptions.inlineBuildLimit}. */
@@ -357,10 +363,14 @@ export class VectorIndex {
             ? `it was built with M ${meta.m} / efConstruction ${meta.efConstruction}, now ${this.m} / ${this.efConstruction}`
             : null;
     if (mismatch) return this.reset(mismatch);
-    const [index, labels] = await Promise.all([checkFile(this.paths.index), checkFile(this.paths.labels)]);
+    const verify = this.options.verifyChecksums ?? true;
+    const check = (file: string) => (verify ? checkFile(file) : checkFile(file, false));
+    const matches = (found: { bytes: number; sha256: string | null }, expected: { bytes: number; sha256: string }) =>
+      found.bytes === expected.bytes && (!verify || found.sha256 === expected.sha256);
+    const [index, labels] = await Promise.all([check(this.paths.index), check(this.paths.labels)]);
     if (!index) return this.reset(`${this.paths.index} is missing`);
-    if (index.bytes !== meta.index.bytes || index.sha256 !== meta.index.sha256) return this.reset(`${this.paths.index} does not match its checksum (corrupted or partly written)`);
-    if (!labels || labels.bytes !== meta.labels.bytes || labels.sha256 !== meta.labels.sha256) return this.reset(`${this.paths.labels} is missing or does not match its checksum`);
+    if (!matches(index, meta.index)) return this.reset(`${this.paths.index} does not match its checksum (corrupted or partly written)`);
+    if (!labels || !matches(labels, meta.labels)) return this.reset(`${this.paths.labels} is missing or does not match its checksum`);
     let live: Map<number, number>;
     const graph = new hnswlib.HierarchicalNSW('cosine', this.dimension);
     try {

@@ -47,6 +47,8 @@ export interface VectorRetrievalOptions {
   efConstruction?: number;
   /** HNSW search candidate list size. Default `DEFAULT_EF_SEARCH` (128). */
   efSearch?: number;
+  /** See `VectorIndexOptions.verifyChecksums`. Default true. */
+  verifyChecksums?: boolean;
 }
 
 /** Options of {@link VectorRetrieval.sync}. */
@@ -148,6 +150,7 @@ export async function openVectorRetrieval(options: VectorRetrievalOptions): Prom
     ...(options.m !== undefined ? { m: options.m } : {}),
     ...(options.efConstruction !== undefined ? { efConstruction: options.efConstruction } : {}),
     ...(options.efSearch !== undefined ? { efSearch: options.efSearch } : {}),
+    ...(options.verifyChecksums !== undefined ? { verifyChecksums: options.verifyChecksums } : {}),
     inlineBuildLimit: inlineLimit,
   };
 

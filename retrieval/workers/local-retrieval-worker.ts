@@ -34,6 +34,8 @@ async function openVectors(): Promise<VectorRetrieval | undefined> {
     dataDir: config.dataDir,
     store,
     logger,
+    // The main thread hashed these files when it wrote or opened them; a size check suffices here.
+    verifyChecksums: false,
     ...(settings.efSearch !== undefined ? { efSearch: settings.efSearch } : {}),
     ...(settings.lsaDimension !== undefined ? { lsa: { dimension: settings.lsaDimension } } : {}),
     ...(embedder ? { embedder } : {}),

@@ -218,6 +218,24 @@ describe('vector index', () => {
     });
   }
 
+  it('checks only sizes when told not to verify checksums, still refusing a truncated file', async () => {
+    (await openSynced()).close();
+    // A meta file naming another hash, as if the index bytes had changed at the same size: only hashing tells.
+    const meta = readMeta();
+    writeFileSync(join(dataDir, VECTOR_META_FILE), JSON.stringify({ ...meta, index: { ...meta.index, sha256: '0'.repeat(64) } }));
+    const trusting = await VectorIndex.open({ dataDir, embedder, logger, verifyChecksums: false });
+    expect(trusting.rebuildReason).toBeNull();
+    expect(trusting.count).toBe(chunkIds().length);
+    trusting.close();
+    const checking = await VectorIndex.open({ dataDir, embedder, logger });
+    expect(checking.rebuildReason).toMatch(/checksum/);
+    checking.close();
+    truncateSync(join(dataDir, VECTOR_INDEX_FILE), 1000);
+    const truncated = await VectorIndex.open({ dataDir, embedder, logger, verifyChecksums: false });
+    expect(truncated.rebuildReason).toMatch(/checksum/);
+    truncated.close();
+  });
+
   it('rebuilds for another embedder (id and dimension) and refuses a sync with the wrong one', async () => {
     (await openSynced()).close();
     const index = await VectorIndex.open({ dataDir, embedder: other, logger });
