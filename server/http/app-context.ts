@@ -14,10 +14,8 @@ export type Unreadiness = { reason: string } | null;
 export interface AppContext {
   store: KnowledgeStore;
   logger: Logger;
-  /** Whether the server can answer (seed corpus in, model loaded, not shutting down). */
-  isReady: () => boolean;
-  /** Why not, for `/readyz` and 503 answers. Default: "ingesting the seed corpus". */
-  unreadiness?: () => Unreadiness;
+  /** Why the server cannot answer yet (seed corpus going in, shutting down), or null when it can; for `/readyz` and 503 answers. */
+  unreadiness: () => Unreadiness;
   /**
    * The HNSW index for `/readyz`: `building` while a first start fits the embedder and builds it (or
    * repairs it) in the background — answers use BM25 and Wikipedia meanwhile — then `ready`; absent

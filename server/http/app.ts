@@ -59,8 +59,9 @@ export function createApp(ctx: AppContext): express.Express {
       vectors: ctx.vectorIndex ? ctx.vectorIndex() : 'off',
       retrievalWorkers: ctx.retrievalWorkers?.() ?? 0,
     };
-    if (!ctx.isReady()) {
-      res.status(503).json({ status: 'starting', reason: ctx.unreadiness?.()?.reason ?? 'ingesting the seed corpus', ...parts });
+    const unready = ctx.unreadiness();
+    if (unready) {
+      res.status(503).json({ status: 'starting', reason: unready.reason, ...parts });
       return;
     }
     res.json({ status: 'ready', chunks: ctx.store.countChunks(), ...parts });

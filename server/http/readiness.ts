@@ -12,7 +12,7 @@ const STARTING_RETRY_AFTER_SECONDS = 5;
  * app.post('/v1/chat', (req, res) => { assertReady(ctx); … });
  */
 export function assertReady(ctx: AppContext): void {
-  if (ctx.isReady()) return;
-  const reason = ctx.unreadiness?.()?.reason ?? 'ingesting the seed corpus';
-  throw new ApiError(503, 'NOT_READY', `Galen is not ready to answer: ${reason}.`, { 'Retry-After': String(STARTING_RETRY_AFTER_SECONDS) });
+  const unready = ctx.unreadiness();
+  if (!unready) return;
+  throw new ApiError(503, 'NOT_READY', `Galen is not ready to answer: ${unready.reason}.`, { 'Retry-After': String(STARTING_RETRY_AFTER_SECONDS) });
 }

@@ -143,7 +143,6 @@ export async function startServer(config: GalenConfig, logger: Logger, dependenc
   const ctx: AppContext = {
     store,
     logger,
-    isReady: () => ready && !shuttingDown,
     unreadiness: () => (shuttingDown ? { reason: 'shutting down' } : ready ? null : { reason: 'ingesting the seed corpus' }),
     version: packageVersion(),
     ...(vectors ? { vectorIndex: () => ({ state: vectorState, vectors: vectors.count }) } : {}),
