@@ -17,7 +17,6 @@ export interface LoraConfig {
   /** Per-module rank overrides (keys are PEFT patterns: a module name suffix or a regex). */
   rankPattern: Record<string, number>;
   alphaPattern: Record<string, number>;
-  baseModelNameOrPath: string | undefined;
 }
 
 /** One adapted linear layer. */
@@ -107,7 +106,6 @@ function parseLoraConfig(path: string): LoraConfig {
     useRslora: raw['use_rslora'] === true,
     rankPattern: patterns('rank_pattern'),
     alphaPattern: patterns('alpha_pattern'),
-    baseModelNameOrPath: typeof raw['base_model_name_or_path'] === 'string' ? raw['base_model_name_or_path'] : undefined,
   };
 }
 
