@@ -18,12 +18,12 @@ export const DEFAULT_MAX_QUEUED_REQUESTS = 64;
  * The decoder loop. Each iteration (1) finishes cancelled requests and frees their caches,
  * (2) admits waiting requests while the batch has room, (3) runs one prefill chunk of one
  * admitted request (the whole prompt by default) and (4) runs one decode step for every request
- * in the batch at once. A request's prompt is prefilled in its own batch-1 cache; once its first
- * token is sampled the cache joins the batch, left-padded to the batch's length with the padding
- * masked out and per-row positions. Between joins and leaves, each step's `present.*` is the next
- * step's past as it is; a join or leave repacks the cache once (trimming padding on leave). A new
- * request therefore waits at most one step, never for another request to finish (unless
- * `maxBatchSize` requests are running).
+ * in the batch at once. A request's prompt is prefilled into its own one-row cache; once its
+ * first token is sampled that row is copied into the batch cache, where rows of different
+ * lengths are right-padded and masked (see {@link KvCache}). Each step appends the new keys and
+ * values in place; a request that leaves hands its row to the batch's last row. A new request
+ * therefore waits at most one step, never for another request to finish (unless `maxBatchSize`
+ * requests are running).
  *
  * @example
  * const scheduler = new DecodeScheduler(runner, { maxBatchSize: 8 });
@@ -32,8 +32,9 @@ export const DEFAULT_MAX_QUEUED_REQUESTS = 64;
 export class DecodeScheduler {
   private readonly waiting: GenerationRequest[] = [];
   private readonly prefilling: GenerationRequest[] = [];
+  /** The batch, in the order of the batch cache's rows. */
   private rows: GenerationRequest[] = [];
-  private kv: KvCache | undefined;
+  private readonly kv: KvCache;
   private running = false;
   private closed = false;
   private readonly maxBatchSize: number;
@@ -49,6 +50,7 @@ export class DecodeScheduler {
     this.maxQueued = options.maxQueuedRequests ?? DEFAULT_MAX_QUEUED_REQUESTS;
     if (!Number.isInteger(this.maxBatchSize) || this.maxBatchSize < 1) throw new ModelError('INVALID_OPTIONS', `maxBatchSize must be an integer ≥ 1 (got ${this.maxBatchSize})`);
     if (!Number.isInteger(this.maxQueued) || this.maxQueued < 0) throw new ModelError('INVALID_OPTIONS', `maxQueuedRequests must be an integer ≥ 0 (got ${this.maxQueued})`);
+    this.kv = new KvCache(runner.signature, { maxRows: this.maxBatchSize });
   }
 
   /** Requests waiting, prefilling and decoding. */
@@ -83,8 +85,7 @@ export class DecodeScheduler {
     this.waiting.length = 0;
     this.prefilling.length = 0;
     this.rows = [];
-    this.kv?.release();
-    this.kv = undefined;
+    this.kv.clear();
   }
 
   /**
@@ -121,105 +122,66 @@ export class DecodeScheduler {
     }
   }
 
-  /** Finishes cancelled requests and drops their caches (a batch row leaving repacks the batch). */
+  /** Finishes cancelled requests and drops their caches and batch rows. */
   private reap(): void {
     for (const r of this.waiting.filter((x) => x.cancelled)) r.finish('aborted');
     this.waiting.splice(0, this.waiting.length, ...this.waiting.filter((x) => !x.finished));
     for (const r of this.prefilling.filter((x) => x.cancelled)) r.finish('aborted');
     this.prefilling.splice(0, this.prefilling.length, ...this.prefilling.filter((x) => !x.finished));
-    const leaving = this.rows.filter((x) => x.cancelled || x.finished);
-    for (const r of leaving) r.finish('aborted');
-    if (leaving.length > 0) this.repack(this.rows.filter((x) => !leaving.includes(x)), undefined);
+    for (const r of this.rows.filter((x) => x.cancelled && !x.finished)) r.finish('aborted');
+    this.removeFinishedRows();
   }
 
   private async prefillChunk(request: GenerationRequest): Promise<void> {
-    const past = request.kv ?? KvCache.empty(this.runner.signature, 1);
+    if (!request.kv) {
+      request.kv = new KvCache(this.runner.signature, { maxRows: 1 });
+      request.kv.addRow();
+    }
     const chunk = request.promptIds.slice(request.prefilled, request.prefilled + request.options.prefillChunkTokens);
     try {
-      const { logits, present } = await this.runner.run({
-        inputIds: chunk,
-        batchSize: 1,
-        sequenceLength: chunk.length,
-        past,
-        startPositions: [request.prefilled],
-      });
+      const [logits] = await this.runner.run({ inputIds: chunk, sequenceLength: chunk.length, cache: request.kv });
       this.stats.prefillRuns++;
-      past.release();
-      request.kv = present;
       request.prefilled += chunk.length;
       if (request.cancelled) return; // reaped (and its cache freed) at the next iteration
       if (request.prefilled < request.promptIds.length) return;
       this.prefilling.splice(this.prefilling.indexOf(request), 1);
-      request.length = request.prefilled;
-      if (request.accept(request.sample(logits[0]!))) this.join(request);
+      if (request.accept(request.sample(logits!))) this.join(request);
     } catch (error) {
-      past.release();
       this.prefilling.splice(this.prefilling.indexOf(request), 1);
       if (request.cancelled) request.finish('aborted');
       else request.fail(error);
     }
   }
 
-  /** Moves a prefilled request's cache into the batch (adopted as is when the batch is empty). */
+  /** Copies a prefilled request's cache row into the batch and frees its own cache. */
   private join(request: GenerationRequest): void {
-    if (this.rows.length === 0 || this.kv === undefined) {
-      this.rows = [request];
-      this.kv = request.kv;
-      request.kv = undefined;
-      return;
-    }
-    this.repack([...this.rows, request], request);
+    const own = request.kv!;
+    this.kv.addRowFrom(own, 0);
+    this.rows.push(request);
+    own.clear();
+    request.kv = undefined;
   }
 
-  /**
-   * Rebuilds the batch cache for `rows` (each taken from the batch cache, or `joining` from its
-   * own), right-aligned to the longest row, and frees the caches it replaces.
-   */
-  private repack(rows: GenerationRequest[], joining: GenerationRequest | undefined): void {
-    const old = this.kv;
-    if (rows.length === 0) {
-      old?.release();
-      this.kv = undefined;
-      this.rows = [];
-      return;
+  /** Drops the rows of finished requests: each leaving row takes the batch's last row. */
+  private removeFinishedRows(): void {
+    for (let i = this.rows.length - 1; i >= 0; i--) {
+      if (!this.rows[i]!.finished) continue;
+      const moved = this.kv.removeRow(i);
+      this.rows[i] = this.rows[moved]!;
+      this.rows.pop();
     }
-    const length = Math.max(...rows.map((r) => r.length));
-    const sources = rows.map((r) =>
-      r === joining ? { cache: r.kv!, row: 0, length: r.length } : { cache: old!, row: this.rows.indexOf(r), length: r.length },
-    );
-    this.kv = KvCache.pack(this.runner.signature, sources, length);
-    old?.release();
-    if (joining) {
-      joining.kv?.release();
-      joining.kv = undefined;
-    }
-    this.rows = rows;
   }
 
   private async decodeStep(): Promise<void> {
     const rows = this.rows;
-    const past = this.kv!;
     try {
-      const { logits, present } = await this.runner.run({
-        inputIds: rows.map((r) => r.nextToken),
-        batchSize: rows.length,
-        sequenceLength: 1,
-        past,
-        padding: rows.map((r) => past.length - r.length),
-        startPositions: rows.map((r) => r.length),
-      });
+      const logits = await this.runner.run({ inputIds: rows.map((r) => r.nextToken), sequenceLength: 1, cache: this.kv });
       this.stats.decodeSteps++;
       this.stats.decodedRows += rows.length;
       this.stats.maxBatch = Math.max(this.stats.maxBatch, rows.length);
-      past.release();
-      this.kv = present;
-      for (const [i, r] of rows.entries()) {
-        r.length++;
-        if (!r.cancelled) r.accept(r.sample(logits[i]!));
-      }
+      for (const [i, r] of rows.entries()) if (!r.cancelled) r.accept(r.sample(logits[i]!));
     } catch (error) {
-      past.release();
-      this.kv = undefined;
+      this.kv.clear();
       this.rows = [];
       for (const r of rows) {
         if (r.cancelled) r.finish('aborted');
@@ -227,7 +189,6 @@ export class DecodeScheduler {
       }
       return;
     }
-    const leaving = rows.filter((r) => r.finished);
-    if (leaving.length > 0) this.repack(rows.filter((r) => !r.finished), undefined);
+    this.removeFinishedRows();
   }
 }

@@ -34,7 +34,8 @@ export interface CreatedSession {
 const CUDA_PROVIDER_LIBRARIES = ['libonnxruntime_providers_shared.so', 'libonnxruntime_providers_cuda.so'];
 
 /**
- * Creates an onnxruntime session for `onnxPath` on the requested provider. CUDA needs provider
+ * Creates an onnxruntime session for `onnxPath` (or for `modelBytes`, an edited copy of it whose
+ * external-data files are still read from beside `onnxPath`) on the requested provider. CUDA needs provider
  * libraries that the npm package does not ship by default (`npm run install:cuda` fetches them);
  * when they are missing the error names them, or with `allowCpuFallback` a warning does and the
  * session runs on CPU.
@@ -42,18 +43,21 @@ const CUDA_PROVIDER_LIBRARIES = ['libonnxruntime_providers_shared.so', 'libonnxr
  * @example
  * const { session, executionProvider } = await createInferenceSession('m/onnx/model.onnx', { executionProvider: 'cuda', allowCpuFallback: true });
  */
-export async function createInferenceSession(onnxPath: string, options: SessionOptions = {}): Promise<CreatedSession> {
+export async function createInferenceSession(onnxPath: string, options: SessionOptions = {}, modelBytes?: Uint8Array): Promise<CreatedSession> {
   const provider = options.executionProvider ?? 'cpu';
   const base: ort.InferenceSession.SessionOptions = {
     graphOptimizationLevel: 'all',
     ...(options.intraOpThreads !== undefined ? { intraOpNumThreads: options.intraOpThreads } : {}),
+    ...(modelBytes ? { extra: { 'session.model_external_initializers_file_folder_path': dirname(onnxPath) } } : {}),
   };
+  const create = (sessionOptions: ort.InferenceSession.SessionOptions) =>
+    modelBytes ? ort.InferenceSession.create(modelBytes, sessionOptions) : ort.InferenceSession.create(onnxPath, sessionOptions);
   if (provider === 'cuda') {
     const missing = missingCudaLibraries();
     let reason = missing.length > 0 ? `missing ${missing.join(', ')} in ${bindingDirectory() ?? 'the onnxruntime-node binary folder'}` : '';
     if (!reason) {
       try {
-        const session = await ort.InferenceSession.create(onnxPath, {
+        const session = await create({
           ...base,
           // Fatal-only logging: a failed provider load is reported by our error, not a red native log line.
           logSeverityLevel: 4,
@@ -72,7 +76,7 @@ export async function createInferenceSession(onnxPath: string, options: SessionO
     (options.onWarning ?? console.warn)(`${message}; falling back to CPU`);
   }
   try {
-    return { session: await ort.InferenceSession.create(onnxPath, { ...base, executionProviders: ['cpu'] }), executionProvider: 'cpu' };
+    return { session: await create({ ...base, executionProviders: ['cpu'] }), executionProvider: 'cpu' };
   } catch (cause) {
     throw loadError(onnxPath, cause);
   }

@@ -36,8 +36,6 @@ export class GenerationRequest {
   prefilled = 0;
   /** The request's own cache while prefilling; the scheduler moves it into the batch after. */
   kv: KvCache | undefined;
-  /** Real positions in the cache (prompt + fed tokens). */
-  length = 0;
   /** The last sampled token, fed at the next decode step. */
   nextToken = -1;
   finished = false;
@@ -155,7 +153,7 @@ export class GenerationRequest {
   }
 
   private releaseCache(): void {
-    this.kv?.release();
+    this.kv?.clear();
     this.kv = undefined;
   }
 }

@@ -2,70 +2,68 @@ import { Tensor, type InferenceSession } from 'onnxruntime-node';
 import { ModelError } from './errors.js';
 import { halfToFloat } from './float16.js';
 import type { GraphSignature } from './graph-signature.js';
-import { KvCache } from './kv-cache.js';
+import type { KvCache, KvData } from './kv-cache.js';
 
-/** One run of the decoder graph over a batch. */
+/** One run of the decoder graph over every row of a cache. */
 export interface GraphStep {
-  /** `[batch, sequence]` token ids, row-major. */
+  /** `[rows, sequence]` token ids, row-major. */
   inputIds: readonly number[];
-  batchSize: number;
   /** New tokens per row (the same for every row). */
   sequenceLength: number;
-  /** Cache before the run (length `past`); not released here. */
-  past: KvCache;
-  /** Padding positions at the start of each row of `past` (masked out); default none. */
-  padding?: readonly number[];
-  /** Position of each row's first new token (its real past length). */
-  startPositions: readonly number[];
-}
-
-/** What a run returns. */
-export interface GraphOutput {
-  /** Per row, the logits of its last new token (`vocabSize` float32, the caller's to modify). */
-  logits: Float32Array[];
-  /** The `present.*` outputs as the new cache (length `past + sequence`). */
-  present: KvCache;
+  /** The rows' cache: read as the past, and the run's new keys and values are appended to it. */
+  cache: KvCache;
 }
 
 /**
- * Runs the decoder graph: builds `input_ids`, `attention_mask` (past + new, 0 on padding),
- * per-row `position_ids` when the graph takes them, and feeds the KV cache; returns the last
- * position's logits per row and `present.*` as the next cache, without copying it.
+ * Runs the decoder graph: builds `input_ids`, `attention_mask` (the cache's rows, unused capacity
+ * masked) and per-row `position_ids` from each row's length, feeds the cache's buffers as the
+ * past, fetches `logits` and only the new keys and values when the graph exposes them
+ * (`signature.newKvNames`; otherwise `present.*`, of which only the new positions are kept),
+ * appends those to the cache and returns each row's last-position logits.
  *
  * @example
- * const { logits, present } = await runner.run({ inputIds: [1], batchSize: 1, sequenceLength: 1, past: KvCache.empty(sig, 1), startPositions: [0] });
+ * const kv = new KvCache(runner.signature); kv.addRow();
+ * const [logits] = await runner.run({ inputIds: [1], sequenceLength: 1, cache: kv });
  */
 export class GraphRunner {
+  private readonly fetches: string[];
+
   constructor(
     private readonly session: InferenceSession,
     readonly signature: GraphSignature,
-  ) {}
+  ) {
+    this.fetches = ['logits', ...(signature.newKvNames ?? signature.presentNames).flat()];
+  }
 
-  async run(step: GraphStep): Promise<GraphOutput> {
-    const { batchSize: b, sequenceLength: s, past } = step;
-    const total = past.length + s;
+  /** Per row, the logits of its last new token (`vocabSize` float32, the caller's to modify). */
+  async run(step: GraphStep): Promise<Float32Array[]> {
+    const { sequenceLength: s, cache } = step;
+    const b = cache.rows;
     const inputIds = new BigInt64Array(b * s);
     for (let i = 0; i < inputIds.length; i++) inputIds[i] = BigInt(step.inputIds[i]!);
-    const mask = new BigInt64Array(b * total).fill(1n);
-    if (step.padding) for (let r = 0; r < b; r++) mask.fill(0n, r * total, r * total + step.padding[r]!);
+    const pastLength = cache.capacity;
     const feeds: Record<string, Tensor> = {
       input_ids: new Tensor('int64', inputIds, [b, s]),
-      attention_mask: new Tensor('int64', mask, [b, total]),
+      attention_mask: new Tensor('int64', cache.attentionMask(s), [b, pastLength + s]),
     };
     if (this.signature.hasPositionIds) {
       const positions = new BigInt64Array(b * s);
-      for (let r = 0; r < b; r++) for (let j = 0; j < s; j++) positions[r * s + j] = BigInt(step.startPositions[r]! + j);
+      for (let r = 0; r < b; r++) for (let j = 0; j < s; j++) positions[r * s + j] = BigInt(cache.lengths[r]! + j);
       feeds['position_ids'] = new Tensor('int64', positions, [b, s]);
     }
-    if (this.signature.hasUseCacheBranch) feeds['use_cache_branch'] = new Tensor('bool', [past.length > 0], [1]);
-    past.addFeeds(feeds);
+    if (this.signature.hasUseCacheBranch) feeds['use_cache_branch'] = new Tensor('bool', [pastLength > 0], [1]);
+    cache.addFeeds(feeds);
 
     let outputs: InferenceSession.ReturnType;
     try {
-      outputs = await this.session.run(feeds);
+      outputs = await this.session.run(feeds, this.fetches);
     } catch (cause) {
       throw new ModelError('GENERATION_FAILED', `onnxruntime run failed: ${(cause as Error).message}`, { cause });
     }
+    const values = this.fetches.slice(1).map((name) => outputs[name]!.data as KvData);
+    const layout = this.signature.newKvNames ? { positions: s, start: 0 } : { positions: pastLength + s, start: pastLength };
+    cache.append(values, layout, s);
+
     const logitsTensor = outputs['logits']!;
     const [, positions, vocab] = logitsTensor.dims as [number, number, number];
     const logits: Float32Array[] = [];
@@ -77,6 +75,6 @@ export class GraphRunner {
           : (logitsTensor.data as Float32Array).subarray(start, start + vocab),
       );
     }
-    return { logits, present: KvCache.fromOutputs(this.signature, outputs as Record<string, Tensor>, b) };
+    return logits;
   }
 }

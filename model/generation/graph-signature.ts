@@ -24,6 +24,21 @@ export interface GraphSignature {
   /** Names of the past inputs and present outputs, per layer, in `[key, value]` order. */
   pastNames: Array<[string, string]>;
   presentNames: Array<[string, string]>;
+  /**
+   * Per layer, outputs holding only a run's new keys and values (see `exposeNewKeyValues`); when
+   * absent the runner fetches `present.*`.
+   */
+  newKvNames?: Array<[string, string]>;
+}
+
+/**
+ * Layer `i`'s past inputs and present outputs, `[key, value]`, as optimum names them.
+ *
+ * @example
+ * layerKvNames(0).present; // ['present.0.key', 'present.0.value']
+ */
+export function layerKvNames(i: number): { past: [string, string]; present: [string, string] } {
+  return { past: [`past_key_values.${i}.key`, `past_key_values.${i}.value`], present: [`present.${i}.key`, `present.${i}.value`] };
 }
 
 type Metadata = InferenceSession['inputMetadata'][number];
@@ -40,6 +55,7 @@ export function readGraphSignature(
   session: Pick<InferenceSession, 'inputMetadata' | 'outputMetadata'>,
   config: ModelConfig,
   graphPath = 'the ONNX graph',
+  newKvNames?: Array<[string, string]>,
 ): GraphSignature {
   const inputs = new Map(session.inputMetadata.map((m) => [m.name, m]));
   const outputs = new Map(session.outputMetadata.map((m) => [m.name, m]));
@@ -51,9 +67,9 @@ export function readGraphSignature(
 
   const pastNames: Array<[string, string]> = [];
   const presentNames: Array<[string, string]> = [];
-  for (let i = 0; inputs.has(`past_key_values.${i}.key`); i++) {
-    pastNames.push([`past_key_values.${i}.key`, `past_key_values.${i}.value`]);
-    presentNames.push([`present.${i}.key`, `present.${i}.value`]);
+  for (let i = 0; inputs.has(layerKvNames(i).past[0]); i++) {
+    pastNames.push(layerKvNames(i).past);
+    presentNames.push(layerKvNames(i).present);
   }
   if (pastNames.length === 0) fail('no past_key_values.{i}.key inputs (export the model with a KV cache)');
   if (pastNames.length !== config.numLayers) {
@@ -90,6 +106,7 @@ export function readGraphSignature(
     hasUseCacheBranch: inputs.has('use_cache_branch'),
     pastNames,
     presentNames,
+    ...(newKvNames && newKvNames.flat().every((n) => outputs.has(n)) ? { newKvNames } : {}),
   };
 }
 

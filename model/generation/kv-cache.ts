@@ -1,99 +1,213 @@
 import { Tensor } from 'onnxruntime-node';
 import type { GraphSignature } from './graph-signature.js';
 
-type KvData = Float32Array | Uint16Array;
+/** Element storage of a KV tensor (float16 as raw bits). */
+export type KvData = Float32Array | Uint16Array;
 
-/** Where one row of a {@link KvCache.pack} comes from. */
-export interface KvRowSource {
-  cache: KvCache;
-  /** Row in `cache`. */
-  row: number;
-  /** Real (non-padding) positions of the row; they are the last `length` positions of `cache`. */
-  length: number;
+/** Where a run's new positions sit in an output tensor `[rows, kvHeads, positions, headDim]`. */
+export interface NewKvLayout {
+  /** The output's third dimension. */
+  positions: number;
+  /** Index of the first new position in it: 0 for the new-KV outputs, the past's length for `present.*`. */
+  start: number;
 }
 
+/** Options of {@link KvCache}. */
+export interface KvCacheOptions {
+  /** Positions are reserved in steps of this many, so most steps append in place. Default 32. */
+  growth?: number;
+  /** Row storage never grows past this many rows. Default unbounded. */
+  maxRows?: number;
+}
+
+export const DEFAULT_KV_GROWTH = 32;
+
 /**
- * The attention keys and values of a batch of sequences, one `[batch, kvHeads, length, headDim]`
- * tensor per layer and kind, as the graph's `present.*` outputs return them. Rows are
- * left-padded: a row's real positions are its last ones, padding before them is masked out by the
- * attention mask. A step's outputs become the next step's inputs as they are (no copy); rows are
- * copied only when a request joins or leaves a batch ({@link pack}).
+ * The attention keys and values of a batch of sequences, kept in buffers Galen owns and appends
+ * to in place: per layer and kind one `[rows, kvHeads, capacity, headDim]` array. Rows are
+ * right-padded: row `r`'s real positions are `0 … lengths[r]-1`, the rest of its capacity is
+ * masked out by {@link attentionMask}, and positions come from `lengths` (explicit
+ * `position_ids`, or the mask's running sum for graphs that derive them), so rows of different
+ * lengths share one tensor shape. The graph reads the buffers as `past_key_values.*` without a
+ * copy; after a run only the new positions are copied in ({@link append}). Capacity grows in
+ * steps of `growth` positions (one re-layout per step of growth), rows join by one copy of their
+ * positions and leave by moving the last row into their place.
  *
  * @example
- * let kv = KvCache.empty(signature, 1);
- * kv.addFeeds(feeds); const out = await session.run(feeds);
- * kv = KvCache.fromOutputs(signature, out, 1); // the old cache is released by the caller
+ * const kv = new KvCache(signature); kv.addRow();
+ * kv.addFeeds(feeds); feeds.attention_mask = new Tensor('int64', kv.attentionMask(s), [1, kv.capacity + s]);
+ * const out = await session.run(feeds); kv.append(newKv(out), { positions: s, start: 0 }, s);
  */
 export class KvCache {
-  private constructor(
-    private readonly signature: GraphSignature,
-    /** `[key0, value0, key1, value1, …]`. */
-    private tensors: Tensor[],
-    readonly batchSize: number,
-    /** Positions per row, padding included. */
-    readonly length: number,
-  ) {}
+  /** `[key0, value0, key1, value1, …]`, each `rowCapacity × kvHeads × capacity × headDim`. */
+  private buffers: KvData[] = [];
+  private rowCapacity = 0;
+  /** Positions each row can hold. */
+  capacity = 0;
+  /** Real positions of each row. */
+  readonly lengths: number[] = [];
+  private readonly growth: number;
+  private readonly maxRows: number;
 
-  /** A cache with no positions (the first run's `past_key_values`). */
-  static empty(signature: GraphSignature, batchSize: number): KvCache {
-    const tensors = signature.pastNames.flatMap(() => [0, 1].map(() => makeTensor(signature, batchSize, 0)));
-    return new KvCache(signature, tensors, batchSize, 0);
+  constructor(
+    private readonly signature: GraphSignature,
+    options: KvCacheOptions = {},
+  ) {
+    this.growth = options.growth ?? DEFAULT_KV_GROWTH;
+    this.maxRows = options.maxRows ?? Number.POSITIVE_INFINITY;
   }
 
-  /** Takes the `present.*` outputs of a run as the cache (no copy). */
-  static fromOutputs(signature: GraphSignature, outputs: Record<string, Tensor>, batchSize: number): KvCache {
-    const tensors = signature.presentNames.flatMap((names) => names.map((n) => outputs[n]!));
-    const length = tensors[0]!.dims[2]!;
-    return new KvCache(signature, tensors, batchSize, length);
+  get rows(): number {
+    return this.lengths.length;
+  }
+
+  /** Adds an empty row at the end; returns its index. */
+  addRow(): number {
+    this.reserveRows(this.rows + 1);
+    this.lengths.push(0);
+    return this.rows - 1;
+  }
+
+  /** Appends a copy of row `row` of `other` (same signature) as a new last row; returns its index. */
+  addRowFrom(other: KvCache, row: number): number {
+    const length = other.lengths[row]!;
+    this.reserveRows(this.rows + 1);
+    this.reservePositions(length);
+    const r = this.rows;
+    this.lengths.push(length);
+    this.buffers.forEach((dst, t) => copyRow(other.buffers[t]!, row, other.capacity, dst, r, this.capacity, length, this.headBlock));
+    return r;
   }
 
   /**
-   * A new cache whose row `r` holds `rows[r]`, right-aligned in `length` positions (zeros before,
-   * which the attention mask hides). `length` must be at least every row's `length`.
+   * Removes row `row` by moving the last row into its place (one copy of that row's positions);
+   * returns the index that moved (`row` itself when it was the last). With no rows left the
+   * buffers are freed.
    */
-  static pack(signature: GraphSignature, rows: readonly KvRowSource[], length: number): KvCache {
-    const { numKeyValueHeads: heads, headDim } = signature;
-    const tensors: Tensor[] = [];
-    for (let t = 0; t < signature.pastNames.length * 2; t++) {
-      const out = makeTensor(signature, rows.length, length);
-      const dst = out.data as KvData;
-      for (const [r, src] of rows.entries()) {
-        const from = src.cache.tensors[t]!.data as KvData;
-        const srcLength = src.cache.length;
-        const block = src.length * headDim;
-        for (let h = 0; h < heads; h++) {
-          const srcStart = ((src.row * heads + h) * srcLength + (srcLength - src.length)) * headDim;
-          const dstStart = ((r * heads + h) * length + (length - src.length)) * headDim;
-          dst.set(from.subarray(srcStart, srcStart + block), dstStart);
-        }
-      }
-      tensors.push(out);
+  removeRow(row: number): number {
+    const last = this.rows - 1;
+    if (row !== last) {
+      for (const data of this.buffers) copyRow(data, last, this.capacity, data, row, this.capacity, this.lengths[last]!, this.headBlock);
+      this.lengths[row] = this.lengths[last]!;
     }
-    return new KvCache(signature, tensors, rows.length, length);
+    this.lengths.pop();
+    if (this.rows === 0) this.clear();
+    else if (this.capacity - Math.max(...this.lengths) > 2 * this.growth) this.relayout(this.rowCapacity, this.roundUp(Math.max(...this.lengths)));
+    return last;
   }
 
-  /** Adds this cache as the `past_key_values.*` feeds of a run. */
+  /** Frees every row and buffer. */
+  clear(): void {
+    this.lengths.length = 0;
+    this.buffers = [];
+    this.rowCapacity = 0;
+    this.capacity = 0;
+  }
+
+  /** Adds the buffers as the `past_key_values.*` feeds of a run over all rows (views, no copy). */
   addFeeds(feeds: Record<string, Tensor>): void {
+    const { numKeyValueHeads: heads, headDim } = this.signature;
+    const dims = [this.rows, heads, this.capacity, headDim];
+    const size = this.rows * heads * this.capacity * headDim;
     this.signature.pastNames.forEach((names, layer) => {
-      feeds[names[0]] = this.tensors[layer * 2]!;
-      feeds[names[1]] = this.tensors[layer * 2 + 1]!;
+      for (const kind of [0, 1]) {
+        const data = this.buffers[layer * 2 + kind]?.subarray(0, size) ?? emptyData(this.signature);
+        feeds[names[kind]!] = data instanceof Uint16Array ? new Tensor('float16', data, dims) : new Tensor('float32', data, dims);
+      }
     });
   }
 
-  /** Total bytes held. */
-  get byteLength(): number {
-    return this.tensors.reduce((n, t) => n + (t.data as KvData).byteLength, 0);
+  /**
+   * The `attention_mask` of a run adding `sequenceLength` positions to every row,
+   * `[rows, capacity + sequenceLength]`: each row's real positions and the new ones are 1, its
+   * unused capacity 0.
+   */
+  attentionMask(sequenceLength: number): BigInt64Array {
+    const width = this.capacity + sequenceLength;
+    const mask = new BigInt64Array(this.rows * width).fill(1n);
+    for (const [r, length] of this.lengths.entries()) mask.fill(0n, r * width + length, r * width + this.capacity);
+    return mask;
   }
 
-  /** Drops the tensors now (their buffers go with the next GC); the cache is unusable after. */
-  release(): void {
-    for (const t of this.tensors) t.dispose();
-    this.tensors = [];
+  /**
+   * Copies `count` new positions per row, per layer and kind from a run's outputs (`values` in
+   * `[key0, value0, …]` order, each `[rows, kvHeads, layout.positions, headDim]`) to the end of
+   * each row, growing the capacity when needed.
+   */
+  append(values: readonly KvData[], layout: NewKvLayout, count: number): void {
+    this.reservePositions(Math.max(...this.lengths) + count);
+    const { numKeyValueHeads: heads, headDim } = this.signature;
+    const block = count * headDim;
+    values.forEach((src, t) => {
+      const dst = this.buffers[t]!;
+      for (const [r, length] of this.lengths.entries()) {
+        for (let h = 0; h < heads; h++) {
+          const from = ((r * heads + h) * layout.positions + layout.start) * headDim;
+          const to = ((r * heads + h) * this.capacity + length) * headDim;
+          if (block === headDim) for (let i = 0; i < headDim; i++) dst[to + i] = src[from + i]!;
+          else dst.set(src.subarray(from, from + block), to);
+        }
+      }
+    });
+    for (let r = 0; r < this.rows; r++) this.lengths[r]! += count;
+  }
+
+  /** Bytes held by the buffers. */
+  get byteLength(): number {
+    return this.buffers.reduce((n, b) => n + b.byteLength, 0);
+  }
+
+  private get headBlock(): { heads: number; headDim: number } {
+    return { heads: this.signature.numKeyValueHeads, headDim: this.signature.headDim };
+  }
+
+  private roundUp(positions: number): number {
+    return Math.ceil(positions / this.growth) * this.growth;
+  }
+
+  private reserveRows(rows: number): void {
+    if (rows <= this.rowCapacity) return;
+    if (rows > this.maxRows) throw new RangeError(`KV cache is limited to ${this.maxRows} rows`);
+    this.relayout(Math.min(this.maxRows, Math.max(rows, this.rowCapacity * 2)), this.capacity);
+  }
+
+  private reservePositions(positions: number): void {
+    if (positions > this.capacity) this.relayout(this.rowCapacity, this.roundUp(positions));
+  }
+
+  /** Moves every row into new buffers of `rowCapacity` rows × `capacity` positions. */
+  private relayout(rowCapacity: number, capacity: number): void {
+    const { numKeyValueHeads: heads, headDim, pastNames, kvDtype } = this.signature;
+    const size = rowCapacity * heads * capacity * headDim;
+    const old = this.buffers;
+    this.buffers = [];
+    for (let t = 0; t < pastNames.length * 2; t++) {
+      const dst = kvDtype === 'float16' ? new Uint16Array(size) : new Float32Array(size);
+      if (old[t]) for (const [r, length] of this.lengths.entries()) copyRow(old[t]!, r, this.capacity, dst, r, capacity, length, this.headBlock);
+      this.buffers.push(dst);
+    }
+    this.rowCapacity = rowCapacity;
+    this.capacity = capacity;
   }
 }
 
-function makeTensor(signature: GraphSignature, batchSize: number, length: number): Tensor {
-  const size = batchSize * signature.numKeyValueHeads * length * signature.headDim;
-  const dims = [batchSize, signature.numKeyValueHeads, length, signature.headDim];
-  return signature.kvDtype === 'float16' ? new Tensor('float16', new Uint16Array(size), dims) : new Tensor('float32', new Float32Array(size), dims);
+/** Copies the first `length` positions of every head of one row between `[rows, heads, capacity, dim]` arrays. */
+function copyRow(
+  src: KvData,
+  srcRow: number,
+  srcCapacity: number,
+  dst: KvData,
+  dstRow: number,
+  dstCapacity: number,
+  length: number,
+  { heads, headDim }: { heads: number; headDim: number },
+): void {
+  for (let h = 0; h < heads; h++) {
+    const from = (srcRow * heads + h) * srcCapacity * headDim;
+    dst.set(src.subarray(from, from + length * headDim), (dstRow * heads + h) * dstCapacity * headDim);
+  }
+}
+
+function emptyData(signature: GraphSignature): KvData {
+  return signature.kvDtype === 'float16' ? new Uint16Array(0) : new Float32Array(0);
 }

@@ -1,3 +1,4 @@
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import type { InferenceSession } from 'onnxruntime-node';
 import { DecodeScheduler, type SchedulerOptions } from './decode-scheduler.js';
 import { ModelError } from './errors.js';
@@ -8,6 +9,7 @@ import { readGraphSignature } from './graph-signature.js';
 import { GraphRunner } from './graph-runner.js';
 import type { GenerationResult, GenerationStream, LanguageModel, LanguageModelInfo, Prompt } from './language-model.js';
 import { readModelDirectory, type ModelDirectory, type ModelDirectoryOptions } from './model-directory.js';
+import { exposeNewKeyValues, type ExposedNewKv } from './new-kv-outputs.js';
 import { PromptEncoder, type EncodedPrompt } from './prompt-encoder.js';
 import { TextTokenizer } from './text-tokenizer.js';
 
@@ -18,7 +20,18 @@ export interface LoadOptions extends SessionOptions, ModelDirectoryOptions, Sche
    * KV-cache memory; requests may lower it further.
    */
   contextWindow?: number;
+  /**
+   * What a run fetches besides `logits`. `'new'`: when every `present.{i}.*` is `Concat(past,
+   * new)`, the graph is loaded with the new keys and values as extra outputs and only those are
+   * fetched and appended to Galen's cache (falls back to `'present'` for other graphs); `'present'`:
+   * the graph as it is, fetching the whole `present.*` each run (onnxruntime-node copies them into
+   * new buffers). Default `'new'`.
+   */
+  kvOutputs?: 'new' | 'present';
 }
+
+/** Spare bytes read after the `.onnx` file so the extra outputs can be appended in place. */
+const OUTPUTS_SLACK = 256 * 1024;
 
 /**
  * A LLaMA-family decoder exported to ONNX (optimum / transformers.js interface) running in
@@ -32,6 +45,8 @@ export interface LoadOptions extends SessionOptions, ModelDirectoryOptions, Sche
  */
 export class OnnxLanguageModel implements LanguageModel {
   readonly info: LanguageModelInfo;
+  /** What runs fetch besides logits: only the new keys and values, or all of `present.*` (see {@link LoadOptions.kvOutputs}). */
+  readonly kvOutputs: 'new' | 'present';
   private readonly scheduler: DecodeScheduler;
   private closed = false;
 
@@ -45,6 +60,7 @@ export class OnnxLanguageModel implements LanguageModel {
     options: SchedulerOptions,
   ) {
     this.info = info;
+    this.kvOutputs = runner.signature.newKvNames ? 'new' : 'present';
     this.scheduler = new DecodeScheduler(runner, options);
   }
 
@@ -65,9 +81,10 @@ export class OnnxLanguageModel implements LanguageModel {
     if (!Number.isInteger(contextWindow) || contextWindow < 2) {
       throw new ModelError('INVALID_OPTIONS', `contextWindow must be an integer ≥ 2 (got ${contextWindow})`);
     }
-    const { session, executionProvider } = await createInferenceSession(directory.onnxPath, options);
+    const exposed = (options.kvOutputs ?? 'new') === 'new' ? readExposed(directory.onnxPath) : undefined;
+    const { session, executionProvider } = await createInferenceSession(directory.onnxPath, options, exposed?.bytes);
     try {
-      const signature = readGraphSignature(session, config, directory.onnxPath);
+      const signature = readGraphSignature(session, config, directory.onnxPath, exposed?.names);
       const eos = new Set([...directory.generationConfig.eosTokenIds, ...config.eosTokenIds]);
       if (tokenizer.eosTokenId !== undefined) eos.add(tokenizer.eosTokenId);
       const info: LanguageModelInfo = {
@@ -158,6 +175,33 @@ export class OnnxLanguageModel implements LanguageModel {
     this.closed = true;
     await this.scheduler.close(); // waits for the run in flight: releasing under it would fail it
     await this.session.release();
+  }
+}
+
+/** {@link exposeNewKeyValues} over the file; a file that is not an ONNX protobuf is `INVALID_MODEL`. */
+function readExposed(path: string): ExposedNewKv | undefined {
+  const [bytes, length] = readWithSlack(path);
+  try {
+    return exposeNewKeyValues(bytes, length);
+  } catch (cause) {
+    throw new ModelError('INVALID_MODEL', `onnxruntime could not load ${path}: not an ONNX model (${(cause as Error).message})`, { cause });
+  }
+}
+
+/** The file's bytes in a buffer with {@link OUTPUTS_SLACK} spare bytes after them, and the file's length. */
+function readWithSlack(path: string): [Uint8Array, number] {
+  const fd = openSync(path, 'r');
+  try {
+    const length = fstatSync(fd).size;
+    const bytes = new Uint8Array(length + OUTPUTS_SLACK);
+    for (let done = 0; done < length; ) {
+      const n = readSync(fd, bytes, done, Math.min(length - done, 2 ** 30), done);
+      if (n === 0) throw new ModelError('INVALID_MODEL', `${path} ended after ${done} of ${length} bytes`);
+      done += n;
+    }
+    return [bytes, length];
+  } finally {
+    closeSync(fd);
   }
 }
 

@@ -18,10 +18,11 @@ function afterPieces(stream: AsyncIterable<unknown>, n: number): Promise<void> {
   });
 }
 
-describe('concurrent requests share one model', () => {
+// Both ways of getting a run's keys and values: only the new ones, or present.* whole.
+for (const kvOutputs of ['new', 'present'] as const) describe(`concurrent requests share one model (kvOutputs ${kvOutputs})`, () => {
   let model: OnnxLanguageModel;
   beforeAll(async () => {
-    model = await loadLanguageModel(STORIES, { maxBatchSize: 8 });
+    model = await loadLanguageModel(STORIES, { maxBatchSize: 8, kvOutputs });
   });
   afterAll(() => model.close());
 

@@ -2,16 +2,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadLanguageModel, type OnnxLanguageModel } from '../../model/index.js';
 import { REFERENCE, STORIES } from './fixtures.js';
 
-// Reproduces reference.json's base greedy ids (numpy forward pass) with onnx/model.onnx.
-describe('stories260k greedy reference', () => {
+// Reproduces reference.json's base greedy ids (numpy forward pass) with onnx/model.onnx, fetching
+// only the new keys and values (the graph gets them as extra outputs) and fetching present.* whole.
+for (const kvOutputs of ['new', 'present'] as const) describe(`stories260k greedy reference (kvOutputs ${kvOutputs})`, () => {
   let model: OnnxLanguageModel;
   beforeAll(async () => {
-    model = await loadLanguageModel(STORIES);
+    model = await loadLanguageModel(STORIES, { kvOutputs });
   });
   afterAll(() => model.close());
 
   it('reads the KV layout from config.json and the graph', () => {
     expect(model.info).toMatchObject({ numLayers: 5, numKeyValueHeads: 4, headDim: 8, kvDtype: 'float32', contextWindow: 512, eosTokenIds: [2] });
+    expect(model.kvOutputs).toBe(kvOutputs);
   });
 
   for (const name of ['bos', 'lily'] as const) {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { Tensor } from 'onnxruntime-node';
+import type { Tensor } from 'onnxruntime-node';
 import { halfToFloat } from '../../model/generation/float16.js';
 import type { GraphSignature } from '../../model/generation/graph-signature.js';
-import { KvCache } from '../../model/generation/kv-cache.js';
+import { KvCache, type KvData } from '../../model/generation/kv-cache.js';
 
 const signature = (kvDtype: 'float32' | 'float16'): GraphSignature => ({
   numLayers: 1,
@@ -16,49 +16,108 @@ const signature = (kvDtype: 'float32' | 'float16'): GraphSignature => ({
   presentNames: [['present.0.key', 'present.0.value']],
 });
 
-/** A cache of `batch` rows, `length` positions, values numbered from `base` (heads 2, head size 2). */
-function cache(sig: GraphSignature, batch: number, length: number, base: number): KvCache {
-  const make = (offset: number) => {
-    const n = batch * 2 * length * 2;
-    const values = Array.from({ length: n }, (_, i) => base + offset + i);
-    return sig.kvDtype === 'float16'
-      ? new Tensor('float16', Uint16Array.from(values), [batch, 2, length, 2])
-      : new Tensor('float32', Float32Array.from(values), [batch, 2, length, 2]);
-  };
-  return KvCache.fromOutputs(sig, { 'present.0.key': make(0), 'present.0.value': make(1000) }, batch);
+/** New values for `rows` rows × 2 heads × `positions` × 2 dims, numbered from `base` (values +1000). */
+function output(sig: GraphSignature, rows: number, positions: number, base: number): KvData[] {
+  return [0, 1000].map((offset) => {
+    const values = Array.from({ length: rows * 2 * positions * 2 }, (_, i) => base + offset + i);
+    return sig.kvDtype === 'float16' ? Uint16Array.from(values) : Float32Array.from(values);
+  });
 }
 
-function data(c: KvCache, name: string): number[] {
+function past(c: KvCache): { key: Tensor; value: Tensor } {
   const feeds: Record<string, Tensor> = {};
   c.addFeeds(feeds);
-  return Array.from(feeds[name]!.data as Float32Array | Uint16Array);
+  return { key: feeds['past_key_values.0.key']!, value: feeds['past_key_values.0.value']! };
+}
+
+/** Row `row`, head `head`: the real positions' values, flattened. */
+function positions(c: KvCache, row: number, head: number, kind: 'key' | 'value' = 'key'): number[] {
+  const data = past(c)[kind].data as KvData;
+  const start = (row * 2 + head) * c.capacity * 2;
+  return Array.from(data.subarray(start, start + c.lengths[row]! * 2));
 }
 
 describe('KvCache', () => {
   for (const dtype of ['float32', 'float16'] as const) {
-    it(`packs rows right-aligned with zero padding (${dtype})`, () => {
+    it(`appends new positions in place, grows capacity in steps and masks the unused tail (${dtype})`, () => {
       const sig = signature(dtype);
-      const a = cache(sig, 1, 3, 1); // one row, 3 positions
-      const b = cache(sig, 2, 2, 100); // two rows, 2 positions
-      // Row 0: a's row (3 real); row 1: b's row 1, only its last position is real.
-      const packed = KvCache.pack(sig, [{ cache: a, row: 0, length: 3 }, { cache: b, row: 1, length: 1 }], 3);
-      expect(packed.batchSize).toBe(2);
-      expect(packed.length).toBe(3);
-      const keys = data(packed, 'past_key_values.0.key');
-      // [row][head][pos][dim]; a = 1..12; b row 1 starts at 100 + 8, head stride 4, last position at +2.
-      expect(keys.slice(0, 12)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
-      expect(keys.slice(12, 24)).toEqual([0, 0, 0, 0, 110, 111, 0, 0, 0, 0, 114, 115]);
-      expect(data(packed, 'past_key_values.0.value')[4]).toBe(1005);
-      expect(packed.byteLength).toBe(2 * 24 * (dtype === 'float16' ? 2 : 4));
+      const kv = new KvCache(sig, { growth: 4 });
+      kv.addRow();
+      expect(past(kv).key.dims).toEqual([1, 2, 0, 2]);
+      expect(past(kv).key.type).toBe(dtype);
+      kv.append(output(sig, 1, 3, 1), { positions: 3, start: 0 }, 3); // a 3-token prefill
+      expect(kv.capacity).toBe(4);
+      expect(kv.lengths).toEqual([3]);
+      expect(positions(kv, 0, 0)).toEqual([1, 2, 3, 4, 5, 6]);
+      expect(positions(kv, 0, 1)).toEqual([7, 8, 9, 10, 11, 12]);
+      expect(positions(kv, 0, 1, 'value')).toEqual([1007, 1008, 1009, 1010, 1011, 1012]);
+      expect(Array.from(kv.attentionMask(1))).toEqual([1n, 1n, 1n, 0n, 1n]);
+
+      // present.* layout: the new position is the last of past capacity + 1.
+      kv.append(output(sig, 1, 5, 100), { positions: 5, start: 4 }, 1);
+      expect(kv.capacity).toBe(4);
+      expect(positions(kv, 0, 0)).toEqual([1, 2, 3, 4, 5, 6, 108, 109]);
+      expect(positions(kv, 0, 1)).toEqual([7, 8, 9, 10, 11, 12, 118, 119]);
+
+      kv.append(output(sig, 1, 1, 50), { positions: 1, start: 0 }, 1); // past capacity: re-laid out
+      expect(kv.capacity).toBe(8);
+      expect(kv.lengths).toEqual([5]);
+      expect(positions(kv, 0, 1)).toEqual([7, 8, 9, 10, 11, 12, 118, 119, 52, 53]);
+      expect(past(kv).key.dims).toEqual([1, 2, 8, 2]);
+      expect(kv.byteLength).toBe(2 * 1 * 2 * 8 * 2 * (dtype === 'float16' ? 2 : 4));
     });
   }
 
-  it('an empty cache has zero positions', () => {
-    const c = KvCache.empty(signature('float16'), 3);
-    const feeds: Record<string, Tensor> = {};
-    c.addFeeds(feeds);
-    expect(feeds['past_key_values.0.key']!.dims).toEqual([3, 2, 0, 2]);
-    expect(feeds['past_key_values.0.key']!.type).toBe('float16');
+  it('rows of different lengths share one shape; a joining row is copied, a leaving one takes the last row', () => {
+    const sig = signature('float32');
+    const a = new KvCache(sig, { growth: 4 });
+    a.addRow();
+    a.append(output(sig, 1, 2, 1), { positions: 2, start: 0 }, 2);
+    const b = new KvCache(sig, { growth: 4 });
+    b.addRow();
+    b.append(output(sig, 1, 5, 100), { positions: 5, start: 0 }, 5);
+
+    const batch = new KvCache(sig, { growth: 4, maxRows: 3 });
+    expect(batch.addRowFrom(a, 0)).toBe(0);
+    expect(batch.addRowFrom(b, 0)).toBe(1);
+    expect(batch.addRowFrom(a, 0)).toBe(2);
+    expect(batch.lengths).toEqual([2, 5, 2]);
+    expect(batch.capacity).toBe(8);
+    expect(positions(batch, 1, 1)).toEqual(positions(b, 0, 1));
+    expect(Array.from(batch.attentionMask(1)).map(Number)).toEqual([
+      ...[1, 1, 0, 0, 0, 0, 0, 0, 1],
+      ...[1, 1, 1, 1, 1, 0, 0, 0, 1],
+      ...[1, 1, 0, 0, 0, 0, 0, 0, 1],
+    ]);
+    expect(() => batch.addRow()).toThrow(/limited to 3 rows/);
+
+    // One decode step: each row gets its own new position after its own length.
+    batch.append(output(sig, 3, 1, 500), { positions: 1, start: 0 }, 1);
+    expect(batch.lengths).toEqual([3, 6, 3]);
+    expect(positions(batch, 0, 0)).toEqual([1, 2, 3, 4, 500, 501]);
+    expect(positions(batch, 2, 1)).toEqual([5, 6, 7, 8, 510, 511]);
+
+    // Row 0 leaves: row 2 moves into its place.
+    const row2 = positions(batch, 2, 1);
+    expect(batch.removeRow(0)).toBe(2);
+    expect(batch.lengths).toEqual([3, 6]);
+    expect(positions(batch, 0, 1)).toEqual(row2);
+    expect(past(batch).key.dims).toEqual([2, 2, 8, 2]);
+
+    // The long row leaves: capacity shrinks back when it is far past what is left.
+    const wide = new KvCache(sig, { growth: 1 });
+    wide.addRowFrom(a, 0);
+    wide.addRowFrom(b, 0);
+    wide.append(output(sig, 2, 4, 0), { positions: 4, start: 0 }, 4);
+    expect(wide.lengths).toEqual([6, 9]);
+    expect(wide.capacity).toBe(9);
+    const short = positions(wide, 0, 1);
+    wide.removeRow(1);
+    expect(wide.capacity).toBe(6);
+    expect(positions(wide, 0, 1)).toEqual(short);
+    wide.removeRow(0);
+    expect(wide.rows).toBe(0);
+    expect(wide.byteLength).toBe(0);
   });
 });
 

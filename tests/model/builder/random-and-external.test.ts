@@ -64,7 +64,7 @@ describe('random-weight builds and external data', () => {
     expect(statSync(join(out, 'onnx', 'model.onnx')).size).toBeLessThan(100_000);
     expect(statSync(join(out, 'onnx', 'model.onnx_data')).size).toBeGreaterThanOrEqual(report.weightBytes);
     expect(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'))['transformers.js_config']).toEqual({ use_external_data_format: { 'model.onnx': 1 } });
-    const ids = await greedy(out);
+    const ids = await greedy(out); // the graph edited in memory, its weights still read from beside the file
     expect(ids.bos).toEqual(REFERENCE.bos.base_greedy);
     expect(ids.lily).toEqual(REFERENCE.lily.base_greedy);
     const inline = join(tmp.dir, 'inline');
