@@ -49,9 +49,10 @@ export const LLAMA_GRAPH_OPSET = 17;
  * Plain ONNX ops only, chosen so onnxruntime's own fusions apply: RMSNorm as
  * Pow→ReduceMean→Add→Sqrt→Div→Mul (fused to SimplifiedLayerNormalization), Transpose+MatMul+scale
  * (fused to FusedMatMul), Sigmoid·x (fused to QuickGelu-style Swish). The attention mask is the
- * caller's `attention_mask` (left padding anywhere in the past) combined with causality, so
- * batched rows of different lengths and per-row `position_ids` stay exact; contrib attention ops
- * (GroupQueryAttention) assume right padding and are not used. q, k, v share one Gemm, and gate and
+ * caller's `attention_mask` (masked positions anywhere in the past: the generator right-pads rows
+ * of different lengths) combined with causality, so batched rows and per-row `position_ids` stay
+ * exact; contrib attention ops (GroupQueryAttention) are not used, so the graph runs wherever plain
+ * ONNX does and the cache layout stays the caller's choice. q, k, v share one Gemm, and gate and
  * up another: fewer, larger matrix products per token. Hidden states stay 2-D `[batch·seq, hidden]`
  * so every projection is a Gemm reading the checkpoint's `[out, in]` weights with `transB`
  * (no transposed copies, and the tied head reuses the embedding matrix).

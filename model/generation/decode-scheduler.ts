@@ -42,15 +42,19 @@ export class DecodeScheduler {
   /** Decode steps run and rows they carried, for throughput reporting. */
   readonly stats = { decodeSteps: 0, decodedRows: 0, prefillRuns: 0, maxBatch: 0 };
 
+  /**
+   * @param contextWindow the model's context window: caches do not reserve positions past it
+   */
   constructor(
     private readonly runner: GraphRunner,
     options: SchedulerOptions = {},
+    private readonly contextWindow = Number.POSITIVE_INFINITY,
   ) {
     this.maxBatchSize = options.maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE;
     this.maxQueued = options.maxQueuedRequests ?? DEFAULT_MAX_QUEUED_REQUESTS;
     if (!Number.isInteger(this.maxBatchSize) || this.maxBatchSize < 1) throw new ModelError('INVALID_OPTIONS', `maxBatchSize must be an integer ≥ 1 (got ${this.maxBatchSize})`);
     if (!Number.isInteger(this.maxQueued) || this.maxQueued < 0) throw new ModelError('INVALID_OPTIONS', `maxQueuedRequests must be an integer ≥ 0 (got ${this.maxQueued})`);
-    this.kv = new KvCache(runner.signature, { maxRows: this.maxBatchSize });
+    this.kv = new KvCache(runner.signature, { maxRows: this.maxBatchSize, maxPositions: contextWindow - 1 });
   }
 
   /** Requests waiting, prefilling and decoding. */
@@ -134,7 +138,7 @@ export class DecodeScheduler {
 
   private async prefillChunk(request: GenerationRequest): Promise<void> {
     if (!request.kv) {
-      request.kv = new KvCache(this.runner.signature, { maxRows: 1 });
+      request.kv = new KvCache(this.runner.signature, { maxRows: 1, maxPositions: this.contextWindow - 1 });
       request.kv.addRow();
     }
     const chunk = request.promptIds.slice(request.prefilled, request.prefilled + request.options.prefillChunkTokens);

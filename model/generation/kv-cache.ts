@@ -18,6 +18,11 @@ export interface KvCacheOptions {
   growth?: number;
   /** Row storage never grows past this many rows. Default unbounded. */
   maxRows?: number;
+  /**
+   * Capacity is not rounded up past this many positions, so `past + 1` stays within a context
+   * window that a graph may size its tables by (the context window − 1). Default unbounded.
+   */
+  maxPositions?: number;
 }
 
 export const DEFAULT_KV_GROWTH = 32;
@@ -48,6 +53,7 @@ export class KvCache {
   readonly lengths: number[] = [];
   private readonly growth: number;
   private readonly maxRows: number;
+  private readonly maxPositions: number;
 
   constructor(
     private readonly signature: GraphSignature,
@@ -55,6 +61,7 @@ export class KvCache {
   ) {
     this.growth = options.growth ?? DEFAULT_KV_GROWTH;
     this.maxRows = options.maxRows ?? Number.POSITIVE_INFINITY;
+    this.maxPositions = options.maxPositions ?? Number.POSITIVE_INFINITY;
   }
 
   get rows(): number {
@@ -162,7 +169,7 @@ export class KvCache {
   }
 
   private roundUp(positions: number): number {
-    return Math.ceil(positions / this.growth) * this.growth;
+    return Math.max(positions, Math.min(Math.ceil(positions / this.growth) * this.growth, this.maxPositions));
   }
 
   private reserveRows(rows: number): void {

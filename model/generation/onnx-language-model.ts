@@ -61,7 +61,7 @@ export class OnnxLanguageModel implements LanguageModel {
   ) {
     this.info = info;
     this.kvOutputs = runner.signature.newKvNames ? 'new' : 'present';
-    this.scheduler = new DecodeScheduler(runner, options);
+    this.scheduler = new DecodeScheduler(runner, options, info.contextWindow);
   }
 
   /**

@@ -68,6 +68,16 @@ describe('KvCache', () => {
     });
   }
 
+  it('does not round capacity up past maxPositions', () => {
+    const sig = signature('float32');
+    const kv = new KvCache(sig, { growth: 4, maxPositions: 6 });
+    kv.addRow();
+    kv.append(output(sig, 1, 5, 0), { positions: 5, start: 0 }, 5);
+    expect(kv.capacity).toBe(6);
+    kv.append(output(sig, 1, 2, 0), { positions: 2, start: 0 }, 2);
+    expect(kv.capacity).toBe(7); // what the rows hold is never cut
+  });
+
   it('rows of different lengths share one shape; a joining row is copied, a leaving one takes the last row', () => {
     const sig = signature('float32');
     const a = new KvCache(sig, { growth: 4 });
