@@ -62,6 +62,11 @@ export class DecodeScheduler {
     return { waiting: this.waiting.length, prefilling: this.prefilling.length, decoding: this.rows.length };
   }
 
+  /** Bytes of KV cache held: the batch's and those of requests being prefilled. */
+  get kvCacheBytes(): number {
+    return this.kv.byteLength + this.prefilling.reduce((n, r) => n + (r.kv?.byteLength ?? 0), 0);
+  }
+
   /** Queues a request and starts the loop; `BUSY` when the queue is full, `CLOSED` after close. */
   submit(request: GenerationRequest): void {
     if (this.closed) throw new ModelError('CLOSED', 'the model is closed');

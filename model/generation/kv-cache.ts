@@ -36,7 +36,8 @@ export const DEFAULT_KV_GROWTH = 32;
  * lengths share one tensor shape. The graph reads the buffers as `past_key_values.*` without a
  * copy; after a run only the new positions are copied in ({@link append}). Capacity grows in
  * steps of `growth` positions (one re-layout per step of growth), rows join by one copy of their
- * positions and leave by moving the last row into their place.
+ * positions and leave by moving the last row into their place; the buffers shrink when far larger
+ * than the rows left need, and are freed with the last row.
  *
  * @example
  * const kv = new KvCache(signature); kv.addRow();
@@ -98,8 +99,15 @@ export class KvCache {
       this.lengths[row] = this.lengths[last]!;
     }
     this.lengths.pop();
-    if (this.rows === 0) this.clear();
-    else if (this.capacity - Math.max(...this.lengths) > 2 * this.growth) this.relayout(this.rowCapacity, this.roundUp(Math.max(...this.lengths)));
+    if (this.rows === 0) {
+      this.clear();
+      return last;
+    }
+    // Memory goes back once far more is held than the rows left need.
+    const longest = Math.max(...this.lengths);
+    const fewRows = this.rows <= this.rowCapacity / 4;
+    const shortRows = this.capacity - longest > 2 * this.growth;
+    if (fewRows || shortRows) this.relayout(fewRows ? this.rows * 2 : this.rowCapacity, shortRows ? this.roundUp(longest) : this.capacity);
     return last;
   }
 

@@ -112,6 +112,11 @@ export class OnnxLanguageModel implements LanguageModel {
     return this.scheduler.load;
   }
 
+  /** Bytes of KV cache held now (0 when idle: caches are freed with their last request). */
+  get kvCacheBytes(): number {
+    return this.scheduler.kvCacheBytes;
+  }
+
   /** Decode steps run and the rows they carried (rows / steps = mean batch size). */
   get stats(): Readonly<DecodeScheduler['stats']> {
     return this.scheduler.stats;

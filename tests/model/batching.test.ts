@@ -72,23 +72,24 @@ for (const kvOutputs of ['new', 'present'] as const) describe(`concurrent reques
     const victim = model.stream(bos, { ...greedy, signal: controller.signal });
     const keep = model.stream(lily, greedy);
     await afterPieces(victim, 8);
+    const held = model.kvCacheBytes;
+    expect(held).toBeGreaterThan(0);
     controller.abort();
     expect((await victim.result).finishReason).toBe('aborted');
     expect((await keep.result).tokens).toEqual(REFERENCE.lily.base_greedy);
+    expect(model.kvCacheBytes).toBe(0);
   });
 
-  it('aggregate throughput grows with concurrency', async () => {
-    const run = async (n: number) => {
-      const t0 = performance.now();
-      const rs = await Promise.all(Array.from({ length: n }, (_, i) => model.generate(bos, { maxNewTokens: 64, temperature: 0.8, seed: i, eosTokenIds: [] })));
-      const tokens = rs.reduce((s, r) => s + r.tokens.length, 0);
-      return tokens / ((performance.now() - t0) / 1000);
-    };
-    await run(1); // warm-up
-    const single = await run(1);
-    const eight = await run(8);
-    console.log(`stories260k decode: 1 request ${single.toFixed(0)} tok/s, 8 concurrent ${eight.toFixed(0)} tok/s aggregate`);
-    expect(eight).toBeGreaterThan(single * 1.5);
+  // Tokens per second are the benchmark's business (npm run bench -- --only generation); here,
+  // that concurrent requests share decode steps instead of taking turns.
+  it('concurrent requests share decode steps', async () => {
+    const before = { ...model.stats };
+    const rs = await Promise.all(Array.from({ length: 8 }, (_, i) => model.generate(bos, { maxNewTokens: 64, temperature: 0.8, seed: i, eosTokenIds: [] })));
+    expect(rs.map((r) => r.tokens.length)).toEqual(Array(8).fill(64));
+    // The first token of each comes from its prefill, the other 63 from decode steps.
+    expect(model.stats.decodedRows - before.decodedRows).toBe(8 * 63);
+    // Prefills are interleaved one per step, so the last request joins at most 8 steps late.
+    expect(model.stats.decodeSteps - before.decodeSteps).toBeLessThanOrEqual(63 + 8);
   });
 });
 

@@ -78,6 +78,24 @@ describe('KvCache', () => {
     expect(kv.capacity).toBe(7); // what the rows hold is never cut
   });
 
+  it('gives row memory back when few rows are left', () => {
+    const sig = signature('float32');
+    const one = new KvCache(sig, { growth: 4 });
+    one.addRow();
+    one.append(output(sig, 1, 3, 1), { positions: 3, start: 0 }, 3);
+    const batch = new KvCache(sig, { growth: 4 });
+    for (let i = 0; i < 4; i++) batch.addRowFrom(one, 0);
+    const perRow = 2 * 2 * 4 * 2 * 4; // key + value, 2 heads, capacity 4, head size 2, float32
+    expect(batch.byteLength).toBe(4 * perRow);
+    batch.removeRow(0);
+    batch.removeRow(0);
+    expect(batch.byteLength).toBe(4 * perRow);
+    batch.removeRow(0);
+    expect(batch.rows).toBe(1);
+    expect(batch.byteLength).toBe(2 * perRow);
+    expect(positions(batch, 0, 1)).toEqual(positions(one, 0, 1));
+  });
+
   it('rows of different lengths share one shape; a joining row is copied, a leaving one takes the last row', () => {
     const sig = signature('float32');
     const a = new KvCache(sig, { growth: 4 });

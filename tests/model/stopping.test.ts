@@ -56,6 +56,7 @@ describe('stop strings, EOS ids and abort', () => {
     expect(r.tokens.length).toBeGreaterThanOrEqual(5);
     expect(r.tokens.length).toBeLessThanOrEqual(6);
     expect(model.load).toEqual({ waiting: 0, prefilling: 0, decoding: 0 });
+    expect(model.kvCacheBytes).toBe(0);
     // The model still serves the next request exactly.
     expect((await model.generate(bos, { maxNewTokens: 3, temperature: 0 })).tokens).toEqual([403, 407, 261]);
   });
