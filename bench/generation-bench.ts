@@ -10,7 +10,9 @@
  * reused by later runs. `--set genShapes=smollm2-135m,tinyllama-1.1b`, `--set decodeTokens=N`,
  * `--set promptTokens=N`, `--set streams=1,4,16` override the workload; `--set threads=N` gives
  * both engines N onnxruntime intra-op threads (default: onnxruntime's choice, one per core);
- * `--set quantize=int8|int4` benchmarks a weight-quantised build instead of fp32.
+ * `--set quantize=int8|int4` benchmarks a weight-quantised build instead of fp32;
+ * `--set kvOutputs=present` runs Galen fetching the whole `present.*` each step (default `new`:
+ * only the new keys and values), to see what that costs.
  */
 import { existsSync } from 'node:fs';
 import os from 'node:os';
@@ -27,6 +29,8 @@ interface Workload {
   /** onnxruntime intra-op threads for both engines; undefined = onnxruntime's default. */
   threads: number | undefined;
   quantize: 'int8' | 'int4' | undefined;
+  /** Galen's `kvOutputs` load option. */
+  kvOutputs: 'new' | 'present';
   promptTokens: number;
   decodeTokens: number;
   streams: number[];
@@ -59,6 +63,7 @@ async function runGenerationBench(options: BenchOptions): Promise<Record<string,
     const workload: Workload = {
       threads: overrides.threads === undefined ? undefined : intOption(overrides.threads, 1),
       quantize: overrides.quantize === 'int8' || overrides.quantize === 'int4' ? overrides.quantize : undefined,
+      kvOutputs: overrides.kvOutputs === 'present' ? 'present' : 'new',
       promptTokens: intOption(overrides.promptTokens, quick ? 32 : 128),
       decodeTokens: intOption(overrides.decodeTokens, quick ? 16 : big ? 32 : 64),
       streams: overrides.streams?.split(',').map(Number) ?? [1, 4, 16],
@@ -130,7 +135,7 @@ interface Engine {
 
 async function galenEngine(dir: string, prompt: number[], w: Workload): Promise<Engine> {
   const started = performance.now();
-  const model = await loadLanguageModel(dir, { maxBatchSize: Math.max(...w.streams), ...(w.threads ? { intraOpThreads: w.threads } : {}) });
+  const model = await loadLanguageModel(dir, { maxBatchSize: Math.max(...w.streams), kvOutputs: w.kvOutputs, ...(w.threads ? { intraOpThreads: w.threads } : {}) });
   return {
     loadSeconds: (performance.now() - started) / 1000,
     run: async (maxNewTokens) => {
