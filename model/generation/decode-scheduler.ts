@@ -9,15 +9,26 @@ export interface SchedulerOptions {
   maxBatchSize?: number;
   /** Requests waiting for a batch slot; one more is refused with `BUSY`. Default 64. */
   maxQueuedRequests?: number;
+  /**
+   * Prompt tokens per prefill run for requests that do not set their own `prefillChunkTokens`.
+   * Other requests' decode steps run between chunks, so their streams keep flowing while a long
+   * prompt is read; and on CPU, chunks are faster than one run for long prompts (the attention
+   * of one run grows with its length squared). SmolLM2-135M shape, 2 cores: 1,024 tokens 2.37 s
+   * whole vs 1.84 s in chunks of 256; 2,048 tokens 8.4 s vs 4.7 s; 128 and 512 tokens within 6%.
+   * Default 256.
+   */
+  prefillChunkTokens?: number;
 }
 
 export const DEFAULT_MAX_BATCH_SIZE = 8;
 export const DEFAULT_MAX_QUEUED_REQUESTS = 64;
+export const DEFAULT_PREFILL_CHUNK_TOKENS = 256;
 
 /**
  * The decoder loop. Each iteration (1) finishes cancelled requests and frees their caches,
  * (2) admits waiting requests while the batch has room, (3) runs one prefill chunk of one
- * admitted request (the whole prompt by default) and (4) runs one decode step for every request
+ * admitted request (`prefillChunkTokens` of its prompt) and (4) runs one decode step for every
+ * request
  * in the batch at once. A request's prompt is prefilled into its own one-row cache; once its
  * first token is sampled that row is copied into the batch cache, where rows of different
  * lengths are right-padded and masked (see {@link KvCache}). Each step appends the new keys and
@@ -39,6 +50,7 @@ export class DecodeScheduler {
   private closed = false;
   private readonly maxBatchSize: number;
   private readonly maxQueued: number;
+  private readonly prefillChunkTokens: number;
   /** Decode steps run and rows they carried, for throughput reporting. */
   readonly stats = { decodeSteps: 0, decodedRows: 0, prefillRuns: 0, maxBatch: 0 };
 
@@ -52,8 +64,12 @@ export class DecodeScheduler {
   ) {
     this.maxBatchSize = options.maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE;
     this.maxQueued = options.maxQueuedRequests ?? DEFAULT_MAX_QUEUED_REQUESTS;
+    this.prefillChunkTokens = options.prefillChunkTokens ?? DEFAULT_PREFILL_CHUNK_TOKENS;
     if (!Number.isInteger(this.maxBatchSize) || this.maxBatchSize < 1) throw new ModelError('INVALID_OPTIONS', `maxBatchSize must be an integer ≥ 1 (got ${this.maxBatchSize})`);
     if (!Number.isInteger(this.maxQueued) || this.maxQueued < 0) throw new ModelError('INVALID_OPTIONS', `maxQueuedRequests must be an integer ≥ 0 (got ${this.maxQueued})`);
+    if (this.prefillChunkTokens !== Number.POSITIVE_INFINITY && (!Number.isInteger(this.prefillChunkTokens) || this.prefillChunkTokens < 1)) {
+      throw new ModelError('INVALID_OPTIONS', `prefillChunkTokens must be an integer ≥ 1 (got ${this.prefillChunkTokens})`);
+    }
     this.kv = new KvCache(runner.signature, { maxRows: this.maxBatchSize, maxPositions: contextWindow - 1 });
   }
 
@@ -146,7 +162,8 @@ export class DecodeScheduler {
       request.kv = new KvCache(this.runner.signature, { maxRows: 1, maxPositions: this.contextWindow - 1 });
       request.kv.addRow();
     }
-    const chunk = request.promptIds.slice(request.prefilled, request.prefilled + request.options.prefillChunkTokens);
+    const size = request.options.prefillChunkTokens ?? this.prefillChunkTokens;
+    const chunk = request.promptIds.slice(request.prefilled, request.prefilled + size);
     try {
       const [logits] = await this.runner.run({ inputIds: chunk, sequenceLength: chunk.length, cache: request.kv });
       this.stats.prefillRuns++;

@@ -42,9 +42,9 @@ export interface GenerationOptions {
    */
   contextWindow?: number;
   /**
-   * Prompt tokens per prefill run. Default: the whole prompt in one run. Smaller chunks bound the
-   * memory of one run and let other requests' decode steps run between chunks; 1 feeds the prompt
-   * token by token.
+   * Prompt tokens per prefill run; `Infinity` reads the whole prompt in one run, 1 token by token.
+   * Default: the model's (`LoadOptions.prefillChunkTokens`, 256). Smaller chunks bound the memory
+   * of one run and let other requests' decode steps run between chunks.
    */
   prefillChunkTokens?: number;
 }
@@ -57,7 +57,8 @@ export interface ResolvedGenerationOptions {
   eosTokenIds: ReadonlySet<number>;
   signal: AbortSignal | undefined;
   contextWindow: number;
-  prefillChunkTokens: number;
+  /** Undefined: the model's default. */
+  prefillChunkTokens: number | undefined;
 }
 
 /** Default `maxNewTokens`. */
@@ -91,7 +92,7 @@ export function resolveGenerationOptions(
     eosTokenIds: new Set([...model.eosTokenIds, ...(options.eosTokenIds ?? [])]),
     signal: options.signal,
     contextWindow: options.contextWindow ?? model.contextWindow,
-    prefillChunkTokens: options.prefillChunkTokens ?? Number.POSITIVE_INFINITY,
+    prefillChunkTokens: options.prefillChunkTokens,
   };
   const check = (ok: boolean, what: string): void => {
     if (!ok) throw new ModelError('INVALID_OPTIONS', what);
@@ -108,7 +109,9 @@ export function resolveGenerationOptions(
     `contextWindow must be an integer in [2, ${model.contextWindow}] (got ${resolved.contextWindow})`,
   );
   check(
-    resolved.prefillChunkTokens === Number.POSITIVE_INFINITY || (Number.isInteger(resolved.prefillChunkTokens) && resolved.prefillChunkTokens >= 1),
+    resolved.prefillChunkTokens === undefined ||
+      resolved.prefillChunkTokens === Number.POSITIVE_INFINITY ||
+      (Number.isInteger(resolved.prefillChunkTokens) && resolved.prefillChunkTokens >= 1),
     `prefillChunkTokens must be an integer ≥ 1 (got ${resolved.prefillChunkTokens})`,
   );
   check(resolved.stop.every((x) => typeof x === 'string'), 'stop must be a list of strings');

@@ -93,6 +93,39 @@ for (const kvOutputs of ['new', 'present'] as const) describe(`concurrent reques
   });
 });
 
+describe('long prompts', () => {
+  let model: OnnxLanguageModel;
+  beforeAll(async () => {
+    model = await loadLanguageModel(STORIES, { prefillChunkTokens: 16 });
+  });
+  afterAll(() => model.close());
+
+  it('are read in chunks of the model default, between the decode steps of others, and stay exact', async () => {
+    const story = 'The sun was shining and the birds were singing. Sue and her mom went to the shop to buy some milk and bread. ';
+    const long = { tokenIds: model.encode(story.repeat(3)) };
+    const chunks = Math.ceil(long.tokenIds.length / 16);
+    expect(chunks).toBeGreaterThan(4);
+    let before = { ...model.stats };
+    const whole = await model.generate(long, { maxNewTokens: 20, temperature: 0, prefillChunkTokens: Infinity });
+    expect(model.stats.prefillRuns - before.prefillRuns).toBe(1);
+
+    const running = model.stream(bos, greedy);
+    await afterPieces(running, 3);
+    before = { ...model.stats };
+    const chunked = await model.generate(long, { maxNewTokens: 20, temperature: 0 });
+    expect(model.stats.prefillRuns - before.prefillRuns).toBe(chunks);
+    // The running request got a decode step after each chunk, not only after the whole prompt.
+    expect(model.stats.decodeSteps - before.decodeSteps).toBeGreaterThanOrEqual(chunks + 19);
+    expect(chunked.tokens).toEqual(whole.tokens);
+    expect((await running.result).tokens).toEqual(REFERENCE.bos.base_greedy);
+  });
+
+  it('refuse a bad prefillChunkTokens', async () => {
+    await expect(loadLanguageModel(STORIES, { prefillChunkTokens: 0 })).rejects.toMatchObject({ code: 'INVALID_OPTIONS', message: expect.stringMatching(/prefillChunkTokens/) });
+    await expect(model.generate(bos, { prefillChunkTokens: 2.5 })).rejects.toMatchObject({ code: 'INVALID_OPTIONS' });
+  });
+});
+
 describe('bounded queue', () => {
   it('answers BUSY when the queue is full and serves the rest', async () => {
     const model = await loadLanguageModel(STORIES, { maxBatchSize: 1, maxQueuedRequests: 1 });
