@@ -127,7 +127,7 @@ export async function startServer(config: GalenConfig, logger: Logger, dependenc
   });
   metrics.watchKnowledgeJobs(() => jobs.queue.counts());
   if (wikipedia) metrics.watchBreaker(() => wikipedia.circuitState);
-  if (model instanceof OnnxLanguageModel) metrics.watchQueueDepth(() => model.load.waiting);
+  if (model instanceof OnnxLanguageModel) metrics.watchGenerator(() => ({ ...model.load, kvCacheBytes: model.kvCacheBytes }));
   // The query normaliser reads synonyms from the store: the pipelines are built again once the seed is in.
   const pipelines = () => {
     const retrieval = new RetrievalPipeline(

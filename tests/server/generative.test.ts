@@ -107,6 +107,7 @@ describe('generative answers (stories260k)', () => {
 
   it('answers 503 with Retry-After when the generation queue is full', async () => {
     const running = occupy();
+    await running.stream[Symbol.asyncIterator]().next(); // decoding now (reading on does not end it)
     const queued = occupy();
     try {
       const res = await chat.post('/v1/chat', chatBody('What is gout?'));
@@ -119,6 +120,9 @@ describe('generative answers (stories260k)', () => {
       expect(openai.status).toBe(503);
       const metrics = await (await fetch(`${chat.server.url}/metrics`)).text();
       expect(metrics).toMatch(/^galen_queue_depth 1$/m);
+      expect(metrics).toMatch(/^galen_generator_requests\{state="waiting"\} 1$/m);
+      expect(metrics).toMatch(/^galen_generator_requests\{state="decoding"\} 1$/m);
+      expect(Number(/^galen_generator_kv_cache_bytes (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThan(0);
     } finally {
       await running.release();
       await queued.release();
