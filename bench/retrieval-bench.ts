@@ -135,7 +135,7 @@ async function hnswRecall(vectors: VectorRetrieval, store: KnowledgeStore, quest
       scores[i] = s;
     }
     const exact = [...scores.keys()].sort((a, b) => scores[b]! - scores[a]!).slice(0, K).map((i) => ids[i]!);
-    const approx = new Set((await vectors.searcher.search(q, K)).map((h) => h.chunkId));
+    const approx = new Set((await vectors.searcher.search(q, K)).hits.map((h) => h.chunkId));
     wanted += exact.length;
     found += exact.filter((id) => approx.has(id)).length;
   }

@@ -10,6 +10,7 @@ export {
   type LocalRetrieveRequest,
   type LocalSource,
   type VectorSearcher,
+  type VectorSearchResult,
 } from './local-retrieval.js';
 export {
   RetrievalPipeline,

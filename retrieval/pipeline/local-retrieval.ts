@@ -2,16 +2,23 @@ import { LexicalSearch, type KnowledgeStore, type LexicalHit } from '../../knowl
 import { scoreFusion } from '../fusion/index.js';
 import type { Evidence } from './evidence.js';
 
+/** What {@link VectorSearcher.search} found. */
+export interface VectorSearchResult {
+  /** The nearest chunks to the question, best first; `score` is cosine similarity. */
+  hits: Array<{ chunkId: number; score: number }>;
+  /** Cosine similarity of the question to each of the `scoreChunks` asked for (chunks without a vector are left out). */
+  similarities: Map<number, number>;
+}
+
 /** Dense retrieval over the store's chunks (the HNSW index behind an embedder). */
 export interface VectorSearcher {
-  /** The nearest chunks to the question, best first; `score` is cosine similarity. */
-  search(question: string, k: number): Promise<Array<{ chunkId: number; score: number }>>;
   /**
-   * Cosine similarity of the question to each of the given chunks (ones without a vector are left
-   * out). Optional; with it, score fusion re-scores every corpus candidate, not only the few the
-   * nearest-neighbour search also returned.
+   * The `k` nearest chunks to the question and its similarity to each of `scoreChunks`, from one
+   * embedding of the question. With `scoreChunks`, score fusion re-scores every corpus candidate,
+   * not only the few the nearest-neighbour search also returned. A searcher that cannot score
+   * given chunks leaves `similarities` empty.
    */
-  similarity?(question: string, chunkIds: readonly number[]): Promise<Map<number, number>>;
+  search(question: string, k: number, scoreChunks?: readonly number[]): Promise<VectorSearchResult>;
 }
 
 /** How corpus (BM25) and vector hits are combined. */
@@ -109,8 +116,17 @@ export class LocalRetrieval implements LocalRetriever {
     // BM25 and the HNSW search both run on this thread; one after the other, each is timed alone.
     const corpusHits = request.sources.includes('corpus') ? await timed('corpus', () => this.lexical.search(query, { k: candidates, snippets: false }).hits) : [];
     const searcher = request.sources.includes('vector') ? this.parts.vector : undefined;
+    // Score fusion re-scores the BM25 candidates by their similarity to the question.
+    const scoreChunks = this.localFusion === 'score' && this.vectorWeight > 0 && corpusHits.length ? corpusHits.map((h) => h.chunkId) : undefined;
+    const nothing = { hits: [], similarities: new Map<number, number>() };
     // A failing vector index costs only its own evidence, like a dead wiki.
-    const vectorHits = searcher ? await timed('vector', () => Promise.resolve().then(() => searcher.search(query, candidates)).catch(() => [])) : [];
+    const { hits: vectorHits, similarities } = searcher
+      ? await timed('vector', () =>
+          Promise.resolve()
+            .then(() => searcher.search(query, candidates, scoreChunks))
+            .catch(() => nothing),
+        )
+      : nothing;
     const corpus = corpusHits.map(fromChunk);
     const vectorScores = new Map(vectorHits.map((v) => [v.chunkId, v.score]));
     const store = this.parts.store;
@@ -123,17 +139,8 @@ export class LocalRetrieval implements LocalRetriever {
       return { lists, timings };
     }
 
-    let rescored = new Map<string, number>();
-    let similarities = new Map<number, number>();
-    if (searcher?.similarity && corpusHits.length && this.vectorWeight > 0) {
-      similarities = await timed('vector', () =>
-        Promise.resolve()
-          .then(() => searcher.similarity!(query, corpusHits.map((h) => h.chunkId)))
-          .catch(() => new Map<number, number>()),
-      );
-      // scoreFusion counts a re-score only for items the vector list did not return itself.
-      rescored = new Map([...similarities].map(([id, s]) => [`chunk:${id}`, s]));
-    }
+    // scoreFusion counts a re-score only for items the vector list did not return itself.
+    const rescored = new Map([...similarities].map(([id, s]) => [`chunk:${id}`, s]));
     // Standardised over the corpus candidates: the part of the similarity that separates them.
     const basis = similarities.size ? [...similarities.values()] : [...vectorScores.values()];
     const mean = basis.reduce((sum, x) => sum + x, 0) / (basis.length || 1);

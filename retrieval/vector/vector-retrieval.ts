@@ -119,8 +119,6 @@ export interface VectorRetrieval {
 const DEFAULT_REFIT_DRIFT = 0.25;
 const DEFAULT_MAX_FIT_TEXTS = 200_000;
 const TEXT_PAGE = 2000;
-/** Question embeddings kept for the similarity call that follows a search. */
-const RECENT_QUESTIONS = 16;
 
 /**
  * Opens vector retrieval for a store: loads the embedder (the built-in LSA model from
@@ -287,33 +285,15 @@ export async function openVectorRetrieval(options: VectorRetrievalOptions): Prom
     return { ...report, durationMs: report.durationMs + fitMs, embedderId: target.model.id, refitted, fitMs };
   };
 
-  // The pipeline asks for the nearest chunks and then for its BM25 candidates' similarities: one
-  // embedding serves both. A few recent questions are kept, since concurrent questions interleave.
-  const recent = new Map<string, { model: EmbeddingModel; vector: Float32Array | undefined }>();
-  const embedQuestion = async (question: string): Promise<Float32Array | undefined> => {
-    const model = embedder;
-    if (!model) return undefined;
-    const kept = recent.get(question);
-    if (kept && kept.model === model) return kept.vector;
-    const [vector] = await model.embed([question]);
-    recent.set(question, { model, vector });
-    if (recent.size > RECENT_QUESTIONS) recent.delete(recent.keys().next().value!);
-    return vector;
-  };
-
   return {
     searcher: {
-      async search(question: string, k: number) {
+      async search(question: string, k: number, scoreChunks?: readonly number[]) {
         const current = index;
-        if (closed || !current || current.count === 0) return [];
-        const vector = await embedQuestion(question);
-        return vector ? current.search(vector, k) : [];
-      },
-      async similarity(question: string, chunkIds: readonly number[]) {
-        const current = index;
-        if (closed || !current || current.count === 0 || chunkIds.length === 0) return new Map<number, number>();
-        const vector = await embedQuestion(question);
-        return vector ? current.similarities(vector, chunkIds) : new Map<number, number>();
+        const model = embedder;
+        if (closed || !current || current.count === 0 || !model) return { hits: [], similarities: new Map<number, number>() };
+        const [vector] = await model.embed([question]);
+        if (!vector) return { hits: [], similarities: new Map<number, number>() };
+        return { hits: current.search(vector, k), similarities: scoreChunks?.length ? current.similarities(vector, scoreChunks) : new Map<number, number>() };
       },
     },
     get embedder() {

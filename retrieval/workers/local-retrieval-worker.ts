@@ -54,8 +54,7 @@ async function start(): Promise<LocalRetrieval> {
   vectors = await openVectors();
   // Delegates to whichever index is current, so a reload swaps it under the same searcher.
   const searcher: VectorSearcher = {
-    search: (question, k) => vectors?.searcher.search(question, k) ?? Promise.resolve([]),
-    similarity: (question, chunkIds) => vectors?.searcher.similarity?.(question, chunkIds) ?? Promise.resolve(new Map()),
+    search: (question, k, scoreChunks) => vectors?.searcher.search(question, k, scoreChunks) ?? Promise.resolve({ hits: [], similarities: new Map() }),
   };
   return new LocalRetrieval({ store, ...(config.vectors ? { vector: searcher } : {}) }, config.fusion);
 }

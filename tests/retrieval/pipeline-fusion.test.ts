@@ -95,10 +95,9 @@ describe('the pipeline with vectors and a reranker', () => {
     const target = plain.hits[1]!.chunkId!;
     const calls: Array<readonly number[]> = [];
     const oracle: VectorSearcher = {
-      search: async () => [{ chunkId: target, score: 0.9 }],
-      similarity: async (_q, ids) => {
+      search: async (_q, _k, ids = []) => {
         calls.push(ids);
-        return new Map(ids.map((id) => [id, id === target ? 0.9 : 0.1]));
+        return { hits: [{ chunkId: target, score: 0.9 }], similarities: new Map(ids.map((id) => [id, id === target ? 0.9 : 0.1])) };
       },
     };
     const fused = await new RetrievalPipeline({ store, vector: oracle }).retrieve(question, { k: 10 });
@@ -146,7 +145,6 @@ describe('the pipeline with vectors and a reranker', () => {
   it('costs only the vector evidence when the vector index fails', async () => {
     const broken: VectorSearcher = {
       search: async () => { throw new Error('index file vanished'); },
-      similarity: async () => { throw new Error('index file vanished'); },
     };
     const question = 'What are the treatments for Alport syndrome?';
     const plain = await new RetrievalPipeline({ store }).retrieve(question, { k: 5 });
@@ -155,7 +153,6 @@ describe('the pipeline with vectors and a reranker', () => {
     expect(result.timings.vector).toBeGreaterThanOrEqual(0);
     const throwsAtOnce: VectorSearcher = {
       search: () => { throw new Error('closed'); },
-      similarity: () => { throw new Error('closed'); },
     };
     const again = await new RetrievalPipeline({ store, vector: throwsAtOnce }).retrieve(question, { k: 5 });
     expect(again.hits.map((h) => h.key)).toEqual(plain.hits.map((h) => h.key));

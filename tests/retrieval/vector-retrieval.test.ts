@@ -14,6 +14,7 @@ import {
 } from '../../retrieval/vector/index.js';
 import { copyMedquadSample, copyPubmedSample } from '../helpers/fixtures.js';
 import { tempDir } from '../helpers/paths.js';
+import type { VectorSearchResult } from '../../retrieval/pipeline/index.js';
 
 // A real store (MedQuAD GHR files, PubMedQA abstracts), the real built-in LSA embedder fitted in
 // its worker, real hnswlib files.
@@ -58,7 +59,7 @@ describe('vector retrieval', () => {
   it('fits the built-in embedder at the first sync, persists it, and reloads without refitting', async () => {
     const first = await vectors(0);
     expect(first.embedder).toBeNull();
-    expect(await first.searcher.search('gout', 5)).toEqual([]);
+    expect(await first.searcher.search('gout', 5)).toEqual({ hits: [], similarities: new Map() });
     const report = await first.sync();
     const chunks = store.countChunks();
     expect(report).toMatchObject({ added: chunks, removed: 0, count: chunks, refitted: 'no model yet', rebuilt: 'no vector index yet' });
@@ -66,23 +67,23 @@ describe('vector retrieval', () => {
     expect(first.embedder?.dimension).toBe(32);
     for (const file of [LSA_MODEL_FILE, LSA_STATE_FILE, VECTOR_META_FILE]) expect(existsSync(join(dataDir, file))).toBe(true);
 
-    // A chunk's own text finds that chunk; similarity scores exactly the chunks asked for.
+    // A chunk's own text finds that chunk; the same call scores exactly the chunks asked for.
     const chunk = store.getChunksByExternalId('GHR_0000010_Sec1')[0]!;
-    const hits = await first.searcher.search(chunkEmbeddingText(chunk), 5);
-    expect(hits[0]!.chunkId).toBe(chunk.chunkId);
     const other = store.getChunksByExternalId('GHR_0000020_Sec1')[0]!;
-    const similarities = await first.searcher.similarity!(chunkEmbeddingText(chunk), [chunk.chunkId, other.chunkId, 999_999]);
+    const { hits, similarities } = await first.searcher.search(chunkEmbeddingText(chunk), 5, [chunk.chunkId, other.chunkId, 999_999]);
+    expect(hits[0]!.chunkId).toBe(chunk.chunkId);
     expect([...similarities.keys()]).toEqual([chunk.chunkId, other.chunkId]);
     expect(similarities.get(chunk.chunkId)!).toBeCloseTo(hits[0]!.score, 5);
     expect(similarities.get(other.chunkId)!).toBeLessThan(similarities.get(chunk.chunkId)!);
+    expect((await first.searcher.search(chunkEmbeddingText(chunk), 5)).similarities.size).toBe(0); // none asked for
     first.close();
-    expect(await first.searcher.search('gout', 5)).toEqual([]);
+    expect(await first.searcher.search('gout', 5)).toEqual({ hits: [], similarities: new Map() });
 
     // The same model, from disk: same id, same answers, nothing refitted or rebuilt.
     logs = [];
     const again = await vectors();
     expect(again.embedder?.id).toBe(report.embedderId);
-    expect(await again.searcher.search(chunkEmbeddingText(chunk), 5)).toEqual(hits);
+    expect((await again.searcher.search(chunkEmbeddingText(chunk), 5)).hits).toEqual(hits);
     expect(await again.sync()).toMatchObject({ added: 0, removed: 0, replaced: 0, refitted: null, rebuilt: null, unchanged: chunks });
     expect(warnings()).toEqual([]);
     // Deterministic: fitting the same store again gives the same model.
@@ -107,14 +108,14 @@ describe('vector retrieval', () => {
     store.removeSource('pubmed');
     const chunk = store.getChunksByExternalId('GHR_0000010_Sec1')[0]!;
     // Once the new model is fitted, and while its index is built, the old model and graph keep answering.
-    let during: Promise<Array<{ chunkId: number }>> | undefined;
+    let during: Promise<VectorSearchResult> | undefined;
     onLog = (m) => {
       if (m.startsWith('Fitted LSA embedder')) during = v.searcher.search(chunkEmbeddingText(chunk), 3);
     };
     const big = await v.sync();
     onLog = undefined;
-    expect((await during!)[0]?.chunkId).toBe(chunk.chunkId);
-    expect((await v.searcher.search(chunkEmbeddingText(chunk), 3))[0]?.chunkId).toBe(chunk.chunkId);
+    expect((await during!).hits[0]?.chunkId).toBe(chunk.chunkId);
+    expect((await v.searcher.search(chunkEmbeddingText(chunk), 3)).hits[0]?.chunkId).toBe(chunk.chunkId);
     expect(big.refitted).toMatch(/store changed by \d+% of its chunks/);
     expect(big.embedderId).not.toBe(fitted);
     expect(big.count).toBe(store.countChunks());
@@ -174,7 +175,7 @@ describe('vector retrieval', () => {
       const v = await openVectorRetrieval({ dataDir: join(tmp.dir, 'empty'), store: empty, logger });
       open.push(v);
       expect(await v.sync()).toMatchObject({ embedderId: null, count: 0, refitted: null });
-      for (const q of ['', 'gout', '🙂'.repeat(100), 'x'.repeat(20_000)]) expect(await v.searcher.search(q, 10)).toEqual([]);
+      for (const q of ['', 'gout', '🙂'.repeat(100), 'x'.repeat(20_000)]) expect(await v.searcher.search(q, 10, [1, 2])).toEqual({ hits: [], similarities: new Map() });
       expect((await readVectorIndexStatus({ dataDir: join(tmp.dir, 'empty'), store: empty })).problem).toBe('no vector index yet');
     } finally {
       empty.close();
