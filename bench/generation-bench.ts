@@ -8,7 +8,8 @@
  *
  * Models are built once into `<tmp>/galen-bench-models/<shape>-seed1-v<builder version>` and
  * reused by later runs. `--set genShapes=smollm2-135m,tinyllama-1.1b`, `--set decodeTokens=N`,
- * `--set promptTokens=N`, `--set streams=1,4,16` override the workload; `--set threads=N` gives
+ * `--set promptTokens=N`, `--set longPromptTokens=N` (a RAG-sized prompt whose time to first token
+ * is measured too; 0 skips it), `--set streams=1,4,16` override the workload; `--set threads=N` gives
  * both engines N onnxruntime intra-op threads (default: onnxruntime's choice, one per core);
  * `--set quantize=int8|int4` benchmarks a weight-quantised build instead of fp32;
  * `--set kvOutputs=present` runs Galen fetching the whole `present.*` each step (default `new`:
@@ -32,6 +33,8 @@ interface Workload {
   /** Galen's `kvOutputs` load option. */
   kvOutputs: 'new' | 'present';
   promptTokens: number;
+  /** A long (RAG-sized) prompt, timed to its first token; 0: not measured. */
+  longPromptTokens: number;
   decodeTokens: number;
   streams: number[];
   repeats: number;
@@ -40,6 +43,7 @@ interface Workload {
 interface EngineResult {
   loadSeconds: number;
   prefill: { tokens: number; tokensPerSecond: number; timeToFirstTokenMs: number };
+  longPrompt?: { tokens: number; tokensPerSecond: number; timeToFirstTokenMs: number };
   decodeBatch1: { tokens: number; tokensPerSecond: number; timeToFirstTokenMs: number };
   aggregate: Record<string, { streams: number; tokens: number; seconds: number; tokensPerSecond: number }>;
 }
@@ -65,6 +69,7 @@ async function runGenerationBench(options: BenchOptions): Promise<Record<string,
       quantize: overrides.quantize === 'int8' || overrides.quantize === 'int4' ? overrides.quantize : undefined,
       kvOutputs: overrides.kvOutputs === 'present' ? 'present' : 'new',
       promptTokens: intOption(overrides.promptTokens, quick ? 32 : 128),
+      longPromptTokens: overrides.longPromptTokens === '0' ? 0 : intOption(overrides.longPromptTokens, quick ? 0 : 1024),
       decodeTokens: intOption(overrides.decodeTokens, quick ? 16 : big ? 32 : 64),
       streams: overrides.streams?.split(',').map(Number) ?? [1, 4, 16],
       repeats: quick ? 2 : 3,
@@ -72,12 +77,14 @@ async function runGenerationBench(options: BenchOptions): Promise<Record<string,
     const dir = await ensureBenchModel(shape, workload.quantize, log);
     const vocab = resolveModelShape(shape).vocabSize;
     const prompt = promptIds(workload.promptTokens, vocab);
+    const longPrompt = workload.longPromptTokens > 0 ? promptIds(workload.longPromptTokens, vocab) : [];
     log(`${shape}: Galen and the transformers.js peer, prompt ${workload.promptTokens} tokens, ${workload.decodeTokens} new tokens, streams ${workload.streams.join('/')}`);
-    const { galen, peer } = await measureBoth(dir, prompt, workload, log);
+    const { galen, peer } = await measureBoth(dir, prompt, longPrompt, workload, log);
     const ratio = (a: number, b: number) => round(a / b, 2);
     const top = String(Math.max(...workload.streams));
-    const ratios = {
+    const ratios: Record<string, number> = {
       prefill: ratio(galen.prefill.tokensPerSecond, peer.prefill.tokensPerSecond),
+      ...(galen.longPrompt && peer.longPrompt ? { longPrompt: ratio(galen.longPrompt.tokensPerSecond, peer.longPrompt.tokensPerSecond) } : {}),
       decodeBatch1: ratio(galen.decodeBatch1.tokensPerSecond, peer.decodeBatch1.tokensPerSecond),
       [`aggregate${top}`]: ratio(galen.aggregate[top]!.tokensPerSecond, peer.aggregate[top]!.tokensPerSecond),
     };
@@ -88,7 +95,7 @@ async function runGenerationBench(options: BenchOptions): Promise<Record<string,
       peer,
       ratios,
       targets: TARGETS,
-      met: { decodeBatch1: ratios.decodeBatch1 >= TARGETS.decodeBatch1, ...(top === '16' ? { aggregate16: ratios['aggregate16']! >= TARGETS.aggregate16 } : {}) },
+      met: { decodeBatch1: ratios['decodeBatch1']! >= TARGETS.decodeBatch1, ...(top === '16' ? { aggregate16: ratios['aggregate16']! >= TARGETS.aggregate16 } : {}) },
     };
     log(`${shape}: ratios ${JSON.stringify(ratios)}`);
   }
@@ -129,7 +136,8 @@ interface Run {
 /** An engine under test, loaded once. */
 interface Engine {
   loadSeconds: number;
-  run(maxNewTokens: number): Promise<Run>;
+  /** Generates from the bench prompt, or from `ids`. */
+  run(maxNewTokens: number, ids?: number[]): Promise<Run>;
   close(): Promise<void>;
 }
 
@@ -138,8 +146,8 @@ async function galenEngine(dir: string, prompt: number[], w: Workload): Promise<
   const model = await loadLanguageModel(dir, { maxBatchSize: Math.max(...w.streams), kvOutputs: w.kvOutputs, ...(w.threads ? { intraOpThreads: w.threads } : {}) });
   return {
     loadSeconds: (performance.now() - started) / 1000,
-    run: async (maxNewTokens) => {
-      const r = await model.generate({ tokenIds: prompt }, { maxNewTokens, temperature: 0 });
+    run: async (maxNewTokens, ids = prompt) => {
+      const r = await model.generate({ tokenIds: ids }, { maxNewTokens, temperature: 0 });
       return { tokens: r.tokens.length, timeToFirstTokenMs: r.timeToFirstTokenMs, tokensPerSecond: r.tokensPerSecond };
     },
     close: () => model.close(),
@@ -158,12 +166,16 @@ async function peerEngine(dir: string, prompt: number[], w: Workload): Promise<E
     session_options: { graphOptimizationLevel: 'all', ...(w.threads ? { intraOpNumThreads: w.threads } : {}) },
   });
   const loadSeconds = (performance.now() - started) / 1000;
-  const inputIds = new Tensor('int64', BigInt64Array.from(prompt.map(BigInt)), [1, prompt.length]);
-  const attentionMask = new Tensor('int64', new BigInt64Array(prompt.length).fill(1n), [1, prompt.length]);
+  const tensors = (ids: number[]) => ({
+    inputIds: new Tensor('int64', BigInt64Array.from(ids.map(BigInt)), [1, ids.length]),
+    attentionMask: new Tensor('int64', new BigInt64Array(ids.length).fill(1n), [1, ids.length]),
+  });
+  const benchPrompt = tensors(prompt);
   return {
     loadSeconds,
     // Token times come from a streamer; its first put is the prompt.
-    run: async (maxNewTokens) => {
+    run: async (maxNewTokens, ids) => {
+      const { inputIds, attentionMask } = ids ? tensors(ids) : benchPrompt;
       const times: number[] = [];
       const begun = performance.now();
       const streamer = { put: () => times.push(performance.now()), end: () => undefined };
@@ -182,17 +194,20 @@ async function peerEngine(dir: string, prompt: number[], w: Workload): Promise<E
  * Both engines loaded side by side and measured alternately (Galen, peer, Galen, …), so load
  * from other processes on the machine falls on both alike; medians of `repeats` runs.
  */
-async function measureBoth(dir: string, prompt: number[], w: Workload, log: (m: string) => void): Promise<{ galen: EngineResult; peer: EngineResult }> {
+async function measureBoth(dir: string, prompt: number[], longPrompt: number[], w: Workload, log: (m: string) => void): Promise<{ galen: EngineResult; peer: EngineResult }> {
   const engines = { galen: await galenEngine(dir, prompt, w), peer: await peerEngine(dir, prompt, w) };
   const names = ['galen', 'peer'] as const;
   try {
     for (const n of names) await engines[n].run(4);
     const prefill = { galen: [] as number[], peer: [] as number[] };
+    const longPrefill = { galen: [] as number[], peer: [] as number[] };
     const decode = { galen: [] as Run[], peer: [] as Run[] };
     for (let i = 0; i < w.repeats; i++) {
       for (const n of names) prefill[n].push((await engines[n].run(1)).timeToFirstTokenMs);
       for (const n of names) decode[n].push(await engines[n].run(w.decodeTokens));
+      if (longPrompt.length > 0) for (const n of names) longPrefill[n].push((await engines[n].run(1, longPrompt)).timeToFirstTokenMs);
     }
+    if (longPrompt.length > 0) log(`${longPrompt.length}-token prompt, time to first token: galen ${round(median(longPrefill.galen), 0)} ms, peer ${round(median(longPrefill.peer), 0)} ms`);
     const aggregate = { galen: {} as EngineResult['aggregate'], peer: {} as EngineResult['aggregate'] };
     for (const streams of w.streams) {
       for (const n of streams % 2 ? names : ([...names].reverse() as Array<(typeof names)[number]>)) {
@@ -206,10 +221,12 @@ async function measureBoth(dir: string, prompt: number[], w: Workload, log: (m: 
     }
     const result = (n: (typeof names)[number]): EngineResult => {
       const ttft = median(prefill[n]);
+      const longTtft = longPrompt.length > 0 ? median(longPrefill[n]) : 0;
       const mid = [...decode[n]].sort((a, b) => a.tokensPerSecond - b.tokensPerSecond)[Math.floor(decode[n].length / 2)]!;
       return {
         loadSeconds: round(engines[n].loadSeconds, 2),
         prefill: { tokens: prompt.length, tokensPerSecond: round(prompt.length / (ttft / 1000), 1), timeToFirstTokenMs: round(ttft, 1) },
+        ...(longTtft ? { longPrompt: { tokens: longPrompt.length, tokensPerSecond: round(longPrompt.length / (longTtft / 1000), 1), timeToFirstTokenMs: round(longTtft, 1) } } : {}),
         decodeBatch1: { tokens: mid.tokens, tokensPerSecond: round(mid.tokensPerSecond, 1), timeToFirstTokenMs: round(mid.timeToFirstTokenMs, 1) },
         aggregate: aggregate[n],
       };

@@ -15,14 +15,20 @@ import type { Logger } from '../logging/logger.js';
 export async function loadConfiguredModel(config: GalenConfig, logger: Logger): Promise<LanguageModel | undefined> {
   const dir = await resolveModelDirectory(config, logger);
   if (!dir) return undefined;
-  return loadLanguageModel(dir, {
+  const model = await loadLanguageModel(dir, {
     executionProvider: config.model.executionProvider,
     deviceId: config.model.cudaDeviceId,
     allowCpuFallback: config.model.allowCpuFallback,
+    onWarning: (message) => logger.warn({ dir }, message),
     maxBatchSize: config.model.maxBatchSize,
     maxQueuedRequests: config.model.maxQueuedRequests,
     ...(config.model.contextWindow ? { contextWindow: config.model.contextWindow } : {}),
   });
+  const { executionProvider, contextWindow, modelType } = model.info;
+  logger.info({ dir, modelType, executionProvider, contextWindow, kvOutputs: model.kvOutputs }, 'generator loaded');
+  // Such graphs run, but every step copies the whole cache out of onnxruntime.
+  if (model.kvOutputs === 'present') logger.warn({ dir }, "the model's present.* outputs are not Concat(past, new): each decode step fetches the whole KV cache (slower)");
+  return model;
 }
 
 /**

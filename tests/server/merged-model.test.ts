@@ -27,6 +27,9 @@ describe('a server configured with a base checkpoint and LoRA adapters', () => {
     const chat = await startChatServer({ model: { base: STORIES, adapters: [STORIES_LORA] } }, { logger: first.logger });
     servers.push(chat);
     expect(first.messages).toContain('merged model built');
+    // Galen's own builds expose the new keys and values: steps fetch only those.
+    expect(first.messages).toContain('generator loaded');
+    expect(first.messages.some((m) => m.includes('fetches the whole KV cache'))).toBe(false);
     const res = await chat.post('/v1/chat', { messages: [{ role: 'user', content: 'What is gout?' }], options: { maxTokens: 8 } });
     expect(res.status).toBe(200);
     expect(((await res.json()) as { mode: string }).mode).toBe('generative');
