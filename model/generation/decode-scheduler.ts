@@ -25,11 +25,31 @@ export const DEFAULT_MAX_QUEUED_REQUESTS = 64;
 export const DEFAULT_PREFILL_CHUNK_TOKENS = 256;
 
 /**
+ * {@link SchedulerOptions} with their defaults, checked (`INVALID_OPTIONS` naming the bad one).
+ *
+ * @example
+ * resolveSchedulerOptions({ maxBatchSize: 16 }).prefillChunkTokens; // 256
+ */
+export function resolveSchedulerOptions(options: SchedulerOptions): Required<SchedulerOptions> {
+  const resolved = {
+    maxBatchSize: options.maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE,
+    maxQueuedRequests: options.maxQueuedRequests ?? DEFAULT_MAX_QUEUED_REQUESTS,
+    prefillChunkTokens: options.prefillChunkTokens ?? DEFAULT_PREFILL_CHUNK_TOKENS,
+  };
+  const { maxBatchSize, maxQueuedRequests, prefillChunkTokens } = resolved;
+  if (!Number.isInteger(maxBatchSize) || maxBatchSize < 1) throw new ModelError('INVALID_OPTIONS', `maxBatchSize must be an integer ≥ 1 (got ${maxBatchSize})`);
+  if (!Number.isInteger(maxQueuedRequests) || maxQueuedRequests < 0) throw new ModelError('INVALID_OPTIONS', `maxQueuedRequests must be an integer ≥ 0 (got ${maxQueuedRequests})`);
+  if (prefillChunkTokens !== Number.POSITIVE_INFINITY && (!Number.isInteger(prefillChunkTokens) || prefillChunkTokens < 1)) {
+    throw new ModelError('INVALID_OPTIONS', `prefillChunkTokens must be an integer ≥ 1 (got ${prefillChunkTokens})`);
+  }
+  return resolved;
+}
+
+/**
  * The decoder loop. Each iteration (1) finishes cancelled requests and frees their caches,
  * (2) admits waiting requests while the batch has room, (3) runs one prefill chunk of one
  * admitted request (`prefillChunkTokens` of its prompt) and (4) runs one decode step for every
- * request
- * in the batch at once. A request's prompt is prefilled into its own one-row cache; once its
+ * request in the batch at once. A request's prompt is prefilled into its own one-row cache; once its
  * first token is sampled that row is copied into the batch cache, where rows of different
  * lengths are right-padded and masked (see {@link KvCache}). Each step appends the new keys and
  * values in place; a request that leaves hands its row to the batch's last row. A new request
@@ -62,15 +82,11 @@ export class DecodeScheduler {
     options: SchedulerOptions = {},
     private readonly contextWindow = Number.POSITIVE_INFINITY,
   ) {
-    this.maxBatchSize = options.maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE;
-    this.maxQueued = options.maxQueuedRequests ?? DEFAULT_MAX_QUEUED_REQUESTS;
-    this.prefillChunkTokens = options.prefillChunkTokens ?? DEFAULT_PREFILL_CHUNK_TOKENS;
-    if (!Number.isInteger(this.maxBatchSize) || this.maxBatchSize < 1) throw new ModelError('INVALID_OPTIONS', `maxBatchSize must be an integer ≥ 1 (got ${this.maxBatchSize})`);
-    if (!Number.isInteger(this.maxQueued) || this.maxQueued < 0) throw new ModelError('INVALID_OPTIONS', `maxQueuedRequests must be an integer ≥ 0 (got ${this.maxQueued})`);
-    if (this.prefillChunkTokens !== Number.POSITIVE_INFINITY && (!Number.isInteger(this.prefillChunkTokens) || this.prefillChunkTokens < 1)) {
-      throw new ModelError('INVALID_OPTIONS', `prefillChunkTokens must be an integer ≥ 1 (got ${this.prefillChunkTokens})`);
-    }
-    this.kv = new KvCache(runner.signature, { maxRows: this.maxBatchSize, maxPositions: contextWindow - 1 });
+    const resolved = resolveSchedulerOptions(options);
+    this.maxBatchSize = resolved.maxBatchSize;
+    this.maxQueued = resolved.maxQueuedRequests;
+    this.prefillChunkTokens = resolved.prefillChunkTokens;
+    this.kv = new KvCache(runner.signature, { maxRows: this.maxBatchSize, window: contextWindow });
   }
 
   /** Requests waiting, prefilling and decoding. */
@@ -159,7 +175,7 @@ export class DecodeScheduler {
 
   private async prefillChunk(request: GenerationRequest): Promise<void> {
     if (!request.kv) {
-      request.kv = new KvCache(this.runner.signature, { maxRows: 1, maxPositions: this.contextWindow - 1 });
+      request.kv = new KvCache(this.runner.signature, { maxRows: 1, window: this.contextWindow });
       request.kv.addRow();
     }
     const size = request.options.prefillChunkTokens ?? this.prefillChunkTokens;
@@ -173,7 +189,9 @@ export class DecodeScheduler {
       this.prefilling.splice(this.prefilling.indexOf(request), 1);
       if (request.accept(request.sample(logits!))) this.join(request);
     } catch (error) {
-      this.prefilling.splice(this.prefilling.indexOf(request), 1);
+      // It may have left the prefill list already (a failure while joining the batch).
+      const at = this.prefilling.indexOf(request);
+      if (at >= 0) this.prefilling.splice(at, 1);
       if (request.cancelled) request.finish('aborted');
       else request.fail(error);
     }

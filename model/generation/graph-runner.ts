@@ -19,7 +19,8 @@ export interface GraphStep {
  * masked) and per-row `position_ids` from each row's length, feeds the cache's buffers as the
  * past, fetches `logits` and only the new keys and values when the graph exposes them
  * (`signature.newKvNames`; otherwise `present.*`, of which only the new positions are kept),
- * appends those to the cache and returns each row's last-position logits.
+ * appends those to the cache (from where `signature.presentLayout` says they are) and returns each
+ * row's last-position logits.
  *
  * @example
  * const kv = new KvCache(runner.signature); kv.addRow();
@@ -38,6 +39,7 @@ export class GraphRunner {
   /** Per row, the logits of its last new token (`vocabSize` float32, the caller's to modify). */
   async run(step: GraphStep): Promise<Float32Array[]> {
     const { sequenceLength: s, cache } = step;
+    cache.prepare(s);
     const b = cache.rows;
     const inputIds = new BigInt64Array(b * s);
     for (let i = 0; i < inputIds.length; i++) inputIds[i] = BigInt(step.inputIds[i]!);
@@ -60,9 +62,14 @@ export class GraphRunner {
     } catch (cause) {
       throw new ModelError('GENERATION_FAILED', `onnxruntime run failed: ${(cause as Error).message}`, { cause });
     }
-    const values = this.fetches.slice(1).map((name) => outputs[name]!.data as KvData);
-    const layout = this.signature.newKvNames ? { positions: s, start: 0 } : { positions: pastLength + s, start: pastLength };
-    cache.append(values, layout, s);
+    const kvTensors = this.fetches.slice(1).map((name) => outputs[name]!);
+    const outputPositions = kvTensors[0]!.dims[2]!;
+    const starts = this.signature.newKvNames ? cache.lengths.map(() => 0) : this.signature.presentLayout === 'row-length' ? [...cache.lengths] : cache.lengths.map(() => pastLength);
+    cache.append(
+      kvTensors.map((t) => kvBits(t.data)),
+      { positions: outputPositions, starts },
+      s,
+    );
 
     const logitsTensor = outputs['logits']!;
     const [, positions, vocab] = logitsTensor.dims as [number, number, number];
@@ -71,10 +78,22 @@ export class GraphRunner {
       const start = (r * positions + positions - 1) * vocab;
       logits.push(
         this.signature.logitsDtype === 'float16'
-          ? halfToFloat((logitsTensor.data as Uint16Array).subarray(start, start + vocab), new Float32Array(vocab))
+          ? halfToFloat((kvBits(logitsTensor.data) as Uint16Array).subarray(start, start + vocab), new Float32Array(vocab))
           : (logitsTensor.data as Float32Array).subarray(start, start + vocab),
       );
     }
     return logits;
   }
+}
+
+/**
+ * A float32 tensor's data, or a float16 one's as raw bits: onnxruntime-common hands float16 out
+ * as `Float16Array` where the runtime has one, and copying that into the cache's `Uint16Array`
+ * would convert values instead of copying bits.
+ */
+function kvBits(data: Tensor['data']): KvData {
+  if (data instanceof Float32Array || data instanceof Uint16Array) return data;
+  const view = data as unknown as ArrayBufferView & { length: number; BYTES_PER_ELEMENT?: number };
+  if (view.BYTES_PER_ELEMENT === 2) return new Uint16Array(view.buffer, view.byteOffset, view.length);
+  throw new ModelError('GENERATION_FAILED', `unexpected tensor data ${Object.prototype.toString.call(data)} for a float16/float32 output`);
 }

@@ -2,6 +2,14 @@ import type { InferenceSession } from 'onnxruntime-node';
 import { ModelError } from './errors.js';
 import type { ModelConfig } from './model-directory.js';
 
+/**
+ * Where a run's new keys and values sit in `present.{i}.*` `[rows, kvHeads, positions, headDim]`:
+ * `'concat'` after the whole past (`Concat(past, new)`, optimum / transformers.js exports);
+ * `'row-length'` right after each row's own real length (onnxruntime's GroupQueryAttention, as in
+ * onnxruntime-genai exports, which reads the past as right-padded).
+ */
+export type PresentLayout = 'concat' | 'row-length';
+
 /** Element types the KV cache may have. */
 export type KvDtype = 'float32' | 'float16';
 
@@ -25,10 +33,12 @@ export interface GraphSignature {
   pastNames: Array<[string, string]>;
   presentNames: Array<[string, string]>;
   /**
-   * Per layer, outputs holding only a run's new keys and values (see `exposeNewKeyValues`); when
+   * Per layer, outputs holding only a run's new keys and values (see `inspectKvGraph`); when
    * absent the runner fetches `present.*`.
    */
   newKvNames?: Array<[string, string]>;
+  /** Where a run's new positions sit in `present.*`. Default `'concat'` (after the whole past). */
+  presentLayout?: PresentLayout;
 }
 
 /**
@@ -55,8 +65,9 @@ export function readGraphSignature(
   session: Pick<InferenceSession, 'inputMetadata' | 'outputMetadata'>,
   config: ModelConfig,
   graphPath = 'the ONNX graph',
-  newKvNames?: Array<[string, string]>,
+  kv: { newKvNames?: Array<[string, string]> | undefined; presentLayout?: PresentLayout } = {},
 ): GraphSignature {
+  const { newKvNames, presentLayout = 'concat' } = kv;
   const inputs = new Map(session.inputMetadata.map((m) => [m.name, m]));
   const outputs = new Map(session.outputMetadata.map((m) => [m.name, m]));
   const fail = (what: string): never => {
@@ -107,6 +118,7 @@ export function readGraphSignature(
     pastNames,
     presentNames,
     ...(newKvNames && newKvNames.flat().every((n) => outputs.has(n)) ? { newKvNames } : {}),
+    presentLayout,
   };
 }
 

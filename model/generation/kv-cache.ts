@@ -8,8 +8,11 @@ export type KvData = Float32Array | Uint16Array;
 export interface NewKvLayout {
   /** The output's third dimension. */
   positions: number;
-  /** Index of the first new position in it: 0 for the new-KV outputs, the past's length for `present.*`. */
-  start: number;
+  /**
+   * Per row, the index of its first new position: 0 for the new-KV outputs, the past's length for
+   * a `Concat(past, new)` `present.*`, the row's own length for GroupQueryAttention's.
+   */
+  starts: readonly number[];
 }
 
 /** Options of {@link KvCache}. */
@@ -19,10 +22,11 @@ export interface KvCacheOptions {
   /** Row storage never grows past this many rows. Default unbounded. */
   maxRows?: number;
   /**
-   * Capacity is not rounded up past this many positions, so `past + 1` stays within a context
-   * window that a graph may size its tables by (the context window − 1). Default unbounded.
+   * Positions one run may span, past and new (the context window, which a graph may size its
+   * tables by): capacity is not rounded up past `window − 1`, and {@link prepare} trims it to the
+   * longest row before a run that would pass `window`. Default unbounded.
    */
-  maxPositions?: number;
+  window?: number;
 }
 
 export const DEFAULT_KV_GROWTH = 32;
@@ -54,7 +58,7 @@ export class KvCache {
   readonly lengths: number[] = [];
   private readonly growth: number;
   private readonly maxRows: number;
-  private readonly maxPositions: number;
+  private readonly window: number;
 
   constructor(
     private readonly signature: GraphSignature,
@@ -62,7 +66,7 @@ export class KvCache {
   ) {
     this.growth = options.growth ?? DEFAULT_KV_GROWTH;
     this.maxRows = options.maxRows ?? Number.POSITIVE_INFINITY;
-    this.maxPositions = options.maxPositions ?? Number.POSITIVE_INFINITY;
+    this.window = options.window ?? Number.POSITIVE_INFINITY;
   }
 
   get rows(): number {
@@ -107,7 +111,7 @@ export class KvCache {
     const longest = Math.max(...this.lengths);
     const fewRows = this.rows <= this.rowCapacity / 4;
     const shortRows = this.capacity - longest > 2 * this.growth;
-    if (fewRows || shortRows) this.relayout(fewRows ? this.rows * 2 : this.rowCapacity, shortRows ? this.roundUp(longest) : this.capacity);
+    if (fewRows || shortRows) this.relayout(fewRows ? this.rows * 2 : this.rowCapacity, shortRows ? this.roundUp(longest + 1) : this.capacity);
     return last;
   }
 
@@ -117,6 +121,15 @@ export class KvCache {
     this.buffers = [];
     this.rowCapacity = 0;
     this.capacity = 0;
+  }
+
+  /**
+   * Makes the cache ready for a run adding `sequenceLength` positions to every row: when its
+   * capacity plus those would pass the window, the capacity is trimmed to the longest row.
+   */
+  prepare(sequenceLength: number): void {
+    const longest = Math.max(0, ...this.lengths);
+    if (this.capacity + sequenceLength > this.window && this.capacity > longest) this.relayout(this.rowCapacity, longest);
   }
 
   /** Adds the buffers as the `past_key_values.*` feeds of a run over all rows (views, no copy). */
@@ -157,7 +170,7 @@ export class KvCache {
       const dst = this.buffers[t]!;
       for (const [r, length] of this.lengths.entries()) {
         for (let h = 0; h < heads; h++) {
-          const from = ((r * heads + h) * layout.positions + layout.start) * headDim;
+          const from = ((r * heads + h) * layout.positions + layout.starts[r]!) * headDim;
           const to = ((r * heads + h) * this.capacity + length) * headDim;
           if (block === headDim) for (let i = 0; i < headDim; i++) dst[to + i] = src[from + i]!;
           else dst.set(src.subarray(from, from + block), to);
@@ -177,7 +190,7 @@ export class KvCache {
   }
 
   private roundUp(positions: number): number {
-    return Math.max(positions, Math.min(Math.ceil(positions / this.growth) * this.growth, this.maxPositions));
+    return Math.max(positions, Math.min(Math.ceil(positions / this.growth) * this.growth, this.window - 1));
   }
 
   private reserveRows(rows: number): void {
@@ -194,13 +207,15 @@ export class KvCache {
   private relayout(rowCapacity: number, capacity: number): void {
     const { numKeyValueHeads: heads, headDim, pastNames, kvDtype } = this.signature;
     const size = rowCapacity * heads * capacity * headDim;
-    const old = this.buffers;
-    this.buffers = [];
+    // Built aside and swapped in whole: a failed allocation leaves the cache as it was.
+    const next: KvData[] = [];
     for (let t = 0; t < pastNames.length * 2; t++) {
       const dst = kvDtype === 'float16' ? new Uint16Array(size) : new Float32Array(size);
-      if (old[t]) for (const [r, length] of this.lengths.entries()) copyRow(old[t]!, r, this.capacity, dst, r, capacity, length, this.headBlock);
-      this.buffers.push(dst);
+      const src = this.buffers[t];
+      if (src) for (const [r, length] of this.lengths.entries()) copyRow(src, r, this.capacity, dst, r, capacity, length, this.headBlock);
+      next.push(dst);
     }
+    this.buffers = next;
     this.rowCapacity = rowCapacity;
     this.capacity = capacity;
   }

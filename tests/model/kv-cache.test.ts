@@ -45,7 +45,7 @@ describe('KvCache', () => {
       kv.addRow();
       expect(past(kv).key.dims).toEqual([1, 2, 0, 2]);
       expect(past(kv).key.type).toBe(dtype);
-      kv.append(output(sig, 1, 3, 1), { positions: 3, start: 0 }, 3); // a 3-token prefill
+      kv.append(output(sig, 1, 3, 1), { positions: 3, starts: Array(1).fill(0) }, 3); // a 3-token prefill
       expect(kv.capacity).toBe(4);
       expect(kv.lengths).toEqual([3]);
       expect(positions(kv, 0, 0)).toEqual([1, 2, 3, 4, 5, 6]);
@@ -54,12 +54,12 @@ describe('KvCache', () => {
       expect(Array.from(kv.attentionMask(1))).toEqual([1n, 1n, 1n, 0n, 1n]);
 
       // present.* layout: the new position is the last of past capacity + 1.
-      kv.append(output(sig, 1, 5, 100), { positions: 5, start: 4 }, 1);
+      kv.append(output(sig, 1, 5, 100), { positions: 5, starts: Array(1).fill(4) }, 1);
       expect(kv.capacity).toBe(4);
       expect(positions(kv, 0, 0)).toEqual([1, 2, 3, 4, 5, 6, 108, 109]);
       expect(positions(kv, 0, 1)).toEqual([7, 8, 9, 10, 11, 12, 118, 119]);
 
-      kv.append(output(sig, 1, 1, 50), { positions: 1, start: 0 }, 1); // past capacity: re-laid out
+      kv.append(output(sig, 1, 1, 50), { positions: 1, starts: Array(1).fill(0) }, 1); // past capacity: re-laid out
       expect(kv.capacity).toBe(8);
       expect(kv.lengths).toEqual([5]);
       expect(positions(kv, 0, 1)).toEqual([7, 8, 9, 10, 11, 12, 118, 119, 52, 53]);
@@ -68,21 +68,46 @@ describe('KvCache', () => {
     });
   }
 
-  it('does not round capacity up past maxPositions', () => {
+  it('does not round capacity up past the window, and trims it before a run that would pass it', () => {
     const sig = signature('float32');
-    const kv = new KvCache(sig, { growth: 4, maxPositions: 6 });
+    const kv = new KvCache(sig, { growth: 4, window: 7 });
     kv.addRow();
-    kv.append(output(sig, 1, 5, 0), { positions: 5, start: 0 }, 5);
+    kv.append(output(sig, 1, 5, 1), { positions: 5, starts: [0] }, 5);
+    expect(kv.capacity).toBe(6); // not 8: past 6 + 1 new fits the window
+    const held = positions(kv, 0, 1);
+    kv.prepare(1);
     expect(kv.capacity).toBe(6);
-    kv.append(output(sig, 1, 2, 0), { positions: 2, start: 0 }, 2);
+    kv.prepare(2); // 6 + 2 would pass the window: trimmed to the longest row
+    expect(kv.capacity).toBe(5);
+    expect(positions(kv, 0, 1)).toEqual(held);
+    kv.append(output(sig, 1, 2, 0), { positions: 2, starts: [0] }, 2);
     expect(kv.capacity).toBe(7); // what the rows hold is never cut
+  });
+
+  it("takes each row's new positions from where its own length says (GroupQueryAttention present.*)", () => {
+    const sig = signature('float32');
+    const a = new KvCache(sig, { growth: 8 });
+    a.addRow();
+    a.append(output(sig, 1, 2, 1), { positions: 2, starts: [0] }, 2);
+    const b = new KvCache(sig, { growth: 8 });
+    b.addRow();
+    b.append(output(sig, 1, 5, 100), { positions: 5, starts: [0] }, 5);
+    const batch = new KvCache(sig, { growth: 8 });
+    batch.addRowFrom(a, 0);
+    batch.addRowFrom(b, 0);
+    // present.* of capacity 8 + 1: row 0's new key at position 2, row 1's at 5.
+    const present = output(sig, 2, 9, 0);
+    batch.append(present, { positions: 9, starts: [...batch.lengths] }, 1);
+    expect(positions(batch, 0, 1).slice(-2)).toEqual([(1 * 9 + 2) * 2, (1 * 9 + 2) * 2 + 1]);
+    expect(positions(batch, 1, 0).slice(-2)).toEqual([(2 * 9 + 5) * 2, (2 * 9 + 5) * 2 + 1]);
+    expect(batch.lengths).toEqual([3, 6]);
   });
 
   it('gives row memory back when few rows are left', () => {
     const sig = signature('float32');
     const one = new KvCache(sig, { growth: 4 });
     one.addRow();
-    one.append(output(sig, 1, 3, 1), { positions: 3, start: 0 }, 3);
+    one.append(output(sig, 1, 3, 1), { positions: 3, starts: Array(1).fill(0) }, 3);
     const batch = new KvCache(sig, { growth: 4 });
     for (let i = 0; i < 4; i++) batch.addRowFrom(one, 0);
     const perRow = 2 * 2 * 4 * 2 * 4; // key + value, 2 heads, capacity 4, head size 2, float32
@@ -100,10 +125,10 @@ describe('KvCache', () => {
     const sig = signature('float32');
     const a = new KvCache(sig, { growth: 4 });
     a.addRow();
-    a.append(output(sig, 1, 2, 1), { positions: 2, start: 0 }, 2);
+    a.append(output(sig, 1, 2, 1), { positions: 2, starts: Array(1).fill(0) }, 2);
     const b = new KvCache(sig, { growth: 4 });
     b.addRow();
-    b.append(output(sig, 1, 5, 100), { positions: 5, start: 0 }, 5);
+    b.append(output(sig, 1, 5, 100), { positions: 5, starts: Array(1).fill(0) }, 5);
 
     const batch = new KvCache(sig, { growth: 4, maxRows: 3 });
     expect(batch.addRowFrom(a, 0)).toBe(0);
@@ -120,7 +145,7 @@ describe('KvCache', () => {
     expect(() => batch.addRow()).toThrow(/limited to 3 rows/);
 
     // One decode step: each row gets its own new position after its own length.
-    batch.append(output(sig, 3, 1, 500), { positions: 1, start: 0 }, 1);
+    batch.append(output(sig, 3, 1, 500), { positions: 1, starts: Array(3).fill(0) }, 1);
     expect(batch.lengths).toEqual([3, 6, 3]);
     expect(positions(batch, 0, 0)).toEqual([1, 2, 3, 4, 500, 501]);
     expect(positions(batch, 2, 1)).toEqual([5, 6, 7, 8, 510, 511]);
@@ -136,12 +161,12 @@ describe('KvCache', () => {
     const wide = new KvCache(sig, { growth: 1 });
     wide.addRowFrom(a, 0);
     wide.addRowFrom(b, 0);
-    wide.append(output(sig, 2, 4, 0), { positions: 4, start: 0 }, 4);
+    wide.append(output(sig, 2, 4, 0), { positions: 4, starts: Array(2).fill(0) }, 4);
     expect(wide.lengths).toEqual([6, 9]);
     expect(wide.capacity).toBe(9);
     const short = positions(wide, 0, 1);
     wide.removeRow(1);
-    expect(wide.capacity).toBe(6);
+    expect(wide.capacity).toBe(7); // the longest row (6) and room for the next step
     expect(positions(wide, 0, 1)).toEqual(short);
     wide.removeRow(0);
     expect(wide.rows).toBe(0);

@@ -1,0 +1,112 @@
+import onnxProto from 'onnx-proto';
+import { ModelError } from './errors.js';
+import { layerKvNames, type PresentLayout } from './graph-signature.js';
+
+const { onnx } = onnxProto;
+type NodeProto = onnxProto.onnx.INodeProto;
+
+/** A decoder graph with each layer's new keys and values made graph outputs. */
+export interface ExposedNewKv {
+  /** The model bytes to load: the original with the extra outputs merged in. */
+  bytes: Uint8Array;
+  /** Per layer, the `[key, value]` output names holding only the run's new positions. */
+  names: Array<[string, string]>;
+}
+
+/** What {@link inspectKvGraph} found. */
+export interface KvGraph {
+  presentLayout: PresentLayout;
+  /** With `expose`, for `'concat'` graphs whose Concat outputs `present.*` directly. */
+  exposed: ExposedNewKv | undefined;
+}
+
+/** Ops that hand their input on unchanged in position layout (walked through to find the producer). */
+const PASS_THROUGH = new Set(['Identity', 'Cast']);
+
+/**
+ * Reads how the graph produces `present.{i}.key|value` and, with `expose`, makes the new keys and
+ * values of every layer (the second input of the `Concat(past, new)` that produces `present.*`)
+ * extra graph outputs, so a run can fetch `[batch, kvHeads, new, headDim]` per layer instead of the
+ * whole `present.*`, which onnxruntime-node copies into fresh JavaScript buffers at every step.
+ * Weights and nodes are untouched: the outputs are appended as a second `ModelProto.graph` field,
+ * which protobuf's own parser (onnxruntime's) merges into the first, repeated fields concatenated,
+ * so the original bytes are not re-encoded. (protobufjs does not merge: it keeps the last.)
+ *
+ * A `present.*` made by anything but Concat or GroupQueryAttention (through Identity or Cast) is
+ * `INVALID_MODEL`: where the new positions are could only be guessed.
+ *
+ * @param bytes the `.onnx` file; it may have spare room after `fileLength` for the appended outputs
+ * @example
+ * const { presentLayout, exposed } = inspectKvGraph(readFileSync(path), { expose: true });
+ * const session = await InferenceSession.create(exposed?.bytes ?? path);
+ */
+export function inspectKvGraph(bytes: Uint8Array, options: { expose: boolean; fileLength?: number; path?: string }): KvGraph {
+  const fileLength = options.fileLength ?? bytes.length;
+  const where = options.path ?? 'the ONNX graph';
+  let model: onnxProto.onnx.ModelProto;
+  try {
+    model = onnx.ModelProto.decode(bytes.subarray(0, fileLength));
+  } catch (cause) {
+    throw new ModelError('INVALID_MODEL', `${where} is not an ONNX model: ${(cause as Error).message}`, { cause });
+  }
+  const graph = model.graph ?? {};
+  const producers = new Map<string, NodeProto>();
+  for (const node of graph.node ?? []) for (const out of node.output ?? []) producers.set(out, node);
+  const pastTypes = new Map((graph.input ?? []).map((i) => [i.name, i.type?.tensorType?.elemType ?? 0]));
+
+  const layouts = new Set<PresentLayout>();
+  const direct: Array<[string, string] | undefined> = [];
+  for (let layer = 0; pastTypes.has(layerKvNames(layer).past[0]); layer++) {
+    const { past, present } = layerKvNames(layer);
+    const pair = present.map((name, kind) => {
+      let node = producers.get(name);
+      const first = node;
+      while (node && PASS_THROUGH.has(node.opType ?? '')) node = producers.get(node.input?.[0] ?? '');
+      if (node?.opType === 'GroupQueryAttention') {
+        layouts.add('row-length');
+        return undefined;
+      }
+      const axis = Number(node?.attribute?.find((a) => a.name === 'axis')?.i);
+      if (node?.opType === 'Concat' && node.input?.length === 2 && (axis === 2 || axis === -2)) {
+        layouts.add('concat');
+        // Only a Concat of the past input itself that is the output itself has its new half exposed as is.
+        return node === first && node.input[0] === past[kind] ? node.input[1] : undefined;
+      }
+      throw new ModelError(
+        'INVALID_MODEL',
+        `${where}: ${name} is made by ${node?.opType ?? 'no node'}, not by Concat(${past[kind]}, new) or GroupQueryAttention, so where its new positions are is unknown`,
+      );
+    });
+    direct.push(pair[0] !== undefined && pair[1] !== undefined ? [pair[0], pair[1]] : undefined);
+  }
+  if (layouts.size === 0) return { presentLayout: 'concat', exposed: undefined }; // no KV inputs: the signature check says so
+  if (layouts.size > 1) throw new ModelError('INVALID_MODEL', `${where} mixes Concat and GroupQueryAttention layers`);
+  const presentLayout = [...layouts][0]!;
+  const names = direct.every((d) => d !== undefined) ? (direct as Array<[string, string]>) : undefined;
+  if (!options.expose || presentLayout !== 'concat' || !names) return { presentLayout, exposed: undefined };
+
+  const outputs = new Set((graph.output ?? []).map((o) => o.name));
+  const added: onnxProto.onnx.IValueInfoProto[] = [];
+  for (const [layer, pair] of names.entries()) {
+    for (const [kind, name] of pair.entries()) {
+      if (outputs.has(name)) continue;
+      outputs.add(name);
+      added.push({ name, type: { tensorType: { elemType: pastTypes.get(layerKvNames(layer).past[kind]!) ?? 0 } } });
+    }
+  }
+  return { presentLayout, exposed: { bytes: withOutputs(bytes, fileLength, added), names } };
+}
+
+/** The model bytes followed by a second `graph` field holding only `outputs` (in place when there is room). */
+function withOutputs(bytes: Uint8Array, fileLength: number, outputs: onnxProto.onnx.IValueInfoProto[]): Uint8Array {
+  if (outputs.length === 0) return bytes.subarray(0, fileLength);
+  const extra = onnx.ModelProto.encode({ graph: { output: outputs } }).finish();
+  if (bytes.length - fileLength >= extra.length) {
+    bytes.set(extra, fileLength);
+    return bytes.subarray(0, fileLength + extra.length);
+  }
+  const joined = new Uint8Array(fileLength + extra.length);
+  joined.set(bytes.subarray(0, fileLength));
+  joined.set(extra, fileLength);
+  return joined;
+}
