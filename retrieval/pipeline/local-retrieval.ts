@@ -124,6 +124,8 @@ export class LocalRetrieval implements LocalRetriever {
       ? await timed('vector', () =>
           Promise.resolve()
             .then(() => searcher.search(query, candidates, scoreChunks))
+            // A searcher answering in another shape (a JavaScript one) is a failing one.
+            .then((found) => (Array.isArray(found?.hits) && found.similarities instanceof Map ? found : nothing))
             .catch(() => nothing),
         )
       : nothing;

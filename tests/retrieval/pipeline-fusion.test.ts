@@ -156,6 +156,10 @@ describe('the pipeline with vectors and a reranker', () => {
     };
     const again = await new RetrievalPipeline({ store, vector: throwsAtOnce }).retrieve(question, { k: 5 });
     expect(again.hits.map((h) => h.key)).toEqual(plain.hits.map((h) => h.key));
+    // The interface before search and similarity were one call: an array is no answer.
+    const oldShape = { search: async () => [{ chunkId: 1, score: 0.5 }] } as unknown as VectorSearcher;
+    const old = await new RetrievalPipeline({ store, vector: oldShape }).retrieve(question, { k: 5 });
+    expect(old.hits.map((h) => h.key)).toEqual(plain.hits.map((h) => h.key));
   });
 
   it('answers hostile questions with vectors and a reranker', async () => {
