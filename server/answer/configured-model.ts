@@ -22,6 +22,7 @@ export async function loadConfiguredModel(config: GalenConfig, logger: Logger): 
     onWarning: (message) => logger.warn({ dir }, message),
     maxBatchSize: config.model.maxBatchSize,
     maxQueuedRequests: config.model.maxQueuedRequests,
+    prefillChunkTokens: config.model.prefillChunkTokens,
     ...(config.model.contextWindow ? { contextWindow: config.model.contextWindow } : {}),
   });
   const { executionProvider, contextWindow, modelType } = model.info;

@@ -90,11 +90,16 @@ export const ConfigSchema = z
         maxBatchSize: z.number().int().min(1).max(256).default(8),
         /** Answers waiting for a batch slot; one more is answered 503 with Retry-After. Env `GALEN_MAX_QUEUE`. Default 64. */
         maxQueuedRequests: z.number().int().min(0).max(10_000).default(64),
+        /**
+         * Prompt tokens read per prefill run; other answers' decode steps run between chunks (a GPU
+         * may prefer larger ones). Env `GALEN_PREFILL_CHUNK`. Default 256.
+         */
+        prefillChunkTokens: z.number().int().min(1).max(1_048_576).default(256),
       })
       .strict()
       .refine((m) => !(m.path && m.base), { message: 'set either model.path (a built model) or model.base (a checkpoint to build), not both', path: ['base'] })
       .refine((m) => m.adapters.length === 0 || m.base !== undefined, { message: 'LoRA adapters need model.base (the checkpoint they are merged into)', path: ['adapters'] })
-      .default({ executionProvider: 'cpu', cudaDeviceId: 0, allowCpuFallback: false, maxBatchSize: 8, maxQueuedRequests: 64, adapters: [], loraScale: 1 }),
+      .default({ executionProvider: 'cpu', cudaDeviceId: 0, allowCpuFallback: false, maxBatchSize: 8, maxQueuedRequests: 64, prefillChunkTokens: 256, adapters: [], loraScale: 1 }),
     vectors: z
       .object({
         /** Dense retrieval: an HNSW index of chunk embeddings beside the store, kept in step with it. Env `GALEN_VECTORS`. Default true. */
@@ -217,6 +222,7 @@ export const ENV_KEYS: Readonly<Record<string, { path: string[]; type: 'string' 
   GALEN_CONTEXT_WINDOW: { path: ['model', 'contextWindow'], type: 'number' },
   GALEN_MAX_BATCH: { path: ['model', 'maxBatchSize'], type: 'number' },
   GALEN_MAX_QUEUE: { path: ['model', 'maxQueuedRequests'], type: 'number' },
+  GALEN_PREFILL_CHUNK: { path: ['model', 'prefillChunkTokens'], type: 'number' },
   GALEN_ANSWER_PASSAGES: { path: ['answer', 'passages'], type: 'number' },
   GALEN_MAX_NEW_TOKENS: { path: ['answer', 'maxNewTokens'], type: 'number' },
   GALEN_TEMPERATURE: { path: ['answer', 'temperature'], type: 'number' },
