@@ -59,9 +59,12 @@ const chatBody = (content: string, options: Record<string, unknown> = {}, stream
 
 describe('generative answers (stories260k)', () => {
   it('generates from a packed, numbered context and reports the model', async () => {
+    const scrape = async (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(await (await fetch(`${chat.server.url}/metrics`)).text())?.[1] ?? 0);
+    const tokensBefore = await scrape('galen_tokens_generated_total');
     const res = await chat.post('/v1/chat', chatBody('What is gout?'));
     expect(res.status).toBe(200);
     const body = (await res.json()) as AnswerBody;
+    expect((await scrape('galen_tokens_generated_total')) - tokensBefore).toBe(body.usage.completionTokens);
     expect(body.mode).toBe('generative');
     expect(body.model.generator).toMatchObject({ name: 'stories260k', contextWindow: 512 });
     expect(body.usage.promptTokens).toBeGreaterThan(100);
