@@ -24,13 +24,16 @@ export const DEFAULT_MAX_BATCH_SIZE = 8;
 export const DEFAULT_MAX_QUEUED_REQUESTS = 64;
 export const DEFAULT_PREFILL_CHUNK_TOKENS = 256;
 
+/** {@link SchedulerOptions} with every default applied. */
+export type ResolvedSchedulerOptions = Required<SchedulerOptions>;
+
 /**
  * {@link SchedulerOptions} with their defaults, checked (`INVALID_OPTIONS` naming the bad one).
  *
  * @example
  * resolveSchedulerOptions({ maxBatchSize: 16 }).prefillChunkTokens; // 256
  */
-export function resolveSchedulerOptions(options: SchedulerOptions): Required<SchedulerOptions> {
+export function resolveSchedulerOptions(options: SchedulerOptions): ResolvedSchedulerOptions {
   const resolved = {
     maxBatchSize: options.maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE,
     maxQueuedRequests: options.maxQueuedRequests ?? DEFAULT_MAX_QUEUED_REQUESTS,
@@ -57,7 +60,7 @@ export function resolveSchedulerOptions(options: SchedulerOptions): Required<Sch
  * requests are running).
  *
  * @example
- * const scheduler = new DecodeScheduler(runner, { maxBatchSize: 8 });
+ * const scheduler = new DecodeScheduler(runner, resolveSchedulerOptions({ maxBatchSize: 8 }), 2048);
  * scheduler.submit(request); // throws ModelError BUSY when the queue is full
  */
 export class DecodeScheduler {
@@ -75,17 +78,17 @@ export class DecodeScheduler {
   readonly stats = { decodeSteps: 0, decodedRows: 0, prefillRuns: 0, maxBatch: 0 };
 
   /**
+   * @param options checked by {@link resolveSchedulerOptions}
    * @param contextWindow the model's context window: caches do not reserve positions past it
    */
   constructor(
     private readonly runner: GraphRunner,
-    options: SchedulerOptions = {},
-    private readonly contextWindow = Number.POSITIVE_INFINITY,
+    options: ResolvedSchedulerOptions,
+    private readonly contextWindow: number,
   ) {
-    const resolved = resolveSchedulerOptions(options);
-    this.maxBatchSize = resolved.maxBatchSize;
-    this.maxQueued = resolved.maxQueuedRequests;
-    this.prefillChunkTokens = resolved.prefillChunkTokens;
+    this.maxBatchSize = options.maxBatchSize;
+    this.maxQueued = options.maxQueuedRequests;
+    this.prefillChunkTokens = options.prefillChunkTokens;
     this.kv = new KvCache(runner.signature, { maxRows: this.maxBatchSize, window: contextWindow });
   }
 

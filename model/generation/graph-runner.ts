@@ -64,10 +64,9 @@ export class GraphRunner {
     }
     const kvTensors = this.fetches.slice(1).map((name) => outputs[name]!);
     const outputPositions = kvTensors[0]!.dims[2]!;
-    const starts = this.signature.newKvNames ? cache.lengths.map(() => 0) : this.signature.presentLayout === 'row-length' ? [...cache.lengths] : cache.lengths.map(() => pastLength);
     cache.append(
       kvTensors.map((t) => kvBits(t.data)),
-      { positions: outputPositions, starts },
+      { positions: outputPositions, starts: this.newPositionStarts(cache, pastLength) },
       s,
     );
 
@@ -83,6 +82,13 @@ export class GraphRunner {
       );
     }
     return logits;
+  }
+
+  /** Per row, where the fetched outputs hold the run's first new position (before the cache grows). */
+  private newPositionStarts(cache: KvCache, pastLength: number): number[] {
+    if (this.signature.newKvNames) return cache.lengths.map(() => 0);
+    if (this.signature.presentLayout === 'row-length') return [...cache.lengths];
+    return cache.lengths.map(() => pastLength);
   }
 }
 

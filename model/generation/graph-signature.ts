@@ -37,8 +37,8 @@ export interface GraphSignature {
    * absent the runner fetches `present.*`.
    */
   newKvNames?: Array<[string, string]>;
-  /** Where a run's new positions sit in `present.*`. Default `'concat'` (after the whole past). */
-  presentLayout?: PresentLayout;
+  /** Where a run's new positions sit in `present.*`. */
+  presentLayout: PresentLayout;
 }
 
 /**
@@ -78,9 +78,11 @@ export function readGraphSignature(
 
   const pastNames: Array<[string, string]> = [];
   const presentNames: Array<[string, string]> = [];
-  for (let i = 0; inputs.has(layerKvNames(i).past[0]); i++) {
-    pastNames.push(layerKvNames(i).past);
-    presentNames.push(layerKvNames(i).present);
+  for (let i = 0; ; i++) {
+    const { past, present } = layerKvNames(i);
+    if (!inputs.has(past[0])) break;
+    pastNames.push(past);
+    presentNames.push(present);
   }
   if (pastNames.length === 0) fail('no past_key_values.{i}.key inputs (export the model with a KV cache)');
   if (pastNames.length !== config.numLayers) {

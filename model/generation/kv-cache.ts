@@ -29,7 +29,7 @@ export interface KvCacheOptions {
   window?: number;
 }
 
-export const DEFAULT_KV_GROWTH = 32;
+const DEFAULT_KV_GROWTH = 32;
 
 /**
  * The attention keys and values of a batch of sequences, kept in buffers Galen owns and appends
@@ -46,7 +46,7 @@ export const DEFAULT_KV_GROWTH = 32;
  * @example
  * const kv = new KvCache(signature); kv.addRow();
  * kv.addFeeds(feeds); feeds.attention_mask = new Tensor('int64', kv.attentionMask(s), [1, kv.capacity + s]);
- * const out = await session.run(feeds); kv.append(newKv(out), { positions: s, start: 0 }, s);
+ * const out = await session.run(feeds); kv.append(newKv(out), { positions: s, starts: [0] }, s);
  */
 export class KvCache {
   /** `[key0, value0, key1, value1, …]`, each `rowCapacity × kvHeads × capacity × headDim`. */
@@ -172,6 +172,7 @@ export class KvCache {
         for (let h = 0; h < heads; h++) {
           const from = ((r * heads + h) * layout.positions + layout.starts[r]!) * headDim;
           const to = ((r * heads + h) * this.capacity + length) * headDim;
+          // One position (a decode step): copied without making a subarray per head and layer.
           if (block === headDim) for (let i = 0; i < headDim; i++) dst[to + i] = src[from + i]!;
           else dst.set(src.subarray(from, from + block), to);
         }

@@ -1,6 +1,6 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import type { InferenceSession } from 'onnxruntime-node';
-import { DecodeScheduler, resolveSchedulerOptions, type SchedulerOptions } from './decode-scheduler.js';
+import { DecodeScheduler, resolveSchedulerOptions, type ResolvedSchedulerOptions, type SchedulerOptions } from './decode-scheduler.js';
 import { ModelError } from './errors.js';
 import { createInferenceSession, type SessionOptions } from './execution-provider.js';
 import { resolveGenerationOptions, type GenerationOptions, type ResolvedGenerationOptions } from './generation-options.js';
@@ -24,10 +24,11 @@ export interface LoadOptions extends SessionOptions, ModelDirectoryOptions, Sche
    * What a run fetches besides `logits`. `'new'`: when every `present.{i}.*` is `Concat(past,
    * new)`, the graph is loaded with the new keys and values as extra outputs and only those are
    * fetched and appended to Galen's cache (other graphs fall back to `'present'`); the `.onnx` file
-   * is then read into memory and handed to onnxruntime as bytes, which for weights inside the file
-   * costs load time and a transient copy (SmolLM2-135M, 538 MB: about 3.5 s and 1.5 GB peak RSS
-   * instead of 1.6 s and 0.9 GB). `'present'`: the graph as it is, fetching the whole `present.*`
-   * each run (onnxruntime-node copies them into new buffers: slower decoding). Default `'new'`.
+   * is then handed to onnxruntime as bytes, which loads weights inside the file more slowly
+   * (SmolLM2-135M, 538 MB: 1.8–2.8 s instead of 1.7 s). `'present'`: the graph as it is, fetching
+   * the whole `present.*` each run (onnxruntime-node copies them into new buffers: slower
+   * decoding). Either way the `.onnx` is read once to see how it makes `present.*` (peak RSS at load
+   * ≈1.5 GB for that model). Default `'new'`.
    */
   kvOutputs?: 'new' | 'present';
 }
@@ -59,11 +60,11 @@ export class OnnxLanguageModel implements LanguageModel {
     private readonly prompts: PromptEncoder,
     runner: GraphRunner,
     info: LanguageModelInfo,
-    options: SchedulerOptions,
+    scheduling: ResolvedSchedulerOptions,
   ) {
     this.info = info;
     this.kvOutputs = runner.signature.newKvNames ? 'new' : 'present';
-    this.scheduler = new DecodeScheduler(runner, options, info.contextWindow);
+    this.scheduler = new DecodeScheduler(runner, scheduling, info.contextWindow);
   }
 
   /**
@@ -85,7 +86,7 @@ export class OnnxLanguageModel implements LanguageModel {
     }
     const kvOutputs = options.kvOutputs ?? 'new';
     if (kvOutputs !== 'new' && kvOutputs !== 'present') throw new ModelError('INVALID_OPTIONS', `kvOutputs must be 'new' or 'present' (got ${JSON.stringify(kvOutputs)})`);
-    resolveSchedulerOptions(options); // before the model is read: bad options fail fast
+    const scheduling = resolveSchedulerOptions(options); // before the model is read: bad options fail fast
     const { presentLayout, exposed } = readKvGraph(directory.onnxPath, kvOutputs === 'new');
     const { session, executionProvider } = await createInferenceSession(directory.onnxPath, options, exposed?.bytes);
     try {
@@ -105,7 +106,7 @@ export class OnnxLanguageModel implements LanguageModel {
         eosTokenIds: [...eos],
         hasChatTemplate: tokenizer.chatTemplate !== undefined,
       };
-      return new OnnxLanguageModel(directory, session, tokenizer, prompts, new GraphRunner(session, signature), info, options);
+      return new OnnxLanguageModel(directory, session, tokenizer, prompts, new GraphRunner(session, signature), info, scheduling);
     } catch (error) {
       await session.release();
       throw error;
