@@ -10,6 +10,11 @@ export interface VectorSearchResult {
   similarities: Map<number, number>;
 }
 
+/** A search that found nothing (a fresh value each time: callers may keep or fill it). */
+export function noVectorResult(): VectorSearchResult {
+  return { hits: [], similarities: new Map() };
+}
+
 /** Dense retrieval over the store's chunks (the HNSW index behind an embedder). */
 export interface VectorSearcher {
   /**
@@ -118,7 +123,7 @@ export class LocalRetrieval implements LocalRetriever {
     const searcher = request.sources.includes('vector') ? this.parts.vector : undefined;
     // Score fusion re-scores the BM25 candidates by their similarity to the question.
     const scoreChunks = this.localFusion === 'score' && this.vectorWeight > 0 && corpusHits.length ? corpusHits.map((h) => h.chunkId) : undefined;
-    const nothing = { hits: [], similarities: new Map<number, number>() };
+    const nothing = noVectorResult();
     // A failing vector index costs only its own evidence, like a dead wiki.
     const { hits: vectorHits, similarities } = searcher
       ? await timed('vector', () =>

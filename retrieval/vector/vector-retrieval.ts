@@ -1,7 +1,7 @@
 import { mkdir, rm, stat } from 'node:fs/promises';
 import type { KnowledgeStore } from '../../knowledge/index.js';
 import { EmbeddingError, LsaEmbedder, type EmbeddingModel, type LsaOptions } from '../../model/embedding/index.js';
-import type { VectorSearcher } from '../pipeline/local-retrieval.js';
+import { noVectorResult, type VectorSearcher } from '../pipeline/local-retrieval.js';
 import { chunkEmbeddingText } from './chunk-embedding-text.js';
 import { VectorIndexError } from './errors.js';
 import { readMeta, vectorIndexPaths } from './index-files.js';
@@ -290,9 +290,9 @@ export async function openVectorRetrieval(options: VectorRetrievalOptions): Prom
       async search(question: string, k: number, scoreChunks?: readonly number[]) {
         const current = index;
         const model = embedder;
-        if (closed || !current || current.count === 0 || !model) return { hits: [], similarities: new Map<number, number>() };
+        if (closed || !current || current.count === 0 || !model) return noVectorResult();
         const [vector] = await model.embed([question]);
-        if (!vector) return { hits: [], similarities: new Map<number, number>() };
+        if (!vector) return noVectorResult();
         return { hits: current.search(vector, k), similarities: scoreChunks?.length ? current.similarities(vector, scoreChunks) : new Map<number, number>() };
       },
     },

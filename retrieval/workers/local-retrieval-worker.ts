@@ -6,7 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { KnowledgeStore } from '../../knowledge/index.js';
 import { loadEmbeddingModel, type OnnxEmbeddingModel } from '../../model/embedding/index.js';
-import { LocalRetrieval, type VectorSearcher } from '../pipeline/local-retrieval.js';
+import { LocalRetrieval, noVectorResult, type VectorSearcher } from '../pipeline/local-retrieval.js';
 import { openVectorRetrieval, type VectorRetrieval } from '../vector/index.js';
 import type { PoolWorkerConfig, ToPool, ToWorker } from './pool-messages.js';
 
@@ -54,7 +54,7 @@ async function start(): Promise<LocalRetrieval> {
   vectors = await openVectors();
   // Delegates to whichever index is current, so a reload swaps it under the same searcher.
   const searcher: VectorSearcher = {
-    search: (question, k, scoreChunks) => vectors?.searcher.search(question, k, scoreChunks) ?? Promise.resolve({ hits: [], similarities: new Map() }),
+    search: (question, k, scoreChunks) => vectors?.searcher.search(question, k, scoreChunks) ?? Promise.resolve(noVectorResult()),
   };
   return new LocalRetrieval({ store, ...(config.vectors ? { vector: searcher } : {}) }, config.fusion);
 }
