@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { cpSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -16,6 +16,12 @@ interface ReferenceCase {
 
 /** Greedy ids from an independent numpy forward pass (`reference.json`). */
 export const REFERENCE = JSON.parse(readFileSync(join(STORIES, 'reference.json'), 'utf8')) as { bos: ReferenceCase; lily: ReferenceCase };
+
+/** Copies stories260k's model files (config, tokenizer, `onnx/`; 1 MB) into `dir`, for tests that alter them; returns `dir`. */
+export function copyStoriesInto(dir: string): string {
+  for (const f of ['config.json', 'generation_config.json', 'tokenizer.json', 'tokenizer_config.json', 'onnx']) cpSync(join(STORIES, f), join(dir, f), { recursive: true });
+  return dir;
+}
 
 /** Collects a stream's pieces. */
 export async function collect<T>(stream: AsyncIterable<T>): Promise<T[]> {

@@ -14,6 +14,7 @@ const signature = (kvDtype: 'float32' | 'float16'): GraphSignature => ({
   hasUseCacheBranch: false,
   pastNames: [['past_key_values.0.key', 'past_key_values.0.value']],
   presentNames: [['present.0.key', 'present.0.value']],
+  presentLayout: 'concat',
 });
 
 /** New values for `rows` rows × 2 heads × `positions` × 2 dims, numbered from `base` (values +1000). */
@@ -22,6 +23,14 @@ function output(sig: GraphSignature, rows: number, positions: number, base: numb
     const values = Array.from({ length: rows * 2 * positions * 2 }, (_, i) => base + offset + i);
     return sig.kvDtype === 'float16' ? Uint16Array.from(values) : Float32Array.from(values);
   });
+}
+
+/** A one-row cache holding `length` positions numbered from `base`, as a prefill leaves it. */
+function prefilled(sig: GraphSignature, length: number, base: number, growth: number): KvCache {
+  const kv = new KvCache(sig, { growth });
+  kv.addRow();
+  kv.append(output(sig, 1, length, base), { positions: length, starts: [0] }, length);
+  return kv;
 }
 
 function past(c: KvCache): { key: Tensor; value: Tensor } {
@@ -45,7 +54,7 @@ describe('KvCache', () => {
       kv.addRow();
       expect(past(kv).key.dims).toEqual([1, 2, 0, 2]);
       expect(past(kv).key.type).toBe(dtype);
-      kv.append(output(sig, 1, 3, 1), { positions: 3, starts: Array(1).fill(0) }, 3); // a 3-token prefill
+      kv.append(output(sig, 1, 3, 1), { positions: 3, starts: [0] }, 3); // a 3-token prefill
       expect(kv.capacity).toBe(4);
       expect(kv.lengths).toEqual([3]);
       expect(positions(kv, 0, 0)).toEqual([1, 2, 3, 4, 5, 6]);
@@ -54,12 +63,12 @@ describe('KvCache', () => {
       expect(Array.from(kv.attentionMask(1))).toEqual([1n, 1n, 1n, 0n, 1n]);
 
       // present.* layout: the new position is the last of past capacity + 1.
-      kv.append(output(sig, 1, 5, 100), { positions: 5, starts: Array(1).fill(4) }, 1);
+      kv.append(output(sig, 1, 5, 100), { positions: 5, starts: [4] }, 1);
       expect(kv.capacity).toBe(4);
       expect(positions(kv, 0, 0)).toEqual([1, 2, 3, 4, 5, 6, 108, 109]);
       expect(positions(kv, 0, 1)).toEqual([7, 8, 9, 10, 11, 12, 118, 119]);
 
-      kv.append(output(sig, 1, 1, 50), { positions: 1, starts: Array(1).fill(0) }, 1); // past capacity: re-laid out
+      kv.append(output(sig, 1, 1, 50), { positions: 1, starts: [0] }, 1); // past capacity: re-laid out
       expect(kv.capacity).toBe(8);
       expect(kv.lengths).toEqual([5]);
       expect(positions(kv, 0, 1)).toEqual([7, 8, 9, 10, 11, 12, 118, 119, 52, 53]);
@@ -86,12 +95,8 @@ describe('KvCache', () => {
 
   it("takes each row's new positions from where its own length says (GroupQueryAttention present.*)", () => {
     const sig = signature('float32');
-    const a = new KvCache(sig, { growth: 8 });
-    a.addRow();
-    a.append(output(sig, 1, 2, 1), { positions: 2, starts: [0] }, 2);
-    const b = new KvCache(sig, { growth: 8 });
-    b.addRow();
-    b.append(output(sig, 1, 5, 100), { positions: 5, starts: [0] }, 5);
+    const a = prefilled(sig, 2, 1, 8);
+    const b = prefilled(sig, 5, 100, 8);
     const batch = new KvCache(sig, { growth: 8 });
     batch.addRowFrom(a, 0);
     batch.addRowFrom(b, 0);
@@ -105,9 +110,7 @@ describe('KvCache', () => {
 
   it('gives row memory back when few rows are left', () => {
     const sig = signature('float32');
-    const one = new KvCache(sig, { growth: 4 });
-    one.addRow();
-    one.append(output(sig, 1, 3, 1), { positions: 3, starts: Array(1).fill(0) }, 3);
+    const one = prefilled(sig, 3, 1, 4);
     const batch = new KvCache(sig, { growth: 4 });
     for (let i = 0; i < 4; i++) batch.addRowFrom(one, 0);
     const perRow = 2 * 2 * 4 * 2 * 4; // key + value, 2 heads, capacity 4, head size 2, float32
@@ -123,12 +126,8 @@ describe('KvCache', () => {
 
   it('rows of different lengths share one shape; a joining row is copied, a leaving one takes the last row', () => {
     const sig = signature('float32');
-    const a = new KvCache(sig, { growth: 4 });
-    a.addRow();
-    a.append(output(sig, 1, 2, 1), { positions: 2, starts: Array(1).fill(0) }, 2);
-    const b = new KvCache(sig, { growth: 4 });
-    b.addRow();
-    b.append(output(sig, 1, 5, 100), { positions: 5, starts: Array(1).fill(0) }, 5);
+    const a = prefilled(sig, 2, 1, 4);
+    const b = prefilled(sig, 5, 100, 4);
 
     const batch = new KvCache(sig, { growth: 4, maxRows: 3 });
     expect(batch.addRowFrom(a, 0)).toBe(0);

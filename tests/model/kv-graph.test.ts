@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import onnxProto from 'onnx-proto';
@@ -9,7 +9,7 @@ import { GraphRunner } from '../../model/generation/graph-runner.js';
 import { readGraphSignature } from '../../model/generation/graph-signature.js';
 import { KvCache } from '../../model/generation/kv-cache.js';
 import { inspectKvGraph } from '../../model/generation/kv-graph.js';
-import { REFERENCE, STORIES } from './fixtures.js';
+import { copyStoriesInto, REFERENCE, STORIES } from './fixtures.js';
 
 const { onnx } = onnxProto;
 const GRAPH = join(STORIES, 'onnx', 'model.onnx');
@@ -55,7 +55,7 @@ describe('a graph whose present.* is not Concat(past, new)', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('is run fetching present.* whole, and stays exact', async () => {
-    for (const f of ['config.json', 'generation_config.json', 'tokenizer.json', 'tokenizer_config.json', 'onnx']) cpSync(join(STORIES, f), join(dir, f), { recursive: true });
+    copyStoriesInto(dir);
     // present.0.key now comes out of an Identity after the Concat.
     const model = onnx.ModelProto.decode(readFileSync(GRAPH));
     const concat = model.graph!.node!.find((n) => n.output![0] === 'present.0.key')!;

@@ -4,15 +4,14 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadLanguageModel, ModelError, readModelDirectory } from '../../model/index.js';
-import { STORIES } from './fixtures.js';
+import { copyStoriesInto, STORIES } from './fixtures.js';
 
 const temps: string[] = [];
 /** A writable copy of stories260k (1 MB). */
 function copyOfStories(): string {
   const dir = mkdtempSync(join(tmpdir(), 'galen-model-'));
   temps.push(dir);
-  for (const f of ['config.json', 'generation_config.json', 'tokenizer.json', 'tokenizer_config.json', 'onnx']) cpSync(join(STORIES, f), join(dir, f), { recursive: true });
-  return dir;
+  return copyStoriesInto(dir);
 }
 afterEach(() => {
   for (const d of temps.splice(0)) rmSync(d, { recursive: true, force: true });
