@@ -29,7 +29,9 @@ async function runAnswerBench(options: BenchOptions): Promise<Record<string, unk
     await seedStore(store);
     // Every k-th answered question of the corpus, with the document it belongs to.
     const rows = store.db
-      .prepare("SELECT DISTINCT c.question AS question, d.external_id AS document FROM chunks c JOIN documents d ON d.id = c.document_id WHERE c.question <> '' ORDER BY c.id")
+      .prepare(
+        "SELECT DISTINCT c.question AS question, d.external_id AS document FROM chunks c JOIN documents d ON d.id = c.document_id WHERE c.question <> '' ORDER BY c.id",
+      )
       .all() as Array<{ question: string; document: string }>;
     const step = Math.max(1, Math.floor(rows.length / questionCount));
     const questions = rows.filter((_, i) => i % step === 0).slice(0, questionCount);
@@ -53,7 +55,12 @@ async function runAnswerBench(options: BenchOptions): Promise<Record<string, unk
     const gen: Array<{ totalMs: number; ttftMs: number; tokens: number; generationMs: number }> = [];
     for (const q of questions.slice(0, generativeCount)) {
       const answer = await generative.answer({ messages: [{ role: 'user', content: q.question }] });
-      gen.push({ totalMs: answer.timings.totalMs, ttftMs: answer.timings.timeToFirstTokenMs ?? 0, tokens: answer.usage.completionTokens, generationMs: answer.timings.generationMs });
+      gen.push({
+        totalMs: answer.timings.totalMs,
+        ttftMs: answer.timings.timeToFirstTokenMs ?? 0,
+        tokens: answer.usage.completionTokens,
+        generationMs: answer.timings.generationMs,
+      });
     }
     await model.close();
     log(`generative: ${gen.length} questions`);

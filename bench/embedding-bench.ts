@@ -52,7 +52,11 @@ async function runEmbeddingBench(options: BenchOptions): Promise<Record<string, 
         const t0 = performance.now();
         await model.embed(texts);
         const seconds = (performance.now() - t0) / 1000;
-        onnx[`batch${batchSize}`] = { textsPerS: sig(texts.length / seconds), msPerText: sig((seconds * 1000) / texts.length), seconds: round(seconds, 2) };
+        onnx[`batch${batchSize}`] = {
+          textsPerS: sig(texts.length / seconds),
+          msPerText: sig((seconds * 1000) / texts.length),
+          seconds: round(seconds, 2),
+        };
         log(`onnx batch ${batchSize}: ${sig(texts.length / seconds)} texts/s`);
       } finally {
         await model.close();
@@ -98,7 +102,12 @@ async function runEmbeddingBench(options: BenchOptions): Promise<Record<string, 
         textsPerS: sig(texts.length / lsaSeconds),
         msPerText: sig((lsaSeconds * 1000) / texts.length),
       },
-      reranking: { passagesPerQuestion: RERANK_PASSAGES, batchSize: rerankBatch, maxSequenceLength: 512, perQuestion: latencyStats(latencies) },
+      reranking: {
+        passagesPerQuestion: RERANK_PASSAGES,
+        batchSize: rerankBatch,
+        maxSequenceLength: 512,
+        perQuestion: latencyStats(latencies),
+      },
     };
   } finally {
     tmp.cleanup();
@@ -110,7 +119,12 @@ async function corpusChunkTexts(dataDir: string, log: (m: string) => void): Prom
   const store = KnowledgeStore.open({ dataDir });
   try {
     await ingest(store, { source: 'pubmedqa', paths: [join(SHARED_DATA, 'pubmedqa')] });
-    await ingest(store, { source: 'wikipedia', paths: [join(SHARED_DATA, 'wiki')], license: 'CC BY-SA 4.0', attribution: 'Wikipedia contributors' });
+    await ingest(store, {
+      source: 'wikipedia',
+      paths: [join(SHARED_DATA, 'wiki')],
+      license: 'CC BY-SA 4.0',
+      attribution: 'Wikipedia contributors',
+    });
     log(`ingested ${store.countChunks()} chunks`);
     const texts: string[] = [];
     for (const page of store.allChunkTexts()) for (const chunk of page) texts.push(chunkEmbeddingText(chunk));
@@ -119,7 +133,6 @@ async function corpusChunkTexts(dataDir: string, log: (m: string) => void): Prom
     store.close();
   }
 }
-
 
 function intOption(value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;

@@ -60,7 +60,9 @@ async function runGenerationBench(options: BenchOptions): Promise<Record<string,
   const results: Record<string, unknown> = {};
   for (const shape of shapes) {
     if (shape === 'tinyllama-1.1b' && os.freemem() < TINYLLAMA_MIN_MEMORY) {
-      results[shape] = { skipped: `needs ${TINYLLAMA_MIN_MEMORY / 2 ** 30} GiB of free memory, the machine has ${round(os.freemem() / 2 ** 30, 1)}` };
+      results[shape] = {
+        skipped: `needs ${TINYLLAMA_MIN_MEMORY / 2 ** 30} GiB of free memory, the machine has ${round(os.freemem() / 2 ** 30, 1)}`,
+      };
       continue;
     }
     const big = shape === 'tinyllama-1.1b';
@@ -78,13 +80,17 @@ async function runGenerationBench(options: BenchOptions): Promise<Record<string,
     const vocab = resolveModelShape(shape).vocabSize;
     const prompt = promptIds(workload.promptTokens, vocab);
     const longPrompt = workload.longPromptTokens > 0 ? promptIds(workload.longPromptTokens, vocab) : [];
-    log(`${shape}: Galen and the transformers.js peer, prompt ${workload.promptTokens} tokens, ${workload.decodeTokens} new tokens, streams ${workload.streams.join('/')}`);
+    log(
+      `${shape}: Galen and the transformers.js peer, prompt ${workload.promptTokens} tokens, ${workload.decodeTokens} new tokens, streams ${workload.streams.join('/')}`,
+    );
     const { galen, peer } = await measureBoth(dir, prompt, longPrompt, workload, log);
     const ratio = (a: number, b: number) => round(a / b, 2);
     const top = String(Math.max(...workload.streams));
     const ratios: Record<string, number> = {
       prefill: ratio(galen.prefill.tokensPerSecond, peer.prefill.tokensPerSecond),
-      ...(galen.longPrompt && peer.longPrompt ? { longPrompt: ratio(galen.longPrompt.tokensPerSecond, peer.longPrompt.tokensPerSecond) } : {}),
+      ...(galen.longPrompt && peer.longPrompt
+        ? { longPrompt: ratio(galen.longPrompt.tokensPerSecond, peer.longPrompt.tokensPerSecond) }
+        : {}),
       decodeBatch1: ratio(galen.decodeBatch1.tokensPerSecond, peer.decodeBatch1.tokensPerSecond),
       [`aggregate${top}`]: ratio(galen.aggregate[top]!.tokensPerSecond, peer.aggregate[top]!.tokensPerSecond),
     };
@@ -95,7 +101,10 @@ async function runGenerationBench(options: BenchOptions): Promise<Record<string,
       peer,
       ratios,
       targets: TARGETS,
-      met: { decodeBatch1: ratios['decodeBatch1']! >= TARGETS.decodeBatch1, ...(top === '16' ? { aggregate16: ratios['aggregate16']! >= TARGETS.aggregate16 } : {}) },
+      met: {
+        decodeBatch1: ratios['decodeBatch1']! >= TARGETS.decodeBatch1,
+        ...(top === '16' ? { aggregate16: ratios['aggregate16']! >= TARGETS.aggregate16 } : {}),
+      },
     };
     log(`${shape}: ratios ${JSON.stringify(ratios)}`);
   }
@@ -143,7 +152,11 @@ interface Engine {
 
 async function galenEngine(dir: string, prompt: number[], w: Workload): Promise<Engine> {
   const started = performance.now();
-  const model = await loadLanguageModel(dir, { maxBatchSize: Math.max(...w.streams), kvOutputs: w.kvOutputs, ...(w.threads ? { intraOpThreads: w.threads } : {}) });
+  const model = await loadLanguageModel(dir, {
+    maxBatchSize: Math.max(...w.streams),
+    kvOutputs: w.kvOutputs,
+    ...(w.threads ? { intraOpThreads: w.threads } : {}),
+  });
   return {
     loadSeconds: (performance.now() - started) / 1000,
     run: async (maxNewTokens, ids = prompt) => {
@@ -179,10 +192,21 @@ async function peerEngine(dir: string, prompt: number[], w: Workload): Promise<E
       const times: number[] = [];
       const begun = performance.now();
       const streamer = { put: () => times.push(performance.now()), end: () => undefined };
-      await model.generate({ input_ids: inputIds, attention_mask: attentionMask, max_new_tokens: maxNewTokens, min_new_tokens: maxNewTokens, do_sample: false, streamer } as unknown as Parameters<typeof model.generate>[0]);
+      await model.generate({
+        input_ids: inputIds,
+        attention_mask: attentionMask,
+        max_new_tokens: maxNewTokens,
+        min_new_tokens: maxNewTokens,
+        do_sample: false,
+        streamer,
+      } as unknown as Parameters<typeof model.generate>[0]);
       const tokenTimes = times.slice(1);
       const decodeSeconds = (tokenTimes[tokenTimes.length - 1]! - tokenTimes[0]!) / 1000;
-      return { tokens: tokenTimes.length, timeToFirstTokenMs: tokenTimes[0]! - begun, tokensPerSecond: tokenTimes.length >= 2 ? (tokenTimes.length - 1) / decodeSeconds : 0 };
+      return {
+        tokens: tokenTimes.length,
+        timeToFirstTokenMs: tokenTimes[0]! - begun,
+        tokensPerSecond: tokenTimes.length >= 2 ? (tokenTimes.length - 1) / decodeSeconds : 0,
+      };
     },
     close: async () => {
       await model.dispose();
@@ -194,7 +218,13 @@ async function peerEngine(dir: string, prompt: number[], w: Workload): Promise<E
  * Both engines loaded side by side and measured alternately (Galen, peer, Galen, …), so load
  * from other processes on the machine falls on both alike; medians of `repeats` runs.
  */
-async function measureBoth(dir: string, prompt: number[], longPrompt: number[], w: Workload, log: (m: string) => void): Promise<{ galen: EngineResult; peer: EngineResult }> {
+async function measureBoth(
+  dir: string,
+  prompt: number[],
+  longPrompt: number[],
+  w: Workload,
+  log: (m: string) => void,
+): Promise<{ galen: EngineResult; peer: EngineResult }> {
   const engines = { galen: await galenEngine(dir, prompt, w), peer: await peerEngine(dir, prompt, w) };
   const names = ['galen', 'peer'] as const;
   try {
@@ -207,7 +237,10 @@ async function measureBoth(dir: string, prompt: number[], longPrompt: number[], 
       for (const n of names) decode[n].push(await engines[n].run(w.decodeTokens));
       if (longPrompt.length > 0) for (const n of names) longPrefill[n].push((await engines[n].run(1, longPrompt)).timeToFirstTokenMs);
     }
-    if (longPrompt.length > 0) log(`${longPrompt.length}-token prompt, time to first token: galen ${round(median(longPrefill.galen), 0)} ms, peer ${round(median(longPrefill.peer), 0)} ms`);
+    if (longPrompt.length > 0)
+      log(
+        `${longPrompt.length}-token prompt, time to first token: galen ${round(median(longPrefill.galen), 0)} ms, peer ${round(median(longPrefill.peer), 0)} ms`,
+      );
     const aggregate = { galen: {} as EngineResult['aggregate'], peer: {} as EngineResult['aggregate'] };
     for (const streams of w.streams) {
       for (const n of streams % 2 ? names : ([...names].reverse() as Array<(typeof names)[number]>)) {
@@ -226,8 +259,20 @@ async function measureBoth(dir: string, prompt: number[], longPrompt: number[], 
       return {
         loadSeconds: round(engines[n].loadSeconds, 2),
         prefill: { tokens: prompt.length, tokensPerSecond: round(prompt.length / (ttft / 1000), 1), timeToFirstTokenMs: round(ttft, 1) },
-        ...(longTtft ? { longPrompt: { tokens: longPrompt.length, tokensPerSecond: round(longPrompt.length / (longTtft / 1000), 1), timeToFirstTokenMs: round(longTtft, 1) } } : {}),
-        decodeBatch1: { tokens: mid.tokens, tokensPerSecond: round(mid.tokensPerSecond, 1), timeToFirstTokenMs: round(mid.timeToFirstTokenMs, 1) },
+        ...(longTtft
+          ? {
+              longPrompt: {
+                tokens: longPrompt.length,
+                tokensPerSecond: round(longPrompt.length / (longTtft / 1000), 1),
+                timeToFirstTokenMs: round(longTtft, 1),
+              },
+            }
+          : {}),
+        decodeBatch1: {
+          tokens: mid.tokens,
+          tokensPerSecond: round(mid.tokensPerSecond, 1),
+          timeToFirstTokenMs: round(mid.timeToFirstTokenMs, 1),
+        },
         aggregate: aggregate[n],
       };
     };

@@ -7,11 +7,21 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ingest, KnowledgeStore, LexicalSearch, type IngestReport } from '../knowledge/index.js';
 import {
-  CORPUS, intOption, latencyStats, maxRssMiB, round, seededRandom, SHARED_DATA, sig, storeSize, tempDir,
-  type BenchModule, type BenchOptions, type LatencyStats,
+  CORPUS,
+  intOption,
+  latencyStats,
+  maxRssMiB,
+  round,
+  seededRandom,
+  SHARED_DATA,
+  sig,
+  storeSize,
+  tempDir,
+  type BenchModule,
+  type BenchOptions,
+  type LatencyStats,
 } from './common.js';
 import { buildSyntheticStore, sentencePool } from './synthetic-corpus.js';
-
 
 /** Latency targets on the full corpus. */
 const TARGETS = { p50Ms: 5, p99Ms: 30 };
@@ -248,13 +258,15 @@ function buildQueries(store: KnowledgeStore, count: number): { queries: Query[];
   const pub = spread(pubmedDevQuestions(), nPub);
   const medAll = [
     ...new Set(
-      (store.db
-        .prepare(
-          `SELECT x.question FROM sections x JOIN documents d ON d.id = x.document_id JOIN sources s ON s.id = d.source_id
+      (
+        store.db
+          .prepare(
+            `SELECT x.question FROM sections x JOIN documents d ON d.id = x.document_id JOIN sources s ON s.id = d.source_id
            WHERE s.name = 'medquad' AND x.question != '' ORDER BY x.id`,
-        )
-        .pluck()
-        .all() as string[]).map((q) => q.trim()),
+          )
+          .pluck()
+          .all() as string[]
+      ).map((q) => q.trim()),
     ),
   ];
   const med = spread(medAll, nMed).map((text) => ({ kind: 'medquad' as const, text }));
@@ -263,8 +275,13 @@ function buildQueries(store: KnowledgeStore, count: number): { queries: Query[];
     medAll.filter((t) => !chosen.has(t)),
     WARMUP_QUERIES,
   ).map((text) => ({ kind: 'medquad' as const, text }));
-  const dialogues = JSON.parse(readFileSync(join(SHARED_DATA, 'chatdoctor', 'chatdoctor5k_train.json'), 'utf8')) as Array<{ input?: string }>;
-  const chat = spread(dialogues.map((d) => (d.input ?? '').trim()).filter(Boolean), nChat).map((text) => ({ kind: 'chatdoctor' as const, text }));
+  const dialogues = JSON.parse(readFileSync(join(SHARED_DATA, 'chatdoctor', 'chatdoctor5k_train.json'), 'utf8')) as Array<{
+    input?: string;
+  }>;
+  const chat = spread(dialogues.map((d) => (d.input ?? '').trim()).filter(Boolean), nChat).map((text) => ({
+    kind: 'chatdoctor' as const,
+    text,
+  }));
   const queries = [...pub, ...med, ...chat];
   const rand = seededRandom(SYNTHETIC_SEED + 1);
   for (let i = queries.length - 1; i > 0; i--) {
@@ -281,7 +298,9 @@ function countKindsObject(queries: readonly Query[]): Record<QueryKind, number> 
 }
 
 function countKinds(queries: readonly Query[]): string {
-  return Object.entries(countKindsObject(queries)).map(([k, n]) => `${n} ${k}`).join(', ');
+  return Object.entries(countKindsObject(queries))
+    .map(([k, n]) => `${n} ${k}`)
+    .join(', ');
 }
 
 interface SlowQuery {
@@ -293,7 +312,13 @@ interface SlowQuery {
   hits: number;
 }
 
-function measureLatency(search: LexicalSearch, queries: readonly Query[], warmup: readonly Query[], log: (m: string) => void, label: string) {
+function measureLatency(
+  search: LexicalSearch,
+  queries: readonly Query[],
+  warmup: readonly Query[],
+  log: (m: string) => void,
+  label: string,
+) {
   for (const q of warmup) search.search(q.text, { k: K });
   const samples: Array<{ ms: number; q: Query; terms: number; hits: number }> = [];
   for (const q of queries) {

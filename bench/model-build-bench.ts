@@ -28,8 +28,18 @@ async function runModelBuildBench(options: BenchOptions): Promise<Record<string,
     for (const shape of shapes) {
       options.log(`building random ${shape} in a child process`);
       const out = join(tmp.dir, shape);
-      const stdout = execFileSync(process.execPath, ['--import', 'tsx', SELF, '--child', shape, out], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 20 });
-      const r = JSON.parse(stdout.trim().split('\n').pop()!) as { seconds: number; weightBytes: number; externalData: boolean; maxRssMiB: number };
+      const stdout = execFileSync(process.execPath, ['--import', 'tsx', SELF, '--child', shape, out], {
+        cwd: ROOT,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'inherit'],
+        maxBuffer: 1 << 20,
+      });
+      const r = JSON.parse(stdout.trim().split('\n').pop()!) as {
+        seconds: number;
+        weightBytes: number;
+        externalData: boolean;
+        maxRssMiB: number;
+      };
       results[shape] = {
         seconds: round(r.seconds, 1),
         weightMB: round(r.weightBytes / 1e6, 1),
@@ -50,7 +60,9 @@ async function runModelBuildBench(options: BenchOptions): Promise<Record<string,
 /** Child mode: build one shape, print the report and this process's peak RSS as a JSON line. */
 async function child(shape: string, out: string): Promise<void> {
   const report = await buildModel({ random: { shape, seed: 1 }, tokenizer: TOKENIZER, out });
-  process.stdout.write(`${JSON.stringify({ seconds: report.seconds, weightBytes: report.weightBytes, externalData: report.externalData, maxRssMiB: maxRssMiB() })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ seconds: report.seconds, weightBytes: report.weightBytes, externalData: report.externalData, maxRssMiB: maxRssMiB() })}\n`,
+  );
 }
 
 if (process.argv[1] === SELF && process.argv[2] === '--child') await child(process.argv[3]!, process.argv[4]!);

@@ -22,7 +22,8 @@ const SYNTHETIC_SEED = 20240612;
 
 export const retrievalBench: BenchModule = {
   name: 'retrieval',
-  description: 'Vector fit/embed/HNSW build rates, HNSW recall@10 vs exact, fused-pipeline latency and dev-set metrics; corpus and synthetic store',
+  description:
+    'Vector fit/embed/HNSW build rates, HNSW recall@10 vs exact, fused-pipeline latency and dev-set metrics; corpus and synthetic store',
   run: runRetrievalBench,
 };
 
@@ -43,7 +44,12 @@ async function runRetrievalBench(options: BenchOptions): Promise<Record<string, 
     const corpusDir = join(tmp.dir, 'corpus');
     store = KnowledgeStore.open({ dataDir: corpusDir });
     for (const { source, dir, license, attribution } of CORPUS) {
-      await ingest(store, { source, paths: [join(SHARED_DATA, dir)], ...(license ? { license } : {}), ...(attribution ? { attribution } : {}) });
+      await ingest(store, {
+        source,
+        paths: [join(SHARED_DATA, dir)],
+        ...(license ? { license } : {}),
+        ...(attribution ? { attribution } : {}),
+      });
     }
     log(`corpus: ${store.countChunks()} chunks`);
     vectors = await openVectorRetrieval({ dataDir: corpusDir, store, logger });
@@ -76,7 +82,10 @@ async function runRetrievalBench(options: BenchOptions): Promise<Record<string, 
       synthetic: {
         store: storeBuild,
         build: syntheticBuild,
-        latency: { ...syntheticLatency, target: { p50Ms: TARGETS.syntheticP50Ms, met: syntheticLatency.fused.p50Ms <= TARGETS.syntheticP50Ms } },
+        latency: {
+          ...syntheticLatency,
+          target: { p50Ms: TARGETS.syntheticP50Ms, met: syntheticLatency.fused.p50Ms <= TARGETS.syntheticP50Ms },
+        },
       },
       durationS: round((performance.now() - started) / 1000, 1),
       maxRssMiB: maxRssMiB(),
@@ -106,7 +115,9 @@ async function buildFigures(vectors: VectorRetrieval, store: KnowledgeStore, dat
     efConstruction: status.index?.efConstruction,
     efSearch: status.index?.efSearch,
   };
-  log(`${label}: fit ${figures.fitS} s, embed ${figures.embedChunksPerS} chunks/s, HNSW ${figures.hnswVectorsPerS} vectors/s, ${figures.indexMB} MB`);
+  log(
+    `${label}: fit ${figures.fitS} s, embed ${figures.embedChunksPerS} chunks/s, HNSW ${figures.hnswVectorsPerS} vectors/s, ${figures.indexMB} MB`,
+  );
   return figures;
 }
 
@@ -134,7 +145,10 @@ async function hnswRecall(vectors: VectorRetrieval, store: KnowledgeStore, quest
       for (let j = 0, o = i * d; j < d; j++) s += v![j]! * matrix[o + j]!;
       scores[i] = s;
     }
-    const exact = [...scores.keys()].sort((a, b) => scores[b]! - scores[a]!).slice(0, K).map((i) => ids[i]!);
+    const exact = [...scores.keys()]
+      .sort((a, b) => scores[b]! - scores[a]!)
+      .slice(0, K)
+      .map((i) => ids[i]!);
     const approx = new Set((await vectors.searcher.search(q, K)).hits.map((h) => h.chunkId));
     wanted += exact.length;
     found += exact.filter((id) => approx.has(id)).length;
@@ -145,7 +159,13 @@ async function hnswRecall(vectors: VectorRetrieval, store: KnowledgeStore, quest
 }
 
 /** Latency of the pipeline without Wikipedia: BM25 alone and fused (BM25 + vectors). */
-async function pipelineLatency(store: KnowledgeStore, vectors: VectorRetrieval, queries: string[], log: (m: string) => void, label: string) {
+async function pipelineLatency(
+  store: KnowledgeStore,
+  vectors: VectorRetrieval,
+  queries: string[],
+  log: (m: string) => void,
+  label: string,
+) {
   const pipeline = new RetrievalPipeline({ store, vector: vectors.searcher });
   const measure = async (sources: EvidenceSource[]) => {
     for (const q of queries.slice(-WARMUP)) await pipeline.retrieve(q, { k: K, sources });
@@ -176,7 +196,9 @@ async function devSetMetrics(store: KnowledgeStore, vectors: VectorRetrieval, se
         (await pipeline.retrieve(q, { k: K, sources: name === 'fused' ? ['corpus', 'vector'] : [name] })).hits.map((h) => h.externalId),
     }));
     const report = await evaluateRetrieval(set, runs, { recallAt: [K] });
-    out[set.name] = Object.fromEntries(report.runs.map((r) => [r.name, { mrr10: round(r.mrr10, 4), ndcg10: round(r.ndcg10, 4), recallAt10: round(r.recall[K]!, 4) }]));
+    out[set.name] = Object.fromEntries(
+      report.runs.map((r) => [r.name, { mrr10: round(r.mrr10, 4), ndcg10: round(r.ndcg10, 4), recallAt10: round(r.recall[K]!, 4) }]),
+    );
     log(`${set.name}: ${report.runs.map((r) => `${r.name} MRR@10 ${round(r.mrr10, 4)}`).join(', ')}`);
   }
   return out;

@@ -26,7 +26,15 @@ import { generationBench } from './generation-bench.js';
 import { answerBench } from './answer-bench.js';
 
 /** Every benchmark, in the order they run. */
-const MODULES: readonly BenchModule[] = [knowledgeBench, embeddingBench, modelBuildBench, generationBench, serverBench, retrievalBench, answerBench];
+const MODULES: readonly BenchModule[] = [
+  knowledgeBench,
+  embeddingBench,
+  modelBuildBench,
+  generationBench,
+  serverBench,
+  retrievalBench,
+  answerBench,
+];
 
 function machine() {
   const cpus = os.cpus();
@@ -48,8 +56,16 @@ function machine() {
 
 function gitRevision(): { commit: string; dirty: boolean } | null {
   try {
-    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    const status = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
+    const status = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     return { commit, dirty: status.trim().length > 0 };
   } catch {
     return null;
@@ -74,7 +90,10 @@ async function main(): Promise<number> {
     if (values.help) process.stderr.write('\nOptions: --quick, --only a,b, --set key=value, --out FILE, --list\n');
     return 0;
   }
-  const only = (values.only ?? []).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
+  const only = (values.only ?? [])
+    .flatMap((s) => s.split(','))
+    .map((s) => s.trim())
+    .filter(Boolean);
   const unknown = only.filter((n) => !MODULES.some((m) => m.name === n));
   if (unknown.length) {
     process.stderr.write(`Unknown benchmark ${unknown.join(', ')}; known: ${MODULES.map((m) => m.name).join(', ')}\n`);

@@ -116,7 +116,16 @@ async function waitReady(base: string, child: ChildProcess, log: (m: string) => 
   throw new Error('the server did not become ready in time');
 }
 
-async function load(base: string, path: string, key: string, body: (q: string) => string, connections: number, duration: number, questions: readonly string[], serverPid?: number): Promise<Point> {
+async function load(
+  base: string,
+  path: string,
+  key: string,
+  body: (q: string) => string,
+  connections: number,
+  duration: number,
+  questions: readonly string[],
+  serverPid?: number,
+): Promise<Point> {
   let n = 0;
   const cpuBefore = cpuSeconds(serverPid);
   const result = await autocannon({
@@ -145,7 +154,8 @@ async function load(base: string, path: string, key: string, body: (q: string) =
     non2xx: result.non2xx,
     errors: result.errors,
     timeouts: result.timeouts,
-    serverCpuMsPerRequest: cpuBefore !== null && cpuAfter !== null && served > 0 ? round(((cpuAfter - cpuBefore) * 1000) / served, 2) : null,
+    serverCpuMsPerRequest:
+      cpuBefore !== null && cpuAfter !== null && served > 0 ? round(((cpuAfter - cpuBefore) * 1000) / served, 2) : null,
   };
 }
 
@@ -153,7 +163,10 @@ async function run(options: BenchOptions): Promise<Record<string, unknown>> {
   const { log, overrides } = options;
   const duration = intOption(overrides.duration, options.quick ? 3 : 10);
   const questions = overrides.questions === 'own' ? OWN_QUESTIONS : ALL_QUESTIONS;
-  const levels = (overrides.connections ?? '1,16,64').split(',').map(Number).filter((c) => c > 0);
+  const levels = (overrides.connections ?? '1,16,64')
+    .split(',')
+    .map(Number)
+    .filter((c) => c > 0);
   const tmp = overrides.dataDir ? null : tempDir('galen-bench-server-');
   const dataDir = overrides.dataDir ?? join(tmp!.dir, 'data');
 
@@ -176,7 +189,11 @@ async function run(options: BenchOptions): Promise<Record<string, unknown>> {
   };
   delete env.GALEN_MODEL;
   delete env.GALEN_CONFIG;
-  const child = spawn(process.execPath, [join(ROOT, 'bin', 'galen.js'), 'serve'], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(process.execPath, [join(ROOT, 'bin', 'galen.js'), 'serve'], {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   try {
     const seedStarted = performance.now();
     log(`starting galen serve on ${base} (data ${dataDir}; an empty store is seeded first)`);
@@ -187,15 +204,21 @@ async function run(options: BenchOptions): Promise<Record<string, unknown>> {
     const { retrievalWorkers } = (await (await fetch(`${base}/readyz`)).json()) as { retrievalWorkers: number };
 
     const probe = (path: string, body: string) =>
-      fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body }).then((r) => r.status);
+      fetch(`${base}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+        body,
+      }).then((r) => r.status);
     const retrievePath = '/v1/retrieve';
     const wanted = (overrides.routes ?? 'retrieve,chat').split(',').map((r) => r.trim());
     const routes: Array<{ name: string; path: string; body: (q: string) => string }> = [];
     if (wanted.includes('search')) routes.push({ name: 'v1/search', path: '/v1/search', body: (q) => JSON.stringify({ query: q, k: 10 }) });
-    if (wanted.includes('retrieve')) routes.push({ name: retrievePath.slice(1), path: retrievePath, body: (q) => JSON.stringify({ query: q, k: 10 }) });
+    if (wanted.includes('retrieve'))
+      routes.push({ name: retrievePath.slice(1), path: retrievePath, body: (q) => JSON.stringify({ query: q, k: 10 }) });
     const chatStatus = await probe('/v1/chat', JSON.stringify({ messages: [{ role: 'user', content: OWN_QUESTIONS[0] }] }));
     if (wanted.includes('chat')) {
-      if (chatStatus === 200) routes.push({ name: 'v1/chat', path: '/v1/chat', body: (q) => JSON.stringify({ messages: [{ role: 'user', content: q }] }) });
+      if (chatStatus === 200)
+        routes.push({ name: 'v1/chat', path: '/v1/chat', body: (q) => JSON.stringify({ messages: [{ role: 'user', content: q }] }) });
       else log(`POST /v1/chat answered ${chatStatus}: not benchmarked`);
     }
 

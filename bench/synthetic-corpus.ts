@@ -40,8 +40,11 @@ export interface SyntheticStoreFigures {
  */
 export function sentencePool(store: KnowledgeStore): SentencePool {
   const sentences: string[] = [];
-  const split = /(?<=[.!?])\s+(?=["'(\[]?[A-Z0-9])/;
-  for (const text of store.db.prepare('SELECT text FROM chunks WHERE is_cjk = 0 ORDER BY id').pluck().iterate() as IterableIterator<string>) {
+  const split = /(?<=[.!?])\s+(?=["'([]?[A-Z0-9])/;
+  for (const text of store.db
+    .prepare('SELECT text FROM chunks WHERE is_cjk = 0 ORDER BY id')
+    .pluck()
+    .iterate() as IterableIterator<string>) {
     for (const raw of text.split(split)) {
       const s = raw.replace(/\s+/g, ' ').trim();
       if (s.length >= 25 && s.length <= 500) sentences.push(s);
@@ -84,7 +87,13 @@ export function* syntheticDocuments(pool: SentencePool, count: number, seed: num
  * const figures = buildSyntheticStore(store, sentencePool(corpus), 50_000, 20240611, console.log);
  * figures.chunksPerS; // e.g. 6183
  */
-export function buildSyntheticStore(store: KnowledgeStore, pool: SentencePool, count: number, seed: number, log: (m: string) => void): SyntheticStoreFigures {
+export function buildSyntheticStore(
+  store: KnowledgeStore,
+  pool: SentencePool,
+  count: number,
+  seed: number,
+  log: (m: string) => void,
+): SyntheticStoreFigures {
   const t0 = performance.now();
   const writer = store.beginIngest({ name: 'synthetic', format: 'jsonl', license: '', attribution: '', paths: [] });
   let i = 0;
@@ -98,7 +107,9 @@ export function buildSyntheticStore(store: KnowledgeStore, pool: SentencePool, c
       const now = performance.now();
       if (now - lastLog > 15_000) {
         lastLog = now;
-        log(`synthetic: ${i} / ${count} documents, ${Math.round(i / ((now - t0) / 1000))} docs/s, rss ${Math.round(process.memoryUsage.rss() / 2 ** 20)} MiB`);
+        log(
+          `synthetic: ${i} / ${count} documents, ${Math.round(i / ((now - t0) / 1000))} docs/s, rss ${Math.round(process.memoryUsage.rss() / 2 ** 20)} MiB`,
+        );
       }
     }
   } catch (error) {

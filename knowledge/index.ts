@@ -3,7 +3,14 @@
  * ingestion from files (MedQuAD, PubMedQA, ChatDoctor, JSONL, Markdown, text) with refresh
  * semantics, and BM25 lexical search.
  */
-export { KnowledgeStore, STORE_FILE, type ChunkKey, type ChunkText, type SourceSummary, type StoredDocument } from './store/knowledge-store.js';
+export {
+  KnowledgeStore,
+  STORE_FILE,
+  type ChunkKey,
+  type ChunkText,
+  type SourceSummary,
+  type StoredDocument,
+} from './store/knowledge-store.js';
 export { SCHEMA_VERSION } from './store/migrations.js';
 export type { IngestCounts, DocumentOutcome, SourceDefinition } from './store/ingest-writer.js';
 export type { Chunk, Metadata, Origin, ParsedDocument, ParsedSection } from './document.js';

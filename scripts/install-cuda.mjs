@@ -21,7 +21,7 @@ const missing = wanted.filter((f) => !existsSync(join(bin, f)));
 if (run.status !== 0 || missing.length) {
   console.error(
     `install:cuda: the CUDA provider libraries are not in ${bin} (missing: ${missing.join(', ') || 'none'}; installer exit ${run.status}).\n` +
-      'It downloads from Microsoft\'s NuGet feed: check internet access, or copy those files there by hand.',
+      "It downloads from Microsoft's NuGet feed: check internet access, or copy those files there by hand.",
   );
   process.exit(1);
 }

@@ -20,7 +20,7 @@ export interface DraftChunk {
 export const DEFAULT_CHUNKING: Required<ChunkingOptions> = { maxChars: 1500, overlapChars: 200 };
 
 // Sentence ends in Latin and CJK punctuation; CJK full stops need no following space.
-const SENTENCE_END = /(?<=[.!?])\s+(?=["'(\[]?[\p{Lu}\p{N}])|(?<=[。！？；])/u;
+const SENTENCE_END = /(?<=[.!?])\s+(?=["'([]?[\p{Lu}\p{N}])|(?<=[。！？；])/u;
 
 /**
  * Cuts each section of `doc` on paragraph, then sentence, then word boundaries into chunks of at
@@ -104,7 +104,10 @@ function toUnits(text: string, maxChars: number): string[] {
 }
 
 function sentences(p: string): string[] {
-  return p.split(SENTENCE_END).map((s) => s.trim()).filter(Boolean);
+  return p
+    .split(SENTENCE_END)
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 function hardSplit(s: string, maxChars: number): string[] {

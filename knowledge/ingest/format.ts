@@ -2,16 +2,7 @@ import type { ParsedDocument } from '../document.js';
 import type { InputFile, InputLimits } from './input-file.js';
 
 /** The input formats `galen ingest --format` accepts (besides `auto`). */
-export const FORMAT_NAMES = [
-  'medquad',
-  'medquad-csv',
-  'pubmedqa',
-  'chatdoctor-db',
-  'dialogues',
-  'jsonl',
-  'markdown',
-  'text',
-] as const;
+export const FORMAT_NAMES = ['medquad', 'medquad-csv', 'pubmedqa', 'chatdoctor-db', 'dialogues', 'jsonl', 'markdown', 'text'] as const;
 
 export type FormatName = (typeof FORMAT_NAMES)[number];
 

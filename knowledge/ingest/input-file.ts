@@ -118,7 +118,10 @@ export async function readWholeText(file: InputFile, limits: InputLimits, onByte
   for await (const chunk of openStream(file, onBytes) as AsyncIterable<Buffer>) {
     total += chunk.length;
     if (total > limits.maxRecordBytes) {
-      throw new KnowledgeError('INVALID_INPUT', `decompressed file exceeds the ${formatBytes(limits.maxRecordBytes)} limit for formats read whole`);
+      throw new KnowledgeError(
+        'INVALID_INPUT',
+        `decompressed file exceeds the ${formatBytes(limits.maxRecordBytes)} limit for formats read whole`,
+      );
     }
     parts.push(chunk);
   }

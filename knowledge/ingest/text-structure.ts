@@ -27,7 +27,10 @@ export function splitHeadings(text: string): StructuredText {
   let inFence = false;
 
   const flush = () => {
-    const joined = body.join('\n').replace(/\n{3,}/g, '\n\n').trim();
+    const joined = body
+      .join('\n')
+      .replace(/\n{3,}/g, '\n\n')
+      .trim();
     const heading = path.filter(Boolean).join(' › ');
     if (joined) result.sections.push(heading ? { heading, text: joined } : { text: joined });
     body = [];

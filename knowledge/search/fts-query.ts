@@ -25,7 +25,11 @@ const MAX_WORDS = 256;
 export function extractTerms(text: string): QueryTerms {
   const normal = text.normalize('NFKC');
   const cjkRuns = normal.match(CJK_RUN) ?? [];
-  const latin = normal.replace(CJK_RUN, ' ').normalize('NFD').replace(/\p{M}+/gu, '').toLowerCase();
+  const latin = normal
+    .replace(CJK_RUN, ' ')
+    .normalize('NFD')
+    .replace(/\p{M}+/gu, '')
+    .toLowerCase();
   const all = [...new Set(latin.match(/[\p{L}\p{N}]+/gu) ?? [])].filter((w) => w.length > 1 || /\d/.test(w));
   const content = all.filter((w) => !STOPWORDS.has(w));
   return { words: (content.length ? content : all).slice(0, MAX_WORDS), cjkRuns, contentWords: content.length > 0 };

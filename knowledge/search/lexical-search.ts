@@ -62,7 +62,7 @@ export class LexicalSearch {
   constructor(private readonly store: KnowledgeStore) {
     const db = store.db;
     this.termStats = db.prepare('SELECT term, doc FROM term_stats');
-    this.generation = db.prepare('SELECT total_changes() || \':\' || (SELECT data_version FROM pragma_data_version)').pluck();
+    this.generation = db.prepare("SELECT total_changes() || ':' || (SELECT data_version FROM pragma_data_version)").pluck();
     // Row ids go through json_each: better-sqlite3 binds JS numbers as REAL, which FTS5's rowid lookup mishandles.
     this.cjkSnippetStmt = db.prepare(
       "SELECT rowid AS id, snippet(chunks_cjk, 2, ?, ?, '…', 48) AS s FROM chunks_cjk WHERE chunks_cjk MATCH ? AND rowid IN (SELECT value FROM json_each(?))",
@@ -90,7 +90,11 @@ export class LexicalSearch {
         used.push(...trigrams);
         const found = this.rank('chunks_cjk', 'bm25(chunks_cjk, 4.0, 4.0, 1.0)', match, sourceFilter, k);
         ranked.push(...found);
-        addSnippets(this.cjkSnippetStmt, match, found.map((r) => r.id));
+        addSnippets(
+          this.cjkSnippetStmt,
+          match,
+          found.map((r) => r.id),
+        );
       } else {
         const needle = cjkRuns.join('');
         used.push(needle);
@@ -114,7 +118,15 @@ export class LexicalSearch {
       const chunk = chunks.get(r.id);
       if (!chunk) return [];
       if (!wantSnippets) return [{ ...chunk, score: r.score, snippet: '' }];
-      return [{ ...chunk, score: r.score, snippet: snippets.get(r.id) || (stems.size ? makeSnippet(chunk.text, stems, [open, close]) : excerpt(chunk.text, cjkRuns.join(''), open, close)) }];
+      return [
+        {
+          ...chunk,
+          score: r.score,
+          snippet:
+            snippets.get(r.id) ||
+            (stems.size ? makeSnippet(chunk.text, stems, [open, close]) : excerpt(chunk.text, cjkRuns.join(''), open, close)),
+        },
+      ];
     });
     return { hits, terms: used };
   }
@@ -156,9 +168,10 @@ export class LexicalSearch {
     const cacheKey = `${table}|${scoreExpr}|${sources === null ? 'all' : 'some'}`;
     let stmt = this.rankStatements.get(cacheKey);
     if (!stmt) {
-      const filter = sources === null
-        ? ''
-        : `AND f.rowid IN (SELECT c.id FROM chunks c JOIN documents d ON d.id = c.document_id JOIN sources s ON s.id = d.source_id
+      const filter =
+        sources === null
+          ? ''
+          : `AND f.rowid IN (SELECT c.id FROM chunks c JOIN documents d ON d.id = c.document_id JOIN sources s ON s.id = d.source_id
              WHERE s.name IN (SELECT value FROM json_each(@sources)))`;
       stmt = this.store.db.prepare(
         `SELECT f.rowid AS id, ${scoreExpr} AS score FROM ${table} f

@@ -14,7 +14,10 @@ export function makeSnippet(text: string, stems: ReadonlySet<string>, [open, clo
   const prefixes = new Set([...stems].map((s) => s.slice(0, 3)));
   const words: Array<{ start: number; end: number; hit: boolean }> = [];
   for (const m of text.matchAll(WORD)) {
-    const lower = m[0].normalize('NFD').replace(/\p{M}+/gu, '').toLowerCase();
+    const lower = m[0]
+      .normalize('NFD')
+      .replace(/\p{M}+/gu, '')
+      .toLowerCase();
     const hit = prefixes.has(lower.slice(0, 3)) && stems.has(porterStem(lower));
     words.push({ start: m.index, end: m.index + m[0].length, hit });
   }

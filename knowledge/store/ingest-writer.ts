@@ -45,14 +45,30 @@ interface ExistingDocument {
  */
 export class IngestWriter {
   readonly counts: IngestCounts = {
-    added: 0, updated: 0, unchanged: 0, removed: 0, kept: 0, chunksAdded: 0, chunksRemoved: 0, questionOnly: 0,
+    added: 0,
+    updated: 0,
+    unchanged: 0,
+    removed: 0,
+    kept: 0,
+    chunksAdded: 0,
+    chunksRemoved: 0,
+    questionOnly: 0,
   };
   private readonly sourceId: number;
   private readonly existing = new Map<string, ExistingDocument>();
   private readonly seenThisRun = new Map<string, Origin>();
   private readonly chunking: Required<ChunkingOptions>;
   private readonly stmts: Record<
-    'insertDoc' | 'updateDoc' | 'deleteSections' | 'insertSection' | 'chunkKeys' | 'deleteChunk' | 'insertChunk' | 'moveChunk' | 'deleteDocChunks' | 'deleteDoc',
+    | 'insertDoc'
+    | 'updateDoc'
+    | 'deleteSections'
+    | 'insertSection'
+    | 'chunkKeys'
+    | 'deleteChunk'
+    | 'insertChunk'
+    | 'moveChunk'
+    | 'deleteDocChunks'
+    | 'deleteDoc',
     Statement
   >;
   private open = true;
@@ -133,8 +149,18 @@ export class IngestWriter {
       return 'updated';
     }
     const id = Number(
-      this.stmts.insertDoc.run(this.sourceId, doc.externalId, doc.title, doc.focus ?? '', doc.url ?? null, language, hash, metadata, originText, now)
-        .lastInsertRowid,
+      this.stmts.insertDoc.run(
+        this.sourceId,
+        doc.externalId,
+        doc.title,
+        doc.focus ?? '',
+        doc.url ?? null,
+        language,
+        hash,
+        metadata,
+        originText,
+        now,
+      ).lastInsertRowid,
     );
     this.writeBody(id, doc, language);
     this.counts.added++;
@@ -188,7 +214,13 @@ export class IngestWriter {
     const sectionIds = doc.sections.map((s, i) =>
       Number(
         this.stmts.insertSection.run(
-          documentId, i, s.externalId ?? doc.externalId, s.heading ?? '', s.question ?? '', s.text, JSON.stringify(s.metadata ?? {}),
+          documentId,
+          i,
+          s.externalId ?? doc.externalId,
+          s.heading ?? '',
+          s.question ?? '',
+          s.text,
+          JSON.stringify(s.metadata ?? {}),
         ).lastInsertRowid,
       ),
     );
@@ -202,7 +234,9 @@ export class IngestWriter {
       const base = `${draft.externalId}\u0000${draft.heading}\u0000${draft.question}\u0000${draft.text}`;
       const n = occurrences.get(base) ?? 0;
       occurrences.set(base, n + 1);
-      const key = sha256(`${this.sourceId}\u0000${doc.externalId}\u0000${doc.title}\u0000${doc.focus ?? ''}\u0000${language}\u0000${base}\u0000${n}`);
+      const key = sha256(
+        `${this.sourceId}\u0000${doc.externalId}\u0000${doc.title}\u0000${doc.focus ?? ''}\u0000${language}\u0000${base}\u0000${n}`,
+      );
       const sectionId = sectionIds[draft.sectionIndex]!;
       const kept = oldChunks.get(key);
       if (kept !== undefined) {
@@ -211,8 +245,18 @@ export class IngestWriter {
         return;
       }
       this.stmts.insertChunk.run(
-        documentId, sectionId, key, ordinal, draft.externalId, doc.title, doc.focus ?? '', draft.question, draft.heading,
-        draft.text, language, hasCjk(`${doc.title}${draft.question}${draft.text}`) ? 1 : 0,
+        documentId,
+        sectionId,
+        key,
+        ordinal,
+        draft.externalId,
+        doc.title,
+        doc.focus ?? '',
+        draft.question,
+        draft.heading,
+        draft.text,
+        language,
+        hasCjk(`${doc.title}${draft.question}${draft.text}`) ? 1 : 0,
       );
       this.counts.chunksAdded++;
     });
@@ -223,9 +267,7 @@ export class IngestWriter {
   }
 
   private hashDocument(doc: ParsedDocument, language: string): string {
-    return sha256(
-      JSON.stringify([doc.title, doc.focus ?? '', doc.url ?? null, language, doc.metadata ?? {}, doc.sections, this.chunking]),
-    );
+    return sha256(JSON.stringify([doc.title, doc.focus ?? '', doc.url ?? null, language, doc.metadata ?? {}, doc.sections, this.chunking]));
   }
 
   private assertOpen(): void {

@@ -115,14 +115,16 @@ export class KnowledgeStore {
   /** Deletes a source with all its documents and chunks in one transaction. */
   removeSource(name: string): { documents: number; chunks: number } {
     const source = this.getSource(name);
-    this.db.transaction(() => {
-      const id = (this.db.prepare('SELECT id FROM sources WHERE name = ?').get(name) as { id: number }).id;
-      this.db.prepare('DELETE FROM chunks WHERE document_id IN (SELECT id FROM documents WHERE source_id = ?)').run(id);
-      this.db.prepare('DELETE FROM sections WHERE document_id IN (SELECT id FROM documents WHERE source_id = ?)').run(id);
-      this.db.prepare('DELETE FROM documents WHERE source_id = ?').run(id);
-      this.db.prepare('DELETE FROM sources WHERE id = ?').run(id);
-      refreshTermStats(this.db);
-    }).immediate();
+    this.db
+      .transaction(() => {
+        const id = (this.db.prepare('SELECT id FROM sources WHERE name = ?').get(name) as { id: number }).id;
+        this.db.prepare('DELETE FROM chunks WHERE document_id IN (SELECT id FROM documents WHERE source_id = ?)').run(id);
+        this.db.prepare('DELETE FROM sections WHERE document_id IN (SELECT id FROM documents WHERE source_id = ?)').run(id);
+        this.db.prepare('DELETE FROM documents WHERE source_id = ?').run(id);
+        this.db.prepare('DELETE FROM sources WHERE id = ?').run(id);
+        refreshTermStats(this.db);
+      })
+      .immediate();
     return { documents: source.documents, chunks: source.chunks };
   }
 
@@ -173,7 +175,9 @@ export class KnowledgeStore {
     if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) {
       throw new KnowledgeError('INVALID_INPUT', `chunkTexts: limit must be a whole number from 1 to 10,000, got ${limit}.`);
     }
-    this.chunkTextPage ??= this.db.prepare('SELECT id AS chunkId, title, section, question, text FROM chunks WHERE id > ? ORDER BY id LIMIT ?');
+    this.chunkTextPage ??= this.db.prepare(
+      'SELECT id AS chunkId, title, section, question, text FROM chunks WHERE id > ? ORDER BY id LIMIT ?',
+    );
     return this.chunkTextPage.all(Math.floor(afterId), limit) as ChunkText[];
   }
 
@@ -199,7 +203,9 @@ export class KnowledgeStore {
    */
   focusSynonyms(): Array<{ focus: string; synonyms: string[] }> {
     const rows = this.db
-      .prepare("SELECT json_extract(metadata, '$.focus') AS focus, json_extract(metadata, '$.synonyms') AS synonyms FROM documents WHERE json_extract(metadata, '$.synonyms') IS NOT NULL ORDER BY id")
+      .prepare(
+        "SELECT json_extract(metadata, '$.focus') AS focus, json_extract(metadata, '$.synonyms') AS synonyms FROM documents WHERE json_extract(metadata, '$.synonyms') IS NOT NULL ORDER BY id",
+      )
       .all() as Array<{ focus: unknown; synonyms: unknown }>;
     const out: Array<{ focus: string; synonyms: string[] }> = [];
     for (const row of rows) {
@@ -218,7 +224,9 @@ export class KnowledgeStore {
 
   /** Chunks by citation id (e.g. `GHR_0000804_Sec2`), in stored order. */
   getChunksByExternalId(externalId: string): Chunk[] {
-    return (this.db.prepare(`${CHUNK_SELECT} WHERE c.external_id = ? ORDER BY c.document_id, c.ordinal`).all(externalId) as ChunkRow[]).map(toChunk);
+    return (this.db.prepare(`${CHUNK_SELECT} WHERE c.external_id = ? ORDER BY c.document_id, c.ordinal`).all(externalId) as ChunkRow[]).map(
+      toChunk,
+    );
   }
 
   /** Every document of a source with its sections (question-only ones included), in id order. */
@@ -229,14 +237,26 @@ export class KnowledgeStore {
         `SELECT d.id, d.external_id, d.title, d.focus, d.url, d.language, d.metadata FROM documents d
          JOIN sources s ON s.id = d.source_id WHERE s.name = ? ORDER BY d.id`,
       )
-      .all(source) as Array<{ id: number; external_id: string; title: string; focus: string; url: string | null; language: string; metadata: string }>;
-    const sections = this.db.prepare('SELECT external_id, heading, question, text, metadata FROM sections WHERE document_id = ? ORDER BY ordinal');
+      .all(source) as Array<{
+      id: number;
+      external_id: string;
+      title: string;
+      focus: string;
+      url: string | null;
+      language: string;
+      metadata: string;
+    }>;
+    const sections = this.db.prepare(
+      'SELECT external_id, heading, question, text, metadata FROM sections WHERE document_id = ? ORDER BY ordinal',
+    );
     for (const d of docs) {
       const doc: StoredDocument = {
         externalId: d.external_id,
         title: d.title,
         language: d.language,
-        sections: (sections.all(d.id) as Array<{ external_id: string; heading: string; question: string; text: string; metadata: string }>).map((s) => ({
+        sections: (
+          sections.all(d.id) as Array<{ external_id: string; heading: string; question: string; text: string; metadata: string }>
+        ).map((s) => ({
           externalId: s.external_id,
           ...(s.heading ? { heading: s.heading } : {}),
           ...(s.question ? { question: s.question } : {}),

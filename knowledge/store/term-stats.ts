@@ -22,7 +22,7 @@ export function refreshTermStats(db: Database, options: { force?: boolean } = {}
   if (!options.force && last >= 0 && Math.abs(chunks - last) <= REFRESH_DRIFT * Math.max(last, 1)) return;
   db.exec('DELETE FROM term_stats');
   db.prepare('INSERT INTO term_stats (term, doc) SELECT term, doc FROM chunks_fts_vocab WHERE doc >= ?').run(TERM_STATS_MIN_DF);
-  db.prepare("INSERT INTO store_meta (key, value) VALUES ('term_stats_chunks', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(
-    String(chunks),
-  );
+  db.prepare(
+    "INSERT INTO store_meta (key, value) VALUES ('term_stats_chunks', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+  ).run(String(chunks));
 }

@@ -17,13 +17,21 @@ export interface AtomicDirectoryOptions {
  * @example
  * await writeDirectoryAtomically('models/merged', async (dir) => { writeFileSync(join(dir, 'config.json'), '{}'); });
  */
-export async function writeDirectoryAtomically<T>(target: string, fill: (staging: string) => Promise<T> | T, options: AtomicDirectoryOptions = {}): Promise<T> {
+export async function writeDirectoryAtomically<T>(
+  target: string,
+  fill: (staging: string) => Promise<T> | T,
+  options: AtomicDirectoryOptions = {},
+): Promise<T> {
   const out = resolve(target);
-  if (existsSync(out) && !options.overwrite) throw new ModelBuildError('OUTPUT_EXISTS', `${out} already exists (pass overwrite / --force to replace it)`);
+  if (existsSync(out) && !options.overwrite)
+    throw new ModelBuildError('OUTPUT_EXISTS', `${out} already exists (pass overwrite / --force to replace it)`);
   const parent = dirname(out);
   mkdirSync(parent, { recursive: true });
   removeAbandonedStaging(parent, basename(out));
-  const staging = join(parent, `.${basename(out)}.partial-${process.pid}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`);
+  const staging = join(
+    parent,
+    `.${basename(out)}.partial-${process.pid}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`,
+  );
   mkdirSync(staging);
   let result: T;
   try {

@@ -18,7 +18,15 @@ export const BUILDER_VERSION = 1;
 
 /** Tokenizer files copied into a built model when present. */
 /** Tokenizer files copied into every build (when present), and hashed into the merged-model cache key. */
-export const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'chat_template.jinja', 'tokenizer.model', 'vocab.json', 'merges.txt'];
+export const TOKENIZER_FILES = [
+  'tokenizer.json',
+  'tokenizer_config.json',
+  'special_tokens_map.json',
+  'chat_template.jinja',
+  'tokenizer.model',
+  'vocab.json',
+  'merges.txt',
+];
 
 /** Options of {@link buildModel}. `from` or `random` is required. */
 export interface BuildModelOptions {
@@ -87,9 +95,12 @@ export interface BuildReport {
 export async function buildModel(options: BuildModelOptions): Promise<BuildReport> {
   const started = performance.now();
   const dtype = options.dtype ?? 'fp32';
-  if (dtype !== 'fp32' && dtype !== 'fp16') throw new ModelBuildError('INVALID_OPTIONS', `dtype must be fp32 or fp16 (got ${JSON.stringify(dtype)})`);
-  if (options.quantize !== undefined && options.quantize !== 'int8' && options.quantize !== 'int4') throw new ModelBuildError('INVALID_OPTIONS', `quantize must be int8 or int4 (got ${JSON.stringify(options.quantize)})`);
-  if ((options.from === undefined) === (options.random === undefined)) throw new ModelBuildError('INVALID_OPTIONS', 'give exactly one of from (a checkpoint) and random (a shape)');
+  if (dtype !== 'fp32' && dtype !== 'fp16')
+    throw new ModelBuildError('INVALID_OPTIONS', `dtype must be fp32 or fp16 (got ${JSON.stringify(dtype)})`);
+  if (options.quantize !== undefined && options.quantize !== 'int8' && options.quantize !== 'int4')
+    throw new ModelBuildError('INVALID_OPTIONS', `quantize must be int8 or int4 (got ${JSON.stringify(options.quantize)})`);
+  if ((options.from === undefined) === (options.random === undefined))
+    throw new ModelBuildError('INVALID_OPTIONS', 'give exactly one of from (a checkpoint) and random (a shape)');
   const paths = options.adapters ?? [];
   const factors = resolveFactors(options.loraScale, paths.length);
 
@@ -101,7 +112,10 @@ export async function buildModel(options: BuildModelOptions): Promise<BuildRepor
       const adapter = openLoraAdapter(p);
       adapters.push(adapter);
       validateLoraAdapter(adapter, checkpoint);
-      if (adapter.config.fanInFanOut) options.onWarning?.(`${adapter.path}: fan_in_fan_out is set, but LLaMA projections are nn.Linear, for which PEFT ignores it; merged untransposed`);
+      if (adapter.config.fanInFanOut)
+        options.onWarning?.(
+          `${adapter.path}: fan_in_fan_out is set, but LLaMA projections are nn.Linear, for which PEFT ignores it; merged untransposed`,
+        );
     }
     checkTokenizer(tokenizerDir, checkpoint.architecture, options.onWarning);
     const scaled: ScaledAdapter[] = adapters.map((adapter, i) => ({ adapter, factor: factors[i]! }));
@@ -130,7 +144,10 @@ export async function buildModel(options: BuildModelOptions): Promise<BuildRepor
           externalData: written.externalDataFile !== undefined,
           seconds: 0,
         };
-        writeFileSync(join(staging, 'build.json'), `${JSON.stringify({ builderVersion: BUILDER_VERSION, ...report, seconds: undefined, out: undefined }, null, 2)}\n`);
+        writeFileSync(
+          join(staging, 'build.json'),
+          `${JSON.stringify({ builderVersion: BUILDER_VERSION, ...report, seconds: undefined, out: undefined }, null, 2)}\n`,
+        );
         return report;
       },
       { overwrite: options.overwrite ?? false },
@@ -160,23 +177,29 @@ export function openCheckpoint(options: Pick<BuildModelOptions, 'from' | 'random
 
 function resolveFactors(scale: number | readonly number[] | undefined, count: number): number[] {
   const list = scale === undefined ? [1] : typeof scale === 'number' ? [scale] : [...scale];
-  if (!list.every((s) => Number.isFinite(s))) throw new ModelBuildError('INVALID_OPTIONS', `LoRA scales must be finite numbers (got ${list.join(', ')})`);
+  if (!list.every((s) => Number.isFinite(s)))
+    throw new ModelBuildError('INVALID_OPTIONS', `LoRA scales must be finite numbers (got ${list.join(', ')})`);
   if (list.length === 1) return Array.from({ length: count }, () => list[0]!);
-  if (list.length !== count) throw new ModelBuildError('INVALID_OPTIONS', `${list.length} LoRA scales for ${count} adapters: give one for all or one per adapter`);
+  if (list.length !== count)
+    throw new ModelBuildError('INVALID_OPTIONS', `${list.length} LoRA scales for ${count} adapters: give one for all or one per adapter`);
   return list;
 }
 
 function resolveTokenizerDir(options: BuildModelOptions, checkpoint: Checkpoint): string {
   if (options.tokenizer !== undefined) {
     const dir = resolve(options.tokenizer);
-    if (!existsSync(join(dir, 'tokenizer.json'))) throw new ModelBuildError('INPUT_NOT_FOUND', `tokenizer folder ${dir} has no tokenizer.json`);
+    if (!existsSync(join(dir, 'tokenizer.json')))
+      throw new ModelBuildError('INPUT_NOT_FOUND', `tokenizer folder ${dir} has no tokenizer.json`);
     return dir;
   }
   if (options.random) throw new ModelBuildError('INVALID_OPTIONS', 'a random-weight build needs a tokenizer folder (--tokenizer)');
   const from = resolve(options.from!);
   const dir = statSync(from).isFile() ? dirname(from) : from;
   if (!existsSync(join(dir, 'tokenizer.json'))) {
-    throw new ModelBuildError('INPUT_NOT_FOUND', `${checkpoint.description} has no tokenizer.json beside it; name a tokenizer folder (--tokenizer)`);
+    throw new ModelBuildError(
+      'INPUT_NOT_FOUND',
+      `${checkpoint.description} has no tokenizer.json beside it; name a tokenizer folder (--tokenizer)`,
+    );
   }
   return dir;
 }
@@ -185,19 +208,35 @@ function resolveTokenizerDir(options: BuildModelOptions, checkpoint: Checkpoint)
 function checkTokenizer(dir: string, arch: LlamaArchitecture, warn: ((m: string) => void) | undefined): void {
   let largest = -1;
   try {
-    const json = JSON.parse(readFileSync(join(dir, 'tokenizer.json'), 'utf8')) as { model?: { vocab?: unknown }; added_tokens?: Array<{ id?: number }> };
+    const json = JSON.parse(readFileSync(join(dir, 'tokenizer.json'), 'utf8')) as {
+      model?: { vocab?: unknown };
+      added_tokens?: Array<{ id?: number }>;
+    };
     const vocab = json.model?.vocab;
     if (Array.isArray(vocab)) largest = vocab.length - 1;
     // A loop, not Math.max(...ids): spreading a 128k-token vocabulary overflows the call stack.
-    else if (vocab && typeof vocab === 'object') for (const id of Object.values(vocab as Record<string, number>)) if (id > largest) largest = id;
+    else if (vocab && typeof vocab === 'object')
+      for (const id of Object.values(vocab as Record<string, number>)) if (id > largest) largest = id;
     for (const t of json.added_tokens ?? []) if (typeof t.id === 'number') largest = Math.max(largest, t.id);
   } catch (cause) {
-    throw new ModelBuildError('INVALID_CHECKPOINT', `${join(dir, 'tokenizer.json')} is not valid JSON: ${(cause as Error).message}`, { cause });
+    throw new ModelBuildError('INVALID_CHECKPOINT', `${join(dir, 'tokenizer.json')} is not valid JSON: ${(cause as Error).message}`, {
+      cause,
+    });
   }
-  if (largest >= arch.vocabSize) warn?.(`the tokenizer in ${dir} has ids up to ${largest}, but the model's vocabulary is ${arch.vocabSize}: prompts using larger ids will be refused`);
+  if (largest >= arch.vocabSize)
+    warn?.(
+      `the tokenizer in ${dir} has ids up to ${largest}, but the model's vocabulary is ${arch.vocabSize}: prompts using larger ids will be refused`,
+    );
 }
 
-function writeSideFiles(dir: string, checkpoint: Checkpoint, tokenizerDir: string, options: BuildModelOptions, dtype: GraphDtype, external: boolean): void {
+function writeSideFiles(
+  dir: string,
+  checkpoint: Checkpoint,
+  tokenizerDir: string,
+  options: BuildModelOptions,
+  dtype: GraphDtype,
+  external: boolean,
+): void {
   const arch = checkpoint.architecture;
   const config = toHuggingFaceConfig(arch, checkpoint.sourceConfig as Record<string, unknown>);
   config['torch_dtype'] = dtype === 'fp16' ? 'float16' : 'float32';
@@ -205,8 +244,14 @@ function writeSideFiles(dir: string, checkpoint: Checkpoint, tokenizerDir: strin
   if (external) config['transformers.js_config'] = { use_external_data_format: { 'model.onnx': 1 } };
   writeFileSync(join(dir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
   for (const name of TOKENIZER_FILES) if (existsSync(join(tokenizerDir, name))) copyFileSync(join(tokenizerDir, name), join(dir, name));
-  const sourceDir = options.from ? (statSync(resolve(options.from)).isFile() ? dirname(resolve(options.from)) : resolve(options.from)) : undefined;
-  const generation = [sourceDir, tokenizerDir].map((d) => d && join(d, 'generation_config.json')).find((f): f is string => f !== undefined && existsSync(f));
+  const sourceDir = options.from
+    ? statSync(resolve(options.from)).isFile()
+      ? dirname(resolve(options.from))
+      : resolve(options.from)
+    : undefined;
+  const generation = [sourceDir, tokenizerDir]
+    .map((d) => d && join(d, 'generation_config.json'))
+    .find((f): f is string => f !== undefined && existsSync(f));
   if (generation) copyFileSync(generation, join(dir, 'generation_config.json'));
   else {
     writeFileSync(

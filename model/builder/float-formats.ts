@@ -47,7 +47,8 @@ export function encodeFloats(values: Float32Array, format: FloatFormat): Uint8Ar
     const bits = new Uint32Array(values.buffer, values.byteOffset, values.length);
     for (let i = 0; i < values.length; i++) {
       const b = bits[i]!;
-      if ((b & 0x7f800000) === 0x7f800000 && b & 0x7fffff) out[i] = (b >>> 16) | 0x40; // NaN stays NaN
+      if ((b & 0x7f800000) === 0x7f800000 && b & 0x7fffff)
+        out[i] = (b >>> 16) | 0x40; // NaN stays NaN
       else out[i] = (b + 0x7fff + ((b >>> 16) & 1)) >>> 16;
     }
   } else {

@@ -22,7 +22,8 @@ export function openHuggingFaceCheckpoint(path: string): Checkpoint {
   const isFile = statSync(target).isFile();
   const dir = isFile ? dirname(target) : target;
   const configPath = join(dir, 'config.json');
-  if (!existsSync(configPath)) throw new ModelBuildError('INPUT_NOT_FOUND', `${dir} has no config.json (a Hugging Face checkpoint needs one beside its weights)`);
+  if (!existsSync(configPath))
+    throw new ModelBuildError('INPUT_NOT_FOUND', `${dir} has no config.json (a Hugging Face checkpoint needs one beside its weights)`);
   let sourceConfig: Record<string, unknown>;
   try {
     sourceConfig = JSON.parse(readFileSync(configPath, 'utf8')) as Record<string, unknown>;
@@ -55,7 +56,8 @@ function weightFiles(dir: string): string[] {
     if (!shards.every((s): s is string => typeof s === 'string' && basename(s) === s)) {
       throw new ModelBuildError('INVALID_CHECKPOINT', `${index}: weight_map values must be file names in the same folder`);
     }
-    for (const s of shards) if (!existsSync(join(dir, s))) throw new ModelBuildError('INPUT_NOT_FOUND', `${index} lists shard ${s}, which is missing`);
+    for (const s of shards)
+      if (!existsSync(join(dir, s))) throw new ModelBuildError('INPUT_NOT_FOUND', `${index} lists shard ${s}, which is missing`);
     return shards.sort().map((s) => join(dir, s));
   }
   if (existsSync(join(dir, 'model.safetensors'))) return [join(dir, 'model.safetensors')];
@@ -63,7 +65,10 @@ function weightFiles(dir: string): string[] {
   const shards = names.filter((n) => /^model-\d+-of-\d+\.safetensors$/.test(n)).sort();
   if (shards.length > 0) return shards.map((s) => join(dir, s));
   if (names.some((n) => /\.(bin|pt|pth)$/.test(n))) {
-    throw new ModelBuildError('UNSUPPORTED', `${dir} holds PyTorch pickle weights only; convert them to safetensors (pickles can run code, so Galen does not read them)`);
+    throw new ModelBuildError(
+      'UNSUPPORTED',
+      `${dir} holds PyTorch pickle weights only; convert them to safetensors (pickles can run code, so Galen does not read them)`,
+    );
   }
   throw new ModelBuildError('INPUT_NOT_FOUND', `${dir} has no model.safetensors, sharded model-*-of-*.safetensors or ${INDEX_FILE}`);
 }
@@ -90,9 +95,13 @@ class HuggingFaceCheckpoint implements Checkpoint {
       }
       const entry = file.entries.get(name)!;
       if (entry.shape.join(',') !== shape.join(',')) {
-        throw new ModelBuildError('INVALID_CHECKPOINT', `${file.path}: tensor ${name} has shape [${entry.shape.join(', ')}], config.json implies [${shape.join(', ')}]`);
+        throw new ModelBuildError(
+          'INVALID_CHECKPOINT',
+          `${file.path}: tensor ${name} has shape [${entry.shape.join(', ')}], config.json implies [${shape.join(', ')}]`,
+        );
       }
-      if (file.floatFormat(name) === undefined) throw new ModelBuildError('UNSUPPORTED', `${file.path}: tensor ${name} is ${entry.dtype}; the builder reads F32, F16 and BF16`);
+      if (file.floatFormat(name) === undefined)
+        throw new ModelBuildError('UNSUPPORTED', `${file.path}: tensor ${name} is ${entry.dtype}; the builder reads F32, F16 and BF16`);
     }
     this.shapes = expected;
   }

@@ -3,7 +3,14 @@
  * weights of a real shape) with PEFT LoRA adapters merged, written as ONNX model directories the
  * generator loads; and a content-addressed cache of merged builds for the server.
  */
-export { buildModel, openCheckpoint, BUILDER_VERSION, type BuildModelOptions, type BuildProgress, type BuildReport } from './build-model.js';
+export {
+  buildModel,
+  openCheckpoint,
+  BUILDER_VERSION,
+  type BuildModelOptions,
+  type BuildProgress,
+  type BuildReport,
+} from './build-model.js';
 export { ModelBuildError, type ModelBuildErrorCode } from './errors.js';
 export type { Checkpoint } from './checkpoint.js';
 export { parseLlamaArchitecture, llamaWeightShapes, type LlamaArchitecture } from './llama-architecture.js';

@@ -49,17 +49,20 @@ export function parseLlamaArchitecture(raw: Record<string, unknown>, file = 'con
   if (typeof modelType === 'string' && !LLAMA_FAMILY.has(modelType)) {
     fail(`model_type ${modelType} is not a LLaMA-family decoder (${[...LLAMA_FAMILY].join(', ')})`, 'UNSUPPORTED');
   }
-  if (c['rope_scaling'] !== undefined && c['rope_scaling'] !== null) fail(`rope_scaling ${JSON.stringify(c['rope_scaling'])} is not supported`, 'UNSUPPORTED');
+  if (c['rope_scaling'] !== undefined && c['rope_scaling'] !== null)
+    fail(`rope_scaling ${JSON.stringify(c['rope_scaling'])} is not supported`, 'UNSUPPORTED');
   const act = c['hidden_act'] ?? 'silu';
   if (act !== 'silu' && act !== 'swish') fail(`hidden_act ${JSON.stringify(act)} is not supported (silu)`, 'UNSUPPORTED');
   if (c['mlp_bias'] === true || c['attention_bias'] === true) fail('attention_bias / mlp_bias are not supported', 'UNSUPPORTED');
   const sliding = c['sliding_window'];
-  if (c['use_sliding_window'] === true || (modelType === 'mistral' && typeof sliding === 'number')) fail('sliding-window attention is not supported', 'UNSUPPORTED');
+  if (c['use_sliding_window'] === true || (modelType === 'mistral' && typeof sliding === 'number'))
+    fail('sliding-window attention is not supported', 'UNSUPPORTED');
 
   const hiddenSize = int('hidden_size');
   const numAttentionHeads = int('num_attention_heads');
   const numKeyValueHeads = int('num_key_value_heads', numAttentionHeads);
-  if (numAttentionHeads % numKeyValueHeads !== 0) fail(`num_attention_heads ${numAttentionHeads} is not a multiple of num_key_value_heads ${numKeyValueHeads}`);
+  if (numAttentionHeads % numKeyValueHeads !== 0)
+    fail(`num_attention_heads ${numAttentionHeads} is not a multiple of num_key_value_heads ${numKeyValueHeads}`);
   const headDim = int('head_dim', hiddenSize / numAttentionHeads);
   if (headDim % 2 !== 0) fail(`head_dim ${headDim} must be even (rotary embedding)`);
   const eos = c['eos_token_id'];
@@ -76,7 +79,8 @@ export function parseLlamaArchitecture(raw: Record<string, unknown>, file = 'con
     rmsNormEps: num('rms_norm_eps', 1e-6),
     tieWordEmbeddings: c['tie_word_embeddings'] === true,
     bosTokenId: typeof c['bos_token_id'] === 'number' ? c['bos_token_id'] : undefined,
-    eosTokenId: typeof eos === 'number' || (Array.isArray(eos) && eos.every((x) => typeof x === 'number')) ? (eos as number | number[]) : undefined,
+    eosTokenId:
+      typeof eos === 'number' || (Array.isArray(eos) && eos.every((x) => typeof x === 'number')) ? (eos as number | number[]) : undefined,
   };
 }
 

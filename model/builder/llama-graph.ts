@@ -92,7 +92,13 @@ export function buildLlamaGraph(source: LlamaGraphSource): OnnxGraph {
   /** A weight in the graph's float type. */
   const weight = (name: string, parts: readonly string[]): string => {
     const { dims, read } = rowsOf(parts);
-    return g.weight({ name, dims, dataType: E, byteLength: elementCount(dims) * bytesPerElement, produce: () => encodeFloats(read(), fp16 ? 'float16' : 'float32') });
+    return g.weight({
+      name,
+      dims,
+      dataType: E,
+      byteLength: elementCount(dims) * bytesPerElement,
+      produce: () => encodeFloats(read(), fp16 ? 'float16' : 'float32'),
+    });
   };
   /** `t · Wᵀ` for a `[out, in]` weight made of `parts`: a Gemm, or MatMulNBits when quantising. */
   const linear = (t: string, name: string, parts: readonly string[]): string => {
@@ -126,7 +132,13 @@ export function buildLlamaGraph(source: LlamaGraphSource): OnnxGraph {
     });
     // accuracy_level 4 (int8 activations) is what makes it pay on CPU: measured on SmolLM2-135M,
     // 1 thread, batch-1 decode ×1.8 (int8) and ×2.3 (int4) over fp32; level 0 int8 was 15× slower.
-    return g.op('MatMulNBits', [t, data, scales], { K: k, N: n, bits, block_size: QUANT_BLOCK_SIZE, accuracy_level: 4 }, undefined, 'com.microsoft');
+    return g.op(
+      'MatMulNBits',
+      [t, data, scales],
+      { K: k, N: n, bits, block_size: QUANT_BLOCK_SIZE, accuracy_level: 4 },
+      undefined,
+      'com.microsoft',
+    );
   };
   const merged = (name: string): Float32Array => {
     const w = checkpoint.read(name);
@@ -163,9 +175,12 @@ export function buildLlamaGraph(source: LlamaGraphSource): OnnxGraph {
   const seqLength = g.op('Gather', [idsShape, g.int64([1], true)], { axis: 0 });
   const totalLength = g.op('Gather', [g.op('Shape', [attentionMask]), g.int64([1], true)], { axis: 0 });
   const keyIndex = g.op('Unsqueeze', [g.op('Range', [g.int64([0], true), totalLength, g.int64([1], true)]), g.int64([0])]);
-  const queryIndex = g.op('Unsqueeze', [g.op('Add', [g.op('Range', [g.int64([0], true), seqLength, g.int64([1], true)]), pastLength]), g.int64([1])]);
+  const queryIndex = g.op('Unsqueeze', [
+    g.op('Add', [g.op('Range', [g.int64([0], true), seqLength, g.int64([1], true)]), pastLength]),
+    g.int64([1]),
+  ]);
   const causal = g.op('LessOrEqual', [keyIndex, queryIndex]);
-  const padding = g.op('Cast', [g.op('Unsqueeze', [attentionMask, g.int64([1, 2])]), ], { to: ElementType.BOOL });
+  const padding = g.op('Cast', [g.op('Unsqueeze', [attentionMask, g.int64([1, 2])])], { to: ElementType.BOOL });
   let allowed = g.op('And', [causal, padding]);
   if (groups > 1) allowed = g.op('Tile', [allowed, g.int64([1, 1, groups, 1])]);
   const masked = g.float([fp16 ? -65504 : -3.4028234663852886e38], E, true);
@@ -188,7 +203,11 @@ export function buildLlamaGraph(source: LlamaGraphSource): OnnxGraph {
   for (let i = 0; i < arch.numLayers; i++) {
     const p = `model.layers.${i}`;
     const h = rmsNorm(x, weight(`${p}.input_layernorm.weight`, [`${p}.input_layernorm.weight`]));
-    const qkv = linear(h, `${p}.self_attn.qkv_proj.weight`, ['q', 'k', 'v'].map((n) => `${p}.self_attn.${n}_proj.weight`));
+    const qkv = linear(
+      h,
+      `${p}.self_attn.qkv_proj.weight`,
+      ['q', 'k', 'v'].map((n) => `${p}.self_attn.${n}_proj.weight`),
+    );
     const [q, k, v] = g.opN('Split', [qkv, g.int64([nq * hd, nkv * hd, nkv * hd])], 3, { axis: 1 });
     const qRot = g.op('Transpose', [rope(g.op('Reshape', [q!, qShape]))], { perm: [0, 2, 1, 3] });
     const kRot = g.op('Transpose', [rope(g.op('Reshape', [k!, kvShape]))], { perm: [0, 2, 1, 3] });
@@ -215,7 +234,8 @@ export function buildLlamaGraph(source: LlamaGraphSource): OnnxGraph {
   const final = rmsNorm(x, weight('model.norm.weight', ['model.norm.weight']));
   // A tied head reuses the embedding matrix (Gemm with transB); quantised, it gets its own copy.
   const headParts = arch.tieWordEmbeddings ? ['model.embed_tokens.weight'] : ['lm_head.weight'];
-  const headOut = arch.tieWordEmbeddings && !source.quantize ? g.op('Gemm', [final, embed], { transB: 1 }) : linear(final, 'lm_head.weight', headParts);
+  const headOut =
+    arch.tieWordEmbeddings && !source.quantize ? g.op('Gemm', [final, embed], { transB: 1 }) : linear(final, 'lm_head.weight', headParts);
   const logits = g.op('Reshape', [headOut, g.op('Concat', [idsShape, g.int64([V])], { axis: 0 })], {}, 'logits');
   // logits first, as optimum lists it.
   g.output(logits, 'logits', E, [batch, seq, V]);

@@ -58,7 +58,11 @@ class Llama2cCheckpoint implements Checkpoint {
     let version: 0 | 1;
     if (head.readUInt32LE(0) === VERSIONED_MAGIC) {
       version = head.readInt32LE(4) as 0 | 1;
-      if (version !== 1) throw new ModelBuildError('UNSUPPORTED', `${description}: llama2c export version ${version} is not supported (version 1 float32, or the legacy format)`);
+      if (version !== 1)
+        throw new ModelBuildError(
+          'UNSUPPORTED',
+          `${description}: llama2c export version ${version} is not supported (version 1 float32, or the legacy format)`,
+        );
       params = Array.from({ length: 7 }, (_, i) => head.readInt32LE(8 + i * 4));
       shared = head.readUInt8(36) !== 0;
       dataStart = VERSIONED_HEADER_BYTES;
@@ -70,8 +74,10 @@ class Llama2cCheckpoint implements Checkpoint {
       dataStart = LEGACY_HEADER_BYTES;
     }
     const [dim, hidden, layers, heads, kvHeads, vocab, seqLen] = params as [number, number, number, number, number, number, number];
-    if (![dim, hidden, layers, heads, kvHeads, vocab, seqLen].every((v) => Number.isInteger(v) && v > 0 && v < 1 << 24)) bad(`implausible header [${params.join(', ')}]`);
-    if (dim % heads !== 0 || heads % kvHeads !== 0 || (dim / heads) % 2 !== 0) bad(`dim ${dim}, heads ${heads}, kv heads ${kvHeads} do not fit`);
+    if (![dim, hidden, layers, heads, kvHeads, vocab, seqLen].every((v) => Number.isInteger(v) && v > 0 && v < 1 << 24))
+      bad(`implausible header [${params.join(', ')}]`);
+    if (dim % heads !== 0 || heads % kvHeads !== 0 || (dim / heads) % 2 !== 0)
+      bad(`dim ${dim}, heads ${heads}, kv heads ${kvHeads} do not fit`);
     const headDim = dim / heads;
     this.architecture = {
       hiddenSize: dim,
@@ -131,7 +137,8 @@ class Llama2cCheckpoint implements Checkpoint {
   read(name: string): Float32Array {
     const shape = this.shapes.get(name);
     const offset = this.offsets.get(name);
-    if (!shape || offset === undefined || this.fd === undefined) throw new ModelBuildError('INVALID_CHECKPOINT', `${this.description} has no tensor ${name}`);
+    if (!shape || offset === undefined || this.fd === undefined)
+      throw new ModelBuildError('INVALID_CHECKPOINT', `${this.description} has no tensor ${name}`);
     const out = new Float32Array(elementCount(shape));
     const bytes = new Uint8Array(out.buffer);
     let done = 0;
@@ -140,7 +147,11 @@ class Llama2cCheckpoint implements Checkpoint {
       if (n === 0) throw new ModelBuildError('INVALID_CHECKPOINT', `${this.description}: tensor ${name} is truncated`);
       done += n;
     }
-    const heads = name.endsWith('q_proj.weight') ? this.architecture.numAttentionHeads : name.endsWith('k_proj.weight') ? this.architecture.numKeyValueHeads : 0;
+    const heads = name.endsWith('q_proj.weight')
+      ? this.architecture.numAttentionHeads
+      : name.endsWith('k_proj.weight')
+        ? this.architecture.numKeyValueHeads
+        : 0;
     return heads ? interleavedToRotateHalf(out, heads, this.architecture.headDim, this.architecture.hiddenSize) : out;
   }
 

@@ -55,14 +55,19 @@ const KEY = /^(?:base_model\.model\.)?(.+)\.lora_(A|B)(?:\.[^.]+)?\.weight$/;
  */
 export function openLoraAdapter(path: string): LoraAdapter {
   const dir = resolve(path);
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new ModelBuildError('INPUT_NOT_FOUND', `LoRA adapter folder not found: ${dir}`);
+  if (!existsSync(dir) || !statSync(dir).isDirectory())
+    throw new ModelBuildError('INPUT_NOT_FOUND', `LoRA adapter folder not found: ${dir}`);
   const configPath = join(dir, 'adapter_config.json');
-  if (!existsSync(configPath)) throw new ModelBuildError('INVALID_ADAPTER', `${dir} has no adapter_config.json (a PEFT LoRA adapter needs one)`);
+  if (!existsSync(configPath))
+    throw new ModelBuildError('INVALID_ADAPTER', `${dir} has no adapter_config.json (a PEFT LoRA adapter needs one)`);
   const config = parseLoraConfig(configPath);
   const weights = join(dir, 'adapter_model.safetensors');
   if (!existsSync(weights)) {
     if (existsSync(join(dir, 'adapter_model.bin'))) {
-      throw new ModelBuildError('UNSUPPORTED', `${dir}/adapter_model.bin is a PyTorch pickle, which Galen does not read (it can run code); save the adapter with safe_serialization=True or convert it to adapter_model.safetensors`);
+      throw new ModelBuildError(
+        'UNSUPPORTED',
+        `${dir}/adapter_model.bin is a PyTorch pickle, which Galen does not read (it can run code); save the adapter with safe_serialization=True or convert it to adapter_model.safetensors`,
+      );
     }
     throw new ModelBuildError('INVALID_ADAPTER', `${dir} has no adapter_model.safetensors`);
   }
@@ -85,14 +90,16 @@ function parseLoraConfig(path: string): LoraConfig {
   const bad = (what: string): never => {
     throw new ModelBuildError('INVALID_ADAPTER', `${path}: ${what}`);
   };
-  if (raw['peft_type'] !== undefined && raw['peft_type'] !== 'LORA') throw new ModelBuildError('UNSUPPORTED', `${path}: peft_type ${JSON.stringify(raw['peft_type'])} is not LORA`);
+  if (raw['peft_type'] !== undefined && raw['peft_type'] !== 'LORA')
+    throw new ModelBuildError('UNSUPPORTED', `${path}: peft_type ${JSON.stringify(raw['peft_type'])} is not LORA`);
   const r = raw['r'] ?? 8;
   const alpha = raw['lora_alpha'] ?? 8;
   if (typeof r !== 'number' || !Number.isInteger(r) || r <= 0) bad(`r must be a positive integer (got ${JSON.stringify(r)})`);
   if (typeof alpha !== 'number' || !Number.isFinite(alpha)) bad(`lora_alpha must be a number (got ${JSON.stringify(alpha)})`);
   const patterns = (key: string): Record<string, number> => {
     const v = raw[key] ?? {};
-    if (typeof v !== 'object' || v === null || Array.isArray(v) || !Object.values(v).every((x) => typeof x === 'number')) bad(`${key} must map module patterns to numbers`);
+    if (typeof v !== 'object' || v === null || Array.isArray(v) || !Object.values(v).every((x) => typeof x === 'number'))
+      bad(`${key} must map module patterns to numbers`);
     return v as Record<string, number>;
   };
   if (raw['use_dora'] === true) throw new ModelBuildError('UNSUPPORTED', `${path}: DoRA adapters (use_dora) are not supported`);
@@ -126,7 +133,8 @@ function patternValue(patterns: Record<string, number>, module: string): number 
 function collectModules(file: SafetensorsFile, config: LoraConfig): Map<string, LoraModule> {
   const pairs = new Map<string, { a?: string; b?: string }>();
   for (const name of file.entries.keys()) {
-    if (/lora_embedding_[AB]/.test(name)) throw new ModelBuildError('UNSUPPORTED', `${file.path}: tensor ${name} adapts an embedding; only linear layers can be merged`);
+    if (/lora_embedding_[AB]/.test(name))
+      throw new ModelBuildError('UNSUPPORTED', `${file.path}: tensor ${name} adapts an embedding; only linear layers can be merged`);
     const m = KEY.exec(name);
     if (!m) throw new ModelBuildError('INVALID_ADAPTER', `${file.path}: tensor ${name} is not a LoRA lora_A/lora_B weight`);
     const entry = pairs.get(m[1]!) ?? {};
@@ -136,16 +144,29 @@ function collectModules(file: SafetensorsFile, config: LoraConfig): Map<string, 
   if (pairs.size === 0) throw new ModelBuildError('INVALID_ADAPTER', `${file.path} holds no LoRA tensors`);
   const modules = new Map<string, LoraModule>();
   for (const [module, { a, b }] of pairs) {
-    if (!a || !b) throw new ModelBuildError('INVALID_ADAPTER', `${file.path}: module ${module} has ${a ? 'lora_A' : 'lora_B'} but no ${a ? 'lora_B' : 'lora_A'}`);
+    if (!a || !b)
+      throw new ModelBuildError(
+        'INVALID_ADAPTER',
+        `${file.path}: module ${module} has ${a ? 'lora_A' : 'lora_B'} but no ${a ? 'lora_B' : 'lora_A'}`,
+      );
     const shapeA = file.entries.get(a)!.shape;
     const shapeB = file.entries.get(b)!.shape;
-    if (shapeA.length !== 2 || shapeB.length !== 2) throw new ModelBuildError('INVALID_ADAPTER', `${file.path}: ${a} and ${b} must be matrices`);
-    if (file.floatFormat(a) === undefined || file.floatFormat(b) === undefined) throw new ModelBuildError('INVALID_ADAPTER', `${file.path}: ${a} / ${b} must be F32, F16 or BF16`);
+    if (shapeA.length !== 2 || shapeB.length !== 2)
+      throw new ModelBuildError('INVALID_ADAPTER', `${file.path}: ${a} and ${b} must be matrices`);
+    if (file.floatFormat(a) === undefined || file.floatFormat(b) === undefined)
+      throw new ModelBuildError('INVALID_ADAPTER', `${file.path}: ${a} / ${b} must be F32, F16 or BF16`);
     const rank = shapeA[0]!;
-    if (shapeB[1] !== rank) throw new ModelBuildError('INVALID_ADAPTER', `${file.path}: rank mismatch in ${module}: ${a} is [${shapeA.join(', ')}], ${b} is [${shapeB.join(', ')}]`);
+    if (shapeB[1] !== rank)
+      throw new ModelBuildError(
+        'INVALID_ADAPTER',
+        `${file.path}: rank mismatch in ${module}: ${a} is [${shapeA.join(', ')}], ${b} is [${shapeB.join(', ')}]`,
+      );
     const expectedRank = patternValue(config.rankPattern, module) ?? config.r;
     if (rank !== expectedRank) {
-      throw new ModelBuildError('INVALID_ADAPTER', `${file.path}: rank mismatch: ${a} has rank ${rank}, adapter_config.json says ${expectedRank} for ${module}`);
+      throw new ModelBuildError(
+        'INVALID_ADAPTER',
+        `${file.path}: rank mismatch: ${a} has rank ${rank}, adapter_config.json says ${expectedRank} for ${module}`,
+      );
     }
     const alpha = patternValue(config.alphaPattern, module) ?? config.alpha;
     const scale = config.useRslora ? alpha / Math.sqrt(rank) : alpha / rank;
@@ -174,15 +195,22 @@ export function validateLoraAdapter(adapter: LoraAdapter, base: Checkpoint): voi
           : `${adapter.path}: tensor ${m.a} adapts ${m.baseWeight.replace(/\.weight$/, '')}, which the base model (${base.description}) does not have — unknown module or an adapter for a different base model`,
       );
     }
-    if (shape.length !== 2) throw new ModelBuildError('INVALID_ADAPTER', `${adapter.path}: tensor ${m.a} adapts ${m.baseWeight}, which is not a linear layer`);
+    if (shape.length !== 2)
+      throw new ModelBuildError('INVALID_ADAPTER', `${adapter.path}: tensor ${m.a} adapts ${m.baseWeight}, which is not a linear layer`);
     const [out, inp] = shape as [number, number];
     const shapeA = adapter.file.entries.get(m.a)!.shape;
     const shapeB = adapter.file.entries.get(m.b)!.shape;
     if (shapeA[1] !== inp) {
-      throw new ModelBuildError('INVALID_ADAPTER', `${adapter.path}: tensor ${m.a} is [${shapeA.join(', ')}] but base ${m.baseWeight} is [${out}, ${inp}] (needs [${m.rank}, ${inp}]) — an adapter for a different base model?`);
+      throw new ModelBuildError(
+        'INVALID_ADAPTER',
+        `${adapter.path}: tensor ${m.a} is [${shapeA.join(', ')}] but base ${m.baseWeight} is [${out}, ${inp}] (needs [${m.rank}, ${inp}]) — an adapter for a different base model?`,
+      );
     }
     if (shapeB[0] !== out) {
-      throw new ModelBuildError('INVALID_ADAPTER', `${adapter.path}: tensor ${m.b} is [${shapeB.join(', ')}] but base ${m.baseWeight} is [${out}, ${inp}] (needs [${out}, ${m.rank}]) — an adapter for a different base model?`);
+      throw new ModelBuildError(
+        'INVALID_ADAPTER',
+        `${adapter.path}: tensor ${m.b} is [${shapeB.join(', ')}] but base ${m.baseWeight} is [${out}, ${inp}] (needs [${out}, ${m.rank}]) — an adapter for a different base model?`,
+      );
     }
   }
 }

@@ -66,8 +66,11 @@ export async function ensureMergedModel(options: EnsureMergedModelOptions): Prom
   const generationConfig = [baseDir, tokenizerDir].map((d) => join(d, 'generation_config.json')).find((f) => existsSync(f));
   const tokenizerFiles = TOKENIZER_FILES.map((f) => join(tokenizerDir, f)).filter((f) => existsSync(f));
   const adapters = (options.adapters ?? []).map((a) => resolve(a));
-  for (const a of adapters) if (!existsSync(join(a, 'adapter_config.json'))) throw new ModelBuildError('INVALID_ADAPTER', `${a} has no adapter_config.json`);
-  const adapterFiles = adapters.map((a) => ['adapter_config.json', 'adapter_model.safetensors'].map((f) => join(a, f)).filter((f) => existsSync(f)));
+  for (const a of adapters)
+    if (!existsSync(join(a, 'adapter_config.json'))) throw new ModelBuildError('INVALID_ADAPTER', `${a} has no adapter_config.json`);
+  const adapterFiles = adapters.map((a) =>
+    ['adapter_config.json', 'adapter_model.safetensors'].map((f) => join(a, f)).filter((f) => existsSync(f)),
+  );
 
   const keyInput = {
     builderVersion: BUILDER_VERSION,
@@ -96,7 +99,8 @@ export async function ensureMergedModel(options: EnsureMergedModelOptions): Prom
     });
   } catch (error) {
     // Another process finished the same build first: its directory is complete.
-    if (error instanceof ModelBuildError && error.code === 'OUTPUT_EXISTS' && existsSync(join(dir, 'build.json'))) return { dir, key, built: false };
+    if (error instanceof ModelBuildError && error.code === 'OUTPUT_EXISTS' && existsSync(join(dir, 'build.json')))
+      return { dir, key, built: false };
     throw error;
   }
   return { dir, key, built: true };
@@ -142,7 +146,8 @@ function hashFile(path: string): string {
   const fd = openSync(path, 'r');
   try {
     const buffer = Buffer.allocUnsafe(16 * 1024 * 1024);
-    for (let n = readSync(fd, buffer, 0, buffer.length, null); n > 0; n = readSync(fd, buffer, 0, buffer.length, null)) hash.update(buffer.subarray(0, n));
+    for (let n = readSync(fd, buffer, 0, buffer.length, null); n > 0; n = readSync(fd, buffer, 0, buffer.length, null))
+      hash.update(buffer.subarray(0, n));
   } finally {
     closeSync(fd);
   }

@@ -62,7 +62,14 @@ export class OnnxGraph {
   }
 
   /** Adds a node with `count` outputs; returns their names. */
-  opN(opType: string, inputs: readonly string[], count: number, attributes: Record<string, AttributeValue> = {}, outs?: string[], domain?: string): string[] {
+  opN(
+    opType: string,
+    inputs: readonly string[],
+    count: number,
+    attributes: Record<string, AttributeValue> = {},
+    outs?: string[],
+    domain?: string,
+  ): string[] {
     const id = this.counter++;
     const output = outs ?? Array.from({ length: count }, (_, i) => `${opType.toLowerCase()}_${id}${count > 1 ? `_${i}` : ''}`);
     this.nodes.push({
@@ -94,7 +101,13 @@ export class OnnxGraph {
 
   /** The graph without the weight slots (they are appended by the model writer). */
   toGraphProto(extraInitializers: onnxProto.onnx.ITensorProto[] = []): onnxProto.onnx.IGraphProto {
-    return { name: this.name, node: this.nodes, input: this.inputs, output: this.outputs, initializer: [...this.constants, ...extraInitializers] };
+    return {
+      name: this.name,
+      node: this.nodes,
+      input: this.inputs,
+      output: this.outputs,
+      initializer: [...this.constants, ...extraInitializers],
+    };
   }
 
   private constant(elemType: ElementType, values: readonly number[], dims: number[]): string {

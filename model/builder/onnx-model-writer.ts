@@ -57,7 +57,11 @@ export async function writeOnnxModel(options: OnnxModelWriteOptions): Promise<On
   // With the alignment padding each weight may need: what decides whether they fit inside the .onnx.
   const total = weightBytes + graph.weights.length * ALIGNMENT;
   const external = options.externalData === 'always' || (options.externalData !== 'never' && total > PROTOBUF_LIMIT);
-  if (!external && total > PROTOBUF_LIMIT) throw new ModelBuildError('INVALID_OPTIONS', `weights of ${total} bytes cannot be stored inside the .onnx file (protobuf's 2 GiB limit); use external data`);
+  if (!external && total > PROTOBUF_LIMIT)
+    throw new ModelBuildError(
+      'INVALID_OPTIONS',
+      `weights of ${total} bytes cannot be stored inside the .onnx file (protobuf's 2 GiB limit); use external data`,
+    );
 
   const placed: Array<{ offset: number; length: number }> = [];
   const fd = openSync(dataPath, 'w');
@@ -69,7 +73,8 @@ export async function writeOnnxModel(options: OnnxModelWriteOptions): Promise<On
       await yieldToEventLoop();
       if (options.signal?.aborted) throw new ModelBuildError('ABORTED', 'the build was cancelled');
       const bytes = slot.produce();
-      if (bytes.byteLength !== slot.byteLength) throw new Error(`weight ${slot.name}: produced ${bytes.byteLength} bytes, expected ${slot.byteLength}`);
+      if (bytes.byteLength !== slot.byteLength)
+        throw new Error(`weight ${slot.name}: produced ${bytes.byteLength} bytes, expected ${slot.byteLength}`);
       offset = Math.ceil(offset / ALIGNMENT) * ALIGNMENT;
       writeAll(fd, bytes, offset);
       placed.push({ offset, length: bytes.byteLength });

@@ -56,7 +56,8 @@ export class SafetensorsFile {
       const lengthBytes = Buffer.alloc(8);
       readSync(fd, lengthBytes, 0, 8, 0);
       const headerLength = Number(lengthBytes.readBigUInt64LE(0));
-      if (headerLength > MAX_HEADER_BYTES || 8 + headerLength > size) bad(`header length ${headerLength} does not fit the ${size}-byte file`);
+      if (headerLength > MAX_HEADER_BYTES || 8 + headerLength > size)
+        bad(`header length ${headerLength} does not fit the ${size}-byte file`);
       const headerBytes = Buffer.alloc(headerLength);
       readSync(fd, headerBytes, 0, headerLength, 8);
       let header: unknown;
@@ -80,11 +81,14 @@ export class SafetensorsFile {
         const shape = e.shape;
         if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) bad(`tensor ${name} has a bad shape`);
         const offsets = e.data_offsets;
-        if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((d) => Number.isInteger(d) && d >= 0)) bad(`tensor ${name} has bad data_offsets`);
+        if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((d) => Number.isInteger(d) && d >= 0))
+          bad(`tensor ${name} has bad data_offsets`);
         const [begin, end] = offsets as [number, number];
         const count = (shape as number[]).reduce((a, b) => a * b, 1);
-        if (end - begin !== count * bytes!) bad(`tensor ${name}: ${end - begin} bytes for shape [${(shape as number[]).join(', ')}] of ${e.dtype as string}`);
-        if (dataStart + end > size) bad(`tensor ${name} ends at byte ${dataStart + end}, past the end of the ${size}-byte file (truncated?)`);
+        if (end - begin !== count * bytes!)
+          bad(`tensor ${name}: ${end - begin} bytes for shape [${(shape as number[]).join(', ')}] of ${e.dtype as string}`);
+        if (dataStart + end > size)
+          bad(`tensor ${name} ends at byte ${dataStart + end}, past the end of the ${size}-byte file (truncated?)`);
         entries.set(name, { name, dtype: e.dtype as string, shape: shape as number[], offset: dataStart + begin, byteLength: end - begin });
       }
       return new SafetensorsFile(path, fd, entries, metadata);
@@ -119,7 +123,8 @@ export class SafetensorsFile {
   readFloat32(name: string): Float32Array {
     const entry = this.entry(name);
     const format = FLOAT_DTYPES[entry.dtype];
-    if (format === undefined) throw new ModelBuildError('UNSUPPORTED', `${this.path}: tensor ${name} is ${entry.dtype}, not a float tensor (F32, F16, BF16)`);
+    if (format === undefined)
+      throw new ModelBuildError('UNSUPPORTED', `${this.path}: tensor ${name} is ${entry.dtype}, not a float tensor (F32, F16, BF16)`);
     const bytes = this.readBytes(name);
     return decodeFloats(bytes, format);
   }
@@ -150,7 +155,12 @@ export interface SafetensorsTensor {
  * @example
  * writeSafetensors('a.safetensors', [{ name: 'w', shape: [2], data: new Float32Array([1, 2]) }], 'bfloat16');
  */
-export function writeSafetensors(path: string, tensors: readonly SafetensorsTensor[], format: FloatFormat = 'float32', metadata: Record<string, string> = {}): void {
+export function writeSafetensors(
+  path: string,
+  tensors: readonly SafetensorsTensor[],
+  format: FloatFormat = 'float32',
+  metadata: Record<string, string> = {},
+): void {
   const dtype = Object.entries(FLOAT_DTYPES).find(([, f]) => f === format)![0];
   const header: Record<string, unknown> = Object.keys(metadata).length ? { __metadata__: metadata } : {};
   let offset = 0;

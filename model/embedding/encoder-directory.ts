@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { ModelError } from '../generation/errors.js';
 import { readJsonObject } from '../generation/model-directory.js';

@@ -52,7 +52,11 @@ export function readEncoderInputSignature(session: Pick<ort.InferenceSession, 'i
  * const feeds = encoderFeeds([{ ids: [101, 7592, 102], typeIds: [0, 0, 0] }, { ids: [101, 102], typeIds: [0, 0] }], signature, 0);
  * feeds.input_ids.dims; // [2, 3]
  */
-export function encoderFeeds(sequences: readonly EncodedSequence[], signature: EncoderInputSignature, padId: number): Record<string, ort.Tensor> {
+export function encoderFeeds(
+  sequences: readonly EncodedSequence[],
+  signature: EncoderInputSignature,
+  padId: number,
+): Record<string, ort.Tensor> {
   const rows = sequences.length;
   const columns = Math.max(1, ...sequences.map((s) => s.ids.length));
   const size = rows * columns;
@@ -71,7 +75,13 @@ export function encoderFeeds(sequences: readonly EncodedSequence[], signature: E
   }
   const dims = [rows, columns];
   const tensor = (data: Int32Array) =>
-    signature.integerType === 'int64' ? new ort.Tensor('int64', BigInt64Array.from(data, (v) => BigInt(v)), dims) : new ort.Tensor('int32', data, dims);
+    signature.integerType === 'int64'
+      ? new ort.Tensor(
+          'int64',
+          BigInt64Array.from(data, (v) => BigInt(v)),
+          dims,
+        )
+      : new ort.Tensor('int32', data, dims);
   const feeds: Record<string, ort.Tensor> = { input_ids: tensor(ids), attention_mask: tensor(mask) };
   if (signature.hasTokenTypeIds) feeds['token_type_ids'] = tensor(types);
   if (signature.hasPositionIds) feeds['position_ids'] = tensor(positions);

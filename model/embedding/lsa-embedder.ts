@@ -129,7 +129,10 @@ export class LsaEmbedder implements EmbeddingModel {
     candidates.sort((a, b) => df[b[1]]! - df[a[1]]! || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
     const kept = candidates.slice(0, o.maxTerms);
     if (kept.length === 0) {
-      throw new EmbeddingError('EMPTY_CORPUS', `No term occurs in at least ${o.minDocumentFrequency} of the ${n} texts; LSA needs a corpus to fit on.`);
+      throw new EmbeddingError(
+        'EMPTY_CORPUS',
+        `No term occurs in at least ${o.minDocumentFrequency} of the ${n} texts; LSA needs a corpus to fit on.`,
+      );
     }
     const vocabularyId = new Int32Array(df.length).fill(-1);
     kept.forEach(([, id], v) => (vocabularyId[id] = v));
@@ -211,14 +214,29 @@ function resolveOptions(options: LsaOptions): Required<LsaOptions> {
   const check = (ok: boolean, what: string) => {
     if (!ok) throw new EmbeddingError('INVALID_OPTIONS', `LSA option ${what}.`);
   };
-  check(Number.isInteger(o.dimension) && o.dimension >= 1 && o.dimension <= 4096, `dimension must be an integer in 1–4096, got ${o.dimension}`);
+  check(
+    Number.isInteger(o.dimension) && o.dimension >= 1 && o.dimension <= 4096,
+    `dimension must be an integer in 1–4096, got ${o.dimension}`,
+  );
   check(Number.isInteger(o.maxTerms) && o.maxTerms >= 1, `maxTerms must be a positive integer, got ${o.maxTerms}`);
-  check(Number.isInteger(o.minDocumentFrequency) && o.minDocumentFrequency >= 1, `minDocumentFrequency must be a positive integer, got ${o.minDocumentFrequency}`);
-  check(o.maxDocumentFrequencyRatio > 0 && o.maxDocumentFrequencyRatio <= 1, `maxDocumentFrequencyRatio must be in (0, 1], got ${o.maxDocumentFrequencyRatio}`);
-  check(Number.isInteger(o.powerIterations) && o.powerIterations >= 0 && o.powerIterations <= 10, `powerIterations must be an integer in 0–10, got ${o.powerIterations}`);
+  check(
+    Number.isInteger(o.minDocumentFrequency) && o.minDocumentFrequency >= 1,
+    `minDocumentFrequency must be a positive integer, got ${o.minDocumentFrequency}`,
+  );
+  check(
+    o.maxDocumentFrequencyRatio > 0 && o.maxDocumentFrequencyRatio <= 1,
+    `maxDocumentFrequencyRatio must be in (0, 1], got ${o.maxDocumentFrequencyRatio}`,
+  );
+  check(
+    Number.isInteger(o.powerIterations) && o.powerIterations >= 0 && o.powerIterations <= 10,
+    `powerIterations must be an integer in 0–10, got ${o.powerIterations}`,
+  );
   check(Number.isInteger(o.oversampling) && o.oversampling >= 0, `oversampling must be a non-negative integer, got ${o.oversampling}`);
   check(Number.isInteger(o.seed), `seed must be an integer, got ${o.seed}`);
-  check(Number.isFinite(o.singularValuePower) && Math.abs(o.singularValuePower) <= 4, `singularValuePower must be in [−4, 4], got ${o.singularValuePower}`);
+  check(
+    Number.isFinite(o.singularValuePower) && Math.abs(o.singularValuePower) <= 4,
+    `singularValuePower must be in [−4, 4], got ${o.singularValuePower}`,
+  );
   return o;
 }
 
@@ -227,7 +245,11 @@ function stripUndefined<T extends object>(value: T): Partial<T> {
 }
 
 /** The sublinear-tf × idf matrix over the kept vocabulary, each row L2-normalised. */
-function buildTfidf(rows: ReadonlyArray<{ ids: Int32Array; counts: Int32Array }>, vocabularyId: Int32Array, idf: Float32Array): SparseMatrix {
+function buildTfidf(
+  rows: ReadonlyArray<{ ids: Int32Array; counts: Int32Array }>,
+  vocabularyId: Int32Array,
+  idf: Float32Array,
+): SparseMatrix {
   let nnz = 0;
   for (const r of rows) for (const id of r.ids) if (vocabularyId[id]! >= 0) nnz++;
   const rowStart = new Int32Array(rows.length + 1);

@@ -44,7 +44,13 @@ const Header = z.object({
  */
 export function encodeLsaModel(p: LsaParameters): { bytes: Buffer; digest: string } {
   const header = Buffer.from(
-    JSON.stringify({ version: LSA_FILE_VERSION, dimension: p.componentWeights.length, documents: p.documents, options: p.options, terms: p.terms }),
+    JSON.stringify({
+      version: LSA_FILE_VERSION,
+      dimension: p.componentWeights.length,
+      documents: p.documents,
+      options: p.options,
+      terms: p.terms,
+    }),
     'utf8',
   );
   const prefix = Buffer.alloc(16);

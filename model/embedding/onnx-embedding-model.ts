@@ -100,7 +100,8 @@ export class OnnxEmbeddingModel implements EmbeddingModel {
     const kind = {
       readDirectory: readSentenceTransformersDirectory,
       defaultBatchSize: DEFAULT_EMBEDDING_BATCH_SIZE,
-      maxSequenceLengthFromFiles: (d: SentenceTransformersDirectory) => d.maxSeqLength ?? d.tokenizerMaxLength ?? DEFAULT_EMBEDDING_MAX_SEQUENCE_LENGTH,
+      maxSequenceLengthFromFiles: (d: SentenceTransformersDirectory) =>
+        d.maxSeqLength ?? d.tokenizerMaxLength ?? DEFAULT_EMBEDDING_MAX_SEQUENCE_LENGTH,
       pairs: false,
     };
     return openEncoderSession(path, options, kind, async (encoder) => {
@@ -113,7 +114,10 @@ export class OnnxEmbeddingModel implements EmbeddingModel {
         );
       }
       if (directory.hasDense && output !== 'sentence_embedding') {
-        throw new ModelError('INVALID_MODEL', `${join(directory.path, 'modules.json')} has Dense modules, but the graph outputs ${output}, not sentence_embedding`);
+        throw new ModelError(
+          'INVALID_MODEL',
+          `${join(directory.path, 'modules.json')} has Dense modules, but the graph outputs ${output}, not sentence_embedding`,
+        );
       }
       const pooling = output === 'sentence_embedding' ? undefined : (options.pooling ?? directory.pooling ?? 'mean');
       const info: OnnxEmbeddingInfo = {
@@ -145,9 +149,18 @@ export class OnnxEmbeddingModel implements EmbeddingModel {
     const vectors: Float32Array[] = texts.map(() => new Float32Array(this.dimension));
     const sequences = texts.map((text) => this.encode(text));
     const pending = sequences.flatMap((s, i) => (s === undefined ? [] : [i]));
-    for (const batch of lengthBatches(pending.map((i) => sequences[i]!.ids.length), this.info.batchSize)) {
+    for (const batch of lengthBatches(
+      pending.map((i) => sequences[i]!.ids.length),
+      this.info.batchSize,
+    )) {
       const rows = batch.map((b) => pending[b]!);
-      const pooled = await runBatch(this.session, this.signature, this.padId, this.info, rows.map((i) => sequences[i]!));
+      const pooled = await runBatch(
+        this.session,
+        this.signature,
+        this.padId,
+        this.info,
+        rows.map((i) => sequences[i]!),
+      );
       for (const [r, i] of rows.entries()) vectors[i] = pooled[r]!;
     }
     return vectors;
@@ -208,11 +221,13 @@ async function runBatch(
   }
   const dims = tensor.dims;
   if (info.pooling === undefined) {
-    if (dims.length !== 2) throw new ModelError('INVALID_MODEL', `${info.name}: ${info.output} must be [batch, hidden] (got [${dims.join(', ')}])`);
+    if (dims.length !== 2)
+      throw new ModelError('INVALID_MODEL', `${info.name}: ${info.output} must be [batch, hidden] (got [${dims.join(', ')}])`);
     const hidden = dims[1]!;
     return sequences.map((_, r) => normalized(data.subarray(r * hidden, (r + 1) * hidden)));
   }
-  if (dims.length !== 3) throw new ModelError('INVALID_MODEL', `${info.name}: ${info.output} must be [batch, sequence, hidden] (got [${dims.join(', ')}])`);
+  if (dims.length !== 3)
+    throw new ModelError('INVALID_MODEL', `${info.name}: ${info.output} must be [batch, sequence, hidden] (got [${dims.join(', ')}])`);
   const [, sequence, hidden] = dims as [number, number, number];
   const pooling = info.pooling;
   return sequences.map((s, row) => poolSequence(data, { row, sequence, hidden, length: s.ids.length }, pooling));

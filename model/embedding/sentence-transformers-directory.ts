@@ -75,7 +75,10 @@ function poolingMode(config: Record<string, unknown>, file: string): PoolingMode
   for (const key of UNSUPPORTED_POOLING_KEYS) if (config[key] === true) modes.push(key.replace(/^pooling_mode_/, ''));
   const distinct = [...new Set(modes)];
   if (distinct.length !== 1) {
-    throw new ModelError('INVALID_MODEL', `${file}: exactly one pooling mode must be set (found ${distinct.length ? distinct.join(', ') : 'none'})`);
+    throw new ModelError(
+      'INVALID_MODEL',
+      `${file}: exactly one pooling mode must be set (found ${distinct.length ? distinct.join(', ') : 'none'})`,
+    );
   }
   const mode = distinct[0]!;
   if (mode !== 'mean' && mode !== 'cls') {

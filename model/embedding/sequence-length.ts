@@ -26,7 +26,10 @@ export function resolveMaxSequenceLength(s: SequenceLengthSources): number {
   const positions = s.maxPositionEmbeddings ?? Number.POSITIVE_INFINITY;
   if (s.requested !== undefined) {
     if (!Number.isInteger(s.requested) || s.requested <= s.specialTokens || s.requested > positions) {
-      throw new ModelError('INVALID_OPTIONS', `maxSequenceLength must be an integer in ${s.specialTokens + 1}…${positions} for ${s.path} (got ${s.requested})`);
+      throw new ModelError(
+        'INVALID_OPTIONS',
+        `maxSequenceLength must be an integer in ${s.specialTokens + 1}…${positions} for ${s.path} (got ${s.requested})`,
+      );
     }
     return s.requested;
   }

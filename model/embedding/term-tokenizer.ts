@@ -1,6 +1,7 @@
 /** Chinese, Japanese and Korean characters (the ranges the knowledge store's CJK detection uses). */
 const CJK_CHAR = /[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]/u;
-const CJK_RUNS = /[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]+|[^\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]+/gu;
+const CJK_RUNS =
+  /[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]+|[^\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]+/gu;
 const WORDS = /[\p{L}\p{M}\p{N}]+/gu;
 /** Longer "words" are URLs, base64 or chemical strings glued together: noise for LSA. */
 const MAX_WORD_LENGTH = 40;

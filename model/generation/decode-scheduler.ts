@@ -40,8 +40,10 @@ export function resolveSchedulerOptions(options: SchedulerOptions): ResolvedSche
     prefillChunkTokens: options.prefillChunkTokens ?? DEFAULT_PREFILL_CHUNK_TOKENS,
   };
   const { maxBatchSize, maxQueuedRequests, prefillChunkTokens } = resolved;
-  if (!Number.isInteger(maxBatchSize) || maxBatchSize < 1) throw new ModelError('INVALID_OPTIONS', `maxBatchSize must be an integer ≥ 1 (got ${maxBatchSize})`);
-  if (!Number.isInteger(maxQueuedRequests) || maxQueuedRequests < 0) throw new ModelError('INVALID_OPTIONS', `maxQueuedRequests must be an integer ≥ 0 (got ${maxQueuedRequests})`);
+  if (!Number.isInteger(maxBatchSize) || maxBatchSize < 1)
+    throw new ModelError('INVALID_OPTIONS', `maxBatchSize must be an integer ≥ 1 (got ${maxBatchSize})`);
+  if (!Number.isInteger(maxQueuedRequests) || maxQueuedRequests < 0)
+    throw new ModelError('INVALID_OPTIONS', `maxQueuedRequests must be an integer ≥ 0 (got ${maxQueuedRequests})`);
   if (prefillChunkTokens !== Number.POSITIVE_INFINITY && (!Number.isInteger(prefillChunkTokens) || prefillChunkTokens < 1)) {
     throw new ModelError('INVALID_OPTIONS', `prefillChunkTokens must be an integer ≥ 1 (got ${prefillChunkTokens})`);
   }

@@ -43,7 +43,11 @@ const CUDA_PROVIDER_LIBRARIES = ['libonnxruntime_providers_shared.so', 'libonnxr
  * @example
  * const { session, executionProvider } = await createInferenceSession('m/onnx/model.onnx', { executionProvider: 'cuda', allowCpuFallback: true });
  */
-export async function createInferenceSession(onnxPath: string, options: SessionOptions = {}, modelBytes?: Uint8Array): Promise<CreatedSession> {
+export async function createInferenceSession(
+  onnxPath: string,
+  options: SessionOptions = {},
+  modelBytes?: Uint8Array,
+): Promise<CreatedSession> {
   const provider = options.executionProvider ?? 'cpu';
   const base: ort.InferenceSession.SessionOptions = {
     graphOptimizationLevel: 'all',

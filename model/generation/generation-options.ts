@@ -98,7 +98,10 @@ export function resolveGenerationOptions(
     if (!ok) throw new ModelError('INVALID_OPTIONS', what);
   };
   const { sampling: s } = resolved;
-  check(Number.isInteger(resolved.maxNewTokens) && resolved.maxNewTokens >= 1, `maxNewTokens must be an integer ≥ 1 (got ${resolved.maxNewTokens})`);
+  check(
+    Number.isInteger(resolved.maxNewTokens) && resolved.maxNewTokens >= 1,
+    `maxNewTokens must be an integer ≥ 1 (got ${resolved.maxNewTokens})`,
+  );
   check(Number.isFinite(s.temperature) && s.temperature >= 0, `temperature must be ≥ 0 (got ${s.temperature})`);
   check(Number.isInteger(s.topK) && s.topK >= 0, `topK must be an integer ≥ 0 (got ${s.topK})`);
   check(s.topP > 0 && s.topP <= 1, `topP must be in (0, 1] (got ${s.topP})`);
@@ -114,6 +117,9 @@ export function resolveGenerationOptions(
       (Number.isInteger(resolved.prefillChunkTokens) && resolved.prefillChunkTokens >= 1),
     `prefillChunkTokens must be an integer ≥ 1 (got ${resolved.prefillChunkTokens})`,
   );
-  check(resolved.stop.every((x) => typeof x === 'string'), 'stop must be a list of strings');
+  check(
+    resolved.stop.every((x) => typeof x === 'string'),
+    'stop must be a list of strings',
+  );
   return resolved;
 }

@@ -119,7 +119,7 @@ export function readGraphSignature(
     hasUseCacheBranch: inputs.has('use_cache_branch'),
     pastNames,
     presentNames,
-    ...(newKvNames && newKvNames.flat().every((n) => outputs.has(n)) ? { newKvNames } : {}),
+    ...(newKvNames?.flat().every((n) => outputs.has(n)) ? { newKvNames } : {}),
     presentLayout,
   };
 }

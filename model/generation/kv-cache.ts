@@ -111,7 +111,8 @@ export class KvCache {
     const longest = Math.max(...this.lengths);
     const fewRows = this.rows <= this.rowCapacity / 4;
     const shortRows = this.capacity - longest > 2 * this.growth;
-    if (fewRows || shortRows) this.relayout(fewRows ? this.rows * 2 : this.rowCapacity, shortRows ? this.roundUp(longest + 1) : this.capacity);
+    if (fewRows || shortRows)
+      this.relayout(fewRows ? this.rows * 2 : this.rowCapacity, shortRows ? this.roundUp(longest + 1) : this.capacity);
     return last;
   }
 

@@ -117,7 +117,11 @@ function findOnnxGraph(root: string, onnxFile: string | undefined): string {
     if (!existsSync(file)) throw new ModelError('MODEL_NOT_FOUND', `ONNX graph not found: ${file}`);
     return file;
   }
-  const candidates = existsSync(dir) ? readdirSync(dir).filter((f) => /^model.*\.onnx$/.test(f)).sort() : [];
+  const candidates = existsSync(dir)
+    ? readdirSync(dir)
+        .filter((f) => /^model.*\.onnx$/.test(f))
+        .sort()
+    : [];
   if (candidates.includes('model.onnx')) return join(dir, 'model.onnx');
   if (candidates.length === 1) return join(dir, candidates[0]!);
   if (candidates.length === 0) throw new ModelError('MODEL_NOT_FOUND', `model directory ${root} has no onnx/model*.onnx`);

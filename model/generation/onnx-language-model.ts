@@ -85,7 +85,8 @@ export class OnnxLanguageModel implements LanguageModel {
       throw new ModelError('INVALID_OPTIONS', `contextWindow must be an integer ≥ 2 (got ${contextWindow})`);
     }
     const kvOutputs = options.kvOutputs ?? 'new';
-    if (kvOutputs !== 'new' && kvOutputs !== 'present') throw new ModelError('INVALID_OPTIONS', `kvOutputs must be 'new' or 'present' (got ${JSON.stringify(kvOutputs)})`);
+    if (kvOutputs !== 'new' && kvOutputs !== 'present')
+      throw new ModelError('INVALID_OPTIONS', `kvOutputs must be 'new' or 'present' (got ${JSON.stringify(kvOutputs)})`);
     const scheduling = resolveSchedulerOptions(options); // before the model is read: bad options fail fast
     const { presentLayout, exposed } = readKvGraph(directory.onnxPath, kvOutputs === 'new');
     const { session, executionProvider } = await createInferenceSession(directory.onnxPath, options, exposed?.bytes);
@@ -134,7 +135,8 @@ export class OnnxLanguageModel implements LanguageModel {
     const encoded = this.fit(prompt, resolved);
     if (encoded.ids.length === 0) throw new ModelError('INVALID_OPTIONS', 'the prompt is empty (no tokens)');
     const bad = encoded.ids.find((id) => !Number.isInteger(id) || id < 0 || id >= this.info.vocabSize);
-    if (bad !== undefined) throw new ModelError('INVALID_OPTIONS', `prompt token id ${bad} is outside the vocabulary [0, ${this.info.vocabSize})`);
+    if (bad !== undefined)
+      throw new ModelError('INVALID_OPTIONS', `prompt token id ${bad} is outside the vocabulary [0, ${this.info.vocabSize})`);
     const request = new GenerationRequest({
       promptIds: encoded.ids,
       options: resolved,

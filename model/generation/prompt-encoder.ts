@@ -49,7 +49,7 @@ export class PromptEncoder {
     const impliedStop = this.usesFallbackTemplate ? ALPACA_STOP_STRINGS : [];
     const encodeMessages = (m: readonly ChatMessage[]) => this.tokenizer.encode(this.renderChat(m), { addSpecialTokens: false });
     const fullLength = encodeMessages(messages).length;
-    let kept = [...messages];
+    const kept = [...messages];
     let ids = encodeMessages(kept);
     let droppedMessages = 0;
     // Oldest first: the first message that is neither system text nor the last message.
@@ -67,7 +67,13 @@ export class PromptEncoder {
     return fitted;
   }
 
-  private fit(ids: number[], budget: number, head: (ids: number[]) => number, droppedMessages: number, impliedStop: readonly string[]): EncodedPrompt {
+  private fit(
+    ids: number[],
+    budget: number,
+    head: (ids: number[]) => number,
+    droppedMessages: number,
+    impliedStop: readonly string[],
+  ): EncodedPrompt {
     if (ids.length <= budget) {
       return droppedMessages > 0 ? { ids, truncated: { droppedTokens: 0, droppedMessages }, impliedStop } : { ids, impliedStop };
     }

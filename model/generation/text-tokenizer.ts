@@ -84,7 +84,8 @@ export class TextTokenizer {
   encodeTruncated(text: string, options: TruncatedEncodeOptions): TruncatedEncoding {
     const specials = this.specialTokenCount(options.pair !== undefined);
     const budget = Math.max(0, options.maxLength - specials);
-    const cut = (s: string) => this.tokenizer.tokenize(s.length > budget * MAX_CHARS_PER_KEPT_TOKEN ? s.slice(0, budget * MAX_CHARS_PER_KEPT_TOKEN) : s);
+    const cut = (s: string) =>
+      this.tokenizer.tokenize(s.length > budget * MAX_CHARS_PER_KEPT_TOKEN ? s.slice(0, budget * MAX_CHARS_PER_KEPT_TOKEN) : s);
     let first = cut(text);
     let second = options.pair === undefined ? null : cut(options.pair);
     if (second !== null) second = second.slice(0, Math.max(0, budget - first.length));

@@ -87,10 +87,15 @@ export class OnnxRerankingModel implements RerankingModel {
       if (!session.outputNames.includes('logits')) {
         throw new ModelError('INVALID_MODEL', `${directory.onnxPath} has no output logits (it has ${session.outputNames.join(', ')})`);
       }
-      const probe = await runLogits(session, signature, padId, directory.name, [tokenizer.encodeTruncated('', { pair: '', maxLength: maxSequenceLength })]);
+      const probe = await runLogits(session, signature, padId, directory.name, [
+        tokenizer.encodeTruncated('', { pair: '', maxLength: maxSequenceLength }),
+      ]);
       const numLabels = probe.dims[1];
       if (probe.dims.length !== 2 || (numLabels !== 1 && numLabels !== 2)) {
-        throw new ModelError('INVALID_MODEL', `${directory.onnxPath}: logits must be [batch, 1] or [batch, 2] (got [${probe.dims.join(', ')}])`);
+        throw new ModelError(
+          'INVALID_MODEL',
+          `${directory.onnxPath}: logits must be [batch, 1] or [batch, 2] (got [${probe.dims.join(', ')}])`,
+        );
       }
       const info: OnnxRerankingInfo = {
         path: directory.path,
@@ -117,9 +122,18 @@ export class OnnxRerankingModel implements RerankingModel {
   async score(query: string, passages: readonly string[], options: { signal?: AbortSignal } = {}): Promise<number[]> {
     const pairs = passages.map((passage) => this.encode(query, passage));
     const scores = new Array<number>(passages.length).fill(0);
-    for (const batch of lengthBatches(pairs.map((p) => p.ids.length), this.info.batchSize)) {
+    for (const batch of lengthBatches(
+      pairs.map((p) => p.ids.length),
+      this.info.batchSize,
+    )) {
       options.signal?.throwIfAborted();
-      const logits = await runLogits(this.session, this.signature, this.padId, this.info.name, batch.map((i) => pairs[i]!));
+      const logits = await runLogits(
+        this.session,
+        this.signature,
+        this.padId,
+        this.info.name,
+        batch.map((i) => pairs[i]!),
+      );
       const data = logits.data;
       for (const [r, i] of batch.entries()) {
         // Two labels: the positive class's log-odds, so the order matches its softmax probability.

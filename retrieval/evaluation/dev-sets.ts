@@ -16,7 +16,9 @@ export async function pubmedqaDevQuestions(devFile: string): Promise<EvalQuestio
   try {
     dev = JSON.parse(await readFile(devFile, 'utf8')) as Record<string, { QUESTION?: unknown }>;
   } catch (error) {
-    throw new EvaluationError('SET_NOT_FOUND', `Cannot read PubMedQA dev questions from ${devFile}: ${(error as Error).message}`, { cause: error });
+    throw new EvaluationError('SET_NOT_FOUND', `Cannot read PubMedQA dev questions from ${devFile}: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   return Object.entries(dev)
     .filter(([pmid, v]) => /^\d+$/.test(pmid) && typeof v.QUESTION === 'string' && v.QUESTION.trim())
@@ -82,7 +84,10 @@ export function medquadParaphraseQuestions(store: KnowledgeStore, options: Medqu
   const picked = evenSample(keys.length, count).map((i) => keys[i]!);
   return picked.map((key) => {
     const g = groups.get(key)!;
-    const slug = g.focus.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+    const slug = g.focus
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '');
     return {
       id: `medquad-${g.qtype.replace(/ /g, '-')}-${slug}`,
       question: MEDQUAD_PARAPHRASES[g.qtype]!(g.focus),

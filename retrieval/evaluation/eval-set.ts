@@ -50,7 +50,8 @@ export async function loadEvalSet(file: string): Promise<EvalSet> {
       const issue = parsed.error.issues[0]!;
       throw new EvaluationError('INVALID_SET', `${file}:${i + 1}: ${issue.path.join('.') || 'line'}: ${issue.message}.`);
     }
-    if (ids.has(parsed.data.id)) throw new EvaluationError('INVALID_SET', `${file}:${i + 1}: duplicate id ${JSON.stringify(parsed.data.id)}.`);
+    if (ids.has(parsed.data.id))
+      throw new EvaluationError('INVALID_SET', `${file}:${i + 1}: duplicate id ${JSON.stringify(parsed.data.id)}.`);
     ids.add(parsed.data.id);
     questions.push(parsed.data);
   });

@@ -48,7 +48,11 @@ export interface EvaluationReport {
  * ]);
  * report.runs[0].mrr10 // → 0.955
  */
-export async function evaluateRetrieval(set: EvalSet, runs: readonly RetrievalRun[], options: EvaluateOptions = {}): Promise<EvaluationReport> {
+export async function evaluateRetrieval(
+  set: EvalSet,
+  runs: readonly RetrievalRun[],
+  options: EvaluateOptions = {},
+): Promise<EvaluationReport> {
   const recallAt = [...(options.recallAt ?? [1, 5, 10, 50])].sort((a, b) => a - b);
   if (recallAt.length === 0 || !recallAt.every((k) => Number.isInteger(k) && k >= 1 && k <= 100)) {
     throw new EvaluationError('INVALID_OPTIONS', `recall cut-offs must be whole numbers from 1 to 100, got ${recallAt.join(', ')}.`);

@@ -53,7 +53,11 @@ class WordIds {
 }
 
 function wordTrigrams(text: string, words: WordIds): Set<number> {
-  const found = text.normalize('NFKC').toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+  const found =
+    text
+      .normalize('NFKC')
+      .toLowerCase()
+      .match(/[\p{L}\p{N}]+/gu) ?? [];
   // CJK text has no spaces: fall back to character trigrams of the longest run.
   const tokens = found.length < 3 && text.length >= 3 ? Array.from(text.replace(/\s+/g, '')) : found;
   const ids = tokens.map((t) => words.id(t));

@@ -100,7 +100,8 @@ export class LocalRetrieval implements LocalRetriever {
     this.lexical = new LexicalSearch(parts.store);
     this.vectorWeight = options.vectorWeight ?? DEFAULT_VECTOR_WEIGHT;
     this.localFusion = options.localFusion ?? 'score';
-    if (!(this.vectorWeight >= 0) || !Number.isFinite(this.vectorWeight)) throw new RangeError(`vectorWeight must be a finite number ≥ 0, got ${this.vectorWeight}`);
+    if (!(this.vectorWeight >= 0) || !Number.isFinite(this.vectorWeight))
+      throw new RangeError(`vectorWeight must be a finite number ≥ 0, got ${this.vectorWeight}`);
   }
 
   get sources(): LocalSource[] {
@@ -119,10 +120,13 @@ export class LocalRetrieval implements LocalRetriever {
       }
     };
     // BM25 and the HNSW search both run on this thread; one after the other, each is timed alone.
-    const corpusHits = request.sources.includes('corpus') ? await timed('corpus', () => this.lexical.search(query, { k: candidates, snippets: false }).hits) : [];
+    const corpusHits = request.sources.includes('corpus')
+      ? await timed('corpus', () => this.lexical.search(query, { k: candidates, snippets: false }).hits)
+      : [];
     const searcher = request.sources.includes('vector') ? this.parts.vector : undefined;
     // Score fusion re-scores the BM25 candidates by their similarity to the question.
-    const scoreChunks = this.localFusion === 'score' && this.vectorWeight > 0 && corpusHits.length ? corpusHits.map((h) => h.chunkId) : undefined;
+    const scoreChunks =
+      this.localFusion === 'score' && this.vectorWeight > 0 && corpusHits.length ? corpusHits.map((h) => h.chunkId) : undefined;
     const nothing = noVectorResult();
     // A failing vector index costs only its own evidence, like a dead wiki.
     const { hits: vectorHits, similarities } = searcher
@@ -139,7 +143,9 @@ export class LocalRetrieval implements LocalRetriever {
     const store = this.parts.store;
 
     if (this.localFusion === 'rrf') {
-      const dense = store.getChunks(vectorHits.map((v) => v.chunkId)).map((c) => fromChunk({ ...c, score: vectorScores.get(c.chunkId) ?? 0, snippet: '' }));
+      const dense = store
+        .getChunks(vectorHits.map((v) => v.chunkId))
+        .map((c) => fromChunk({ ...c, score: vectorScores.get(c.chunkId) ?? 0, snippet: '' }));
       const lists: LocalRetrievalResult['lists'] = [];
       if (corpus.length) lists.push({ retriever: 'corpus', hits: corpus });
       if (dense.length) lists.push({ retriever: 'vector', hits: dense });
@@ -155,15 +161,32 @@ export class LocalRetrieval implements LocalRetriever {
     const dense = vectorHits.map((v) => ({ key: `chunk:${v.chunkId}`, chunkId: v.chunkId, score: v.score }));
     const fusedLocal = scoreFusion<{ key: string; chunkId: number; score: number }>(
       [
-        { retriever: 'corpus', hits: corpus.map((e) => ({ key: e.key, chunkId: e.chunkId!, score: e.score })), scoreOf: (e) => e.score, normalize: 'max' },
-        ...(this.vectorWeight > 0 ? [{ retriever: 'vector', hits: dense, scoreOf: (e: { score: number }) => e.score, weight: this.vectorWeight, normalize: { mean, sd }, rescored }] : []),
+        {
+          retriever: 'corpus',
+          hits: corpus.map((e) => ({ key: e.key, chunkId: e.chunkId!, score: e.score })),
+          scoreOf: (e) => e.score,
+          normalize: 'max',
+        },
+        ...(this.vectorWeight > 0
+          ? [
+              {
+                retriever: 'vector',
+                hits: dense,
+                scoreOf: (e: { score: number }) => e.score,
+                weight: this.vectorWeight,
+                normalize: { mean, sd },
+                rescored,
+              },
+            ]
+          : []),
       ],
       { keyOf: (e) => e.key },
     ).slice(0, candidates);
     // Only the vector-only hits that made the cut are read from the store.
     const byId = new Map(corpus.map((e) => [e.chunkId!, e]));
     const missing = fusedLocal.map((f) => f.item.chunkId).filter((id) => !byId.has(id));
-    for (const c of store.getChunks(missing)) byId.set(c.chunkId, fromChunk({ ...c, score: vectorScores.get(c.chunkId) ?? 0, snippet: '' }));
+    for (const c of store.getChunks(missing))
+      byId.set(c.chunkId, fromChunk({ ...c, score: vectorScores.get(c.chunkId) ?? 0, snippet: '' }));
     const local = fusedLocal.flatMap((f) => {
       const evidence = byId.get(f.item.chunkId);
       return evidence ? [{ ...evidence, score: f.score, retrievers: f.retrievers }] : [];

@@ -112,10 +112,15 @@ export class RetrievalPipeline {
     private readonly parts: RetrievalPipelineParts,
     private readonly options: RetrievalPipelineOptions = {},
   ) {
-    this.local = parts.local ?? new LocalRetrieval(
-      { store: parts.store, ...(parts.vector ? { vector: parts.vector } : {}) },
-      { ...(options.localFusion ? { localFusion: options.localFusion } : {}), ...(options.vectorWeight !== undefined ? { vectorWeight: options.vectorWeight } : {}) },
-    );
+    this.local =
+      parts.local ??
+      new LocalRetrieval(
+        { store: parts.store, ...(parts.vector ? { vector: parts.vector } : {}) },
+        {
+          ...(options.localFusion ? { localFusion: options.localFusion } : {}),
+          ...(options.vectorWeight !== undefined ? { vectorWeight: options.vectorWeight } : {}),
+        },
+      );
     this.normalizer = parts.normalizer ?? QueryNormalizer.fromStore(parts.store);
     this.weights = { corpus: 1, vector: 1, wikipedia: 1, ...options.weights };
   }
@@ -142,16 +147,30 @@ export class RetrievalPipeline {
     };
 
     // Wikipedia goes first: it is network-bound and the local searches run while it waits.
-    const wikipedia = wanted.has('wikipedia') && this.parts.wikipedia
-      ? timed('wikipedia', () => this.parts.wikipedia!.retrieve(question, { k: Math.min(candidates, 10), ...(request.signal ? { signal: request.signal } : {}) }))
-      : undefined;
+    const wikipedia =
+      wanted.has('wikipedia') && this.parts.wikipedia
+        ? timed('wikipedia', () =>
+            this.parts.wikipedia!.retrieve(question, {
+              k: Math.min(candidates, 10),
+              ...(request.signal ? { signal: request.signal } : {}),
+            }),
+          )
+        : undefined;
     const localSources = (['corpus', 'vector'] as const).filter((source) => wanted.has(source));
-    const local = localSources.length ? await this.local.retrieve(query, { candidates, sources: localSources }) : { lists: [], timings: {} };
+    const local = localSources.length
+      ? await this.local.retrieve(query, { candidates, sources: localSources })
+      : { lists: [], timings: {} };
     for (const [source, ms] of Object.entries(local.timings) as Array<[LocalSource, number]>) timings[source] = round(ms);
     const wiki = wikipedia ? await wikipedia : undefined;
 
-    const lists: RankedList<Evidence>[] = local.lists.map((list) => ({ retriever: list.retriever, weight: this.weights[list.retriever], hits: list.hits, scoreOf: (e) => e.score }));
-    if (wiki?.passages.length) lists.push({ retriever: 'wikipedia', weight: this.weights.wikipedia, hits: wiki.passages.map(fromWikipedia) });
+    const lists: RankedList<Evidence>[] = local.lists.map((list) => ({
+      retriever: list.retriever,
+      weight: this.weights[list.retriever],
+      hits: list.hits,
+      scoreOf: (e) => e.score,
+    }));
+    if (wiki?.passages.length)
+      lists.push({ retriever: 'wikipedia', weight: this.weights.wikipedia, hits: wiki.passages.map(fromWikipedia) });
 
     // Local hits fused by score already carry their provenance; RRF's own would only say "corpus".
     const fused = reciprocalRankFusion(lists, { keyOf: (e) => e.key }).map((f) => ({
@@ -199,13 +218,21 @@ export class RetrievalPipeline {
     const head = hits.slice(0, n);
     let scores: number[];
     try {
-      scores = await this.parts.reranker!.score(question, head.map((e) => [e.title, e.section, e.text].filter(Boolean).join('\n')), signal ? { signal } : undefined);
+      scores = await this.parts.reranker!.score(
+        question,
+        head.map((e) => [e.title, e.section, e.text].filter(Boolean).join('\n')),
+        signal ? { signal } : undefined,
+      );
     } catch {
       return { status: 'error', hits };
     }
     if (scores.length !== head.length || !scores.every(Number.isFinite)) return { status: 'error', hits };
     const order = head.map((e, i) => ({ e, s: scores[i]! })).sort((a, b) => b.s - a.s);
-    const reranked = order.map(({ e, s }, i) => ({ ...e, score: s, retrievers: [...e.retrievers, { retriever: 'reranker', rank: i + 1, score: s }] }));
+    const reranked = order.map(({ e, s }, i) => ({
+      ...e,
+      score: s,
+      retrievers: [...e.retrievers, { retriever: 'reranker', rank: i + 1, score: s }],
+    }));
     return { status: 'ok', hits: [...reranked, ...hits.slice(n)] };
   }
 }

@@ -23,7 +23,13 @@ export function runInWorker<R>(name: 'hnsw-worker' | 'lsa-fit-worker', job: unkn
     const fail = (message: string, cause?: unknown) => {
       if (settled) return;
       settled = true;
-      reject(new VectorIndexError('BUILD_FAILED', `${name === 'hnsw-worker' ? 'Building the vector index' : 'Fitting the embedder'} failed: ${message}`, { cause }));
+      reject(
+        new VectorIndexError(
+          'BUILD_FAILED',
+          `${name === 'hnsw-worker' ? 'Building the vector index' : 'Fitting the embedder'} failed: ${message}`,
+          { cause },
+        ),
+      );
     };
     worker.once('message', (reply: { ok: true; result: R } | { ok: false; message: string; code?: string }) => {
       if (reply.ok) {
@@ -51,5 +57,9 @@ export function runInWorker<R>(name: 'hnsw-worker' | 'lsa-fit-worker', job: unkn
  * const result = await runIndexBuildInWorker(job);
  */
 export function runIndexBuildInWorker(job: IndexBuildJob): Promise<IndexBuildResult> {
-  return runInWorker<IndexBuildResult>('hnsw-worker', job, [job.keep, job.remove, job.addLabels, job.addVectors].map((a) => a.buffer as ArrayBuffer));
+  return runInWorker<IndexBuildResult>(
+    'hnsw-worker',
+    job,
+    [job.keep, job.remove, job.addLabels, job.addVectors].map((a) => a.buffer as ArrayBuffer),
+  );
 }

@@ -16,6 +16,10 @@ parentPort?.once('message', (job: LsaFitJob) => {
   })().then(
     (result) => parentPort!.postMessage({ ok: true, result }),
     (error: unknown) =>
-      parentPort!.postMessage({ ok: false, message: error instanceof Error ? error.message : String(error), code: (error as { code?: unknown }).code }),
+      parentPort!.postMessage({
+        ok: false,
+        message: error instanceof Error ? error.message : String(error),
+        code: (error as { code?: unknown }).code,
+      }),
   );
 });

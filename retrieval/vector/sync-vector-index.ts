@@ -44,7 +44,12 @@ export interface SyncReport {
  * await ingest(store, { source: 'medquad', paths: ['../shared/data/medquad'] });
  * const report = await syncVectorIndex(store, index, embedder); // → { added: 26222, removed: 0, … }
  */
-export function syncVectorIndex(store: KnowledgeStore, index: VectorIndex, embedder: EmbeddingModel, options: SyncOptions = {}): Promise<SyncReport> {
+export function syncVectorIndex(
+  store: KnowledgeStore,
+  index: VectorIndex,
+  embedder: EmbeddingModel,
+  options: SyncOptions = {},
+): Promise<SyncReport> {
   return index.exclusive(async (apply) => {
     const started = performance.now();
     if (embedder.id !== index.embedderId || embedder.dimension !== index.dimension) {

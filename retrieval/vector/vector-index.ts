@@ -3,7 +3,16 @@ import { mkdir, readFile } from 'node:fs/promises';
 import hnswlib from 'hnswlib-node';
 import { writeFileAtomic } from '../../model/files/index.js';
 import { VectorIndexError } from './errors.js';
-import { checkFile, decodeLabels, encodeLabels, readMeta, VECTOR_META_VERSION, vectorIndexPaths, type VectorIndexMeta, type VectorIndexPaths } from './index-files.js';
+import {
+  checkFile,
+  decodeLabels,
+  encodeLabels,
+  readMeta,
+  VECTOR_META_VERSION,
+  vectorIndexPaths,
+  type VectorIndexMeta,
+  type VectorIndexPaths,
+} from './index-files.js';
 import { runIndexBuild, type IndexBuildJob, type IndexBuildResult } from './index-build-job.js';
 import { runIndexBuildInWorker } from './index-worker-client.js';
 
@@ -172,7 +181,10 @@ export class VectorIndex {
   search(vector: ArrayLike<number>, k = 10): VectorHit[] {
     this.assertOpen();
     if (vector.length !== this.dimension) {
-      throw new VectorIndexError('DIMENSION_MISMATCH', `Query vector has ${vector.length} values; the index holds ${this.dimension}-dimension vectors.`);
+      throw new VectorIndexError(
+        'DIMENSION_MISMATCH',
+        `Query vector has ${vector.length} values; the index holds ${this.dimension}-dimension vectors.`,
+      );
     }
     const graph = this.graph;
     if (!graph || this.live.size === 0) return [];
@@ -193,7 +205,10 @@ export class VectorIndex {
   similarities(vector: ArrayLike<number>, labels: readonly number[]): Map<number, number> {
     this.assertOpen();
     if (vector.length !== this.dimension) {
-      throw new VectorIndexError('DIMENSION_MISMATCH', `Query vector has ${vector.length} values; the index holds ${this.dimension}-dimension vectors.`);
+      throw new VectorIndexError(
+        'DIMENSION_MISMATCH',
+        `Query vector has ${vector.length} values; the index holds ${this.dimension}-dimension vectors.`,
+      );
     }
     const out = new Map<number, number>();
     const graph = this.graph;
@@ -267,7 +282,10 @@ export class VectorIndex {
     const d = this.dimension;
     const n = changes.labels.length;
     if (changes.vectors.length !== n || changes.contentKeys.length !== n) {
-      throw new VectorIndexError('INVALID_VECTORS', `${n} labels, ${changes.vectors.length} vectors and ${changes.contentKeys.length} content keys.`);
+      throw new VectorIndexError(
+        'INVALID_VECTORS',
+        `${n} labels, ${changes.vectors.length} vectors and ${changes.contentKeys.length} content keys.`,
+      );
     }
     const next = new Map(this.live);
     const remove = changes.remove.filter((label) => next.delete(label));
@@ -277,7 +295,8 @@ export class VectorIndex {
       addVectors.set(v, i * d);
     });
     for (let i = 0; i < addVectors.length; i++) {
-      if (!Number.isFinite(addVectors[i]!)) throw new VectorIndexError('INVALID_VECTORS', `Vector ${Math.floor(i / d)} holds a non-finite value.`);
+      if (!Number.isFinite(addVectors[i]!))
+        throw new VectorIndexError('INVALID_VECTORS', `Vector ${Math.floor(i / d)} holds a non-finite value.`);
     }
     changes.labels.forEach((label, i) => {
       if (!Number.isSafeInteger(label) || label < 0) throw new VectorIndexError('INVALID_VECTORS', `Label ${label} is not a row id.`);

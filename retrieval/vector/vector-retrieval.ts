@@ -136,7 +136,8 @@ export async function openVectorRetrieval(options: VectorRetrievalOptions): Prom
   const refitDrift = options.refitDrift ?? DEFAULT_REFIT_DRIFT;
   if (!(refitDrift > 0)) throw new VectorIndexError('INVALID_OPTIONS', `refitDrift must be above 0, got ${refitDrift}.`);
   const maxFitTexts = options.maxFitTexts ?? DEFAULT_MAX_FIT_TEXTS;
-  if (!Number.isInteger(maxFitTexts) || maxFitTexts < 2) throw new VectorIndexError('INVALID_OPTIONS', `maxFitTexts must be a whole number ≥ 2, got ${maxFitTexts}.`);
+  if (!Number.isInteger(maxFitTexts) || maxFitTexts < 2)
+    throw new VectorIndexError('INVALID_OPTIONS', `maxFitTexts must be a whole number ≥ 2, got ${maxFitTexts}.`);
   const inlineLimit = options.inlineLimit ?? DEFAULT_INLINE_BUILD_LIMIT;
   await mkdir(options.dataDir, { recursive: true });
   const { store, logger, dataDir } = options;
@@ -251,12 +252,26 @@ export async function openVectorRetrieval(options: VectorRetrievalOptions): Prom
           target = { model: fitted.model, index: fitted.next };
         } catch (error) {
           if (!(error instanceof VectorIndexError && error.code === 'EMPTY_CORPUS')) throw error;
-          logger.warn(`The built-in embedder cannot be fitted on this store yet (${error.message}); vector search finds nothing until it can.`);
+          logger.warn(
+            `The built-in embedder cannot be fitted on this store yet (${error.message}); vector search finds nothing until it can.`,
+          );
         }
       }
     }
     if (!target.model || !target.index) {
-      return { added: 0, replaced: 0, removed: 0, unchanged: 0, count: 0, rebuilt: null, embedMs: 0, durationMs: fitMs, embedderId: null, refitted, fitMs };
+      return {
+        added: 0,
+        replaced: 0,
+        removed: 0,
+        unchanged: 0,
+        count: 0,
+        rebuilt: null,
+        embedMs: 0,
+        durationMs: fitMs,
+        embedderId: null,
+        refitted,
+        fitMs,
+      };
     }
     // A refit on unchanged data gives the same model, whose index would load as it was.
     if (resetIndex && target.index.rebuildReason === null) target.index.reset('a rebuild was requested');
@@ -293,7 +308,10 @@ export async function openVectorRetrieval(options: VectorRetrievalOptions): Prom
         if (closed || !current || current.count === 0 || !model) return noVectorResult();
         const [vector] = await model.embed([question]);
         if (!vector) return noVectorResult();
-        return { hits: current.search(vector, k), similarities: scoreChunks?.length ? current.similarities(vector, scoreChunks) : new Map<number, number>() };
+        return {
+          hits: current.search(vector, k),
+          similarities: scoreChunks?.length ? current.similarities(vector, scoreChunks) : new Map<number, number>(),
+        };
       },
     },
     get embedder() {
@@ -348,13 +366,21 @@ export async function readVectorIndexStatus(options: { dataDir: string; store: K
   const lsaFiles = lsaPaths(dataDir);
   const modelBytes = await size(lsaFiles.model);
   const state = await readLsaState(lsaFiles.state);
-  const lsa = modelBytes === null
-    ? null
-    : { modelId: state?.modelId ?? null, modelBytes, fittedChunks: state?.fittedChunks ?? null, fittedAt: state?.fittedAt ?? null };
+  const lsa =
+    modelBytes === null
+      ? null
+      : { modelId: state?.modelId ?? null, modelBytes, fittedChunks: state?.fittedChunks ?? null, fittedAt: state?.fittedAt ?? null };
   const files = vectorIndexPaths(dataDir);
   const meta = await readMeta(files.meta);
   if (meta === null || meta instanceof Error) {
-    return { dataDir, storeChunks, lsa, index: null, inStep: storeChunks === 0, problem: meta === null ? 'no vector index yet' : `unusable meta file: ${meta.message}` };
+    return {
+      dataDir,
+      storeChunks,
+      lsa,
+      index: null,
+      inStep: storeChunks === 0,
+      problem: meta === null ? 'no vector index yet' : `unusable meta file: ${meta.message}`,
+    };
   }
   const [indexBytes, labelsBytes] = await Promise.all([size(files.index), size(files.labels)]);
   const index = {
@@ -370,10 +396,14 @@ export async function readVectorIndexStatus(options: { dataDir: string; store: K
     updatedAt: meta.updatedAt,
   };
   const problem =
-    indexBytes === null ? `${files.index} is missing`
-      : indexBytes !== meta.index.bytes ? `${files.index} does not match its meta file (${indexBytes} bytes, expected ${meta.index.bytes})`
-        : meta.count !== storeChunks ? `the index holds ${meta.count} vectors for ${storeChunks} chunks`
-          : lsa && lsa.modelId !== null && lsa.modelId !== meta.embedderId ? `the index holds vectors of ${meta.embedderId}, the model is ${lsa.modelId}`
+    indexBytes === null
+      ? `${files.index} is missing`
+      : indexBytes !== meta.index.bytes
+        ? `${files.index} does not match its meta file (${indexBytes} bytes, expected ${meta.index.bytes})`
+        : meta.count !== storeChunks
+          ? `the index holds ${meta.count} vectors for ${storeChunks} chunks`
+          : lsa && lsa.modelId !== null && lsa.modelId !== meta.embedderId
+            ? `the index holds vectors of ${meta.embedderId}, the model is ${lsa.modelId}`
             : null;
   return { dataDir, storeChunks, lsa, index, inStep: problem === null, problem };
 }

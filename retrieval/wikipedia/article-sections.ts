@@ -7,8 +7,18 @@ export interface ArticleSection {
 
 /** Sections that hold lists of links and sources, not facts worth quoting. */
 const BOILERPLATE = new Set([
-  'references', 'external links', 'see also', 'further reading', 'notes', 'bibliography', 'sources',
-  'citations', 'footnotes', 'notes and references', 'references and notes', 'gallery',
+  'references',
+  'external links',
+  'see also',
+  'further reading',
+  'notes',
+  'bibliography',
+  'sources',
+  'citations',
+  'footnotes',
+  'notes and references',
+  'references and notes',
+  'gallery',
 ]);
 
 const HEADING = /^(={2,6})\s*(.+?)\s*\1\s*$/;
@@ -31,7 +41,10 @@ export function splitArticle(text: string): ArticleSection[] {
   let skipBelowLevel = 0;
   let skipping = false;
   const flush = (): void => {
-    const body = lines.join('\n').replace(/\n{3,}/g, '\n\n').trim();
+    const body = lines
+      .join('\n')
+      .replace(/\n{3,}/g, '\n\n')
+      .trim();
     if (body && !skipping) sections.push({ heading, text: body });
     lines = [];
   };

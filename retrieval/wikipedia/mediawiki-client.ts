@@ -41,7 +41,13 @@ const titlesResponse = z.object({
       pages: z
         .record(
           z.string(),
-          z.object({ title: z.string(), pageid: z.number().int().optional(), missing: z.unknown().optional(), invalid: z.unknown().optional(), pageprops: z.record(z.string(), z.unknown()).optional() }),
+          z.object({
+            title: z.string(),
+            pageid: z.number().int().optional(),
+            missing: z.unknown().optional(),
+            invalid: z.unknown().optional(),
+            pageprops: z.record(z.string(), z.unknown()).optional(),
+          }),
         )
         .optional(),
     })
@@ -133,7 +139,12 @@ export class MediaWikiClient {
     };
     const pages = new Map<string, number>();
     for (const page of Object.values(query.pages ?? {})) {
-      if (page.pageid !== undefined && page.missing === undefined && page.invalid === undefined && !(page.pageprops && 'disambiguation' in page.pageprops)) {
+      if (
+        page.pageid !== undefined &&
+        page.missing === undefined &&
+        page.invalid === undefined &&
+        !(page.pageprops && 'disambiguation' in page.pageprops)
+      ) {
         pages.set(page.title, page.pageid);
       }
     }
@@ -189,6 +200,6 @@ function toArticle(page: z.infer<typeof pageSchema>, text: string, pageId: numbe
 
 /** The start of an unexpected body, for a log line. */
 function summarise(body: unknown): string {
-  const text = typeof body === 'string' ? body : JSON.stringify(body) ?? String(body);
+  const text = typeof body === 'string' ? body : (JSON.stringify(body) ?? String(body));
   return text.length > 200 ? `${text.slice(0, 200)}…` : text;
 }

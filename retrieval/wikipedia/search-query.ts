@@ -6,7 +6,18 @@ import { STOPWORDS as KNOWLEDGE_STOPWORDS } from '../../knowledge/index.js';
  * monkeypox" finds nothing where "symptoms monkeypox" finds the article; CirrusSearch (Wikipedia)
  * ranks better without them too.
  */
-const STOPWORDS: ReadonlySet<string> = new Set([...KNOWLEDGE_STOPWORDS, 'tell', 'explain', 'describe', 'know', 'whats', 'us', 'one', 'thing', 'things']);
+const STOPWORDS: ReadonlySet<string> = new Set([
+  ...KNOWLEDGE_STOPWORDS,
+  'tell',
+  'explain',
+  'describe',
+  'know',
+  'whats',
+  'us',
+  'one',
+  'thing',
+  'things',
+]);
 
 /** Longest search string sent (CirrusSearch refuses queries over 300 characters). */
 const MAX_QUERY_CHARS = 300;
@@ -31,11 +42,12 @@ export interface SearchQuery {
  * // → { keywords: ['symptoms', 'monkeypox'], text: 'symptoms monkeypox' }
  */
 export function toSearchQuery(question: string, maxKeywords = 8): SearchQuery {
-  const words = question
-    .normalize('NFKC')
-    .toLowerCase()
-    // Wiki markup and URLs are not what anyone asks about: drop their syntax, keep their words.
-    .match(/[\p{L}\p{N}]+(?:['’][\p{L}]+)?/gu) ?? [];
+  const words =
+    question
+      .normalize('NFKC')
+      .toLowerCase()
+      // Wiki markup and URLs are not what anyone asks about: drop their syntax, keep their words.
+      .match(/[\p{L}\p{N}]+(?:['’][\p{L}]+)?/gu) ?? [];
   const unique = [...new Set(words.map((w) => w.replace(/['’]s$/u, '').replace(/['’]/gu, '')))].filter(Boolean);
   const content = unique.filter((w) => !STOPWORDS.has(w));
   const keywords: string[] = [];
@@ -50,5 +62,10 @@ export function toSearchQuery(question: string, maxKeywords = 8): SearchQuery {
 
 /** Lower-case words of a title, for matching against a query's keywords. */
 export function titleWords(title: string): string[] {
-  return title.normalize('NFKC').toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+  return (
+    title
+      .normalize('NFKC')
+      .toLowerCase()
+      .match(/[\p{L}\p{N}]+/gu) ?? []
+  );
 }

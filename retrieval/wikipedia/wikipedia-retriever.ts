@@ -4,13 +4,7 @@ import { splitArticle, sectionAnchor } from './article-sections.js';
 import { CircuitBreaker } from './circuit-breaker.js';
 import { WikipediaError, toWikipediaError } from './errors.js';
 import { MediaWikiClient, type Article, type ContentMode, type SearchHit } from './mediawiki-client.js';
-import {
-  WIKIPEDIA_ATTRIBUTION,
-  WIKIPEDIA_LICENSE,
-  type WikipediaPassage,
-  type WikipediaResult,
-  type WikipediaStatus,
-} from './passage.js';
+import { WIKIPEDIA_ATTRIBUTION, WIKIPEDIA_LICENSE, type WikipediaPassage, type WikipediaResult, type WikipediaStatus } from './passage.js';
 import { ResponseCache } from './response-cache.js';
 import { titleWords, toSearchQuery, type SearchQuery } from './search-query.js';
 
@@ -90,7 +84,9 @@ export class WikipediaRetriever implements Retriever<WikipediaResult> {
   private readonly breaker: CircuitBreaker;
   private readonly cache: ResponseCache | null;
   private readonly logger: RetrievalLogger;
-  private readonly settings: Required<Pick<WikipediaRetrieverOptions, 'budgetMs' | 'k' | 'pages' | 'searchLimit' | 'maxChars' | 'overlapChars'>>;
+  private readonly settings: Required<
+    Pick<WikipediaRetrieverOptions, 'budgetMs' | 'k' | 'pages' | 'searchLimit' | 'maxChars' | 'overlapChars'>
+  >;
   private readonly onOutcome: WikipediaRetrieverOptions['onOutcome'];
 
   constructor(options: WikipediaRetrieverOptions = {}) {
@@ -133,7 +129,15 @@ export class WikipediaRetriever implements Retriever<WikipediaResult> {
     const query = toSearchQuery(typeof question === 'string' ? question : '');
     const finish = (status: WikipediaStatus, passages: WikipediaPassage[], detail: object = {}): WikipediaResult => {
       const tookMs = Math.round(performance.now() - started);
-      const line = { retriever: 'wikipedia', apiUrl: this.apiUrl, query: query.text, status, tookMs, passages: Math.min(k, passages.length), ...detail };
+      const line = {
+        retriever: 'wikipedia',
+        apiUrl: this.apiUrl,
+        query: query.text,
+        status,
+        tookMs,
+        passages: Math.min(k, passages.length),
+        ...detail,
+      };
       if (status === 'ok' || status === 'cached') this.logger.debug(line, 'wikipedia retrieval');
       else this.logger.warn(line, `wikipedia retrieval: ${status}`);
       try {
@@ -155,10 +159,15 @@ export class WikipediaRetriever implements Retriever<WikipediaResult> {
     if (!permit) return finish('open-circuit', []);
 
     const controller = new AbortController();
-    const budget = setTimeout(() => controller.abort(new WikipediaError('TIMEOUT', `no answer within ${this.settings.budgetMs} ms`)), this.settings.budgetMs);
+    const budget = setTimeout(
+      () => controller.abort(new WikipediaError('TIMEOUT', `no answer within ${this.settings.budgetMs} ms`)),
+      this.settings.budgetMs,
+    );
     const onCallerAbort = (): void => controller.abort(options.signal?.reason ?? new Error('aborted by caller'));
     options.signal?.addEventListener('abort', onCallerAbort, { once: true });
-    const aborted = new Promise<'aborted'>((resolve) => controller.signal.addEventListener('abort', () => resolve('aborted'), { once: true }));
+    const aborted = new Promise<'aborted'>((resolve) =>
+      controller.signal.addEventListener('abort', () => resolve('aborted'), { once: true }),
+    );
 
     const progress: Progress = { articles: new Map(), failedArticles: 0 };
     const work = this.collect(query, controller.signal, progress);
@@ -211,7 +220,10 @@ export class WikipediaRetriever implements Retriever<WikipediaResult> {
         } catch (error) {
           lastError = toWikipediaError(error);
           progress.failedArticles++;
-          this.logger.debug({ retriever: 'wikipedia', apiUrl: this.apiUrl, pageId: hit.pageId, code: lastError.code, err: lastError.message }, 'wikipedia article failed');
+          this.logger.debug(
+            { retriever: 'wikipedia', apiUrl: this.apiUrl, pageId: hit.pageId, code: lastError.code, err: lastError.message },
+            'wikipedia article failed',
+          );
         }
       }),
     );
@@ -259,7 +271,13 @@ export class WikipediaRetriever implements Retriever<WikipediaResult> {
     }
     const named = [...titleHits].sort((a, b) => phraseLength(phrases[b.from]) - phraseLength(phrases[a.from]) || a.from - b.from);
     const seen = new Set(named.map((hit) => hit.pageId));
-    return [...named.map(({ title, pageId }) => ({ title, pageId })), ...preferTitleMatches(hits.filter((hit) => !seen.has(hit.pageId)), keywordSet)];
+    return [
+      ...named.map(({ title, pageId }) => ({ title, pageId })),
+      ...preferTitleMatches(
+        hits.filter((hit) => !seen.has(hit.pageId)),
+        keywordSet,
+      ),
+    ];
   }
 
   private toPassages(article: Article, rank: number): WikipediaPassage[] {
@@ -284,7 +302,10 @@ export class WikipediaRetriever implements Retriever<WikipediaResult> {
     const before = this.breaker.state;
     permit.failure();
     if (before !== 'open' && this.breaker.state === 'open') {
-      this.logger.warn({ retriever: 'wikipedia', apiUrl: this.apiUrl, consecutiveFailures: this.breaker.consecutiveFailures }, 'wikipedia circuit opened');
+      this.logger.warn(
+        { retriever: 'wikipedia', apiUrl: this.apiUrl, consecutiveFailures: this.breaker.consecutiveFailures },
+        'wikipedia circuit opened',
+      );
     }
   }
 
@@ -333,7 +354,10 @@ function preferTitleMatches(hits: SearchHit[], keywords: Set<string>): SearchHit
     const match = titleMatch(hit.title, keywords);
     return match >= 1 ? 0 : match > 0 ? 1 : 2;
   };
-  return hits.map((hit, index) => ({ hit, index, tier: tier(hit) })).sort((a, b) => a.tier - b.tier || a.index - b.index).map((x) => x.hit);
+  return hits
+    .map((hit, index) => ({ hit, index, tier: tier(hit) }))
+    .sort((a, b) => a.tier - b.tier || a.index - b.index)
+    .map((x) => x.hit);
 }
 
 /**
@@ -346,11 +370,11 @@ function ordered(progress: Progress, query: SearchQuery): WikipediaPassage[] {
   const scored: { passage: WikipediaPassage; tier: number; position: number }[] = [];
   for (const [, passages] of [...progress.articles.entries()].sort((a, b) => a[0] - b[0])) {
     passages.forEach((passage, position) => {
-      const relevantHeading = titleWords(passage.section).some((w) => keywords.has(w) || keywords.has(`${w}s`) || keywords.has(w.replace(/s$/, '')));
+      const relevantHeading = titleWords(passage.section).some(
+        (w) => keywords.has(w) || keywords.has(`${w}s`) || keywords.has(w.replace(/s$/, '')),
+      );
       scored.push({ passage, tier: position === 0 || relevantHeading ? 0 : 1, position });
     });
   }
-  return scored
-    .sort((a, b) => a.tier - b.tier || a.passage.rank - b.passage.rank || a.position - b.position)
-    .map((x) => x.passage);
+  return scored.sort((a, b) => a.tier - b.tier || a.passage.rank - b.passage.rank || a.position - b.position).map((x) => x.passage);
 }

@@ -16,8 +16,8 @@ export function wikitextToPlain(wikitext: string): string {
   // Files, images and categories: links whose target has one of these namespaces.
   text = stripLinks(text);
   text = text
-    .replace(/\[\[([^\[\]|]*)\|([^\[\]]*)\]\]/g, '$2')
-    .replace(/\[\[([^\[\]]*)\]\]/g, '$1')
+    .replace(/\[\[([^[\]|]*)\|([^[\]]*)\]\]/g, '$2')
+    .replace(/\[\[([^[\]]*)\]\]/g, '$1')
     .replace(/\[(?:https?:)?\/\/[^\s\]]+\s+([^\]]*)\]/g, '$1')
     .replace(/\[(?:https?:)?\/\/[^\s\]]+\]/g, '')
     .replace(/'{2,}/g, '')
@@ -62,8 +62,17 @@ function stripLinks(text: string): string {
     let depth = 0;
     let i = match.index;
     for (; i < text.length; i++) {
-      if (text.startsWith('[[', i)) { depth++; i++; }
-      else if (text.startsWith(']]', i)) { depth--; i++; if (depth === 0) { i++; break; } }
+      if (text.startsWith('[[', i)) {
+        depth++;
+        i++;
+      } else if (text.startsWith(']]', i)) {
+        depth--;
+        i++;
+        if (depth === 0) {
+          i++;
+          break;
+        }
+      }
     }
     from = i;
     start.lastIndex = i;

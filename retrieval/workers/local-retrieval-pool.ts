@@ -1,5 +1,11 @@
 import type { Worker } from 'node:worker_threads';
-import type { LocalRetrievalOptions, LocalRetrievalResult, LocalRetriever, LocalRetrieveRequest, LocalSource } from '../pipeline/local-retrieval.js';
+import type {
+  LocalRetrievalOptions,
+  LocalRetrievalResult,
+  LocalRetriever,
+  LocalRetrieveRequest,
+  LocalSource,
+} from '../pipeline/local-retrieval.js';
 import { moduleExtension, startWorker } from '../start-worker.js';
 import { RetrievalWorkerError } from './errors.js';
 import type { PoolWorkerConfig, ToPool, ToWorker } from './pool-messages.js';
@@ -219,7 +225,9 @@ export class LocalRetrievalPool implements LocalRetriever {
             break;
           case 'failed':
             state = 'gone';
-            reject(new RetrievalWorkerError('START_FAILED', `A retrieval worker could not open ${this.config.dataDir}: ${message.message}`));
+            reject(
+              new RetrievalWorkerError('START_FAILED', `A retrieval worker could not open ${this.config.dataDir}: ${message.message}`),
+            );
             void worker.terminate();
             break;
           case 'result':

@@ -147,7 +147,16 @@ export class AnswerPipeline {
   ) {
     const info = parts.model?.info;
     this.model = info
-      ? { id: GALEN_MODEL_ID, mode: 'generative', generator: { name: basename(info.path), modelType: info.modelType, contextWindow: info.contextWindow, executionProvider: info.executionProvider } }
+      ? {
+          id: GALEN_MODEL_ID,
+          mode: 'generative',
+          generator: {
+            name: basename(info.path),
+            modelType: info.modelType,
+            contextWindow: info.contextWindow,
+            executionProvider: info.executionProvider,
+          },
+        }
       : { id: GALEN_MODEL_ID, mode: 'extractive' };
   }
 
@@ -179,7 +188,10 @@ export class AnswerPipeline {
     const patient = describePatient(request.patient);
 
     const t0 = performance.now();
-    const userTurns = request.messages.filter((m) => m.role === 'user').slice(-TRIAGE_TURNS).map((m) => m.content);
+    const userTurns = request.messages
+      .filter((m) => m.role === 'user')
+      .slice(-TRIAGE_TURNS)
+      .map((m) => m.content);
     const triaged = triage([...userTurns, patient].filter(Boolean).join('\n'));
     const triageMs = round(performance.now() - t0);
     const answerTriage: AnswerTriage = { level: triaged.level, reasons: triaged.reasons };
@@ -189,7 +201,11 @@ export class AnswerPipeline {
     const query = retrievalQuery(request.messages);
     // Extractive answers pick the passages that fit the question type from a wider net.
     const wanted = this.parts.model ? k : Math.min(100, Math.max(2 * k, 10));
-    const retrieved = await this.parts.retrieval.retrieve(query, { k: wanted, ...(request.sources ? { sources: request.sources } : {}), ...(request.signal ? { signal: request.signal } : {}) });
+    const retrieved = await this.parts.retrieval.retrieve(query, {
+      k: wanted,
+      ...(request.sources ? { sources: request.sources } : {}),
+      ...(request.signal ? { signal: request.signal } : {}),
+    });
     if (request.signal?.aborted) return;
 
     let passages: NumberedPassage[];
@@ -198,11 +214,19 @@ export class AnswerPipeline {
     let extractiveText = '';
     const model = this.parts.model;
     if (model) {
-      const maxNewTokens = Math.max(1, Math.min(request.maxTokens ?? this.options.maxNewTokens ?? 256, Math.floor(model.info.contextWindow / 2)));
+      const maxNewTokens = Math.max(
+        1,
+        Math.min(request.maxTokens ?? this.options.maxNewTokens ?? 256, Math.floor(model.info.contextWindow / 2)),
+      );
       const persona = this.options.persona ?? (model.info.contextWindow < COMPACT_PERSONA_BELOW ? COMPACT_DOCTOR_PERSONA : DOCTOR_PERSONA);
       const base = buildPrompt({ messages: request.messages, passages: [], patient, language, persona });
       const budget = model.info.contextWindow - maxNewTokens - model.encode({ messages: base }).length - PROMPT_MARGIN_TOKENS;
-      const packed = packContext(retrieved.hits, { budgetTokens: budget, maxPassages: k, render: renderPassage, countTokens: (text) => model.encode(text).length });
+      const packed = packContext(retrieved.hits, {
+        budgetTokens: budget,
+        maxPassages: k,
+        render: renderPassage,
+        countTokens: (text) => model.encode(text).length,
+      });
       passages = number(packed.passages);
       droppedPassages = packed.dropped;
       if (passages.length > 0) {
@@ -211,7 +235,10 @@ export class AnswerPipeline {
       }
     } else {
       passages = number(rankPassagesForType(retrieved.hits, questionType, k));
-      extractiveText = answerExtractively(query === question ? question : `${question} ${query}`, passages, { ...this.options.extractive, type: questionType }).text;
+      extractiveText = answerExtractively(query === question ? question : `${question} ${query}`, passages, {
+        ...this.options.extractive,
+        type: questionType,
+      }).text;
     }
 
     const citations = passages.map(toCitation);
@@ -248,13 +275,24 @@ export class AnswerPipeline {
       finishReason = toFinishReason(result.finishReason);
       usage = { promptTokens: result.promptTokens, completionTokens: result.tokens.length };
       timeToFirstTokenMs = round(result.timeToFirstTokenMs);
-      if (!text.slice(triaged.guidance ? triaged.guidance.length : 0).trim() && finishReason !== 'aborted') yield emit(noEvidenceAnswer(language));
+      if (!text.slice(triaged.guidance ? triaged.guidance.length : 0).trim() && finishReason !== 'aborted')
+        yield emit(noEvidenceAnswer(language));
     } else {
       const body = extractiveText ? filter.push(extractiveText) + filter.flush() : noEvidenceAnswer(language);
       for (const sentence of body.split(/(?<=[.!?。！？]\s)/)) yield emit(sentence);
     }
     if (finishReason === 'aborted' || request.signal?.aborted) {
-      this.parts.logger?.info({ answerId: id, mode: this.mode, triage: triaged.level, passages: passages.length, finishReason: 'aborted', totalMs: round(performance.now() - started) }, 'answer aborted');
+      this.parts.logger?.info(
+        {
+          answerId: id,
+          mode: this.mode,
+          triage: triaged.level,
+          passages: passages.length,
+          finishReason: 'aborted',
+          totalMs: round(performance.now() - started),
+        },
+        'answer aborted',
+      );
       return;
     }
     yield emit(`\n\n${disclaimer(language)}`);
@@ -282,7 +320,16 @@ export class AnswerPipeline {
       droppedPassages,
     };
     this.parts.logger?.info(
-      { answerId: id, mode: answer.mode, triage: triaged.level, passages: passages.length, cited: answer.citations.length, removedCitations: answer.removedCitations.length, finishReason, totalMs: answer.timings.totalMs },
+      {
+        answerId: id,
+        mode: answer.mode,
+        triage: triaged.level,
+        passages: passages.length,
+        cited: answer.citations.length,
+        removedCitations: answer.removedCitations.length,
+        finishReason,
+        totalMs: answer.timings.totalMs,
+      },
       'answer',
     );
     yield { type: 'done', answer };
@@ -290,7 +337,7 @@ export class AnswerPipeline {
 
   private validate(request: AnswerRequest): string {
     const last = request.messages.at(-1);
-    if (!last || last.role !== 'user') throw new AnswerError('INVALID_REQUEST', 'The last message must be the user\'s question.');
+    if (last?.role !== 'user') throw new AnswerError('INVALID_REQUEST', "The last message must be the user's question.");
     if (!last.content.trim()) throw new AnswerError('INVALID_REQUEST', 'The question is empty.');
     knownSources(request.sources, this.sources);
     return last.content.trim();
@@ -312,7 +359,8 @@ export class AnswerPipeline {
       );
     } catch (error) {
       if (error instanceof ModelError) {
-        if (error.code === 'BUSY') throw new AnswerError('BUSY', 'Galen is answering as many questions as it can; please retry shortly.', { cause: error });
+        if (error.code === 'BUSY')
+          throw new AnswerError('BUSY', 'Galen is answering as many questions as it can; please retry shortly.', { cause: error });
         if (error.code === 'CLOSED') throw new AnswerError('UNAVAILABLE', 'Galen is shutting down.', { cause: error });
         if (error.code === 'INVALID_OPTIONS') throw new AnswerError('INVALID_REQUEST', error.message, { cause: error });
       }

@@ -28,7 +28,8 @@ export async function loadConfiguredModel(config: GalenConfig, logger: Logger): 
   const { executionProvider, contextWindow, modelType } = model.info;
   logger.info({ dir, modelType, executionProvider, contextWindow, kvOutputs: model.kvOutputs }, 'generator loaded');
   // Such graphs run, but every step copies the whole cache out of onnxruntime.
-  if (model.kvOutputs === 'present') logger.warn({ dir }, "the model's present.* outputs are not Concat(past, new): each decode step fetches the whole KV cache (slower)");
+  if (model.kvOutputs === 'present')
+    logger.warn({ dir }, "the model's present.* outputs are not Concat(past, new): each decode step fetches the whole KV cache (slower)");
   return model;
 }
 
@@ -57,6 +58,9 @@ async function resolveModelDirectory(config: GalenConfig, logger: Logger): Promi
     },
     onWarning: (message) => logger.warn({ base }, message),
   });
-  logger.info({ dir: merged.dir, key: merged.key.slice(0, 16), built: merged.built, adapters: adapters.length }, merged.built ? 'merged model built' : 'merged model found in the cache');
+  logger.info(
+    { dir: merged.dir, key: merged.key.slice(0, 16), built: merged.built, adapters: adapters.length },
+    merged.built ? 'merged model built' : 'merged model found in the cache',
+  );
   return merged.dir;
 }

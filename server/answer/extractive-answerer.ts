@@ -35,13 +35,16 @@ interface Candidate {
 }
 
 // Sentences that are page furniture rather than medical content.
-const BOILERPLATE = /\b(?:human phenotype ontology|medlineplus medical dictionary|click here|this (?:page|website|site|fact sheet)|the table below|see (?:also|the)|(?:for|has|have|provides?|offers?) more information|more information (?:is|can be)|learn more|orphanet|adapted from|last updated|copyright|video|www\.|https?:)|\d{3}[-.) ]{1,2}\d{3}[-. ]\d{4}/i;
+const BOILERPLATE =
+  /\b(?:human phenotype ontology|medlineplus medical dictionary|click here|this (?:page|website|site|fact sheet)|the table below|see (?:also|the)|(?:for|has|have|provides?|offers?) more information|more information (?:is|can be)|learn more|orphanet|adapted from|last updated|copyright|video|www\.|https?:)|\d{3}[-.) ]{1,2}\d{3}[-. ]\d{4}/i;
 // MedQuAD's "what research (or clinical trials) is being done for …": studies, not answers.
 const RESEARCH = /\b(?:research|clinical trials?|studies)\b/i;
 // "Glaucoma is a group of diseases …", "Cystic fibrosis (CF) is an inherited disease …"
-const DEFINITION = /^(?:\S+\s){0,7}(?:is|are|refers to)\s(?:a|an|the|one|any|common|rare|inherited|genetic|chronic)\b|^\S.{0,40}是(?:一种|指)/i;
+const DEFINITION =
+  /^(?:\S+\s){0,7}(?:is|are|refers to)\s(?:a|an|the|one|any|common|rare|inherited|genetic|chronic)\b|^\S.{0,40}是(?:一种|指)/i;
 // Text addressed to an AI model: a retrieved passage is data, and such sentences are never quoted as the answer.
-const INSTRUCTION_TO_MODEL = /\b(?:ignore|disregard|forget|override)\b.{0,60}\b(?:instructions?|prompts?|rules|guidelines|above|previous)\b|\b(?:system prompt|as an ai|language model|you are (?:now )?(?:a|an|the) (?:ai|assistant|chatbot|model))\b|(?:忽略|无视).{0,20}(?:指令|提示|规则)/i;
+const INSTRUCTION_TO_MODEL =
+  /\b(?:ignore|disregard|forget|override)\b.{0,60}\b(?:instructions?|prompts?|rules|guidelines|above|previous)\b|\b(?:system prompt|as an ai|language model|you are (?:now )?(?:a|an|the) (?:ai|assistant|chatbot|model))\b|(?:忽略|无视).{0,20}(?:指令|提示|规则)/i;
 
 /**
  * Answers without a generative model: splits the top passages into sentences, scores each by the
@@ -54,7 +57,11 @@ const INSTRUCTION_TO_MODEL = /\b(?:ignore|disregard|forget|override)\b.{0,60}\b(
  * const { text, cited } = answerExtractively('What are the symptoms of gout?', passages);
  * // text: 'Gout causes sudden, severe joint pain and swelling … [1] …', cited: [1]
  */
-export function answerExtractively(question: string, passages: readonly NumberedPassage[], options: ExtractiveOptions = {}): ExtractiveAnswer {
+export function answerExtractively(
+  question: string,
+  passages: readonly NumberedPassage[],
+  options: ExtractiveOptions = {},
+): ExtractiveAnswer {
   const type = options.type ?? classifyQuestion(question);
   const maxSentences = options.maxSentences ?? 5;
   const maxChars = options.maxChars ?? 1200;
@@ -126,7 +133,10 @@ export function answerExtractively(question: string, passages: readonly Numbered
  */
 export function rankPassagesForType<T extends { section: string }>(passages: readonly T[], type: QuestionType, k: number): T[] {
   return passages
-    .map((p, rank) => ({ p, score: 1 / (1 + rank) + (sectionMatchesType(p.section, type) ? 0.6 : 0) - (RESEARCH.test(p.section) ? 0.4 : 0) }))
+    .map((p, rank) => ({
+      p,
+      score: 1 / (1 + rank) + (sectionMatchesType(p.section, type) ? 0.6 : 0) - (RESEARCH.test(p.section) ? 0.4 : 0),
+    }))
     .sort((a, b) => b.score - a.score)
     .slice(0, k)
     .map((x) => x.p);

@@ -34,7 +34,8 @@ const RULES: readonly TypeRule[] = [
   },
   {
     type: 'treatment',
-    question: /\b(?:treat\w*|cure\w*|therap\w*|medications?|medicines?|drugs?|manage\w*|remed\w*|what (?:can|should) i (?:do|take)|how to (?:get rid of|relieve|stop)|surgery)\b|治疗|怎么办|怎么治|吃什么药|用药|疗法|治愈|缓解/,
+    question:
+      /\b(?:treat\w*|cure\w*|therap\w*|medications?|medicines?|drugs?|manage\w*|remed\w*|what (?:can|should) i (?:do|take)|how to (?:get rid of|relieve|stop)|surgery)\b|治疗|怎么办|怎么治|吃什么药|用药|疗法|治愈|缓解/,
     cue: /\b(?:treat\w*|therap\w*|medication\w*|medicines?|drugs?|surgery|surgical|managed?|management|prescri\w*|rest|avoid\w*|lifestyle|relie\w*|recommend\w*|dose|doses)\b|治疗|药物|手术|服用|疗法|建议/,
   },
   {
@@ -54,7 +55,8 @@ const RULES: readonly TypeRule[] = [
   },
   {
     type: 'outlook',
-    question: /\b(?:outlook|prognosis|life expectancy|survival|recover\w*|go away|how long|curable|fatal|die from)\b|预后|能治好|会好吗|多久|寿命/,
+    question:
+      /\b(?:outlook|prognosis|life expectancy|survival|recover\w*|go away|how long|curable|fatal|die from)\b|预后|能治好|会好吗|多久|寿命/,
     cue: /\b(?:outlook|prognosis|life expectancy|survival|recover\w*|most people|usually|chronic|fatal|improve\w*)\b|预后|恢复|痊愈/,
   },
   {
@@ -79,7 +81,8 @@ const RULES: readonly TypeRule[] = [
   },
   {
     type: 'definition',
-    question: /\b(?:what (?:is|are)|what's|define|definition|meaning of|tell me about|information about|do you have information)\b|是什么|什么是|介绍/,
+    question:
+      /\b(?:what (?:is|are)|what's|define|definition|meaning of|tell me about|information about|do you have information)\b|是什么|什么是|介绍/,
     cue: /\b(?:is an?|are|refers to|is a type of|is the|condition|disease|disorder)\b|是一种|是指/,
   },
 ];

@@ -22,10 +22,16 @@ export function unknownSources(requested: readonly string[] | undefined, availab
  * knownSources(undefined, ['corpus']); // undefined
  * knownSources(['pubmed'], ['corpus']); // throws AnswerError UNKNOWN_SOURCE
  */
-export function knownSources(requested: readonly string[] | undefined, available: readonly EvidenceSource[]): readonly EvidenceSource[] | undefined {
+export function knownSources(
+  requested: readonly string[] | undefined,
+  available: readonly EvidenceSource[],
+): readonly EvidenceSource[] | undefined {
   const unknown = unknownSources(requested, available);
   if (unknown.length) {
-    throw new AnswerError('UNKNOWN_SOURCE', `Unknown or unavailable source ${unknown.join(', ')}; this server has ${available.join(', ')}.`);
+    throw new AnswerError(
+      'UNKNOWN_SOURCE',
+      `Unknown or unavailable source ${unknown.join(', ')}; this server has ${available.join(', ')}.`,
+    );
   }
   return requested as readonly EvidenceSource[] | undefined;
 }

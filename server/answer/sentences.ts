@@ -4,7 +4,7 @@ const MAX_LIST_ITEMS = 8;
 const LABEL = /^[A-Z][A-Za-z ,'()-]{0,60}\s:\s+/;
 const BULLET = /^\s*(?:[-*•·]|\d{1,2}[.)])\s+/;
 // A sentence ends at . ! ? (and closing quotes/brackets) before a capital, digit or quote; or at Chinese full stops.
-const SENTENCE_END = /(?<=[.!?]["')\]]?)\s+(?=["'(\[]?[A-Z0-9])|(?<=[。！？；])/u;
+const SENTENCE_END = /(?<=[.!?]["')\]]?)\s+(?=["'([]?[A-Z0-9])|(?<=[。！？；])/u;
 
 /**
  * Splits passage text into sentences for extractive answers, in English and Chinese. A line that
@@ -16,7 +16,11 @@ const SENTENCE_END = /(?<=[.!?]["')\]]?)\s+(?=["'(\[]?[A-Z0-9])|(?<=[。！？�
  * // → ['Gout is arthritis.', 'It causes pain.', 'Symptoms include: swelling; redness.']
  */
 export function splitSentences(text: string): string[] {
-  const lines = text.replace(/\r\n?/g, '\n').split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = text
+    .replace(/\r\n?/g, '\n')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   const out: string[] = [];
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!.replace(LABEL, '');
@@ -34,7 +38,12 @@ export function splitSentences(text: string): string[] {
       const items: string[] = [];
       while (i + 1 < lines.length && BULLET.test(lines[i + 1]!)) {
         i++;
-        if (items.length < MAX_LIST_ITEMS) items.push(lines[i]!.replace(BULLET, '').replace(/[.;,]+$/, '').trim());
+        if (items.length < MAX_LIST_ITEMS)
+          items.push(
+            lines[i]!.replace(BULLET, '')
+              .replace(/[.;,]+$/, '')
+              .trim(),
+          );
       }
       const chinese = /[\u4e00-\u9fff]/.test(last);
       out.push(`${last} ${items.filter(Boolean).join(chinese ? '；' : '; ')}${chinese ? '。' : '.'}`);
@@ -46,5 +55,8 @@ export function splitSentences(text: string): string[] {
 }
 
 function splitLine(line: string): string[] {
-  return line.split(SENTENCE_END).map((s) => s.trim()).filter(Boolean);
+  return line
+    .split(SENTENCE_END)
+    .map((s) => s.trim())
+    .filter(Boolean);
 }

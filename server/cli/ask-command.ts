@@ -39,7 +39,10 @@ export function registerAskCommand(program: Command, globals: () => GlobalOption
       const g = globals();
       const k = flags.k === undefined ? undefined : whole('--k', flags.k, 1, 20);
       const maxTokens = flags.maxTokens === undefined ? undefined : whole('--max-tokens', flags.maxTokens, 1, 8192);
-      const sources = flags.sources?.split(',').map((s) => s.trim()).filter(Boolean);
+      const sources = flags.sources
+        ?.split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
       const unknown = unknownSources(sources, SOURCES);
       if (unknown.length) throw new UsageError(`Unknown --sources ${unknown.join(', ')}; use ${SOURCES.join(', ')}`);
       if (!question.trim()) throw new UsageError('The question is empty.');
@@ -50,9 +53,14 @@ export function registerAskCommand(program: Command, globals: () => GlobalOption
           process.stderr.write('galen: the store is empty; ingesting the bundled MedQuAD corpus first (once)…\n');
           await seedStore(store, { chunking: { maxChars: config.ingest.chunkChars, overlapChars: config.ingest.chunkOverlap } });
         }
-        const wikipedia = config.wikipedia.enabled && (!sources || sources.includes('wikipedia'))
-          ? new WikipediaRetriever({ apiUrl: config.wikipedia.apiUrl, budgetMs: config.wikipedia.budgetMs, cachePath: join(config.dataDir, 'wikipedia-cache.sqlite') })
-          : undefined;
+        const wikipedia =
+          config.wikipedia.enabled && (!sources || sources.includes('wikipedia'))
+            ? new WikipediaRetriever({
+                apiUrl: config.wikipedia.apiUrl,
+                budgetMs: config.wikipedia.budgetMs,
+                cachePath: join(config.dataDir, 'wikipedia-cache.sqlite'),
+              })
+            : undefined;
         let model: LanguageModel | undefined;
         let opened: CliVectors | undefined;
         const controller = new AbortController();
@@ -65,12 +73,21 @@ export function registerAskCommand(program: Command, globals: () => GlobalOption
           if (config.vectors.enabled) opened = await openCliVectors(config, store);
           if (opened && useVectors) await syncWithProgress(opened.vectors, Boolean(g.json));
           const retrieval = new RetrievalPipeline(
-            { store, ...(wikipedia ? { wikipedia } : {}), ...(opened && useVectors ? { vector: opened.vectors.searcher } : {}), ...(opened?.reranker ? { reranker: opened.reranker } : {}) },
+            {
+              store,
+              ...(wikipedia ? { wikipedia } : {}),
+              ...(opened && useVectors ? { vector: opened.vectors.searcher } : {}),
+              ...(opened?.reranker ? { reranker: opened.reranker } : {}),
+            },
             { vectorWeight: config.vectors.weight },
           );
           const pipeline = new AnswerPipeline(
             { retrieval, ...(model ? { model } : {}) },
-            { passages: config.answer.passages, maxNewTokens: config.answer.maxNewTokens, ...(config.answer.temperature !== undefined ? { temperature: config.answer.temperature } : {}) },
+            {
+              passages: config.answer.passages,
+              maxNewTokens: config.answer.maxNewTokens,
+              ...(config.answer.temperature !== undefined ? { temperature: config.answer.temperature } : {}),
+            },
           );
           let answer: Answer | undefined;
           const events = pipeline.stream({
@@ -91,11 +108,16 @@ export function registerAskCommand(program: Command, globals: () => GlobalOption
           }
           process.stdout.write('\n');
           if (answer.citations.length) {
-            process.stdout.write(`\nSources:\n${answer.citations.map((c) => `[${c.n}] ${c.title}${c.section ? ` — ${c.section}` : ''}${c.url ? ` <${c.url}>` : ''} · ${c.source} · ${c.license} · ${c.externalId}`).join('\n')}\n`);
+            process.stdout.write(
+              `\nSources:\n${answer.citations.map((c) => `[${c.n}] ${c.title}${c.section ? ` — ${c.section}` : ''}${c.url ? ` <${c.url}>` : ''} · ${c.source} · ${c.license} · ${c.externalId}`).join('\n')}\n`,
+            );
           }
-          process.stderr.write(`(${answer.mode} answer, ${answer.timings.totalMs} ms${answer.triage.level !== 'none' ? `, triage: ${answer.triage.level}` : ''})\n`);
+          process.stderr.write(
+            `(${answer.mode} answer, ${answer.timings.totalMs} ms${answer.triage.level !== 'none' ? `, triage: ${answer.triage.level}` : ''})\n`,
+          );
         } catch (error) {
-          if (error instanceof AnswerError && (error.code === 'INVALID_REQUEST' || error.code === 'UNKNOWN_SOURCE')) throw new UsageError(error.message);
+          if (error instanceof AnswerError && (error.code === 'INVALID_REQUEST' || error.code === 'UNKNOWN_SOURCE'))
+            throw new UsageError(error.message);
           throw error;
         } finally {
           process.off('SIGINT', onSignal);
@@ -109,6 +131,7 @@ export function registerAskCommand(program: Command, globals: () => GlobalOption
 
 function whole(flag: string, raw: string, min: number, max: number): number {
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`${flag} must be a whole number from ${min} to ${max}, got ${JSON.stringify(raw)}`);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new UsageError(`${flag} must be a whole number from ${min} to ${max}, got ${JSON.stringify(raw)}`);
   return n;
 }

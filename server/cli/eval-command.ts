@@ -1,5 +1,12 @@
 import type { Command } from 'commander';
-import { DEV_SETS, evaluateRetrieval, EvaluationError, loadEvalSet, type EvaluationReport, type RetrievalRun } from '../../retrieval/evaluation/index.js';
+import {
+  DEV_SETS,
+  evaluateRetrieval,
+  EvaluationError,
+  loadEvalSet,
+  type EvaluationReport,
+  type RetrievalRun,
+} from '../../retrieval/evaluation/index.js';
 import { RetrievalPipeline, type EvidenceSource } from '../../retrieval/pipeline/index.js';
 import { configFrom, output, UsageError, withStore, type GlobalOptions } from './cli-context.js';
 import { openCliVectors, syncWithProgress, type CliVectors } from './index-command.js';
@@ -36,10 +43,14 @@ export function registerEvalCommand(program: Command, globals: () => GlobalOptio
         throw new UsageError(`--recall-at must list whole numbers from 1 to 100, got ${JSON.stringify(flags.recallAt)}`);
       }
       const limit = flags.limit === undefined ? undefined : Number(flags.limit);
-      if (limit !== undefined && !(Number.isInteger(limit) && limit >= 1)) throw new UsageError(`--limit must be a whole number ≥ 1, got ${JSON.stringify(flags.limit)}`);
+      if (limit !== undefined && !(Number.isInteger(limit) && limit >= 1))
+        throw new UsageError(`--limit must be a whole number ≥ 1, got ${JSON.stringify(flags.limit)}`);
       const config = configFrom(g);
       const settings = config.vectors;
-      const asked = flags.runs?.split(',').map((s) => s.trim()).filter(Boolean);
+      const asked = flags.runs
+        ?.split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
       const unknown = asked?.filter((r) => !RUNS.includes(r as RunName)) ?? [];
       if (unknown.length) throw new UsageError(`Unknown --runs ${unknown.join(', ')}; use ${RUNS.join(', ')}`);
       const runs = (asked as RunName[] | undefined) ?? RUNS.filter((r) => settings.enabled || r === 'bm25');
@@ -76,11 +87,25 @@ export function registerEvalCommand(program: Command, globals: () => GlobalOptio
           };
           const reports: EvaluationReport[] = [];
           for (const set of sets) {
-            if (!g.json) process.stderr.write(`evaluating ${set.name} (${limit ? Math.min(limit, set.questions.length) : set.questions.length} questions)…\n`);
-            reports.push(await evaluateRetrieval(set, runs.map((r) => all[r]), { recallAt, ...(limit ? { limit } : {}) }));
+            if (!g.json)
+              process.stderr.write(
+                `evaluating ${set.name} (${limit ? Math.min(limit, set.questions.length) : set.questions.length} questions)…\n`,
+              );
+            reports.push(
+              await evaluateRetrieval(
+                set,
+                runs.map((r) => all[r]),
+                { recallAt, ...(limit ? { limit } : {}) },
+              ),
+            );
           }
-          output(g, { sets: reports.map(roundReport), ...(vectors?.embedder ? { embedder: vectors.embedder.id, vectorWeight: settings.weight } : {}) }, () =>
-            reports.map(describeReport).join('\n\n'),
+          output(
+            g,
+            {
+              sets: reports.map(roundReport),
+              ...(vectors?.embedder ? { embedder: vectors.embedder.id, vectorWeight: settings.weight } : {}),
+            },
+            () => reports.map(describeReport).join('\n\n'),
           );
         } finally {
           await opened?.close();

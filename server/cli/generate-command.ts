@@ -47,16 +47,20 @@ export function registerGenerateCommand(program: Command, globals: () => GlobalO
         for await (const piece of stream) if (!g.json) process.stdout.write(piece.text);
         const result = await stream.result;
         if (g.json) {
-          output(g, {
-            text: result.text,
-            tokens: result.tokens,
-            promptTokens: result.promptTokens,
-            finishReason: result.finishReason,
-            timeToFirstTokenMs: round(result.timeToFirstTokenMs),
-            tokensPerSecond: round(result.tokensPerSecond),
-            seed: result.seed,
-            ...(result.truncated ? { truncated: result.truncated } : {}),
-          }, () => '');
+          output(
+            g,
+            {
+              text: result.text,
+              tokens: result.tokens,
+              promptTokens: result.promptTokens,
+              finishReason: result.finishReason,
+              timeToFirstTokenMs: round(result.timeToFirstTokenMs),
+              tokensPerSecond: round(result.tokensPerSecond),
+              seed: result.seed,
+              ...(result.truncated ? { truncated: result.truncated } : {}),
+            },
+            () => '',
+          );
         } else {
           process.stdout.write('\n');
           process.stderr.write(

@@ -38,8 +38,17 @@ export interface CliVectors {
  * @example
  * const { vectors, close } = await openCliVectors(config, store);
  */
-export async function openCliVectors(config: GalenConfig, store: KnowledgeStore, settings: VectorSettings = config.vectors): Promise<CliVectors> {
-  const session = { executionProvider: config.model.executionProvider, deviceId: config.model.cudaDeviceId, allowCpuFallback: config.model.allowCpuFallback, onWarning: stderrLogger.warn };
+export async function openCliVectors(
+  config: GalenConfig,
+  store: KnowledgeStore,
+  settings: VectorSettings = config.vectors,
+): Promise<CliVectors> {
+  const session = {
+    executionProvider: config.model.executionProvider,
+    deviceId: config.model.cudaDeviceId,
+    allowCpuFallback: config.model.allowCpuFallback,
+    onWarning: stderrLogger.warn,
+  };
   const embedder = settings.embedder ? await loadEmbeddingModel(settings.embedder, session) : undefined;
   let reranker: OnnxRerankingModel | undefined;
   try {
@@ -74,10 +83,24 @@ export async function openCliVectors(config: GalenConfig, store: KnowledgeStore,
  * @example
  * const report = await syncWithProgress(vectors, Boolean(g.json));
  */
-export async function syncWithProgress(vectors: VectorRetrieval, json: boolean, rebuild = false, after?: string): Promise<VectorSyncReport> {
-  const bar = !json && process.stderr.isTTY
-    ? new cliProgress.SingleBar({ stream: process.stderr, format: 'vectors {bar} {percentage}% | {value}/{total} chunks embedded', hideCursor: true, clearOnComplete: true }, cliProgress.Presets.shades_classic)
-    : undefined;
+export async function syncWithProgress(
+  vectors: VectorRetrieval,
+  json: boolean,
+  rebuild = false,
+  after?: string,
+): Promise<VectorSyncReport> {
+  const bar =
+    !json && process.stderr.isTTY
+      ? new cliProgress.SingleBar(
+          {
+            stream: process.stderr,
+            format: 'vectors {bar} {percentage}% | {value}/{total} chunks embedded',
+            hideCursor: true,
+            clearOnComplete: true,
+          },
+          cliProgress.Presets.shades_classic,
+        )
+      : undefined;
   let started = false;
   try {
     const onProgress = ({ embedded, total }: { embedded: number; total: number }) => {
@@ -101,7 +124,12 @@ export async function syncWithProgress(vectors: VectorRetrieval, json: boolean, 
  * @example
  * const vectors = await syncAfterChange(config, store, false, 'ingest of medquad'); // → { added: 25, count: 25, … } or undefined when off
  */
-export async function syncAfterChange(config: GalenConfig, store: KnowledgeStore, json: boolean, change: string): Promise<VectorSyncSummary | undefined> {
+export async function syncAfterChange(
+  config: GalenConfig,
+  store: KnowledgeStore,
+  json: boolean,
+  change: string,
+): Promise<VectorSyncSummary | undefined> {
   const settings = config.vectors;
   if (!settings.enabled) return undefined;
   let opened: CliVectors | undefined;
@@ -119,7 +147,16 @@ export async function syncAfterChange(config: GalenConfig, store: KnowledgeStore
 
 /** What the CLI reports of a sync. */
 export type VectorSyncSummary =
-  | { embedder: string | null; added: number; replaced: number; removed: number; count: number; rebuilt: string | null; refitted: string | null; seconds: number }
+  | {
+      embedder: string | null;
+      added: number;
+      replaced: number;
+      removed: number;
+      count: number;
+      rebuilt: string | null;
+      refitted: string | null;
+      seconds: number;
+    }
   | { error: string };
 
 /**
@@ -193,7 +230,10 @@ export function registerIndexCommand(program: Command, globals: () => GlobalOpti
 
 function describeStatus(s: VectorIndexStatus): string {
   const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
-  const rows: Array<[string, string | number]> = [['data directory', s.dataDir], ['store chunks', s.storeChunks]];
+  const rows: Array<[string, string | number]> = [
+    ['data directory', s.dataDir],
+    ['store chunks', s.storeChunks],
+  ];
   if (s.index) {
     rows.push(
       ['embedder', s.index.embedderId],
@@ -208,7 +248,11 @@ function describeStatus(s: VectorIndexStatus): string {
       ['updated', s.index.updatedAt],
     );
   }
-  if (s.lsa) rows.push(['LSA model', `${s.lsa.modelId ?? 'unknown'} (${mb(s.lsa.modelBytes)}, fitted on ${s.lsa.fittedChunks ?? '?'} chunks${s.lsa.fittedAt ? ` at ${s.lsa.fittedAt}` : ''})`]);
+  if (s.lsa)
+    rows.push([
+      'LSA model',
+      `${s.lsa.modelId ?? 'unknown'} (${mb(s.lsa.modelBytes)}, fitted on ${s.lsa.fittedChunks ?? '?'} chunks${s.lsa.fittedAt ? ` at ${s.lsa.fittedAt}` : ''})`,
+    ]);
   rows.push(['in step', s.inStep ? 'yes' : `no: ${s.problem}`]);
   const width = Math.max(...rows.map(([k]) => k.length));
   return rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n');

@@ -11,7 +11,11 @@ export function registerKeysCommand(program: Command, globals: () => GlobalOptio
   keys
     .command('create')
     .description('Create an API key and print it once (only its hash is kept)')
-    .addOption(new Option('-r, --role <role>', 'clinician: ask and retrieve; admin: also administer the knowledge base').choices([...ROLES]).makeOptionMandatory())
+    .addOption(
+      new Option('-r, --role <role>', 'clinician: ask and retrieve; admin: also administer the knowledge base')
+        .choices([...ROLES])
+        .makeOptionMandatory(),
+    )
     .option('-l, --label <text>', 'who or what the key is for', '')
     .action((opts: { role: Role; label: string }) =>
       withKeys(globals(), (store, g) => {

@@ -4,7 +4,7 @@ import {
   exportSource,
   FORMAT_NAMES,
   ingest,
-  KnowledgeStore,
+  type KnowledgeStore,
   type IngestOptions,
   type IngestReport,
   type Rejection,
@@ -41,7 +41,9 @@ export function registerKnowledgeCommands(program: Command, globals: () => Globa
           ...(opts.attribution !== undefined ? { attribution: opts.attribution } : {}),
         });
         const vectors = await syncAfterChange(config, store, Boolean(g.json), `ingest of ${report.source}`);
-        output(g, { ...report, ...(vectors ? { vectors } : {}) }, () => [summarise(report), ...(vectors ? [describeSync(vectors)] : [])].join('\n'));
+        output(g, { ...report, ...(vectors ? { vectors } : {}) }, () =>
+          [summarise(report), ...(vectors ? [describeSync(vectors)] : [])].join('\n'),
+        );
       });
     });
 
@@ -62,7 +64,9 @@ export function registerKnowledgeCommands(program: Command, globals: () => Globa
           attribution: source.attribution,
         });
         const vectors = await syncAfterChange(config, store, Boolean(g.json), `refresh of ${report.source}`);
-        output(g, { ...report, ...(vectors ? { vectors } : {}) }, () => [summarise(report), ...(vectors ? [describeSync(vectors)] : [])].join('\n'));
+        output(g, { ...report, ...(vectors ? { vectors } : {}) }, () =>
+          [summarise(report), ...(vectors ? [describeSync(vectors)] : [])].join('\n'),
+        );
       });
     });
 
@@ -95,7 +99,10 @@ export function registerKnowledgeCommands(program: Command, globals: () => Globa
         const removed = store.removeSource(opts.source);
         const vectors = await syncAfterChange(config, store, Boolean(g.json), `removal of ${opts.source}`);
         output(g, { source: opts.source, removed, ...(vectors ? { vectors } : {}) }, () =>
-          [`Removed source ${opts.source}: ${removed.documents} documents, ${removed.chunks} chunks.`, ...(vectors ? [describeSync(vectors)] : [])].join('\n'),
+          [
+            `Removed source ${opts.source}: ${removed.documents} documents, ${removed.chunks} chunks.`,
+            ...(vectors ? [describeSync(vectors)] : []),
+          ].join('\n'),
         );
       });
     });
@@ -149,7 +156,11 @@ async function runIngest(
 function summarise(r: IngestReport): string {
   const lines = [
     `Source ${r.source}: ${r.added} added, ${r.updated} updated, ${r.unchanged} unchanged, ${r.removed} removed, ${r.rejected} rejected`,
-    `  ${r.files} files (${Object.entries(r.formats).map(([f, n]) => `${n} ${f}`).join(', ') || 'none'}${r.skippedFiles ? `, ${r.skippedFiles} skipped` : ''}), ` +
+    `  ${r.files} files (${
+      Object.entries(r.formats)
+        .map(([f, n]) => `${n} ${f}`)
+        .join(', ') || 'none'
+    }${r.skippedFiles ? `, ${r.skippedFiles} skipped` : ''}), ` +
       `${r.documentsSeen} documents read, chunks +${r.chunksAdded} −${r.chunksRemoved}` +
       `${r.questionOnly ? `, ${r.questionOnly} question-only records` : ''}${r.kept ? `, ${r.kept} kept from unreadable files` : ''} in ${(r.durationMs / 1000).toFixed(1)} s`,
   ];
@@ -160,5 +171,12 @@ function summarise(r: IngestReport): string {
 export function table(headers: string[], rows: Array<Array<string | number>>): string {
   const cells = [headers, ...rows.map((r) => r.map(String))];
   const widths = headers.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
-  return cells.map((r) => r.map((c, i) => (typeof rows[0]?.[i] === 'number' ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd()).join('\n');
+  return cells
+    .map((r) =>
+      r
+        .map((c, i) => (typeof rows[0]?.[i] === 'number' ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }

@@ -24,7 +24,10 @@ export function registerModelCommand(program: Command, globals: () => GlobalOpti
   model
     .command('build')
     .description('Build an ONNX model directory from a LLaMA checkpoint (Hugging Face safetensors or llama2c .bin), merging LoRA adapters')
-    .option('--from <path>', 'checkpoint: a Hugging Face folder (config.json + model.safetensors or shards), a .safetensors file, or a llama2c .bin')
+    .option(
+      '--from <path>',
+      'checkpoint: a Hugging Face folder (config.json + model.safetensors or shards), a .safetensors file, or a llama2c .bin',
+    )
     .option('--random', 'random weights of a real architecture instead (with --shape and --tokenizer), for benchmarks', false)
     .option('--shape <name|config.json>', 'architecture for --random: smollm2-135m, tinyllama-1.1b, stories260k, or a config.json')
     .option('--seed <n>', 'seed of --random weights', '1')
@@ -32,10 +35,19 @@ export function registerModelCommand(program: Command, globals: () => GlobalOpti
     .option('--lora <dir>', 'PEFT LoRA adapter folder to merge; repeat to stack adapters in order', collect, [])
     .option('--lora-scale <s>', 'factor on alpha/r: once for all adapters, or once per --lora', collect, [])
     .addOption(new Option('--dtype <dtype>', 'element type of weights, activations and KV cache').choices(['fp32', 'fp16']).default('fp32'))
-    .addOption(new Option('--quantize <bits>', 'weight-only quantisation of projections and head (MatMulNBits, blocks of 32)').choices(['int8', 'int4']))
+    .addOption(
+      new Option('--quantize <bits>', 'weight-only quantisation of projections and head (MatMulNBits, blocks of 32)').choices([
+        'int8',
+        'int4',
+      ]),
+    )
     .requiredOption('--out <dir>', 'model directory to write (appears only when complete)')
     .option('--force', 'replace --out if it exists', false)
-    .addOption(new Option('--external-data <mode>', 'weights in onnx/model.onnx_data: auto = only past 2 GB').choices(['auto', 'always', 'never']).default('auto'))
+    .addOption(
+      new Option('--external-data <mode>', 'weights in onnx/model.onnx_data: auto = only past 2 GB')
+        .choices(['auto', 'always', 'never'])
+        .default('auto'),
+    )
     .action(async (flags: BuildFlags) => {
       const g = globals();
       const options = buildOptions(flags);
@@ -43,9 +55,18 @@ export function registerModelCommand(program: Command, globals: () => GlobalOpti
       const onSignal = () => controller.abort();
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
-      const bar = !g.json && process.stderr.isTTY
-        ? new cliProgress.SingleBar({ stream: process.stderr, format: 'building {bar} {percentage}% | {mb}/{totalMb} MB | {tensor}', hideCursor: true, clearOnComplete: true }, cliProgress.Presets.shades_classic)
-        : undefined;
+      const bar =
+        !g.json && process.stderr.isTTY
+          ? new cliProgress.SingleBar(
+              {
+                stream: process.stderr,
+                format: 'building {bar} {percentage}% | {mb}/{totalMb} MB | {tensor}',
+                hideCursor: true,
+                clearOnComplete: true,
+              },
+              cliProgress.Presets.shades_classic,
+            )
+          : undefined;
       let started = false;
       let report: BuildReport;
       try {
@@ -80,7 +101,8 @@ export function registerModelCommand(program: Command, globals: () => GlobalOpti
 
 function buildOptions(flags: BuildFlags): BuildModelOptions {
   if (flags.random === (flags.from !== undefined)) throw new UsageError('give either --from <checkpoint> or --random --shape <name>');
-  if (flags.random && !flags.shape) throw new UsageError('--random needs --shape (smollm2-135m, tinyllama-1.1b, stories260k or a config.json)');
+  if (flags.random && !flags.shape)
+    throw new UsageError('--random needs --shape (smollm2-135m, tinyllama-1.1b, stories260k or a config.json)');
   if (!flags.random && flags.shape) throw new UsageError('--shape goes with --random');
   const seed = Number(flags.seed);
   if (!Number.isInteger(seed) || seed < 0) throw new UsageError(`--seed must be a whole number ≥ 0, got ${JSON.stringify(flags.seed)}`);
@@ -90,7 +112,8 @@ function buildOptions(flags: BuildFlags): BuildModelOptions {
     return n;
   });
   if (scales.length > 0 && flags.lora.length === 0) throw new UsageError('--lora-scale without --lora');
-  if (scales.length > 1 && scales.length !== flags.lora.length) throw new UsageError(`${scales.length} --lora-scale values for ${flags.lora.length} adapters: give one, or one per --lora`);
+  if (scales.length > 1 && scales.length !== flags.lora.length)
+    throw new UsageError(`${scales.length} --lora-scale values for ${flags.lora.length} adapters: give one, or one per --lora`);
   return {
     ...(flags.from !== undefined ? { from: flags.from } : { random: { shape: flags.shape!, seed } }),
     ...(flags.tokenizer !== undefined ? { tokenizer: flags.tokenizer } : {}),

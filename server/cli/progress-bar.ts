@@ -4,7 +4,10 @@ import cliProgress from 'cli-progress';
 export class ProgressBar {
   private bar: cliProgress.SingleBar | undefined;
 
-  constructor(enabled: boolean, private readonly label: string) {
+  constructor(
+    enabled: boolean,
+    readonly label: string,
+  ) {
     if (!enabled || !process.stderr.isTTY) return;
     this.bar = new cliProgress.SingleBar(
       {

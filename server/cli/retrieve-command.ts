@@ -19,15 +19,24 @@ export function registerRetrieveCommand(program: Command, globals: () => GlobalO
     .action(async (question: string, opts: { k: string; sources?: string }) => {
       const g = globals();
       const k = Number(opts.k);
-      if (!Number.isInteger(k) || k < 1 || k > 100) throw new UsageError(`--k must be a whole number from 1 to 100, got ${JSON.stringify(opts.k)}`);
-      const sources = opts.sources?.split(',').map((s) => s.trim()).filter(Boolean);
+      if (!Number.isInteger(k) || k < 1 || k > 100)
+        throw new UsageError(`--k must be a whole number from 1 to 100, got ${JSON.stringify(opts.k)}`);
+      const sources = opts.sources
+        ?.split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
       const unknown = unknownSources(sources, SOURCES);
       if (unknown.length) throw new UsageError(`Unknown --sources ${unknown.join(', ')}; use ${SOURCES.join(', ')}`);
       const config = configFrom(g);
       await withStore(config, async (store) => {
-        const wikipedia = config.wikipedia.enabled && (!sources || sources.includes('wikipedia'))
-          ? new WikipediaRetriever({ apiUrl: config.wikipedia.apiUrl, budgetMs: config.wikipedia.budgetMs, cachePath: join(config.dataDir, 'wikipedia-cache.sqlite') })
-          : undefined;
+        const wikipedia =
+          config.wikipedia.enabled && (!sources || sources.includes('wikipedia'))
+            ? new WikipediaRetriever({
+                apiUrl: config.wikipedia.apiUrl,
+                budgetMs: config.wikipedia.budgetMs,
+                cachePath: join(config.dataDir, 'wikipedia-cache.sqlite'),
+              })
+            : undefined;
         const settings = config.vectors;
         let opened: CliVectors | undefined;
         try {
@@ -54,17 +63,20 @@ export function registerRetrieveCommand(program: Command, globals: () => GlobalO
             attribution: h.attribution,
             retrievers: h.retrievers,
           }));
-          output(g, { query: result.query, timings: result.timings, ...(result.wikipedia ? { wikipedia: result.wikipedia } : {}), hits }, () =>
-            [
-              ...hits.map((h, i) =>
-                [
-                  `${i + 1}. ${h.title}${h.section ? ` — ${h.section}` : ''}  [${h.externalId} · ${h.source} · ${h.retrievers.map((r) => `${r.retriever}#${r.rank}`).join(' ')}]`,
-                  ...(h.url ? [`   ${h.url}`] : []),
-                  `   ${h.text.replace(/\s+/g, ' ').slice(0, 240)}${h.text.length > 240 ? '…' : ''}`,
-                ].join('\n'),
-              ),
-              `(${result.timings.total} ms${result.wikipedia ? `; Wikipedia: ${result.wikipedia}` : ''})`,
-            ].join('\n\n'),
+          output(
+            g,
+            { query: result.query, timings: result.timings, ...(result.wikipedia ? { wikipedia: result.wikipedia } : {}), hits },
+            () =>
+              [
+                ...hits.map((h, i) =>
+                  [
+                    `${i + 1}. ${h.title}${h.section ? ` — ${h.section}` : ''}  [${h.externalId} · ${h.source} · ${h.retrievers.map((r) => `${r.retriever}#${r.rank}`).join(' ')}]`,
+                    ...(h.url ? [`   ${h.url}`] : []),
+                    `   ${h.text.replace(/\s+/g, ' ').slice(0, 240)}${h.text.length > 240 ? '…' : ''}`,
+                  ].join('\n'),
+                ),
+                `(${result.timings.total} ms${result.wikipedia ? `; Wikipedia: ${result.wikipedia}` : ''})`,
+              ].join('\n\n'),
           );
         } finally {
           wikipedia?.close();

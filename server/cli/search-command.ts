@@ -18,7 +18,10 @@ export function registerSearchCommand(program: Command, globals: () => GlobalOpt
       }
       await withStore(configFrom(g), (store) => {
         const started = performance.now();
-        const sources = opts.sources?.split(',').map((s) => s.trim()).filter(Boolean);
+        const sources = opts.sources
+          ?.split(',')
+          .map((s) => s.trim())
+          .filter(Boolean);
         const tty = process.stdout.isTTY && !g.json;
         const result = new LexicalSearch(store).search(query, {
           k,

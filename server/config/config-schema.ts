@@ -43,7 +43,11 @@ export const ConfigSchema = z
         /** Overlap between consecutive chunks of a section, in characters. Env `GALEN_CHUNK_OVERLAP`. Default 200. */
         chunkOverlap: z.number().int().min(0).max(5000).default(200),
         /** Largest input file, MiB. Env `GALEN_MAX_FILE_MB`. Default 2048. */
-        maxFileMb: z.number().positive().max(1024 * 1024).default(2048),
+        maxFileMb: z
+          .number()
+          .positive()
+          .max(1024 * 1024)
+          .default(2048),
         /** Largest file read whole / largest record, MiB. Env `GALEN_MAX_RECORD_MB`. Default 64. */
         maxRecordMb: z.number().positive().max(4096).default(64),
       })
@@ -72,7 +76,16 @@ export const ConfigSchema = z
         base: z.string().min(1).optional(),
         /** PEFT LoRA adapter folders merged into `base`, in order. Env `GALEN_LORA`, comma-separated. Default none. */
         adapters: z
-          .preprocess((v) => (typeof v === 'string' ? v.split(',').map((a) => a.trim()).filter(Boolean) : v), z.array(z.string().min(1)).max(16))
+          .preprocess(
+            (v) =>
+              typeof v === 'string'
+                ? v
+                    .split(',')
+                    .map((a) => a.trim())
+                    .filter(Boolean)
+                : v,
+            z.array(z.string().min(1)).max(16),
+          )
           .default([]),
         /** Factor on every adapter's alpha/r. Env `GALEN_LORA_SCALE`. Default 1. */
         loraScale: z.number().min(0).max(100).default(1),
@@ -97,9 +110,24 @@ export const ConfigSchema = z
         prefillChunkTokens: z.number().int().min(1).max(1_048_576).default(256),
       })
       .strict()
-      .refine((m) => !(m.path && m.base), { message: 'set either model.path (a built model) or model.base (a checkpoint to build), not both', path: ['base'] })
-      .refine((m) => m.adapters.length === 0 || m.base !== undefined, { message: 'LoRA adapters need model.base (the checkpoint they are merged into)', path: ['adapters'] })
-      .default({ executionProvider: 'cpu', cudaDeviceId: 0, allowCpuFallback: false, maxBatchSize: 8, maxQueuedRequests: 64, prefillChunkTokens: 256, adapters: [], loraScale: 1 }),
+      .refine((m) => !(m.path && m.base), {
+        message: 'set either model.path (a built model) or model.base (a checkpoint to build), not both',
+        path: ['base'],
+      })
+      .refine((m) => m.adapters.length === 0 || m.base !== undefined, {
+        message: 'LoRA adapters need model.base (the checkpoint they are merged into)',
+        path: ['adapters'],
+      })
+      .default({
+        executionProvider: 'cpu',
+        cudaDeviceId: 0,
+        allowCpuFallback: false,
+        maxBatchSize: 8,
+        maxQueuedRequests: 64,
+        prefillChunkTokens: 256,
+        adapters: [],
+        loraScale: 1,
+      }),
     vectors: z
       .object({
         /** Dense retrieval: an HNSW index of chunk embeddings beside the store, kept in step with it. Env `GALEN_VECTORS`. Default true. */
@@ -150,15 +178,30 @@ export const ConfigSchema = z
         /** Requests per minute per API key (per client IP when anonymous); 0 turns limiting off. Env `GALEN_RATE_LIMIT`. Default 300. */
         rateLimitPerMinute: z.number().int().min(0).default(300),
         /** Largest JSON request body, KiB. Env `GALEN_MAX_BODY_KB`. Default 256. */
-        maxBodyKb: z.number().int().min(1).max(100 * 1024).default(256),
+        maxBodyKb: z
+          .number()
+          .int()
+          .min(1)
+          .max(100 * 1024)
+          .default(256),
         /** Largest knowledge upload (`POST /v1/knowledge/ingest`), MiB. Env `GALEN_MAX_UPLOAD_MB`. Default 512. */
-        maxUploadMb: z.number().positive().max(1024 * 1024).default(512),
+        maxUploadMb: z
+          .number()
+          .positive()
+          .max(1024 * 1024)
+          .default(512),
         /** Time a request may take before its response starts, ms (uploads excepted). Env `GALEN_REQUEST_TIMEOUT_MS`. Default 30000. */
         requestTimeoutMs: z.number().int().min(100).max(3_600_000).default(30_000),
         /** Browser origins allowed to call Galen (CORS), e.g. `https://ehr.example.org`; `*` for any. Env `GALEN_CORS_ORIGINS`, comma-separated. Default none: CORS off. */
         corsOrigins: z
           .preprocess(
-            (v) => (typeof v === 'string' ? v.split(',').map((o) => o.trim()).filter(Boolean) : v),
+            (v) =>
+              typeof v === 'string'
+                ? v
+                    .split(',')
+                    .map((o) => o.trim())
+                    .filter(Boolean)
+                : v,
             z.array(z.string().regex(/^(\*|https?:\/\/[^/\s]+)$/, 'an origin is scheme://host[:port] (no path), or *')),
           )
           .default([]),

@@ -115,7 +115,10 @@ export function createApp(ctx: AppContext): express.Express {
     }
     const e = toApiError(error);
     if (e.status >= 500) ctx.logger.error({ err: error }, 'request failed');
-    res.status(e.status).set(e.headers).json({ error: { code: e.code, message: e.message } });
+    res
+      .status(e.status)
+      .set(e.headers)
+      .json({ error: { code: e.code, message: e.message } });
   });
   return app;
 }

@@ -34,7 +34,12 @@ export function chatRoutes(ctx: AppContext): Router {
       ctx.answers.stream(request),
       (event) => {
         if (event.type === 'done') recordAnswer(ctx, res, request, event.answer);
-        return [{ event: event.type, data: event.type === 'done' ? event.answer : event.type === 'delta' ? { text: event.text } : withoutType(event) }];
+        return [
+          {
+            event: event.type,
+            data: event.type === 'done' ? event.answer : event.type === 'delta' ? { text: event.text } : withoutType(event),
+          },
+        ];
       },
       (error) => ({ event: 'error', data: { error } }),
       ctx.logger,

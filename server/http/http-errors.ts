@@ -31,12 +31,25 @@ export function toApiError(error: unknown): ApiError {
   if (error instanceof AnswerError) {
     const status = ANSWER_STATUS[error.code];
     if (status >= 500 && error.code === 'GENERATION_FAILED') return new ApiError(status, error.code, 'The model failed while answering.');
-    return new ApiError(status, error.code, error.message, error.code === 'BUSY' ? { 'Retry-After': String(BUSY_RETRY_AFTER_SECONDS) } : {});
+    return new ApiError(
+      status,
+      error.code,
+      error.message,
+      error.code === 'BUSY' ? { 'Retry-After': String(BUSY_RETRY_AFTER_SECONDS) } : {},
+    );
   }
-  const e = error as { type?: string; status?: number; statusCode?: number; code?: unknown; message?: string; headers?: Record<string, string> };
+  const e = error as {
+    type?: string;
+    status?: number;
+    statusCode?: number;
+    code?: unknown;
+    message?: string;
+    headers?: Record<string, string>;
+  };
   if (e?.type === 'entity.parse.failed') return new ApiError(400, 'INVALID_JSON', 'The request body is not valid JSON.');
   if (e?.type === 'entity.too.large') return new ApiError(413, 'BODY_TOO_LARGE', 'The request body is too large.');
-  if (e?.type === 'charset.unsupported' || e?.type === 'encoding.unsupported') return new ApiError(415, 'UNSUPPORTED_ENCODING', e.message ?? 'Unsupported encoding.');
+  if (e?.type === 'charset.unsupported' || e?.type === 'encoding.unsupported')
+    return new ApiError(415, 'UNSUPPORTED_ENCODING', e.message ?? 'Unsupported encoding.');
   const status = e?.status ?? e?.statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500) {
     return new ApiError(status, typeof e.code === 'string' ? e.code : 'BAD_REQUEST', e.message ?? 'Bad request.');

@@ -97,7 +97,12 @@ export function knowledgeRoutes(ctx: KnowledgeRoutesContext): Router {
 
   router.get('/v1/jobs/:id', admin, (req, res) => {
     const job = ctx.jobs.queue.get(String(req.params.id));
-    if (!job) throw new ApiError(404, 'JOB_NOT_FOUND', `No job with id ${JSON.stringify(req.params.id)} (finished jobs are forgotten after a restart).`);
+    if (!job)
+      throw new ApiError(
+        404,
+        'JOB_NOT_FOUND',
+        `No job with id ${JSON.stringify(req.params.id)} (finished jobs are forgotten after a restart).`,
+      );
     res.json({ job });
   });
 

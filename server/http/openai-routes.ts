@@ -54,7 +54,14 @@ export function openAiRoutes(ctx: AppContext): Router {
         object: 'chat.completion',
         created,
         model: GALEN_MODEL_ID,
-        choices: [{ index: 0, message: { role: 'assistant', content: answer.answer, refusal: null }, logprobs: null, finish_reason: finishReason(answer) }],
+        choices: [
+          {
+            index: 0,
+            message: { role: 'assistant', content: answer.answer, refusal: null },
+            logprobs: null,
+            finish_reason: finishReason(answer),
+          },
+        ],
         usage: usage(answer),
         citations: answer.citations,
         galen: galenExtras(answer),
@@ -74,7 +81,15 @@ export function openAiRoutes(ctx: AppContext): Router {
       res,
       ctx.answers.stream(request),
       (event: AnswerEvent) => {
-        if (event.type === 'citations') return [{ data: chunk({ role: 'assistant', content: '' }, null, { citations: event.citations, galen: { mode: event.mode, triage: event.triage } }) }];
+        if (event.type === 'citations')
+          return [
+            {
+              data: chunk({ role: 'assistant', content: '' }, null, {
+                citations: event.citations,
+                galen: { mode: event.mode, triage: event.triage },
+              }),
+            },
+          ];
         if (event.type === 'delta') return [{ data: chunk({ content: event.text }, null) }];
         final = event.answer;
         recordAnswer(ctx, res, request, event.answer);
@@ -83,7 +98,8 @@ export function openAiRoutes(ctx: AppContext): Router {
       (error) => ({ data: { error } }),
       ctx.logger,
       async (sse) => {
-        if (final && body.stream_options?.include_usage) await sse.send({ id, object: 'chat.completion.chunk', created, model: GALEN_MODEL_ID, choices: [], usage: usage(final) });
+        if (final && body.stream_options?.include_usage)
+          await sse.send({ id, object: 'chat.completion.chunk', created, model: GALEN_MODEL_ID, choices: [], usage: usage(final) });
         await sse.send('[DONE]');
       },
     );
@@ -92,7 +108,11 @@ export function openAiRoutes(ctx: AppContext): Router {
 }
 
 function unknownModel(name: string): ApiError {
-  return new ApiError(404, 'UNKNOWN_MODEL', `The model ${JSON.stringify(name.slice(0, 100))} does not exist; use "${GALEN_MODEL_ID}" (see GET /v1/models).`);
+  return new ApiError(
+    404,
+    'UNKNOWN_MODEL',
+    `The model ${JSON.stringify(name.slice(0, 100))} does not exist; use "${GALEN_MODEL_ID}" (see GET /v1/models).`,
+  );
 }
 
 /** OpenAI messages → Galen's: `developer` is `system`; text parts are joined; tools are refused. */
@@ -101,17 +121,30 @@ function toAnswerRequest(body: ChatCompletionRequest, signal: AbortSignal): Answ
   body.messages.forEach((m, i) => {
     const role = m.role === 'developer' ? 'system' : m.role;
     if (role !== 'system' && role !== 'user' && role !== 'assistant') {
-      throw new ApiError(400, 'INVALID_REQUEST', `messages.${i}.role: Galen supports system, developer, user and assistant messages, not ${JSON.stringify(m.role)}.`);
+      throw new ApiError(
+        400,
+        'INVALID_REQUEST',
+        `messages.${i}.role: Galen supports system, developer, user and assistant messages, not ${JSON.stringify(m.role)}.`,
+      );
     }
     let content: string;
     if (typeof m.content === 'string') content = m.content;
     else if (Array.isArray(m.content)) {
       const other = m.content.find((part) => part.type !== 'text');
-      if (other) throw new ApiError(400, 'INVALID_REQUEST', `messages.${i}.content: only text parts are supported, not ${JSON.stringify(other.type)}.`);
+      if (other)
+        throw new ApiError(
+          400,
+          'INVALID_REQUEST',
+          `messages.${i}.content: only text parts are supported, not ${JSON.stringify(other.type)}.`,
+        );
       content = m.content.map((part) => part.text ?? '').join('\n');
     } else content = '';
     if (content.length > MAX_MESSAGE_CHARS) {
-      throw new ApiError(400, 'INVALID_REQUEST', `messages.${i}.content: content is limited to ${MAX_MESSAGE_CHARS.toLocaleString('en')} characters`);
+      throw new ApiError(
+        400,
+        'INVALID_REQUEST',
+        `messages.${i}.content: content is limited to ${MAX_MESSAGE_CHARS.toLocaleString('en')} characters`,
+      );
     }
     if (!content.trim()) {
       // An assistant turn that only called tools has no text; Galen has nothing to keep of it.
@@ -120,7 +153,8 @@ function toAnswerRequest(body: ChatCompletionRequest, signal: AbortSignal): Answ
     }
     messages.push({ role, content });
   });
-  if (messages.at(-1)?.role !== 'user') throw new ApiError(400, 'INVALID_REQUEST', 'messages: the last message must be the user\'s question');
+  if (messages.at(-1)?.role !== 'user')
+    throw new ApiError(400, 'INVALID_REQUEST', "messages: the last message must be the user's question");
   const maxTokens = body.max_completion_tokens ?? body.max_tokens;
   const stop = typeof body.stop === 'string' ? [body.stop] : body.stop;
   return {
@@ -142,7 +176,11 @@ function finishReason(answer: Answer): 'stop' | 'length' {
 }
 
 function usage(answer: Answer) {
-  return { prompt_tokens: answer.usage.promptTokens, completion_tokens: answer.usage.completionTokens, total_tokens: answer.usage.totalTokens };
+  return {
+    prompt_tokens: answer.usage.promptTokens,
+    completion_tokens: answer.usage.completionTokens,
+    total_tokens: answer.usage.totalTokens,
+  };
 }
 
 function galenExtras(answer: Answer) {

@@ -11,7 +11,9 @@ const schema = (s: z.ZodType): Json => {
 const ErrorBody: Json = {
   type: 'object',
   required: ['error'],
-  properties: { error: { type: 'object', required: ['code', 'message'], properties: { code: { type: 'string' }, message: { type: 'string' } } } },
+  properties: {
+    error: { type: 'object', required: ['code', 'message'], properties: { code: { type: 'string' }, message: { type: 'string' } } },
+  },
 };
 
 const Citation: Json = {
@@ -34,7 +36,19 @@ const Triage: Json = {
   required: ['level', 'reasons'],
   properties: {
     level: { enum: ['emergency', 'urgent', 'none'] },
-    reasons: { type: 'array', items: { type: 'object', properties: { rule: { type: 'string' }, category: { type: 'string' }, level: { type: 'string' }, description: { type: 'string' }, matched: { type: 'array', items: { type: 'string' } } } } },
+    reasons: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          rule: { type: 'string' },
+          category: { type: 'string' },
+          level: { type: 'string' },
+          description: { type: 'string' },
+          matched: { type: 'array', items: { type: 'string' } },
+        },
+      },
+    },
   },
 };
 
@@ -45,13 +59,28 @@ const Answer: Json = {
     id: { type: 'string' },
     answer: { type: 'string', description: 'Urgent-care guidance when triage fired, the answer with [n] markers, and a disclaimer' },
     mode: { enum: ['extractive', 'generative'] },
-    citations: { type: 'array', items: { $ref: '#/components/schemas/Citation' }, description: 'The cited passages; every [n] in the answer is one of them' },
+    citations: {
+      type: 'array',
+      items: { $ref: '#/components/schemas/Citation' },
+      description: 'The cited passages; every [n] in the answer is one of them',
+    },
     triage: { $ref: '#/components/schemas/Triage' },
     questionType: { type: 'string' },
     language: { enum: ['en', 'zh'] },
     finishReason: { enum: ['stop', 'length'] },
-    usage: { type: 'object', properties: { promptTokens: { type: 'integer' }, completionTokens: { type: 'integer' }, totalTokens: { type: 'integer' }, passages: { type: 'integer' } } },
-    timings: { type: 'object', description: 'Milliseconds: triageMs, retrieval (per retriever and total), generationMs, timeToFirstTokenMs, totalMs' },
+    usage: {
+      type: 'object',
+      properties: {
+        promptTokens: { type: 'integer' },
+        completionTokens: { type: 'integer' },
+        totalTokens: { type: 'integer' },
+        passages: { type: 'integer' },
+      },
+    },
+    timings: {
+      type: 'object',
+      description: 'Milliseconds: triageMs, retrieval (per retriever and total), generationMs, timeToFirstTokenMs, totalMs',
+    },
     model: { type: 'object', description: 'The answer mode and, in generative mode, the generator' },
     removedCitations: { type: 'array', items: { type: 'integer' } },
     droppedPassages: { type: 'array', items: { type: 'object' } },
@@ -59,7 +88,12 @@ const Answer: Json = {
 };
 
 const errors = (...statuses: number[]): Json =>
-  Object.fromEntries(statuses.map((s) => [String(s), { description: ERROR_TEXT[s] ?? 'Error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } }]));
+  Object.fromEntries(
+    statuses.map((s) => [
+      String(s),
+      { description: ERROR_TEXT[s] ?? 'Error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
+    ]),
+  );
 
 const ERROR_TEXT: Record<number, string> = {
   400: 'Malformed JSON, wrong types, empty or too long messages, unknown source',
@@ -83,20 +117,30 @@ export function openApiDocument(version: string): Json {
     info: {
       title: 'Galen',
       version,
-      description: 'Medical question answering with cited, retrieval-grounded answers. Galen is not a doctor: answers are information with sources, not diagnosis or treatment.',
+      description:
+        'Medical question answering with cited, retrieval-grounded answers. Galen is not a doctor: answers are information with sources, not diagnosis or treatment.',
       license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
     },
     paths: {
       '/healthz': { get: { summary: 'Liveness: the process answers', responses: { 200: { description: 'Alive' } } } },
-      '/readyz': { get: { summary: 'Readiness: store open, seed corpus in, indexes and model loaded', responses: { 200: { description: 'Ready' }, 503: { description: 'Starting or shutting down' } } } },
+      '/readyz': {
+        get: {
+          summary: 'Readiness: store open, seed corpus in, indexes and model loaded',
+          responses: { 200: { description: 'Ready' }, 503: { description: 'Starting or shutting down' } },
+        },
+      },
       '/v1/chat': {
         post: {
           summary: 'Answer a question (with conversation history and optional patient context)',
           requestBody: { required: true, ...json(schema(ChatRequestSchema)) },
           responses: {
             200: {
-              description: 'The answer; with stream: true, Server-Sent Events `citations` (numbered passages the answer may cite, triage), `delta` ({text}), then `done` (the answer) or `error`',
-              content: { 'application/json': { schema: { $ref: '#/components/schemas/Answer' } }, 'text/event-stream': { schema: { type: 'string' } } },
+              description:
+                'The answer; with stream: true, Server-Sent Events `citations` (numbered passages the answer may cite, triage), `delta` ({text}), then `done` (the answer) or `error`',
+              content: {
+                'application/json': { schema: { $ref: '#/components/schemas/Answer' } },
+                'text/event-stream': { schema: { type: 'string' } },
+              },
             },
             ...errors(400, 413, 503),
           },
@@ -106,7 +150,10 @@ export function openApiDocument(version: string): Json {
         post: {
           summary: 'OpenAI-compatible chat completion (model "galen"); citations in an extra `citations` field, mode and triage in `galen`',
           requestBody: { required: true, ...json(schema(ChatCompletionRequestSchema)) },
-          responses: { 200: { description: 'A chat.completion, or chat.completion.chunk SSE ending with data: [DONE]' }, ...errors(400, 404, 413, 503) },
+          responses: {
+            200: { description: 'A chat.completion, or chat.completion.chunk SSE ending with data: [DONE]' },
+            ...errors(400, 404, 413, 503),
+          },
         },
       },
       '/v1/models': { get: { summary: 'OpenAI-compatible model list', responses: { 200: { description: 'The models (one: galen)' } } } },
@@ -117,13 +164,17 @@ export function openApiDocument(version: string): Json {
           responses: { 200: { description: 'Hits with citation fields, fused score and provenance; timings' }, ...errors(400, 413, 503) },
         },
       },
-      '/v1/search': { post: { summary: 'BM25 search of the local corpus', responses: { 200: { description: 'Hits' }, ...errors(400, 413) } } },
+      '/v1/search': {
+        post: { summary: 'BM25 search of the local corpus', responses: { 200: { description: 'Hits' }, ...errors(400, 413) } },
+      },
       '/openapi.json': { get: { summary: 'This document', responses: { 200: { description: 'OpenAPI 3.1' } } } },
       '/': { get: { summary: 'The chat page', responses: { 200: { description: 'HTML' } } } },
     },
     components: {
       schemas: { Error: ErrorBody, Citation, Triage, Answer },
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An API key (galen keys create), when the server requires one' } },
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', description: 'An API key (galen keys create), when the server requires one' },
+      },
     },
   };
 }

@@ -14,5 +14,7 @@ const STARTING_RETRY_AFTER_SECONDS = 5;
 export function assertReady(ctx: AppContext): void {
   const unready = ctx.unreadiness();
   if (!unready) return;
-  throw new ApiError(503, 'NOT_READY', `Galen is not ready to answer: ${unready.reason}.`, { 'Retry-After': String(STARTING_RETRY_AFTER_SECONDS) });
+  throw new ApiError(503, 'NOT_READY', `Galen is not ready to answer: ${unready.reason}.`, {
+    'Retry-After': String(STARTING_RETRY_AFTER_SECONDS),
+  });
 }

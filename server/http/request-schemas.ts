@@ -25,17 +25,32 @@ export const PatientSchema = z
   .strict();
 
 /** Retriever names as requests spell them; checked against what the server has. */
-const Sources = z.array(z.string().min(1).max(40)).min(1).max(10).describe('Retrievers to use: corpus, vector, wikipedia (default: all the server has).');
+const Sources = z
+  .array(z.string().min(1).max(40))
+  .min(1)
+  .max(10)
+  .describe('Retrievers to use: corpus, vector, wikipedia (default: all the server has).');
 
 /** Options of one answer; every field optional. */
 export const AnswerOptionsSchema = z
   .object({
-    k: z.number().int().min(1).max(20).optional().describe('Passages to retrieve and give the answerer (default: the server\'s `answer.passages`, 5).'),
+    k: z
+      .number()
+      .int()
+      .min(1)
+      .max(20)
+      .optional()
+      .describe("Passages to retrieve and give the answerer (default: the server's `answer.passages`, 5)."),
     sources: Sources.optional(),
     maxTokens: z.number().int().min(1).max(8192).optional().describe('Most tokens to generate (generative mode; default 256).'),
     temperature: z.number().min(0).max(2).optional(),
     topP: z.number().gt(0).max(1).optional(),
-    seed: z.number().int().min(0).max(2 ** 32 - 1).optional(),
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 32 - 1)
+      .optional(),
     stop: z.array(z.string().min(1).max(100)).max(4).optional(),
     patient: PatientSchema.optional(),
   })
@@ -63,11 +78,7 @@ export const RetrieveRequestSchema = z
   .strict();
 
 // OpenAI's message content: a string, or text parts (the only kind Galen reads).
-const OpenAiContent = z.union([
-  z.string(),
-  z.array(z.object({ type: z.string(), text: z.string().optional() }).loose()),
-  z.null(),
-]);
+const OpenAiContent = z.union([z.string(), z.array(z.object({ type: z.string(), text: z.string().optional() }).loose()), z.null()]);
 
 /**
  * `POST /v1/chat/completions`, as OpenAI's API defines it. Lenient on purpose: clients (the
@@ -86,7 +97,12 @@ export const ChatCompletionRequestSchema = z
     max_completion_tokens: z.number().int().min(1).max(8192).nullish(),
     temperature: z.number().min(0).max(2).nullish(),
     top_p: z.number().gt(0).max(1).nullish(),
-    seed: z.number().int().min(0).max(2 ** 32 - 1).nullish(),
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 32 - 1)
+      .nullish(),
     stop: z.union([z.string(), z.array(z.string()).max(4)]).nullish(),
     n: z.number().int().min(1).max(1, 'Galen writes one choice (n = 1)').nullish(),
     /** Galen's own options (passages, sources, patient), for clients that know them. */

@@ -13,7 +13,10 @@ import type { Response } from 'express';
 export class SseStream {
   private readonly heartbeat: NodeJS.Timeout;
 
-  private constructor(private readonly res: Response, heartbeatMs: number) {
+  private constructor(
+    private readonly res: Response,
+    heartbeatMs: number,
+  ) {
     this.heartbeat = setInterval(() => {
       if (!this.closed) res.write(': keep-alive\n\n');
     }, heartbeatMs);
@@ -42,7 +45,10 @@ export class SseStream {
   async send(data: unknown, event?: string): Promise<void> {
     if (this.closed) return;
     const payload = typeof data === 'string' ? data : JSON.stringify(data);
-    const frame = `${event ? `event: ${event}\n` : ''}${payload.split('\n').map((line) => `data: ${line}`).join('\n')}\n\n`;
+    const frame = `${event ? `event: ${event}\n` : ''}${payload
+      .split('\n')
+      .map((line) => `data: ${line}`)
+      .join('\n')}\n\n`;
     if (!this.res.write(frame)) {
       await new Promise<void>((resolve) => {
         const done = () => {

@@ -10,7 +10,15 @@ import { AuditLog } from '../logging/audit-log.js';
 import { createMetrics } from '../metrics/index.js';
 import { ApiKeyStore, createSecurityLayer, type SecurityLayer } from '../security/index.js';
 import { readFileSync } from 'node:fs';
-import { loadEmbeddingModel, loadRerankingModel, OnnxLanguageModel, type ExecutionProviderName, type LanguageModel, type OnnxEmbeddingModel, type OnnxRerankingModel } from '../../model/index.js';
+import {
+  loadEmbeddingModel,
+  loadRerankingModel,
+  OnnxLanguageModel,
+  type ExecutionProviderName,
+  type LanguageModel,
+  type OnnxEmbeddingModel,
+  type OnnxRerankingModel,
+} from '../../model/index.js';
 import { openVectorRetrieval, type VectorRetrieval } from '../../retrieval/vector/index.js';
 import { RetrievalPipeline, type VectorSearcher } from '../../retrieval/pipeline/index.js';
 import { WikipediaRetriever } from '../../retrieval/wikipedia/index.js';
@@ -77,7 +85,8 @@ export async function startServer(config: GalenConfig, logger: Logger, dependenc
   let embedder: OnnxEmbeddingModel | undefined;
   let reranker: OnnxRerankingModel | undefined;
   try {
-    if (config.vectors.enabled && config.vectors.embedder && !dependencies.vector) embedder = await loadEmbeddingModel(config.vectors.embedder, sessionOptions);
+    if (config.vectors.enabled && config.vectors.embedder && !dependencies.vector)
+      embedder = await loadEmbeddingModel(config.vectors.embedder, sessionOptions);
     if (config.vectors.reranker) reranker = await loadRerankingModel(config.vectors.reranker, sessionOptions);
   } catch (error) {
     await embedder?.close();
@@ -101,7 +110,12 @@ export async function startServer(config: GalenConfig, logger: Logger, dependenc
   const pool = dependencies.vector ? undefined : await startRetrievalWorkers(config, logger, sessionOptions);
   let vectorState: 'building' | 'ready' | 'failed' = 'building';
   const wikipedia = config.wikipedia.enabled
-    ? new WikipediaRetriever({ apiUrl: config.wikipedia.apiUrl, budgetMs: config.wikipedia.budgetMs, cachePath: join(config.dataDir, 'wikipedia-cache.sqlite'), logger })
+    ? new WikipediaRetriever({
+        apiUrl: config.wikipedia.apiUrl,
+        budgetMs: config.wikipedia.budgetMs,
+        cachePath: join(config.dataDir, 'wikipedia-cache.sqlite'),
+        logger,
+      })
     : undefined;
   let ready = false;
   let shuttingDown = false;
@@ -131,12 +145,21 @@ export async function startServer(config: GalenConfig, logger: Logger, dependenc
   // The query normaliser reads synonyms from the store: the pipelines are built again once the seed is in.
   const pipelines = () => {
     const retrieval = new RetrievalPipeline(
-      { store, ...(pool ? { local: pool } : vectorSearcher ? { vector: vectorSearcher } : {}), ...(wikipedia ? { wikipedia } : {}), ...(reranker ? { reranker } : {}) },
+      {
+        store,
+        ...(pool ? { local: pool } : vectorSearcher ? { vector: vectorSearcher } : {}),
+        ...(wikipedia ? { wikipedia } : {}),
+        ...(reranker ? { reranker } : {}),
+      },
       { vectorWeight: config.vectors.weight },
     );
     const answers = new AnswerPipeline(
       { retrieval, ...(model ? { model } : {}), logger },
-      { passages: config.answer.passages, maxNewTokens: config.answer.maxNewTokens, ...(config.answer.temperature !== undefined ? { temperature: config.answer.temperature } : {}) },
+      {
+        passages: config.answer.passages,
+        maxNewTokens: config.answer.maxNewTokens,
+        ...(config.answer.temperature !== undefined ? { temperature: config.answer.temperature } : {}),
+      },
     );
     return { retrieval, answers };
   };
@@ -221,7 +244,10 @@ export async function startServer(config: GalenConfig, logger: Logger, dependenc
       });
       await pool?.reloadVectors();
       vectorState = 'ready';
-      logger.info({ vectors: vectors.count, embedder: report.embedderId, added: report.added, removed: report.removed, refitted: report.refitted }, 'vector index ready');
+      logger.info(
+        { vectors: vectors.count, embedder: report.embedderId, added: report.added, removed: report.removed, refitted: report.refitted },
+        'vector index ready',
+      );
     }
   })();
   vectorSync.catch((error: unknown) => {
@@ -269,7 +295,11 @@ export async function startServer(config: GalenConfig, logger: Logger, dependenc
  * nothing when that is 0. A pool that cannot start is logged and the searches run on this thread:
  * slower under load, never unavailable.
  */
-async function startRetrievalWorkers(config: GalenConfig, logger: Logger, session: { executionProvider: ExecutionProviderName; deviceId: number; allowCpuFallback: boolean }): Promise<LocalRetrievalPool | undefined> {
+async function startRetrievalWorkers(
+  config: GalenConfig,
+  logger: Logger,
+  session: { executionProvider: ExecutionProviderName; deviceId: number; allowCpuFallback: boolean },
+): Promise<LocalRetrievalPool | undefined> {
   const workers = config.server.retrievalWorkers;
   if (workers === 0) return undefined;
   try {
@@ -281,7 +311,11 @@ async function startRetrievalWorkers(config: GalenConfig, logger: Logger, sessio
             efSearch: config.vectors.efSearch,
             lsaDimension: config.vectors.lsaDimension,
             ...(config.vectors.embedder ? { embedder: config.vectors.embedder } : {}),
-            session: { executionProvider: session.executionProvider, deviceId: session.deviceId, allowCpuFallback: session.allowCpuFallback },
+            session: {
+              executionProvider: session.executionProvider,
+              deviceId: session.deviceId,
+              allowCpuFallback: session.allowCpuFallback,
+            },
           }
         : null,
       fusion: { vectorWeight: config.vectors.weight },

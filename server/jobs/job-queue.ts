@@ -150,7 +150,8 @@ export class JobQueue {
   /** Takes no more jobs, cancels the waiting ones, aborts the running one and waits for it to stop. */
   async close(): Promise<void> {
     this.closed = true;
-    for (const record of this.waiting.splice(0)) void this.finish(record, 'cancelled', { error: new JobError('CANCELLED', 409, 'The server shut down.') }, false);
+    for (const record of this.waiting.splice(0))
+      void this.finish(record, 'cancelled', { error: new JobError('CANCELLED', 409, 'The server shut down.') }, false);
     this.running?.controller.abort(new JobError('CANCELLED', 409, 'The server shut down; nothing was changed.'));
     await this.idle;
   }
@@ -179,7 +180,9 @@ export class JobQueue {
       record.view.progress.percent = 100;
       await this.finish(record, 'succeeded', { result });
     } catch (error) {
-      await this.finish(record, record.controller.signal.aborted ? 'cancelled' : 'failed', { error: record.controller.signal.aborted ? record.controller.signal.reason : error });
+      await this.finish(record, record.controller.signal.aborted ? 'cancelled' : 'failed', {
+        error: record.controller.signal.aborted ? record.controller.signal.reason : error,
+      });
     } finally {
       this.running = null;
     }

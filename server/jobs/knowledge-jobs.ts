@@ -93,7 +93,10 @@ export class KnowledgeJobs {
       KnowledgeStore.validateSourceName(options.source);
       const format = options.format ?? 'auto';
       if (format !== 'auto' && !FORMAT_NAMES.includes(format)) {
-        throw new KnowledgeError('UNKNOWN_FORMAT', `Unknown format ${JSON.stringify(format)}; use one of auto, ${FORMAT_NAMES.join(', ')}.`);
+        throw new KnowledgeError(
+          'UNKNOWN_FORMAT',
+          `Unknown format ${JSON.stringify(format)}; use one of auto, ${FORMAT_NAMES.join(', ')}.`,
+        );
       }
       const sourceDir = join(this.uploadsDir, options.source);
       const dir = join(sourceDir, randomUUID());
@@ -161,7 +164,10 @@ export class KnowledgeJobs {
     await this.queue.close();
   }
 
-  private async ingestInto(ctx: JobContext, options: { source: string; paths: string[]; format: FormatName | 'auto'; license?: string; attribution?: string }): Promise<IngestJobResult> {
+  private async ingestInto(
+    ctx: JobContext,
+    options: { source: string; paths: string[]; format: FormatName | 'auto'; license?: string; attribution?: string },
+  ): Promise<IngestJobResult> {
     const store = KnowledgeStore.open({ dataDir: this.options.dataDir });
     try {
       const report = await ingest(store, {
@@ -210,4 +216,3 @@ async function removeSiblings(parent: string, keep: string): Promise<void> {
     if (path !== keep) await rm(path, { recursive: true, force: true });
   }
 }
-

@@ -45,7 +45,8 @@ export async function spoolUpload(req: IncomingMessage, options: SpoolOptions): 
   await mkdir(options.dir, { recursive: true });
   try {
     const upload = isMultipart(req) ? await spoolMultipart(req, options) : await spoolRaw(req, options);
-    if (upload.files.length === 0 || upload.bytes === 0) throw new JobError('INVALID_UPLOAD', 400, 'The upload holds no data: send a non-empty file.');
+    if (upload.files.length === 0 || upload.bytes === 0)
+      throw new JobError('INVALID_UPLOAD', 400, 'The upload holds no data: send a non-empty file.');
     return upload;
   } catch (error) {
     await rm(options.dir, { recursive: true, force: true });
@@ -62,7 +63,10 @@ export async function spoolUpload(req: IncomingMessage, options: SpoolOptions): 
  */
 export function safeFileName(name: string): string {
   const last = name.split(/[\\/]/).pop() ?? '';
-  return last.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^[._-]+/, '').slice(-120);
+  return last
+    .replace(/[^A-Za-z0-9._-]/g, '_')
+    .replace(/^[._-]+/, '')
+    .slice(-120);
 }
 
 function isMultipart(req: IncomingMessage): boolean {
@@ -99,7 +103,11 @@ async function spoolRaw(req: IncomingMessage, options: SpoolOptions): Promise<Sp
   const name = safeFileName(options.rawName ?? '') || 'upload.jsonl';
   const budget = new Budget(options.maxBytes);
   let bytes = 0;
-  await pipeline(req, budget.meter((n) => (bytes += n)), createWriteStream(join(options.dir, name)));
+  await pipeline(
+    req,
+    budget.meter((n) => (bytes += n)),
+    createWriteStream(join(options.dir, name)),
+  );
   if (budget.exceeded) throw tooLarge(options.maxBytes);
   return { dir: options.dir, files: [{ name, bytes }], fields: {}, bytes };
 }
@@ -135,7 +143,13 @@ async function spoolMultipart(req: IncomingMessage, options: SpoolOptions): Prom
     used.add(name);
     const entry = { name, bytes: 0 };
     files.push(entry);
-    writes.push(pipeline(stream, budget.meter((n) => (entry.bytes += n)), createWriteStream(join(options.dir, name))));
+    writes.push(
+      pipeline(
+        stream,
+        budget.meter((n) => (entry.bytes += n)),
+        createWriteStream(join(options.dir, name)),
+      ),
+    );
   });
   const fail = (message: string) => () => {
     problem ??= new JobError('INVALID_UPLOAD', 400, message);

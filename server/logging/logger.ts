@@ -5,7 +5,10 @@ import { pino, type Logger } from 'pino';
  * can carry patient details.
  */
 export function createLogger(level: string, destination: 1 | 2 = 1): Logger {
-  return pino({ level, base: { service: 'galen' }, redact: { paths: ['req.headers.authorization', 'req.body'], remove: true } }, pino.destination(destination));
+  return pino(
+    { level, base: { service: 'galen' }, redact: { paths: ['req.headers.authorization', 'req.body'], remove: true } },
+    pino.destination(destination),
+  );
 }
 
 export type { Logger };

@@ -50,12 +50,18 @@ const RULES: readonly RedactionRule[] = [
   {
     name: 'name',
     // Case-sensitive on purpose: a name word must start with a capital, so the cue spells its own cases.
-    pattern: new RegExp(`((?:[Mm]y [Nn]ame(?: is|'s)|MY NAME IS|[Nn]ame\\s*:|NAME\\s*:|[Ii] am called|[Ii]'m called|[Nn]amed)\\s+)(${NAME}|\\p{Ll}+)`, 'gu'),
+    pattern: new RegExp(
+      `((?:[Mm]y [Nn]ame(?: is|'s)|MY NAME IS|[Nn]ame\\s*:|NAME\\s*:|[Ii] am called|[Ii]'m called|[Nn]amed)\\s+)(${NAME}|\\p{Ll}+)`,
+      'gu',
+    ),
     replace: (_m, cue: string) => `${cue}[name]`,
   },
   {
     name: 'name',
-    pattern: new RegExp(`\\b((?:[Pp]atient|PATIENT|[Pp]t\\.?|Mr|Mrs|Ms|Mx|Miss|Mr\\.|Mrs\\.|Ms\\.|Mx\\.)(?:\\s*:)?\\s+)(?!(?:ID|MRN|No|Number)\\b)(${NAME})`, 'gu'),
+    pattern: new RegExp(
+      `\\b((?:[Pp]atient|PATIENT|[Pp]t\\.?|Mr|Mrs|Ms|Mx|Miss|Mr\\.|Mrs\\.|Ms\\.|Mx\\.)(?:\\s*:)?\\s+)(?!(?:ID|MRN|No|Number)\\b)(${NAME})`,
+      'gu',
+    ),
     replace: (_m, cue: string) => `${cue}[name]`,
   },
   { name: 'name', pattern: /(我叫|我的名字是|我的名字叫)\s*[\u4e00-\u9fff]{1,4}/gu, replace: (_m, cue: string) => `${cue}[name]` },

@@ -63,7 +63,8 @@ export class ApiKeyStore {
       db.pragma('busy_timeout = 5000');
       db.pragma('journal_mode = WAL');
       const version = db.pragma('user_version', { simple: true }) as number;
-      if (version > SCHEMA_VERSION) throw new Error(`its schema version ${version} is newer than this Galen understands (${SCHEMA_VERSION})`);
+      if (version > SCHEMA_VERSION)
+        throw new Error(`its schema version ${version} is newer than this Galen understands (${SCHEMA_VERSION})`);
       db.exec(`CREATE TABLE IF NOT EXISTS api_keys (
         id TEXT PRIMARY KEY,
         hash BLOB NOT NULL,
@@ -91,7 +92,9 @@ export class ApiKeyStore {
     const label = (options.label ?? '').slice(0, 200);
     const { id, key } = generateApiKey();
     const createdAt = new Date().toISOString();
-    this.db.prepare('INSERT INTO api_keys (id, hash, role, label, created_at) VALUES (?, ?, ?, ?, ?)').run(id, hashApiKey(key), role, label, createdAt);
+    this.db
+      .prepare('INSERT INTO api_keys (id, hash, role, label, created_at) VALUES (?, ?, ?, ?, ?)')
+      .run(id, hashApiKey(key), role, label, createdAt);
     return { id, role, label, createdAt, revokedAt: null, key };
   }
 

@@ -31,7 +31,13 @@ export function limitRate(options: RateLimitOptions): RequestHandler {
       return principal?.kind === 'key' ? `key:${principal.keyId}` : `ip:${ipKeyGenerator(req.ip ?? 'unknown')}`;
     },
     handler: (_req, _res, next) => {
-      next(new SecurityError('RATE_LIMITED', 429, `Too many requests: at most ${options.limit} per ${windowMs / 1000} s; retry after the Retry-After seconds.`));
+      next(
+        new SecurityError(
+          'RATE_LIMITED',
+          429,
+          `Too many requests: at most ${options.limit} per ${windowMs / 1000} s; retry after the Retry-After seconds.`,
+        ),
+      );
     },
   });
 }

@@ -38,9 +38,12 @@ export function limitRequestTime(options: RequestTimeLimitOptions): RequestHandl
     });
     const timer = setTimeout(() => {
       if (res.headersSent) return;
-      res.status(503).set('Connection', 'close').json({
-        error: { code: 'REQUEST_TIMEOUT', message: `The request took longer than ${options.ms} ms and was stopped.` },
-      });
+      res
+        .status(503)
+        .set('Connection', 'close')
+        .json({
+          error: { code: 'REQUEST_TIMEOUT', message: `The request took longer than ${options.ms} ms and was stopped.` },
+        });
       controller.abort(new Error('The request ran out of time.'));
     }, options.ms);
     timer.unref();

@@ -19,7 +19,10 @@ export function requireRole(role: Role): RequestHandler {
       return;
     }
     if (!roleAllows(principal.role, role)) {
-      const who = principal.kind === 'key' ? `the key ${principal.keyId} has the role ${principal.role}` : `anonymous callers have the role ${principal.role}`;
+      const who =
+        principal.kind === 'key'
+          ? `the key ${principal.keyId} has the role ${principal.role}`
+          : `anonymous callers have the role ${principal.role}`;
       next(new SecurityError('FORBIDDEN', 403, `This route needs the ${role} role; ${who}.`));
       return;
     }

@@ -57,7 +57,8 @@ export function createSecurityLayer(options: SecurityLayerOptions): SecurityLaye
   const clinician = requireRole('clinician');
   const onV1 =
     (handler: RequestHandler): RequestHandler =>
-    (req, res, next) => (req.path === '/v1' || req.path.startsWith('/v1/') ? handler(req, res, next) : next());
+    (req, res, next) =>
+      req.path === '/v1' || req.path.startsWith('/v1/') ? handler(req, res, next) : next();
   return {
     headers: [securityHeaders(), corsPolicy(options.corsOrigins)],
     timeLimit: limitRequestTime({ ms: options.requestTimeoutMs }),

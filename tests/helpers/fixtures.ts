@@ -15,7 +15,10 @@ export function copyMedquadSample(dir: string, count: number): string {
 export function copyPubmedSample(dir: string, count: number, skip = 0): string {
   const to = join(dir, `pubmed-${skip}`);
   mkdirSync(to, { recursive: true });
-  const lines = readFileSync(join(SHARED_DATA, 'pubmedqa', 'pqal_abstracts.jsonl'), 'utf8').split('\n').filter(Boolean).slice(skip, skip + count);
+  const lines = readFileSync(join(SHARED_DATA, 'pubmedqa', 'pqal_abstracts.jsonl'), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .slice(skip, skip + count);
   writeFileSync(join(to, 'abstracts.jsonl'), `${lines.join('\n')}\n`);
   return to;
 }

@@ -228,7 +228,14 @@ function normalSampler(seed: number): () => number {
   return () => Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform());
 }
 
-function randomWeights(s: { layers: number; hidden: number; intermediate: number; maxPositions: number; numLabels: number; seed: number }): TinyBertWeights {
+function randomWeights(s: {
+  layers: number;
+  hidden: number;
+  intermediate: number;
+  maxPositions: number;
+  numLabels: number;
+  seed: number;
+}): TinyBertWeights {
   const normal = normalSampler(s.seed);
   const fill = (n: number, std: number, mean = 0): Float32Array => {
     const a = new Float32Array(n);
@@ -282,7 +289,12 @@ class GraphBuilder {
 
   floats(name: string, data: Float32Array, dims: number[]): string {
     this.initializers.push(
-      onnx.TensorProto.create({ name, dims, dataType: onnx.TensorProto.DataType.FLOAT, rawData: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) }),
+      onnx.TensorProto.create({
+        name,
+        dims,
+        dataType: onnx.TensorProto.DataType.FLOAT,
+        rawData: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+      }),
     );
     return name;
   }
@@ -291,7 +303,9 @@ class GraphBuilder {
   int64s(name: string, values: number[], dims: number[]): string {
     if (this.initializers.some((t) => t.name === name)) return name;
     const data = BigInt64Array.from(values.map(BigInt));
-    this.initializers.push(onnx.TensorProto.create({ name, dims, dataType: onnx.TensorProto.DataType.INT64, rawData: new Uint8Array(data.buffer) }));
+    this.initializers.push(
+      onnx.TensorProto.create({ name, dims, dataType: onnx.TensorProto.DataType.INT64, rawData: new Uint8Array(data.buffer) }),
+    );
     return name;
   }
 
@@ -318,7 +332,14 @@ class GraphBuilder {
   }
 
   layerNorm(x: string, gamma: string, beta: string): string {
-    return this.op('LayerNormalization', [x, gamma, beta], [{ name: 'axis', i: -1 }, { name: 'epsilon', f: LAYER_NORM_EPS }]);
+    return this.op(
+      'LayerNormalization',
+      [x, gamma, beta],
+      [
+        { name: 'axis', i: -1 },
+        { name: 'epsilon', f: LAYER_NORM_EPS },
+      ],
+    );
   }
 }
 
@@ -372,12 +393,19 @@ function buildGraph(
   const positionIds = s.positionIds
     ? 'position_ids'
     : g.op('Range', [zero(), g.op('Gather', [g.op('Shape', ['input_ids']), one()], [{ name: 'axis', i: 0 }]), one()]);
-  const positions = g.op('Gather', [g.floats('embeddings.position_embeddings.weight', w.positionEmbeddings, [maxPositions, h]), positionIds]);
+  const positions = g.op('Gather', [
+    g.floats('embeddings.position_embeddings.weight', w.positionEmbeddings, [maxPositions, h]),
+    positionIds,
+  ]);
   const types = s.tokenTypeIds
     ? g.op('Gather', [g.floats('embeddings.token_type_embeddings.weight', w.tokenTypeEmbeddings, [2, h]), 'token_type_ids'])
     : g.floats('embeddings.token_type_embeddings.row0', w.tokenTypeEmbeddings.slice(0, h), [h]);
   const summed = g.op('Add', [g.op('Add', [words, positions]), types]);
-  let x = g.layerNorm(summed, g.floats('embeddings.LayerNorm.weight', w.embLnGamma, [h]), g.floats('embeddings.LayerNorm.bias', w.embLnBeta, [h]));
+  let x = g.layerNorm(
+    summed,
+    g.floats('embeddings.LayerNorm.weight', w.embLnGamma, [h]),
+    g.floats('embeddings.LayerNorm.bias', w.embLnBeta, [h]),
+  );
 
   // Additive attention bias [batch, 1, 1, seq]: 0 for real tokens, -1e4 for padding.
   const maskF = g.op('Cast', ['attention_mask'], [{ name: 'to', i: FLOAT }]);
@@ -386,7 +414,8 @@ function buildGraph(
   for (const [i, l] of w.layers.entries()) {
     const p = `encoder.layer.${i}`;
     const f = (name: string, data: Float32Array, dims: number[]) => g.floats(`${p}.${name}`, data, dims);
-    const heads = (proj: string, perm: number[]) => g.op('Transpose', [g.op('Reshape', [proj, splitHeads])], [{ name: 'perm', ints: perm }]);
+    const heads = (proj: string, perm: number[]) =>
+      g.op('Transpose', [g.op('Reshape', [proj, splitHeads])], [{ name: 'perm', ints: perm }]);
     const q = heads(g.dense(x, f('q.w', l.wq, [h, h]), f('q.b', l.bq, [h])), [0, 2, 1, 3]);
     const k = heads(g.dense(x, f('k.w', l.wk, [h, h]), f('k.b', l.bk, [h])), [0, 2, 3, 1]);
     const v = heads(g.dense(x, f('v.w', l.wv, [h, h]), f('v.b', l.bv, [h])), [0, 2, 1, 3]);
@@ -401,7 +430,15 @@ function buildGraph(
     const down = g.dense(gelu, f('ffn.w2', l.w2, [inter, h]), f('ffn.b2', l.b2, [h]));
     const last = i === w.layers.length - 1;
     const outName = last && s.head === 'none' ? (s.output === 'sentence_embedding' ? 'token_embeddings' : s.output) : undefined;
-    x = g.op('LayerNormalization', [g.op('Add', [down, x]), f('ln2.g', l.ln2Gamma, [h]), f('ln2.b', l.ln2Beta, [h])], [{ name: 'axis', i: -1 }, { name: 'epsilon', f: LAYER_NORM_EPS }], outName);
+    x = g.op(
+      'LayerNormalization',
+      [g.op('Add', [down, x]), f('ln2.g', l.ln2Gamma, [h]), f('ln2.b', l.ln2Beta, [h])],
+      [
+        { name: 'axis', i: -1 },
+        { name: 'epsilon', f: LAYER_NORM_EPS },
+      ],
+      outName,
+    );
   }
 
   const inputs = [valueInfo('input_ids', INTEGER, ['batch', 'sequence']), valueInfo('attention_mask', INTEGER, ['batch', 'sequence'])];

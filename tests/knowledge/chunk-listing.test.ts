@@ -54,7 +54,8 @@ describe('chunk listings', () => {
 
   it('pages every chunk text with allChunkTexts, as chunkTexts pages them', () => {
     const byHand: number[][] = [];
-    for (let page = store.chunkTexts(0, 7); page.length; page = store.chunkTexts(page.at(-1)!.chunkId, 7)) byHand.push(page.map((c) => c.chunkId));
+    for (let page = store.chunkTexts(0, 7); page.length; page = store.chunkTexts(page.at(-1)!.chunkId, 7))
+      byHand.push(page.map((c) => c.chunkId));
     const pages = [...store.allChunkTexts(7)];
     expect(pages.map((p) => p.map((c) => c.chunkId))).toEqual(byHand);
     expect(pages.every((p) => p.length > 0 && p.length <= 7)).toBe(true);
@@ -62,7 +63,7 @@ describe('chunk listings', () => {
     expect(() => [...store.allChunkTexts(0)]).toThrow(KnowledgeError);
   });
 
-  it("lists MedQuAD subjects with their synonyms", () => {
+  it('lists MedQuAD subjects with their synonyms', () => {
     const subjects = store.focusSynonyms();
     const aarskog = subjects.find((s) => s.focus === 'Aarskog-Scott syndrome');
     expect(aarskog?.synonyms).toContain('Aarskog syndrome');

@@ -11,8 +11,15 @@ describe('chunking', () => {
   const long = Array.from({ length: 80 }, (_, i) => sentence(i)).join(' ');
 
   it('keeps short sections whole and never mixes sections', () => {
-    const chunks = chunkDocument({ externalId: 'd', title: 'T', sections: [{ text: 'One.' }, { text: '' }, { heading: 'H', text: 'Two.' }] });
-    expect(chunks.map((c) => [c.sectionIndex, c.heading, c.text])).toEqual([[0, '', 'One.'], [2, 'H', 'Two.']]);
+    const chunks = chunkDocument({
+      externalId: 'd',
+      title: 'T',
+      sections: [{ text: 'One.' }, { text: '' }, { heading: 'H', text: 'Two.' }],
+    });
+    expect(chunks.map((c) => [c.sectionIndex, c.heading, c.text])).toEqual([
+      [0, '', 'One.'],
+      [2, 'H', 'Two.'],
+    ]);
   });
 
   it('cuts long text at sentence ends within the size limit, with overlap', () => {
@@ -45,7 +52,9 @@ describe('chunking', () => {
 
 describe('text structure', () => {
   it('turns Markdown, setext and wikitext headings into nested sections', () => {
-    const s = splitHeadings('# Asthma\nIntro.\n## Causes\nAllergens.\n### Triggers\nSmoke.\n== Treatment ==\nInhalers.\nDiagnosis\n---------\nSpirometry.');
+    const s = splitHeadings(
+      '# Asthma\nIntro.\n## Causes\nAllergens.\n### Triggers\nSmoke.\n== Treatment ==\nInhalers.\nDiagnosis\n---------\nSpirometry.',
+    );
     expect(s.title).toBe('Asthma');
     expect(s.sections).toEqual([
       { text: 'Intro.' },
@@ -79,9 +88,15 @@ describe('file formats', () => {
   it('reads Markdown and text folders with ids from relative paths and headings as sections', async () => {
     const dir = join(tmp.dir, 'notes');
     mkdirSync(join(dir, 'cardio'), { recursive: true });
-    writeFileSync(join(dir, 'cardio', 'heart-failure.md'), '---\ntags: x\n---\n# Heart failure\n\nThe heart cannot pump enough [blood](http://x).\n\n## Treatment\n\nDiuretics relieve congestion.\n');
+    writeFileSync(
+      join(dir, 'cardio', 'heart-failure.md'),
+      '---\ntags: x\n---\n# Heart failure\n\nThe heart cannot pump enough [blood](http://x).\n\n## Treatment\n\nDiuretics relieve congestion.\n',
+    );
     writeFileSync(join(dir, 'gout_notes.txt'), 'Gout is inflammatory arthritis.\n\nUric acid crystals deposit in joints.');
-    writeFileSync(join(dir, '高血压.txt'), '高血压\n=====\n高血压是以体循环动脉压增高为主要特征的临床综合征。\n\n治疗\n----\n降压药物包括利尿剂和钙通道阻滞剂。');
+    writeFileSync(
+      join(dir, '高血压.txt'),
+      '高血压\n=====\n高血压是以体循环动脉压增高为主要特征的临床综合征。\n\n治疗\n----\n降压药物包括利尿剂和钙通道阻滞剂。',
+    );
     const report = await ingest(store, { source: 'notes', paths: [dir] });
     expect(report).toMatchObject({ added: 3, rejected: 0 });
     expect(report.formats).toEqual({ markdown: 1, text: 2 });
@@ -103,12 +118,39 @@ describe('file formats', () => {
     writeFileSync(
       join(dir, 'docs.jsonl'),
       [
-        JSON.stringify({ id: 'n1', title: 'Note', text: 'Plain body about migraine.', url: 'https://example.org/n1', metadata: { reviewed: true }, year: 2024 }),
-        JSON.stringify({ id: 'n2', title: 'Sectioned', sections: [{ externalId: 'n2#a', heading: 'A', text: 'Alpha about anemia.' }, { externalId: 'n2#q', question: 'Is it?', text: '' }] }),
+        JSON.stringify({
+          id: 'n1',
+          title: 'Note',
+          text: 'Plain body about migraine.',
+          url: 'https://example.org/n1',
+          metadata: { reviewed: true },
+          year: 2024,
+        }),
+        JSON.stringify({
+          id: 'n2',
+          title: 'Sectioned',
+          sections: [
+            { externalId: 'n2#a', heading: 'A', text: 'Alpha about anemia.' },
+            { externalId: 'n2#q', question: 'Is it?', text: '' },
+          ],
+        }),
       ].join('\n'),
     );
-    writeFileSync(join(dir, 'chat.json'), JSON.stringify([{ instruction: 'Answer as a doctor.', input: 'I have a rash after penicillin. What is it?', output: 'It may be a drug allergy.' }]));
-    writeFileSync(join(dir, 'zh.jsonl'), `${JSON.stringify({ 问: '感冒了怎么办？', 答: '多喝水，注意休息。' })}\n${JSON.stringify({ conversations: [{ from: 'human', value: '头痛' }, { from: 'gpt', value: '可能是偏头痛。' }] })}\n`);
+    writeFileSync(
+      join(dir, 'chat.json'),
+      JSON.stringify([
+        { instruction: 'Answer as a doctor.', input: 'I have a rash after penicillin. What is it?', output: 'It may be a drug allergy.' },
+      ]),
+    );
+    writeFileSync(
+      join(dir, 'zh.jsonl'),
+      `${JSON.stringify({ 问: '感冒了怎么办？', 答: '多喝水，注意休息。' })}\n${JSON.stringify({
+        conversations: [
+          { from: 'human', value: '头痛' },
+          { from: 'gpt', value: '可能是偏头痛。' },
+        ],
+      })}\n`,
+    );
     const report = await ingest(store, { source: 'json', paths: [dir] });
     expect(report).toMatchObject({ added: 5, rejected: 0, questionOnly: 1 });
     expect(report.formats).toEqual({ jsonl: 1, dialogues: 2 });

@@ -23,7 +23,10 @@ function killMidIngest(dataDir: string, documents: number): Promise<{ killedAt: 
     });
     process.stdout.write('finished\\n');
   `;
-  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   return new Promise((resolve, reject) => {
     let killedAt = -1;
     let buffer = '';

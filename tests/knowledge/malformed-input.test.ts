@@ -26,11 +26,24 @@ const record = (id: string, text: string) => JSON.stringify({ id, title: `Title 
 describe('malformed input', () => {
   it('reports a bad JSONL line with its line number and keeps the good ones', async () => {
     const file = join(input, 'notes.jsonl');
-    writeFileSync(file, [record('a', 'Alpha text about anemia.'), '{"id": "b", "title": broken', '[1,2]', record('c', 'Gamma text about gout.'), '{"title":""}'].join('\n'));
+    writeFileSync(
+      file,
+      [
+        record('a', 'Alpha text about anemia.'),
+        '{"id": "b", "title": broken',
+        '[1,2]',
+        record('c', 'Gamma text about gout.'),
+        '{"title":""}',
+      ].join('\n'),
+    );
     const report = await ingest(store, { source: 'notes', paths: [file] });
     expect(report.added).toBe(2);
     expect(report.rejected).toBe(3);
-    expect(report.rejections.map((r) => [r.line, r.path])).toEqual([[2, file], [3, file], [5, file]]);
+    expect(report.rejections.map((r) => [r.line, r.path])).toEqual([
+      [2, file],
+      [3, file],
+      [5, file],
+    ]);
     expect(report.rejections[0]!.message).toMatch(/invalid JSON/);
   });
 

@@ -21,7 +21,11 @@ afterEach(() => {
 });
 
 function chunkRows() {
-  return store.db.prepare('SELECT c.id, c.external_id, c.text FROM chunks c ORDER BY c.id').all() as Array<{ id: number; external_id: string; text: string }>;
+  return store.db.prepare('SELECT c.id, c.external_id, c.text FROM chunks c ORDER BY c.id').all() as Array<{
+    id: number;
+    external_id: string;
+    text: string;
+  }>;
 }
 
 describe('refreshing a source', () => {
@@ -71,7 +75,10 @@ describe('refreshing a source', () => {
   it('keeps sources apart, and remove deletes one source entirely', async () => {
     await ingest(store, { source: 'a', paths: [folder] });
     await ingest(store, { source: 'b', paths: [join(folder, '0000001.xml')] });
-    expect(store.listSources().map((s) => [s.name, s.documents])).toEqual([['a', 30], ['b', 1]]);
+    expect(store.listSources().map((s) => [s.name, s.documents])).toEqual([
+      ['a', 30],
+      ['b', 1],
+    ]);
     const removed = store.removeSource('a');
     expect(removed.documents).toBe(30);
     expect(store.listSources().map((s) => s.name)).toEqual(['b']);

@@ -100,7 +100,9 @@ describe('ingesting all of ../shared/data', () => {
   });
 
   it('has one document per PubMedQA abstract, with its sections', () => {
-    const lines = readFileSync(join(SHARED_DATA, 'pubmedqa', 'pqal_abstracts.jsonl'), 'utf8').trim().split('\n');
+    const lines = readFileSync(join(SHARED_DATA, 'pubmedqa', 'pqal_abstracts.jsonl'), 'utf8')
+      .trim()
+      .split('\n');
     expect(lines).toHaveLength(1000);
     expect(reports.pubmedqa!.added).toBe(1000);
     const first = JSON.parse(lines[0]!) as { pmid: string; sections: Array<{ label: string }> };
@@ -114,7 +116,9 @@ describe('ingesting all of ../shared/data', () => {
     const r = reports.chatdoctor!;
     expect(r.formats['chatdoctor-db']).toBe(3);
     const panic = store.getChunksByExternalId('disease_database_mini:0');
-    expect(panic.map((c) => c.text).join(' ')).toMatch(/Symptoms of Panic disorder: Anxiety and nervousness; Depression; Shortness of breath/);
+    expect(panic.map((c) => c.text).join(' ')).toMatch(
+      /Symptoms of Panic disorder: Anxiety and nervousness; Depression; Shortness of breath/,
+    );
     expect(panic.map((c) => c.text).join(' ')).not.toMatch(/\['/);
   });
 
@@ -139,7 +143,11 @@ describe('searching the full corpus', () => {
     const sample = pairs.filter((_, i) => i % 80 === 0);
     let found = 0;
     for (const [id, answer] of sample) {
-      const words = answer.replace(/&[a-z]+;/g, ' ').split(/\s+/).slice(0, 25).join(' ');
+      const words = answer
+        .replace(/&[a-z]+;/g, ' ')
+        .split(/\s+/)
+        .slice(0, 25)
+        .join(' ');
       const { hits } = search.search(words, { k: 10 });
       if (hits.some((h) => h.externalId === id || h.text === store.getChunksByExternalId(id)[0]?.text)) found++;
     }
@@ -181,9 +189,35 @@ describe('searching the full corpus', () => {
 
   it('answers hostile queries normally', () => {
     const hostile = [
-      '', ' ', '"', '""', "'", 'AND', 'OR', 'NOT', 'NEAR', 'NEAR(asthma inhaler, 2)', '*', 'asthma*', '-asthma', '(', ')',
-      'asthma OR', 'AND asthma', '^asthma', 'title:asthma', '{title text}: asthma', 'a"b"c', '🙂💊🩺', '\u0000\u0001',
-      "'; DROP TABLE chunks; --", 'x'.repeat(10_000), 'asthma '.repeat(1_500), 'the of and is a', 'é́́́́', '\u202e',
+      '',
+      ' ',
+      '"',
+      '""',
+      "'",
+      'AND',
+      'OR',
+      'NOT',
+      'NEAR',
+      'NEAR(asthma inhaler, 2)',
+      '*',
+      'asthma*',
+      '-asthma',
+      '(',
+      ')',
+      'asthma OR',
+      'AND asthma',
+      '^asthma',
+      'title:asthma',
+      '{title text}: asthma',
+      'a"b"c',
+      '🙂💊🩺',
+      '\u0000\u0001',
+      "'; DROP TABLE chunks; --",
+      'x'.repeat(10_000),
+      'asthma '.repeat(1_500),
+      'the of and is a',
+      'é́́́́',
+      '\u202e',
       Array.from({ length: 1500 }, (_, i) => `w${i}`).join(' '),
     ];
     for (const q of hostile) {

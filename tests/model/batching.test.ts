@@ -19,79 +19,92 @@ function afterPieces(stream: AsyncIterable<unknown>, n: number): Promise<void> {
 }
 
 // Both ways of getting a run's keys and values: only the new ones, or present.* whole.
-for (const kvOutputs of ['new', 'present'] as const) describe(`concurrent requests share one model (kvOutputs ${kvOutputs})`, () => {
-  let model: OnnxLanguageModel;
-  beforeAll(async () => {
-    model = await loadLanguageModel(STORIES, { maxBatchSize: 8, kvOutputs });
-  });
-  afterAll(() => model.close());
+for (const kvOutputs of ['new', 'present'] as const)
+  describe(`concurrent requests share one model (kvOutputs ${kvOutputs})`, () => {
+    let model: OnnxLanguageModel;
+    beforeAll(async () => {
+      model = await loadLanguageModel(STORIES, { maxBatchSize: 8, kvOutputs });
+    });
+    afterAll(() => model.close());
 
-  it('reproduces the reference ids batched alongside requests of other lengths that join and leave', async () => {
-    const before = { ...model.stats };
-    const others: Array<Promise<GenerationResult>> = [
-      model.generate('Tom', { maxNewTokens: 10, temperature: 0.9, seed: 1 }),
-      model.generate('Once upon a time there was a big dog named Max. Max liked to run in the park with his friend', { maxNewTokens: 70, temperature: 0.9, seed: 2 }),
-    ];
-    const lilyStream = model.stream(lily, greedy);
-    const bosStream = model.stream(bos, { ...greedy, prefillChunkTokens: 1 });
-    // Join mid-flight, with longer and shorter caches than the batch.
-    await afterPieces(lilyStream, 12);
-    others.push(model.generate('The sun was shining and the birds were singing. Sue and her mom went to the shop to buy some milk and bread.', { maxNewTokens: 30, temperature: 0.7, seed: 3 }));
-    others.push(model.generate({ tokenIds: [1, 317] }, { maxNewTokens: 5, temperature: 0 }));
-    const lilyToken = model.stream(lily, { ...greedy, prefillChunkTokens: 1 });
-    const [a, b, c] = await Promise.all([lilyStream.result, bosStream.result, lilyToken.result, ...others]);
-    expect(a!.tokens).toEqual(REFERENCE.lily.base_greedy);
-    expect(b!.tokens).toEqual(REFERENCE.bos.base_greedy);
-    expect(c!.tokens).toEqual(REFERENCE.lily.base_greedy);
-    const steps = model.stats.decodeSteps - before.decodeSteps;
-    const rows = model.stats.decodedRows - before.decodedRows;
-    expect(model.stats.maxBatch).toBeGreaterThanOrEqual(4);
-    expect(rows / steps).toBeGreaterThan(2); // decode steps were shared
-    expect(model.load).toEqual({ waiting: 0, prefilling: 0, decoding: 0 });
-  });
+    it('reproduces the reference ids batched alongside requests of other lengths that join and leave', async () => {
+      const before = { ...model.stats };
+      const others: Array<Promise<GenerationResult>> = [
+        model.generate('Tom', { maxNewTokens: 10, temperature: 0.9, seed: 1 }),
+        model.generate('Once upon a time there was a big dog named Max. Max liked to run in the park with his friend', {
+          maxNewTokens: 70,
+          temperature: 0.9,
+          seed: 2,
+        }),
+      ];
+      const lilyStream = model.stream(lily, greedy);
+      const bosStream = model.stream(bos, { ...greedy, prefillChunkTokens: 1 });
+      // Join mid-flight, with longer and shorter caches than the batch.
+      await afterPieces(lilyStream, 12);
+      others.push(
+        model.generate('The sun was shining and the birds were singing. Sue and her mom went to the shop to buy some milk and bread.', {
+          maxNewTokens: 30,
+          temperature: 0.7,
+          seed: 3,
+        }),
+      );
+      others.push(model.generate({ tokenIds: [1, 317] }, { maxNewTokens: 5, temperature: 0 }));
+      const lilyToken = model.stream(lily, { ...greedy, prefillChunkTokens: 1 });
+      const [a, b, c] = await Promise.all([lilyStream.result, bosStream.result, lilyToken.result, ...others]);
+      expect(a!.tokens).toEqual(REFERENCE.lily.base_greedy);
+      expect(b!.tokens).toEqual(REFERENCE.bos.base_greedy);
+      expect(c!.tokens).toEqual(REFERENCE.lily.base_greedy);
+      const steps = model.stats.decodeSteps - before.decodeSteps;
+      const rows = model.stats.decodedRows - before.decodedRows;
+      expect(model.stats.maxBatch).toBeGreaterThanOrEqual(4);
+      expect(rows / steps).toBeGreaterThan(2); // decode steps were shared
+      expect(model.load).toEqual({ waiting: 0, prefilling: 0, decoding: 0 });
+    });
 
-  it('many identical greedy requests at once all get the reference', async () => {
-    const results = await Promise.all(Array.from({ length: 12 }, (_, i) => model.generate(i % 2 ? lily : bos, greedy)));
-    for (const [i, r] of results.entries()) expect(r.tokens).toEqual(i % 2 ? REFERENCE.lily.base_greedy : REFERENCE.bos.base_greedy);
-  });
+    it('many identical greedy requests at once all get the reference', async () => {
+      const results = await Promise.all(Array.from({ length: 12 }, (_, i) => model.generate(i % 2 ? lily : bos, greedy)));
+      for (const [i, r] of results.entries()) expect(r.tokens).toEqual(i % 2 ? REFERENCE.lily.base_greedy : REFERENCE.bos.base_greedy);
+    });
 
-  it('a request never waits for another to finish', async () => {
-    const order: string[] = [];
-    const long = model.stream(bos, { maxNewTokens: 48, temperature: 0 }); // no EOS in these 48
-    void long.result.then(() => order.push('long'));
-    await afterPieces(long, 3);
-    const short = await model.generate(lily, { maxNewTokens: 5, temperature: 0 });
-    order.push('short');
-    expect(short.tokens).toEqual(REFERENCE.lily.base_greedy.slice(0, 5));
-    expect((await long.result).tokens).toEqual(REFERENCE.bos.base_greedy);
-    expect(order).toEqual(['short', 'long']);
-  });
+    it('a request never waits for another to finish', async () => {
+      const order: string[] = [];
+      const long = model.stream(bos, { maxNewTokens: 48, temperature: 0 }); // no EOS in these 48
+      void long.result.then(() => order.push('long'));
+      await afterPieces(long, 3);
+      const short = await model.generate(lily, { maxNewTokens: 5, temperature: 0 });
+      order.push('short');
+      expect(short.tokens).toEqual(REFERENCE.lily.base_greedy.slice(0, 5));
+      expect((await long.result).tokens).toEqual(REFERENCE.bos.base_greedy);
+      expect(order).toEqual(['short', 'long']);
+    });
 
-  it('aborting one batched request leaves the others exact', async () => {
-    const controller = new AbortController();
-    const victim = model.stream(bos, { ...greedy, signal: controller.signal });
-    const keep = model.stream(lily, greedy);
-    await afterPieces(victim, 8);
-    const held = model.kvCacheBytes;
-    expect(held).toBeGreaterThan(0);
-    controller.abort();
-    expect((await victim.result).finishReason).toBe('aborted');
-    expect((await keep.result).tokens).toEqual(REFERENCE.lily.base_greedy);
-    expect(model.kvCacheBytes).toBe(0);
-  });
+    it('aborting one batched request leaves the others exact', async () => {
+      const controller = new AbortController();
+      const victim = model.stream(bos, { ...greedy, signal: controller.signal });
+      const keep = model.stream(lily, greedy);
+      await afterPieces(victim, 8);
+      const held = model.kvCacheBytes;
+      expect(held).toBeGreaterThan(0);
+      controller.abort();
+      expect((await victim.result).finishReason).toBe('aborted');
+      expect((await keep.result).tokens).toEqual(REFERENCE.lily.base_greedy);
+      expect(model.kvCacheBytes).toBe(0);
+    });
 
-  // Tokens per second are the benchmark's business (npm run bench -- --only generation); here,
-  // that concurrent requests share decode steps instead of taking turns.
-  it('concurrent requests share decode steps', async () => {
-    const before = { ...model.stats };
-    const rs = await Promise.all(Array.from({ length: 8 }, (_, i) => model.generate(bos, { maxNewTokens: 64, temperature: 0.8, seed: i, eosTokenIds: [] })));
-    expect(rs.map((r) => r.tokens.length)).toEqual(Array(8).fill(64));
-    // The first token of each comes from its prefill, the other 63 from decode steps.
-    expect(model.stats.decodedRows - before.decodedRows).toBe(8 * 63);
-    // Prefills are interleaved one per step, so the last request joins at most 8 steps late.
-    expect(model.stats.decodeSteps - before.decodeSteps).toBeLessThanOrEqual(63 + 8);
+    // Tokens per second are the benchmark's business (npm run bench -- --only generation); here,
+    // that concurrent requests share decode steps instead of taking turns.
+    it('concurrent requests share decode steps', async () => {
+      const before = { ...model.stats };
+      const rs = await Promise.all(
+        Array.from({ length: 8 }, (_, i) => model.generate(bos, { maxNewTokens: 64, temperature: 0.8, seed: i, eosTokenIds: [] })),
+      );
+      expect(rs.map((r) => r.tokens.length)).toEqual(Array(8).fill(64));
+      // The first token of each comes from its prefill, the other 63 from decode steps.
+      expect(model.stats.decodedRows - before.decodedRows).toBe(8 * 63);
+      // Prefills are interleaved one per step, so the last request joins at most 8 steps late.
+      expect(model.stats.decodeSteps - before.decodeSteps).toBeLessThanOrEqual(63 + 8);
+    });
   });
-});
 
 describe('long prompts', () => {
   let model: OnnxLanguageModel;
@@ -121,7 +134,10 @@ describe('long prompts', () => {
   });
 
   it('refuse a bad prefillChunkTokens', async () => {
-    await expect(loadLanguageModel(STORIES, { prefillChunkTokens: 0 })).rejects.toMatchObject({ code: 'INVALID_OPTIONS', message: expect.stringMatching(/prefillChunkTokens/) });
+    await expect(loadLanguageModel(STORIES, { prefillChunkTokens: 0 })).rejects.toMatchObject({
+      code: 'INVALID_OPTIONS',
+      message: expect.stringMatching(/prefillChunkTokens/),
+    });
     await expect(model.generate(bos, { prefillChunkTokens: 2.5 })).rejects.toMatchObject({ code: 'INVALID_OPTIONS' });
   });
 });

@@ -1,7 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ALPACA_CHAT_TEMPLATE, ChatTemplate, IncrementalDecoder, loadLanguageModel, TextTokenizer, type OnnxLanguageModel } from '../../model/index.js';
+import { describe, expect, it } from 'vitest';
+import {
+  ALPACA_CHAT_TEMPLATE,
+  ChatTemplate,
+  IncrementalDecoder,
+  loadLanguageModel,
+  TextTokenizer,
+  type OnnxLanguageModel,
+} from '../../model/index.js';
 import { SHARED_MODELS, STORIES } from './fixtures.js';
 
 const SMOLLM = join(SHARED_MODELS, 'tokenizers', 'smollm');
@@ -12,7 +19,7 @@ describe('chat templates', () => {
     const t = new ChatTemplate(ALPACA_CHAT_TEMPLATE);
     const text = t.render(
       [
-        { role: 'system', content: 'If you are a doctor, please answer the medical questions based on the patient\'s description.' },
+        { role: 'system', content: "If you are a doctor, please answer the medical questions based on the patient's description." },
         { role: 'user', content: 'I have pain in my big toe.' },
         { role: 'assistant', content: 'It may be gout.' },
         { role: 'user', content: 'What should I do?' },

@@ -11,7 +11,10 @@ const abstracts = readFileSync(join(SHARED_DATA, 'pubmedqa', 'pqal_abstracts.jso
   .filter(Boolean)
   .slice(0, 400)
   .map((line) => JSON.stringify(JSON.parse(line)));
-const chinese = readFileSync(join(SHARED_DATA, 'medicalgpt-zh', 'medical_corpus.txt'), 'utf8').split('\n').filter((l) => l.trim().length > 20).slice(0, 100);
+const chinese = readFileSync(join(SHARED_DATA, 'medicalgpt-zh', 'medical_corpus.txt'), 'utf8')
+  .split('\n')
+  .filter((l) => l.trim().length > 20)
+  .slice(0, 100);
 const corpus = [...abstracts, ...chinese];
 const options = { dimension: 48 };
 const tmp = tempDir();
@@ -28,7 +31,13 @@ const cosine = (a: Float32Array, b: Float32Array) => a.reduce((s, x, i) => s + x
 describe('term tokenizer', () => {
   it('lower-cases, drops stopwords and folds plurals only', () => {
     expect(tokenizeTerms('What are the Therapies for Kidney DISEASES?')).toEqual(['therapy', 'kidney', 'disease']);
-    expect(['virus', 'glass', 'diagnosis', 'arthritis', 'gout'].map(lightStem)).toEqual(['virus', 'glass', 'diagnosis', 'arthritis', 'gout']);
+    expect(['virus', 'glass', 'diagnosis', 'arthritis', 'gout'].map(lightStem)).toEqual([
+      'virus',
+      'glass',
+      'diagnosis',
+      'arthritis',
+      'gout',
+    ]);
   });
 
   it('splits CJK runs into character bigrams, also inside mixed words', () => {
@@ -38,7 +47,8 @@ describe('term tokenizer', () => {
   });
 
   it('accepts any string', () => {
-    for (const text of ['', '   ', '🩺💊🫀', '\u0000\uffff\ud800', 'x'.repeat(200_000)]) expect(Array.isArray(tokenizeTerms(text))).toBe(true);
+    for (const text of ['', '   ', '🩺💊🫀', '\u0000\uffff\ud800', 'x'.repeat(200_000)])
+      expect(Array.isArray(tokenizeTerms(text))).toBe(true);
   });
 });
 
@@ -48,17 +58,20 @@ describe('randomized SVD', () => {
     const rows = 60;
     const columns = 30;
     const dense = new Float64Array(rows * columns);
-    for (let i = 0; i < rows; i++) for (let j = 0; j < columns; j++) if ((i * 7 + j * 13) % 5 < 2) dense[i * columns + j] = Math.sin(i + 2 * j) / (1 + j);
+    for (let i = 0; i < rows; i++)
+      for (let j = 0; j < columns; j++) if ((i * 7 + j * 13) % 5 < 2) dense[i * columns + j] = Math.sin(i + 2 * j) / (1 + j);
     const rowStart = new Int32Array(rows + 1);
     const columnIndex: number[] = [];
     const values: number[] = [];
     for (let i = 0; i < rows; i++) {
-      for (let j = 0; j < columns; j++) if (dense[i * columns + j] !== 0) (columnIndex.push(j), values.push(dense[i * columns + j]!));
+      for (let j = 0; j < columns; j++) if (dense[i * columns + j] !== 0) columnIndex.push(j), values.push(dense[i * columns + j]!);
       rowStart[i + 1] = columnIndex.length;
     }
     const matrix = { rows, columns, rowStart, columnIndex: Int32Array.from(columnIndex), values: Float64Array.from(values) };
     const ata = new Float64Array(columns * columns);
-    for (let a = 0; a < columns; a++) for (let b = 0; b < columns; b++) for (let i = 0; i < rows; i++) ata[a * columns + b]! += dense[i * columns + a]! * dense[i * columns + b]!;
+    for (let a = 0; a < columns; a++)
+      for (let b = 0; b < columns; b++)
+        for (let i = 0; i < rows; i++) ata[a * columns + b]! += dense[i * columns + a]! * dense[i * columns + b]!;
     const exact = symmetricEigen(ata, columns).values.map((v) => Math.sqrt(Math.max(0, v)));
     const svd = randomizedSvd(matrix, { rank: 8, oversampling: 10, powerIterations: 2, seed: 3 });
     for (let k = 0; k < 8; k++) expect(svd.singularValues[k]!).toBeCloseTo(exact[k]!, 8);
@@ -123,7 +136,16 @@ describe('LSA embedder', () => {
   });
 
   it('embeds hostile texts without failing: empty, 10,000 characters, emoji, CJK, control characters', async () => {
-    const texts = ['', ' ', 'a'.repeat(10_000), 'pain '.repeat(2_000), '🩺💊🫀😷', '糖尿病的症状是什么？', '\u0000\u0007\ud800', 'DROP TABLE chunks; --'];
+    const texts = [
+      '',
+      ' ',
+      'a'.repeat(10_000),
+      'pain '.repeat(2_000),
+      '🩺💊🫀😷',
+      '糖尿病的症状是什么？',
+      '\u0000\u0007\ud800',
+      'DROP TABLE chunks; --',
+    ];
     const vectors = await lsa.embed(texts);
     expect(vectors).toHaveLength(texts.length);
     for (const v of vectors) {
@@ -143,7 +165,9 @@ describe('LSA embedder', () => {
   });
 
   it('lowers the dimension to what a tiny corpus supports', async () => {
-    const tiny = LsaEmbedder.fit(['gout uric acid joint pain', 'gout joint swelling', 'asthma wheeze inhaler', 'asthma inhaler steroid'], { dimension: 256 });
+    const tiny = LsaEmbedder.fit(['gout uric acid joint pain', 'gout joint swelling', 'asthma wheeze inhaler', 'asthma inhaler steroid'], {
+      dimension: 256,
+    });
     expect(tiny.dimension).toBeLessThanOrEqual(4);
     const [v] = await tiny.embed(['gout']);
     expect(v).toHaveLength(tiny.dimension);

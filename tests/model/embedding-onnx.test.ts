@@ -6,7 +6,12 @@ import { basename, dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ModelError, TextTokenizer } from '../../model/index.js';
-import { DEFAULT_EMBEDDING_BATCH_SIZE, loadEmbeddingModel, OnnxEmbeddingModel, type OnnxEmbeddingOptions } from '../../model/embedding/index.js';
+import {
+  DEFAULT_EMBEDDING_BATCH_SIZE,
+  loadEmbeddingModel,
+  OnnxEmbeddingModel,
+  type OnnxEmbeddingOptions,
+} from '../../model/embedding/index.js';
 import { SHARED, SHARED_DATA, tempDir } from '../helpers/paths.js';
 import { MINILM_TOKENIZER, writeTinyBert, type TinyBertOptions } from '../helpers/tiny-bert.js';
 
@@ -50,7 +55,12 @@ async function tokenStates(onnxPath: string, text: string): Promise<{ states: Fl
   const ids = tokenizer.encode(text).ids;
   const session = await ort.InferenceSession.create(onnxPath);
   try {
-    const tensor = (values: number[]) => new ort.Tensor('int64', BigInt64Array.from(values, (v) => BigInt(v)), [1, values.length]);
+    const tensor = (values: number[]) =>
+      new ort.Tensor(
+        'int64',
+        BigInt64Array.from(values, (v) => BigInt(v)),
+        [1, values.length],
+      );
     const feeds: Record<string, ort.Tensor> = { input_ids: tensor(ids), attention_mask: tensor(ids.map(() => 1)) };
     if (session.inputNames.includes('token_type_ids')) feeds['token_type_ids'] = tensor(ids.map(() => 0));
     const out = await session.run(feeds);
@@ -91,7 +101,12 @@ afterAll(async () => {
 describe('OnnxEmbeddingModel on a tiny random BERT', () => {
   it('gives one unit float32 vector of the graph dimension per text', async () => {
     expect(mean.dimension).toBe(32);
-    expect(mean.info).toMatchObject({ output: 'last_hidden_state', pooling: 'mean', hasTokenTypeIds: true, batchSize: DEFAULT_EMBEDDING_BATCH_SIZE });
+    expect(mean.info).toMatchObject({
+      output: 'last_hidden_state',
+      pooling: 'mean',
+      hasTokenTypeIds: true,
+      batchSize: DEFAULT_EMBEDDING_BATCH_SIZE,
+    });
     const vectors = await mean.embed(TEXTS);
     expect(vectors).toHaveLength(TEXTS.length);
     for (const v of vectors) {
@@ -264,7 +279,10 @@ describe('loading errors', () => {
 
     const dense = bertDir();
     const modules = JSON.parse(readFileSync(join(dense, 'modules.json'), 'utf8')) as object[];
-    writeFileSync(join(dense, 'modules.json'), JSON.stringify([...modules, { idx: 3, name: '3', path: '3_Dense', type: 'sentence_transformers.models.Dense' }]));
+    writeFileSync(
+      join(dense, 'modules.json'),
+      JSON.stringify([...modules, { idx: 3, name: '3', path: '3_Dense', type: 'sentence_transformers.models.Dense' }]),
+    );
     expect((await loadError(dense)).message).toMatch(/Dense modules/);
 
     const cross = bertDir({ head: 'classifier' });
@@ -288,7 +306,13 @@ describe('loading errors', () => {
   });
 
   it('CUDA is used when its provider libraries load, else a clear error or, when allowed, CPU with a warning', async () => {
-    const binding = join(dirname(createRequire(import.meta.url).resolve('onnxruntime-node/package.json')), 'bin', 'napi-v6', process.platform, process.arch);
+    const binding = join(
+      dirname(createRequire(import.meta.url).resolve('onnxruntime-node/package.json')),
+      'bin',
+      'napi-v6',
+      process.platform,
+      process.arch,
+    );
     const installed = existsSync(join(binding, 'libonnxruntime_providers_cuda.so'));
     const warnings: string[] = [];
     let strict: OnnxEmbeddingModel | ModelError;
@@ -315,10 +339,9 @@ describe('loading errors', () => {
 
 describe('TextTokenizer.encodeTruncated', () => {
   const readTokenizer = (dir: string) =>
-    [join(dir, 'tokenizer.json'), join(dir, 'tokenizer_config.json')].map((f) => JSON.parse(readFileSync(f, 'utf8')) as Record<string, unknown>) as [
-      Record<string, unknown>,
-      Record<string, unknown>,
-    ];
+    [join(dir, 'tokenizer.json'), join(dir, 'tokenizer_config.json')].map(
+      (f) => JSON.parse(readFileSync(f, 'utf8')) as Record<string, unknown>,
+    ) as [Record<string, unknown>, Record<string, unknown>];
   const abstracts = readFileSync(join(SHARED_DATA, 'pubmedqa', 'pqal_abstracts.jsonl'), 'utf8')
     .split('\n')
     .filter(Boolean)
@@ -346,11 +369,22 @@ describe('TextTokenizer.encodeTruncated', () => {
     const text = 'heart blood pain fever';
     const pair = 'cough liver lung kidney bone skin';
     expect(ours.encodeTruncated(text, { pair, maxLength: 10 })).toEqual({
-      ids: [101, ...tokenizer.encode(text, { add_special_tokens: false }).ids, 102, ...tokenizer.encode('cough liver lung', { add_special_tokens: false }).ids, 102],
+      ids: [
+        101,
+        ...tokenizer.encode(text, { add_special_tokens: false }).ids,
+        102,
+        ...tokenizer.encode('cough liver lung', { add_special_tokens: false }).ids,
+        102,
+      ],
       typeIds: [0, 0, 0, 0, 0, 0, 1, 1, 1, 1],
       contentLength: 7,
     });
-    expect(ours.encodeTruncated(text, { pair, maxLength: 5 }).ids).toEqual([101, ...tokenizer.encode('heart blood', { add_special_tokens: false }).ids, 102, 102]);
+    expect(ours.encodeTruncated(text, { pair, maxLength: 5 }).ids).toEqual([
+      101,
+      ...tokenizer.encode('heart blood', { add_special_tokens: false }).ids,
+      102,
+      102,
+    ]);
     expect(ours.encodeTruncated('', { maxLength: 5 })).toEqual({ ids: [101, 102], typeIds: [0, 0], contentLength: 0 });
     const huge = ours.encodeTruncated('fever '.repeat(1_000_000), { maxLength: 8 });
     expect(huge.ids).toEqual([101, ...new Array(6).fill(tokenizer.encode('fever', { add_special_tokens: false }).ids[0]), 102]);

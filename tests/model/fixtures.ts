@@ -19,7 +19,8 @@ export const REFERENCE = JSON.parse(readFileSync(join(STORIES, 'reference.json')
 
 /** Copies stories260k's model files (config, tokenizer, `onnx/`; 1 MB) into `dir`, for tests that alter them; returns `dir`. */
 export function copyStoriesInto(dir: string): string {
-  for (const f of ['config.json', 'generation_config.json', 'tokenizer.json', 'tokenizer_config.json', 'onnx']) cpSync(join(STORIES, f), join(dir, f), { recursive: true });
+  for (const f of ['config.json', 'generation_config.json', 'tokenizer.json', 'tokenizer_config.json', 'onnx'])
+    cpSync(join(STORIES, f), join(dir, f), { recursive: true });
   return dir;
 }
 

@@ -175,7 +175,10 @@ describe('KvCache', () => {
 
 describe('halfToFloat', () => {
   it('converts normals, subnormals, zeros, infinities and NaN', () => {
-    const out = halfToFloat(Uint16Array.from([0x3c00, 0xc000, 0x7bff, 0x0001, 0x0000, 0x8000, 0x7c00, 0xfc00, 0x7e00, 0x3555]), new Float32Array(10));
+    const out = halfToFloat(
+      Uint16Array.from([0x3c00, 0xc000, 0x7bff, 0x0001, 0x0000, 0x8000, 0x7c00, 0xfc00, 0x7e00, 0x3555]),
+      new Float32Array(10),
+    );
     expect(Array.from(out.subarray(0, 8))).toEqual([1, -2, 65504, 2 ** -24, 0, -0, Infinity, -Infinity]);
     expect(out[8]).toBeNaN();
     expect(out[9]).toBeCloseTo(0.333, 3);

@@ -33,7 +33,10 @@ describe('inspectKvGraph', () => {
     // onnxruntime merges the two graph fields: the old outputs, then the new ones.
     const session = await InferenceSession.create(exposed!.bytes);
     try {
-      expect(session.outputNames).toEqual([...onnx.ModelProto.decode(original).graph!.output!.map((o) => o.name), ...exposed!.names.flat()]);
+      expect(session.outputNames).toEqual([
+        ...onnx.ModelProto.decode(original).graph!.output!.map((o) => o.name),
+        ...exposed!.names.flat(),
+      ]);
     } finally {
       await session.release();
     }
@@ -60,14 +63,24 @@ describe('a graph whose present.* is not Concat(past, new)', () => {
     const model = onnx.ModelProto.decode(readFileSync(GRAPH));
     const concat = model.graph!.node!.find((n) => n.output![0] === 'present.0.key')!;
     concat.output = ['present.0.key.concat'];
-    model.graph!.node!.push({ opType: 'Identity', input: ['present.0.key.concat'], output: ['present.0.key'], name: 'present_0_key_identity' });
+    model.graph!.node!.push({
+      opType: 'Identity',
+      input: ['present.0.key.concat'],
+      output: ['present.0.key'],
+      name: 'present_0_key_identity',
+    });
     writeFileSync(join(dir, 'onnx', 'model.onnx'), onnx.ModelProto.encode(model).finish());
 
-    expect(inspectKvGraph(readFileSync(join(dir, 'onnx', 'model.onnx')), { expose: true })).toEqual({ presentLayout: 'concat', exposed: undefined });
+    expect(inspectKvGraph(readFileSync(join(dir, 'onnx', 'model.onnx')), { expose: true })).toEqual({
+      presentLayout: 'concat',
+      exposed: undefined,
+    });
     const lm = await loadLanguageModel(dir);
     try {
       expect(lm.kvOutputs).toBe('present');
-      const results = await Promise.all([REFERENCE.lily, REFERENCE.bos].map((ref) => lm.generate({ tokenIds: ref.prompt_ids }, { maxNewTokens: 48, temperature: 0 })));
+      const results = await Promise.all(
+        [REFERENCE.lily, REFERENCE.bos].map((ref) => lm.generate({ tokenIds: ref.prompt_ids }, { maxNewTokens: 48, temperature: 0 })),
+      );
       expect(results[0]!.tokens).toEqual(REFERENCE.lily.base_greedy);
       expect(results[1]!.tokens).toEqual(REFERENCE.bos.base_greedy);
     } finally {
@@ -83,26 +96,62 @@ const D = 8;
 function groupQueryAttentionGraph(presentOp: 'GroupQueryAttention' | 'Add' = 'GroupQueryAttention'): Uint8Array {
   let seed = 7;
   const random = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648 - 0.5;
-  const floats = (name: string, dims: number[]) => ({ name, dataType: 1, dims, floatData: Array.from({ length: dims.reduce((a, b) => a * b, 1) }, random) });
+  const floats = (name: string, dims: number[]) => ({
+    name,
+    dataType: 1,
+    dims,
+    floatData: Array.from({ length: dims.reduce((a, b) => a * b, 1) }, random),
+  });
   const ints = (name: string, values: number[]) => ({ name, dataType: 7, dims: [values.length], int64Data: values });
   const value = (name: string, elemType: number, dims: Array<number | string>) => ({
     name,
     type: { tensorType: { elemType, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } },
   });
-  const node = (opType: string, input: string[], output: string[], attribute: onnxProto.onnx.IAttributeProto[] = [], domain = '') => ({ opType, input, output, attribute, domain, name: output[0] });
+  const node = (opType: string, input: string[], output: string[], attribute: onnxProto.onnx.IAttributeProto[] = [], domain = '') => ({
+    opType,
+    input,
+    output,
+    attribute,
+    domain,
+    name: output[0],
+  });
   const attention =
     presentOp === 'GroupQueryAttention'
       ? [
-          node('GroupQueryAttention', ['q', 'k', 'v', 'past_key_values.0.key', 'past_key_values.0.value', 'seqlens_k', 'total'], ['context', 'present.0.key', 'present.0.value'], [
-            { name: 'num_heads', type: 2, i: 1 },
-            { name: 'kv_num_heads', type: 2, i: 1 },
-          ], 'com.microsoft'),
+          node(
+            'GroupQueryAttention',
+            ['q', 'k', 'v', 'past_key_values.0.key', 'past_key_values.0.value', 'seqlens_k', 'total'],
+            ['context', 'present.0.key', 'present.0.value'],
+            [
+              { name: 'num_heads', type: 2, i: 1 },
+              { name: 'kv_num_heads', type: 2, i: 1 },
+            ],
+            'com.microsoft',
+          ),
         ]
-      : [node('Identity', ['q'], ['context']), node('Add', ['past_key_values.0.key', 'k'], ['present.0.key']), node('Add', ['past_key_values.0.value', 'v'], ['present.0.value'])];
+      : [
+          node('Identity', ['q'], ['context']),
+          node('Add', ['past_key_values.0.key', 'k'], ['present.0.key']),
+          node('Add', ['past_key_values.0.value', 'v'], ['present.0.value']),
+        ];
   const graph = {
     name: 'gqa',
-    initializer: [floats('Eq', [V, D]), floats('Ek', [V, D]), floats('Ev', [V, D]), floats('W', [D, V]), ints('one', [1]), ints('axis1', [1]), ints('index1', [1])],
-    input: [value('input_ids', 7, ['b', 's']), value('attention_mask', 7, ['b', 't']), value('position_ids', 7, ['b', 's']), value('past_key_values.0.key', 1, ['b', 1, 'p', D]), value('past_key_values.0.value', 1, ['b', 1, 'p', D])],
+    initializer: [
+      floats('Eq', [V, D]),
+      floats('Ek', [V, D]),
+      floats('Ev', [V, D]),
+      floats('W', [D, V]),
+      ints('one', [1]),
+      ints('axis1', [1]),
+      ints('index1', [1]),
+    ],
+    input: [
+      value('input_ids', 7, ['b', 's']),
+      value('attention_mask', 7, ['b', 't']),
+      value('position_ids', 7, ['b', 's']),
+      value('past_key_values.0.key', 1, ['b', 1, 'p', D]),
+      value('past_key_values.0.value', 1, ['b', 1, 'p', D]),
+    ],
     output: [value('logits', 1, ['b', 's', V]), value('present.0.key', 1, ['b', 1, 'q', D]), value('present.0.value', 1, ['b', 1, 'q', D])],
     node: [
       node('Gather', ['Eq', 'input_ids'], ['q']),
@@ -118,7 +167,14 @@ function groupQueryAttentionGraph(presentOp: 'GroupQueryAttention' | 'Add' = 'Gr
       node('MatMul', ['context', 'W'], ['logits']),
     ],
   };
-  return onnx.ModelProto.encode({ irVersion: 8, opsetImport: [{ domain: '', version: 17 }, { domain: 'com.microsoft', version: 1 }], graph }).finish();
+  return onnx.ModelProto.encode({
+    irVersion: 8,
+    opsetImport: [
+      { domain: '', version: 17 },
+      { domain: 'com.microsoft', version: 1 },
+    ],
+    graph,
+  }).finish();
 }
 
 const tensor = (values: number[], dims: number[]) => new Tensor('int64', BigInt64Array.from(values.map(BigInt)), dims);
@@ -131,7 +187,12 @@ async function alone(session: InferenceSession, ids: number[]): Promise<Float32A
   };
   const logits: Float32Array[] = [];
   for (const [t, id] of ids.entries()) {
-    const out = await session.run({ input_ids: tensor([id], [1, 1]), attention_mask: tensor(Array(t + 1).fill(1), [1, t + 1]), position_ids: tensor([t], [1, 1]), ...past });
+    const out = await session.run({
+      input_ids: tensor([id], [1, 1]),
+      attention_mask: tensor(Array(t + 1).fill(1), [1, t + 1]),
+      position_ids: tensor([t], [1, 1]),
+      ...past,
+    });
     past = { 'past_key_values.0.key': out['present.0.key']!, 'past_key_values.0.value': out['present.0.value']! };
     logits.push(out['logits']!.data as Float32Array);
   }
@@ -161,7 +222,10 @@ describe('a GroupQueryAttention graph (onnxruntime-genai layout)', () => {
 
       // Prompts of 3 and 6 tokens prefilled alone, then decoded together in one batch.
       const batch = new KvCache(runner.signature, { growth: 4 });
-      for (const [ids, ref] of [[a.slice(0, 3), refA], [b.slice(0, 6), refB]] as const) {
+      for (const [ids, ref] of [
+        [a.slice(0, 3), refA],
+        [b.slice(0, 6), refB],
+      ] as const) {
         const own = new KvCache(runner.signature, { growth: 4 });
         own.addRow();
         close((await runner.run({ inputIds: ids, sequenceLength: ids.length, cache: own }))[0]!, ref[ids.length - 1]!);
@@ -185,6 +249,9 @@ describe('a GroupQueryAttention graph (onnxruntime-genai layout)', () => {
       error = e;
     }
     expect(error).toBeInstanceOf(ModelError);
-    expect(error).toMatchObject({ code: 'INVALID_MODEL', message: expect.stringMatching(/m\/onnx\/model\.onnx: present\.0\.key is made by Add/) });
+    expect(error).toMatchObject({
+      code: 'INVALID_MODEL',
+      message: expect.stringMatching(/m\/onnx\/model\.onnx: present\.0\.key is made by Add/),
+    });
   });
 });

@@ -103,7 +103,13 @@ describe('model directory errors', () => {
 });
 
 describe('execution providers', () => {
-  const bindingDir = join(dirname(createRequire(import.meta.url).resolve('onnxruntime-node/package.json')), 'bin', 'napi-v6', process.platform, process.arch);
+  const bindingDir = join(
+    dirname(createRequire(import.meta.url).resolve('onnxruntime-node/package.json')),
+    'bin',
+    'napi-v6',
+    process.platform,
+    process.arch,
+  );
   const cudaInstalled = existsSync(join(bindingDir, 'libonnxruntime_providers_cuda.so'));
 
   it.skipIf(cudaInstalled)('CUDA without its provider libraries is EXECUTION_PROVIDER_UNAVAILABLE naming them', async () => {
@@ -115,7 +121,11 @@ describe('execution providers', () => {
 
   it.skipIf(cudaInstalled)('allowCpuFallback runs on CPU with a warning', async () => {
     const warnings: string[] = [];
-    const model = await loadLanguageModel(STORIES, { executionProvider: 'cuda', allowCpuFallback: true, onWarning: (m) => warnings.push(m) });
+    const model = await loadLanguageModel(STORIES, {
+      executionProvider: 'cuda',
+      allowCpuFallback: true,
+      onWarning: (m) => warnings.push(m),
+    });
     expect(model.info.executionProvider).toBe('cpu');
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(/CUDA.*falling back to CPU/);

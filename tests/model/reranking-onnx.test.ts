@@ -3,7 +3,12 @@ import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ModelError } from '../../model/index.js';
-import { DEFAULT_RERANKING_BATCH_SIZE, loadRerankingModel, OnnxRerankingModel, type OnnxRerankingOptions } from '../../model/reranking/index.js';
+import {
+  DEFAULT_RERANKING_BATCH_SIZE,
+  loadRerankingModel,
+  type OnnxRerankingModel,
+  type OnnxRerankingOptions,
+} from '../../model/reranking/index.js';
 import { tempDir } from '../helpers/paths.js';
 import { MINILM_TOKENIZER, writeTinyBert, type TinyBert, type TinyBertOptions } from '../helpers/tiny-bert.js';
 
@@ -45,7 +50,13 @@ function erf(x: number): number {
     Math.exp(
       -z * z -
         1.26551223 +
-        t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
+        t *
+          (1.00002368 +
+            t *
+              (0.37409196 +
+                t *
+                  (0.09678418 +
+                    t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
     );
   return x >= 0 ? 1 - erfc : erfc - 1;
 }
@@ -112,10 +123,24 @@ function referenceLogits(bert: TinyBert, ids: number[], types: number[]): number
       }
     }
     const attended = dense(context, s, h, h, l.wo, l.bo);
-    x = layerNorm(attended.map((a, i) => a + x[i]!), s, h, l.ln1Gamma, l.ln1Beta, eps);
+    x = layerNorm(
+      attended.map((a, i) => a + x[i]!),
+      s,
+      h,
+      l.ln1Gamma,
+      l.ln1Beta,
+      eps,
+    );
     const up = dense(x, s, h, intermediate, l.w1, l.b1).map((u) => 0.5 * u * (1 + erf(u / Math.SQRT2)));
     const down = dense(up, s, intermediate, h, l.w2, l.b2);
-    x = layerNorm(down.map((a, i) => a + x[i]!), s, h, l.ln2Gamma, l.ln2Beta, eps);
+    x = layerNorm(
+      down.map((a, i) => a + x[i]!),
+      s,
+      h,
+      l.ln2Gamma,
+      l.ln2Beta,
+      eps,
+    );
   }
   const pooled = dense(x.subarray(0, h), 1, h, h, w.pooler!.w, w.pooler!.b).map(Math.tanh);
   return Array.from(dense(pooled, 1, h, bert.numLabels, w.classifier!.w, w.classifier!.b));
@@ -152,7 +177,12 @@ afterAll(async () => {
 
 describe('OnnxRerankingModel on a tiny random BERT cross-encoder', () => {
   it('matches a plain JavaScript forward pass of the same weights on a (query, passage) pair', async () => {
-    expect(reranker.info).toMatchObject({ numLabels: 1, hasTokenTypeIds: true, batchSize: DEFAULT_RERANKING_BATCH_SIZE, maxSequenceLength: 512 });
+    expect(reranker.info).toMatchObject({
+      numLabels: 1,
+      hasTokenTypeIds: true,
+      batchSize: DEFAULT_RERANKING_BATCH_SIZE,
+      maxSequenceLength: 512,
+    });
     const scores = await reranker.score(QUERY, PASSAGES.slice(0, 2));
     for (const [i, passage] of PASSAGES.slice(0, 2).entries()) {
       const [expected] = referencePair(single, QUERY, passage);
@@ -191,7 +221,11 @@ describe('OnnxRerankingModel on a tiny random BERT cross-encoder', () => {
     expect(model.info.hasTokenTypeIds).toBe(false);
     const [score] = await model.score(QUERY, [PASSAGES[0]!]);
     const encoded = tokenizer.encode(QUERY, { text_pair: PASSAGES[0]! });
-    const [expected] = referenceLogits(noTypes, encoded.ids, encoded.ids.map(() => 0));
+    const [expected] = referenceLogits(
+      noTypes,
+      encoded.ids,
+      encoded.ids.map(() => 0),
+    );
     expect(Math.abs(score! - expected!)).toBeLessThan(1e-4);
   });
 
@@ -200,7 +234,11 @@ describe('OnnxRerankingModel on a tiny random BERT cross-encoder', () => {
     // One WordPiece token per word: [CLS] query [SEP] passage [SEP] in 24 tokens leaves this many passage words.
     const room = 24 - 3 - tokenizer.encode(QUERY, { add_special_tokens: false }).ids.length;
     const words = Array.from({ length: 60 }, (_, i) => ['heart', 'blood', 'pain', 'fever', 'cough', 'liver'][i % 6]);
-    const [cut, kept, fewer] = await short.score(QUERY, [words.join(' '), words.slice(0, room).join(' '), words.slice(0, room - 1).join(' ')]);
+    const [cut, kept, fewer] = await short.score(QUERY, [
+      words.join(' '),
+      words.slice(0, room).join(' '),
+      words.slice(0, room - 1).join(' '),
+    ]);
     expect(Math.abs(cut! - kept!)).toBeLessThan(1e-5);
     expect(Math.abs(cut! - fewer!)).toBeGreaterThan(1e-4);
     const [expected] = referencePair(single, QUERY, words.slice(0, room).join(' '));

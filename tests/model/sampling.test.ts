@@ -33,7 +33,10 @@ describe('sampling', () => {
 
   it('is greedy at temperature 0 whatever the seed, and with top-k 1', async () => {
     const ref = REFERENCE.lily;
-    for (const o of [{ temperature: 0, seed: 9 }, { temperature: 0.8, topK: 1, seed: 5 }]) {
+    for (const o of [
+      { temperature: 0, seed: 9 },
+      { temperature: 0.8, topK: 1, seed: 5 },
+    ]) {
       const r = await model.generate({ tokenIds: ref.prompt_ids }, { maxNewTokens: 48, ...o });
       expect(r.tokens).toEqual(ref.base_greedy);
     }

@@ -11,9 +11,14 @@ import { ROOT, tempDir } from '../helpers/paths.js';
  */
 function galen(args: string[], env: Record<string, string> = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [join(ROOT, 'bin', 'galen.js'), ...args], { cwd: ROOT, env: { ...process.env, GALEN_FROM_SOURCE: '1', ...env }, timeout: 240_000, maxBuffer: 64 << 20 }, (error, stdout, stderr) => {
-      resolve({ status: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [join(ROOT, 'bin', 'galen.js'), ...args],
+      { cwd: ROOT, env: { ...process.env, GALEN_FROM_SOURCE: '1', ...env }, timeout: 240_000, maxBuffer: 64 << 20 },
+      (error, stdout, stderr) => {
+        resolve({ status: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -33,7 +38,10 @@ describe('galen with vectors', () => {
   it('builds the index on ingest, reports it in index status, and removes with the source', async () => {
     const ingest = await galen(['--json', 'ingest', folder, '--source', 'ghr', '--data', data], offline);
     expect(ingest.status).toBe(0);
-    const report = JSON.parse(ingest.stdout) as { chunksAdded: number; vectors: { count: number; added: number; embedder: string; refitted: string } };
+    const report = JSON.parse(ingest.stdout) as {
+      chunksAdded: number;
+      vectors: { count: number; added: number; embedder: string; refitted: string };
+    };
     expect(report.vectors).toMatchObject({ added: report.chunksAdded, count: report.chunksAdded, refitted: 'no model yet' });
     expect(report.vectors.embedder).toMatch(/^lsa-v1:/);
     expect(ingest.stderr).toMatch(/vectors: Fitting the built-in LSA embedder/);
@@ -45,7 +53,14 @@ describe('galen with vectors', () => {
       enabled: true,
       storeChunks: report.chunksAdded,
       inStep: true,
-      index: { embedderId: report.vectors.embedder, dimension: expect.any(Number), count: report.chunksAdded, m: 16, efConstruction: 200, efSearch: 128 },
+      index: {
+        embedderId: report.vectors.embedder,
+        dimension: expect.any(Number),
+        count: report.chunksAdded,
+        m: 16,
+        efConstruction: 200,
+        efSearch: 128,
+      },
       lsa: { modelId: report.vectors.embedder },
     });
     const human = await galen(['index', 'status', '--data', data], offline);
@@ -55,28 +70,45 @@ describe('galen with vectors', () => {
 
     // A second source, then its removal: the index follows both.
     writeFileSync(join(tmp.dir, 'gout.md'), '# Gout\n\nGout is arthritis caused by uric acid crystals in a joint, often the big toe.\n');
-    const added = JSON.parse((await galen(['--json', 'ingest', join(tmp.dir, 'gout.md'), '--source', 'notes', '--data', data], offline)).stdout);
+    const added = JSON.parse(
+      (await galen(['--json', 'ingest', join(tmp.dir, 'gout.md'), '--source', 'notes', '--data', data], offline)).stdout,
+    );
     expect(added.vectors).toMatchObject({ added: 1, removed: 0, count: report.chunksAdded + 1, refitted: null });
-    const retrieve = JSON.parse((await galen(['--json', 'retrieve', 'uric acid crystals big toe', '--k', '3', '--data', data], offline)).stdout);
+    const retrieve = JSON.parse(
+      (await galen(['--json', 'retrieve', 'uric acid crystals big toe', '--k', '3', '--data', data], offline)).stdout,
+    );
     expect(retrieve.hits[0].title).toBe('Gout');
     expect(retrieve.hits[0].retrievers.map((p: { retriever: string }) => p.retriever)).toEqual(['corpus', 'vector']);
     const removed = await galen(['remove', '--source', 'notes', '--data', data], offline);
     expect(removed.stdout).toMatch(/Vectors: 0 added, 0 re-embedded, 1 removed, \d+ in the index/);
-    expect(JSON.parse((await galen(['--json', 'index', 'status', '--data', data], offline)).stdout)).toMatchObject({ inStep: true, index: { count: report.chunksAdded } });
+    expect(JSON.parse((await galen(['--json', 'index', 'status', '--data', data], offline)).stdout)).toMatchObject({
+      inStep: true,
+      index: { count: report.chunksAdded },
+    });
   });
 
   it('rebuilds on request, and leaves vectors alone when they are off', async () => {
     const rebuilt = await galen(['--json', 'index', 'rebuild', '--data', data], offline);
     expect(rebuilt.status).toBe(0);
     const out = JSON.parse(rebuilt.stdout);
-    expect(out.rebuild).toMatchObject({ refitted: 'a rebuild was requested', added: out.status.storeChunks, count: out.status.storeChunks });
+    expect(out.rebuild).toMatchObject({
+      refitted: 'a rebuild was requested',
+      added: out.status.storeChunks,
+      count: out.status.storeChunks,
+    });
     expect(out.status.inStep).toBe(true);
 
     const other = join(tmp.dir, 'plain');
-    const plain = JSON.parse((await galen(['--json', 'ingest', folder, '--source', 'ghr', '--data', other], { ...offline, GALEN_VECTORS: 'false' })).stdout);
+    const plain = JSON.parse(
+      (await galen(['--json', 'ingest', folder, '--source', 'ghr', '--data', other], { ...offline, GALEN_VECTORS: 'false' })).stdout,
+    );
     expect(plain.vectors).toBeUndefined();
     expect(existsSync(join(other, 'vectors.hnsw'))).toBe(false);
-    expect(JSON.parse((await galen(['--json', 'index', 'status', '--data', other], { GALEN_VECTORS: 'false' })).stdout)).toMatchObject({ enabled: false, index: null, inStep: false });
+    expect(JSON.parse((await galen(['--json', 'index', 'status', '--data', other], { GALEN_VECTORS: 'false' })).stdout)).toMatchObject({
+      enabled: false,
+      index: null,
+      inStep: false,
+    });
     const bad = await galen(['index', 'status', '--data', other], { GALEN_VECTORS: 'maybe' });
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/GALEN_VECTORS/);
@@ -89,11 +121,15 @@ describe('galen with vectors', () => {
       [
         { id: 'a', question: 'Can Aarskog-Scott syndrome be passed down from parents to their children?', relevant: ['GHR_0000001_Sec4'] },
         { id: 'b', question: 'How common is Aarskog-Scott syndrome?', relevant: ['GHR_0000001_Sec2'] },
-      ].map((q) => JSON.stringify(q)).join('\n'),
+      ]
+        .map((q) => JSON.stringify(q))
+        .join('\n'),
     );
     const json = await galen(['--json', 'eval', 'retrieval', '--set', set, '--recall-at', '1,10', '--data', data], offline);
     expect(json.status).toBe(0);
-    const report = JSON.parse(json.stdout) as { sets: Array<{ set: string; questions: number; runs: Array<{ name: string; mrr10: number; recall: Record<string, number> }> }> };
+    const report = JSON.parse(json.stdout) as {
+      sets: Array<{ set: string; questions: number; runs: Array<{ name: string; mrr10: number; recall: Record<string, number> }> }>;
+    };
     expect(report.sets[0]).toMatchObject({ set: 'set', questions: 2 });
     expect(report.sets[0]!.runs.map((r) => r.name)).toEqual(['bm25', 'vector', 'fused', 'fused-rrf']);
     const bm25 = report.sets[0]!.runs[0]!;

@@ -37,7 +37,11 @@ describe('ranking metrics', () => {
     expect(m.ndcg10).toBeCloseTo((1 / Math.log2(3) + 1 / Math.log2(5)) / (1 + 1 / Math.log2(3)), 10);
     expect(scoreRanking(['X'], ['B'], [10])).toEqual({ recall: { 10: 0 }, mrr10: 0, ndcg10: 0, firstRelevantRank: null });
     expect(scoreRanking(['B'], ['B'], [1]).ndcg10).toBe(1);
-    const late = scoreRanking([...'abcdefghijk'].map((c) => c), ['k'], [10, 50]);
+    const late = scoreRanking(
+      [...'abcdefghijk'].map((c) => c),
+      ['k'],
+      [10, 50],
+    );
     expect(late).toMatchObject({ mrr10: 0, ndcg10: 0, recall: { 10: 0, 50: 1 }, firstRelevantRank: 11 });
   });
 });
@@ -50,7 +54,12 @@ describe('evaluation sets', () => {
     expect(medquad!.questions).toHaveLength(500);
     // The PubMedQA set is exactly what the builder derives from the shared dev file.
     expect(pubmed!.questions).toEqual(await pubmedqaDevQuestions(join(SHARED_DATA, 'pubmedqa', 'pqal_dev.json')));
-    const pmids = new Set(readFileSync(join(SHARED_DATA, 'pubmedqa', 'pqal_abstracts.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => `PMID_${(JSON.parse(l) as { pmid: string }).pmid}`));
+    const pmids = new Set(
+      readFileSync(join(SHARED_DATA, 'pubmedqa', 'pqal_abstracts.jsonl'), 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => `PMID_${(JSON.parse(l) as { pmid: string }).pmid}`),
+    );
     expect(pubmed!.questions.every((q) => q.relevant.every((id) => pmids.has(id)))).toBe(true);
     for (const q of medquad!.questions) expect(q.relevant.every((id) => /^[A-Za-z]+_\d+(_\d+)*_Sec\d+$/.test(id))).toBe(true);
   });
@@ -102,7 +111,13 @@ describe('evaluateRetrieval', () => {
       [
         { name: 'bm25', retrieve: async (q) => (await pipeline.retrieve(q, { k: 10, sources: ['corpus'] })).hits.map((h) => h.externalId) },
         { name: 'oracle', retrieve: async (q) => set.questions.find((x) => x.question === q)!.relevant },
-        { name: 'flaky', retrieve: async () => { if (calls++ % 2) throw new Error('down'); return []; } },
+        {
+          name: 'flaky',
+          retrieve: async () => {
+            if (calls++ % 2) throw new Error('down');
+            return [];
+          },
+        },
       ],
       { recallAt: [1, 10] },
     );

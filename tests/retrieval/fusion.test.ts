@@ -33,7 +33,11 @@ describe('reciprocal rank fusion', () => {
       ],
       { keyOf: (h) => h.id, k: 0 },
     );
-    expect(fused.map((f) => [f.item.id, f.score])).toEqual([['w', 3], ['a', 1], ['b', 1 / 3]]);
+    expect(fused.map((f) => [f.item.id, f.score])).toEqual([
+      ['w', 3],
+      ['a', 1],
+      ['b', 1 / 3],
+    ]);
     expect(fused[1]!.retrievers).toEqual([{ retriever: 'corpus', rank: 1 }]);
   });
 });
@@ -42,23 +46,34 @@ describe('near-duplicate removal', () => {
   it('keeps the better-ranked copy and reports the merge', () => {
     const base = 'Gout is a common and complex form of arthritis that can affect anyone';
     const merged: string[] = [];
-    const kept = removeNearDuplicates([hit('a', 'x', base), hit('b', 'y', 'Something else entirely about asthma'), hit('c', 'z', `${base}.`)], {
-      textOf: (h) => h.text,
-      onMerge: (k, d) => merged.push(`${d.id}->${k.id}`),
-    });
+    const kept = removeNearDuplicates(
+      [hit('a', 'x', base), hit('b', 'y', 'Something else entirely about asthma'), hit('c', 'z', `${base}.`)],
+      {
+        textOf: (h) => h.text,
+        onMerge: (k, d) => merged.push(`${d.id}->${k.id}`),
+      },
+    );
     expect(kept.map((h) => h.id)).toEqual(['a', 'b']);
     expect(merged).toEqual(['c->a']);
   });
 
   it('tells Chinese passages apart and together', () => {
-    const kept = removeNearDuplicates(['白带增多泛黄应该是患阴道炎了', '白带增多泛黄应该是患阴道炎了。', '高血压是常见的慢性病'], { textOf: (s) => s });
+    const kept = removeNearDuplicates(['白带增多泛黄应该是患阴道炎了', '白带增多泛黄应该是患阴道炎了。', '高血压是常见的慢性病'], {
+      textOf: (s) => s,
+    });
     expect(kept).toEqual(['白带增多泛黄应该是患阴道炎了', '高血压是常见的慢性病']);
   });
 });
 
 describe('source quotas', () => {
   it('stops folding once the wanted number of passages is kept', () => {
-    const texts = ['Gout is a form of arthritis.', 'Gout is a form of arthritis!', 'Asthma narrows the airways.', 'Migraine causes headaches.', 'Migraine causes headaches!'];
+    const texts = [
+      'Gout is a form of arthritis.',
+      'Gout is a form of arthritis!',
+      'Asthma narrows the airways.',
+      'Migraine causes headaches.',
+      'Migraine causes headaches!',
+    ];
     const merged: string[] = [];
     const kept = removeNearDuplicates(texts, { textOf: (s) => s, limit: 2, onMerge: (_k, d) => merged.push(d) });
     expect(kept).toEqual(['Gout is a form of arthritis.', 'Asthma narrows the airways.']);

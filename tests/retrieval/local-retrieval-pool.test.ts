@@ -61,7 +61,8 @@ describe('LocalRetrievalPool', () => {
       Promise.all(QUESTIONS.map((q) => there.retrieve(q, { k: 8 }))),
     ]);
     for (let i = 0; i < QUESTIONS.length; i++) {
-      const strip = (hits: typeof ours[number]['hits']) => hits.map((h) => ({ key: h.key, score: h.score, retrievers: h.retrievers, text: h.text, url: h.url }));
+      const strip = (hits: (typeof ours)[number]['hits']) =>
+        hits.map((h) => ({ key: h.key, score: h.score, retrievers: h.retrievers, text: h.text, url: h.url }));
       expect(strip(theirs[i]!.hits)).toEqual(strip(ours[i]!.hits));
       expect(theirs[i]!.hits.length).toBeGreaterThan(0);
       expect(theirs[i]!.timings.corpus).toBeGreaterThanOrEqual(0);
@@ -100,7 +101,8 @@ describe('LocalRetrievalPool', () => {
     const pipeline = new RetrievalPipeline({ store, local: pool });
     const questions = Array.from({ length: 12 }, (_, i) => QUESTIONS[i % QUESTIONS.length]!);
     const together = await Promise.all(questions.map((q) => pipeline.retrieve(q, { k: 5 })));
-    for (const [i, q] of questions.entries()) expect(together[i]!.hits.map((h) => h.key)).toEqual((await pipeline.retrieve(q, { k: 5 })).hits.map((h) => h.key));
+    for (const [i, q] of questions.entries())
+      expect(together[i]!.hits.map((h) => h.key)).toEqual((await pipeline.retrieve(q, { k: 5 })).hits.map((h) => h.key));
   });
 
   it('refuses a bad worker count and a store it cannot open, and fails questions after close', async () => {

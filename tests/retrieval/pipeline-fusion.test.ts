@@ -42,19 +42,56 @@ describe('score fusion', () => {
   it('adds weighted, normalised scores and keeps every list’s provenance', () => {
     const fused = scoreFusion(
       [
-        { retriever: 'corpus', hits: [{ k: 'a', s: 10 }, { k: 'b', s: 9 }, { k: 'c', s: 5 }], scoreOf: (h) => h.s, normalize: 'max' },
-        { retriever: 'vector', hits: [{ k: 'b', s: 0.9 }, { k: 'd', s: 0.8 }], scoreOf: (h) => h.s, weight: 0.5, rescored: new Map([['a', 0.1], ['x', 1]]) },
+        {
+          retriever: 'corpus',
+          hits: [
+            { k: 'a', s: 10 },
+            { k: 'b', s: 9 },
+            { k: 'c', s: 5 },
+          ],
+          scoreOf: (h) => h.s,
+          normalize: 'max',
+        },
+        {
+          retriever: 'vector',
+          hits: [
+            { k: 'b', s: 0.9 },
+            { k: 'd', s: 0.8 },
+          ],
+          scoreOf: (h) => h.s,
+          weight: 0.5,
+          rescored: new Map([
+            ['a', 0.1],
+            ['x', 1],
+          ]),
+        },
       ],
       { keyOf: (h) => h.k },
     );
     expect(fused.map((f) => f.item.k)).toEqual(['b', 'a', 'c', 'd']);
     expect(fused[0]!.score).toBeCloseTo(0.9 + 0.45);
     expect(fused[1]!.score).toBeCloseTo(1 + 0.05);
-    expect(fused[0]!.retrievers).toEqual([{ retriever: 'corpus', rank: 2, score: 9 }, { retriever: 'vector', rank: 1, score: 0.9 }]);
+    expect(fused[0]!.retrievers).toEqual([
+      { retriever: 'corpus', rank: 2, score: 9 },
+      { retriever: 'vector', rank: 1, score: 0.9 },
+    ]);
     // Re-scored items gain score but no provenance; keys no earlier list holds are ignored.
     expect(fused[1]!.retrievers.map((p) => p.retriever)).toEqual(['corpus']);
     expect(fused.some((f) => f.item.k === 'x')).toBe(false);
-    const z = scoreFusion([{ retriever: 'v', hits: [{ k: 'a', s: 3 }, { k: 'b', s: 1 }], scoreOf: (h) => h.s, normalize: { mean: 2, sd: 1 } }], { keyOf: (h) => h.k });
+    const z = scoreFusion(
+      [
+        {
+          retriever: 'v',
+          hits: [
+            { k: 'a', s: 3 },
+            { k: 'b', s: 1 },
+          ],
+          scoreOf: (h) => h.s,
+          normalize: { mean: 2, sd: 1 },
+        },
+      ],
+      { keyOf: (h) => h.k },
+    );
     expect(z.map((f) => f.score)).toEqual([1, -1]);
   });
 });
@@ -66,7 +103,9 @@ describe('the pipeline with vectors and a reranker', () => {
     expect(result.hits).toHaveLength(10);
     expect(result.hits[0]!.title).toBe('Aarskog-Scott syndrome');
     expect(result.timings.vector).toBeGreaterThanOrEqual(0);
-    const both = result.hits.filter((h) => h.retrievers.some((p) => p.retriever === 'corpus') && h.retrievers.some((p) => p.retriever === 'vector'));
+    const both = result.hits.filter(
+      (h) => h.retrievers.some((p) => p.retriever === 'corpus') && h.retrievers.some((p) => p.retriever === 'vector'),
+    );
     expect(both.length).toBeGreaterThan(0);
     for (const hit of result.hits) {
       for (const p of hit.retrievers) {
@@ -77,7 +116,9 @@ describe('the pipeline with vectors and a reranker', () => {
     // Vectors alone answer too, with cosine scores.
     const dense = await pipeline.retrieve('Which gene mutations lead to Aarskog-Scott syndrome?', { k: 5, sources: ['vector'] });
     expect(dense.hits).toHaveLength(5);
-    expect(dense.hits.every((h) => h.retrievers.length === 1 && h.retrievers[0]!.retriever === 'vector' && h.retrievers[0]!.score! <= 1)).toBe(true);
+    expect(
+      dense.hits.every((h) => h.retrievers.length === 1 && h.retrievers[0]!.retriever === 'vector' && h.retrievers[0]!.score! <= 1),
+    ).toBe(true);
   });
 
   it('ranks as BM25 alone when dense evidence is weighted 0', async () => {
@@ -132,7 +173,12 @@ describe('the pipeline with vectors and a reranker', () => {
     const question = 'What are the treatments for Alport syndrome?';
     const plain = await new RetrievalPipeline({ store }).retrieve(question, { k: 5 });
     for (const reranker of [
-      { id: 'broken', score: async () => { throw new Error('session crashed'); } },
+      {
+        id: 'broken',
+        score: async () => {
+          throw new Error('session crashed');
+        },
+      },
       { id: 'short', score: async () => [1] },
       { id: 'nan', score: async (_q: string, p: readonly string[]) => p.map(() => Number.NaN) },
     ] satisfies RerankingModel[]) {
@@ -144,7 +190,9 @@ describe('the pipeline with vectors and a reranker', () => {
 
   it('costs only the vector evidence when the vector index fails', async () => {
     const broken: VectorSearcher = {
-      search: async () => { throw new Error('index file vanished'); },
+      search: async () => {
+        throw new Error('index file vanished');
+      },
     };
     const question = 'What are the treatments for Alport syndrome?';
     const plain = await new RetrievalPipeline({ store }).retrieve(question, { k: 5 });
@@ -152,7 +200,9 @@ describe('the pipeline with vectors and a reranker', () => {
     expect(result.hits.map((h) => h.key)).toEqual(plain.hits.map((h) => h.key));
     expect(result.timings.vector).toBeGreaterThanOrEqual(0);
     const throwsAtOnce: VectorSearcher = {
-      search: () => { throw new Error('closed'); },
+      search: () => {
+        throw new Error('closed');
+      },
     };
     const again = await new RetrievalPipeline({ store, vector: throwsAtOnce }).retrieve(question, { k: 5 });
     expect(again.hits.map((h) => h.key)).toEqual(plain.hits.map((h) => h.key));
@@ -164,7 +214,18 @@ describe('the pipeline with vectors and a reranker', () => {
 
   it('answers hostile questions with vectors and a reranker', async () => {
     const pipeline = new RetrievalPipeline({ store, vector: vectors.searcher, reranker: new TermOverlapReranker() });
-    for (const q of ['', '"', 'NEAR(', '*', '[[File:x.png]] {{cite}}', '🙂'.repeat(50), 'x'.repeat(10_000), '高血压', '\u0000\uFFFF', 'a AND OR NOT b']) {
+    for (const q of [
+      '',
+      '"',
+      'NEAR(',
+      '*',
+      '[[File:x.png]] {{cite}}',
+      '🙂'.repeat(50),
+      'x'.repeat(10_000),
+      '高血压',
+      '\u0000\uFFFF',
+      'a AND OR NOT b',
+    ]) {
       const result = await pipeline.retrieve(q, { k: 5 });
       expect(Array.isArray(result.hits)).toBe(true);
       expect(result.hits.length).toBeLessThanOrEqual(5);

@@ -68,7 +68,9 @@ describe('the retrieval pipeline', () => {
 
   it('searches corpus synonyms and expands abbreviations', async () => {
     const normalizer = QueryNormalizer.fromStore(store);
-    expect(normalizer.normalize('Is faciogenital dysplasia inherited?')).toBe('Is faciogenital dysplasia inherited? Aarskog-Scott syndrome');
+    expect(normalizer.normalize('Is faciogenital dysplasia inherited?')).toBe(
+      'Is faciogenital dysplasia inherited? Aarskog-Scott syndrome',
+    );
     expect(normalizer.normalize('diet for HTN')).toBe('diet for HTN hypertension high blood pressure');
     expect(normalizer.normalize('nothing to add here')).toBe('nothing to add here');
     const { hits } = await new RetrievalPipeline({ store, normalizer }).retrieve('faciogenital dysplasia', { k: 3, sources: ['corpus'] });

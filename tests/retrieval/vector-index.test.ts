@@ -26,7 +26,12 @@ beforeAll(async () => {
   const store = KnowledgeStore.open({ dataDir: join(fixtures.dir, 'fit') });
   await ingest(store, { source: 'ghr', paths: [copyMedquadSample(fixtures.dir, 120)] });
   await ingest(store, { source: 'pubmed', paths: [copyPubmedSample(fixtures.dir, 200)], format: 'pubmedqa' });
-  const rows = store.db.prepare('SELECT title, section, question, text FROM chunks ORDER BY id').all() as Array<{ title: string; section: string; question: string; text: string }>;
+  const rows = store.db.prepare('SELECT title, section, question, text FROM chunks ORDER BY id').all() as Array<{
+    title: string;
+    section: string;
+    question: string;
+    text: string;
+  }>;
   store.close();
   embedder = LsaEmbedder.fit(rows.map(chunkEmbeddingText), { dimension: 64 });
   other = LsaEmbedder.fit(rows.map(chunkEmbeddingText), { dimension: 32 });
@@ -57,7 +62,7 @@ afterEach(() => {
   tmp.cleanup();
 });
 
-const chunkIds = () => (store.db.prepare('SELECT id FROM chunks ORDER BY id').pluck().all() as number[]);
+const chunkIds = () => store.db.prepare('SELECT id FROM chunks ORDER BY id').pluck().all() as number[];
 const labels = (index: VectorIndex) => [...index.contentKeys().keys()].sort((a, b) => a - b);
 const readMeta = () => JSON.parse(readFileSync(join(dataDir, VECTOR_META_FILE), 'utf8')) as VectorIndexMeta;
 const warnings = () => logs.filter(([level]) => level === 'warn').map(([, m]) => m);
@@ -80,11 +85,24 @@ describe('vector index', () => {
     const index = await VectorIndex.open({ dataDir, embedder, logger, inlineBuildLimit: 0 });
     expect(index.rebuildReason).toBe('no vector index yet');
     const report = await syncVectorIndex(store, index, embedder);
-    expect(report).toMatchObject({ added: chunkIds().length, removed: 0, replaced: 0, count: chunkIds().length, rebuilt: 'no vector index yet' });
+    expect(report).toMatchObject({
+      added: chunkIds().length,
+      removed: 0,
+      replaced: 0,
+      count: chunkIds().length,
+      rebuilt: 'no vector index yet',
+    });
     expect(labels(index)).toEqual(chunkIds());
     for (const file of [VECTOR_INDEX_FILE, VECTOR_LABELS_FILE, VECTOR_META_FILE]) expect(existsSync(join(dataDir, file))).toBe(true);
     const meta = readMeta();
-    expect(meta).toMatchObject({ embedderId: embedder.id, dimension: 64, m: 16, efConstruction: 200, count: chunkIds().length, space: 'cosine' });
+    expect(meta).toMatchObject({
+      embedderId: embedder.id,
+      dimension: 64,
+      m: 16,
+      efConstruction: 200,
+      count: chunkIds().length,
+      space: 'cosine',
+    });
     expect(meta.index.bytes).toBe(statSync(join(dataDir, VECTOR_INDEX_FILE)).size);
 
     const chunk = store.getChunksByExternalId('GHR_0000010_Sec1')[0]!;
@@ -112,7 +130,10 @@ describe('vector index', () => {
     const index = await openSynced();
     const before = chunkIds();
     const xml = readFileSync(join(medquad, '0000002.xml'), 'utf8');
-    writeFileSync(join(medquad, '0000002.xml'), xml.replace(/(<QAPair pid="1">[\s\S]*?<Answer>)/, '$1Zebrafish quokka marker sentence added by the test. '));
+    writeFileSync(
+      join(medquad, '0000002.xml'),
+      xml.replace(/(<QAPair pid="1">[\s\S]*?<Answer>)/, '$1Zebrafish quokka marker sentence added by the test. '),
+    );
     rmSync(join(medquad, '0000003.xml'));
     const refresh = await ingest(store, { source: 'ghr', paths: [medquad] });
     expect(refresh).toMatchObject({ updated: 1, removed: 1 });
@@ -146,11 +167,19 @@ describe('vector index', () => {
   it('notices a row id that SQLite reused for a different chunk', async () => {
     const index = await openSynced();
     // PubMed was ingested last, so its chunks hold the highest row ids; SQLite hands them out again.
-    const oldIds = store.db.prepare("SELECT c.id FROM chunks c JOIN documents d ON d.id = c.document_id JOIN sources s ON s.id = d.source_id WHERE s.name = 'pubmed'").pluck().all() as number[];
+    const oldIds = store.db
+      .prepare(
+        "SELECT c.id FROM chunks c JOIN documents d ON d.id = c.document_id JOIN sources s ON s.id = d.source_id WHERE s.name = 'pubmed'",
+      )
+      .pluck()
+      .all() as number[];
     store.removeSource('pubmed');
     const wiki = join(tmp.dir, 'notes');
     mkdirSync(wiki);
-    writeFileSync(join(wiki, 'quokka.md'), '# Quokka bites\n\nA quokka bite rarely needs antibiotics; wash the wound with soap and water.\n');
+    writeFileSync(
+      join(wiki, 'quokka.md'),
+      '# Quokka bites\n\nA quokka bite rarely needs antibiotics; wash the wound with soap and water.\n',
+    );
     await ingest(store, { source: 'notes', paths: [wiki] });
     const note = store.db.prepare("SELECT c.id FROM chunks c WHERE c.title LIKE '%Quokka%'").pluck().get() as number;
     expect(oldIds).toContain(note);
@@ -179,21 +208,27 @@ describe('vector index', () => {
   });
 
   const damage: Array<[string, () => void]> = [
-    ['an overwritten index file', () => {
-      const file = join(dataDir, VECTOR_INDEX_FILE);
-      const bytes = readFileSync(file);
-      bytes.fill(0x5a, 100, 4000);
-      writeFileSync(file, bytes);
-    }],
+    [
+      'an overwritten index file',
+      () => {
+        const file = join(dataDir, VECTOR_INDEX_FILE);
+        const bytes = readFileSync(file);
+        bytes.fill(0x5a, 100, 4000);
+        writeFileSync(file, bytes);
+      },
+    ],
     ['a truncated index file', () => truncateSync(join(dataDir, VECTOR_INDEX_FILE), 1000)],
     ['a missing index file', () => rmSync(join(dataDir, VECTOR_INDEX_FILE))],
     ['a missing labels file', () => rmSync(join(dataDir, VECTOR_LABELS_FILE))],
     ['a missing meta file', () => rmSync(join(dataDir, VECTOR_META_FILE))],
     ['a garbage meta file', () => writeFileSync(join(dataDir, VECTOR_META_FILE), '{"format": "galen-vectors", ')],
-    ['an index file of another build', () => {
-      const meta = readMeta();
-      writeFileSync(join(dataDir, VECTOR_META_FILE), JSON.stringify({ ...meta, count: meta.count + 1 }));
-    }],
+    [
+      'an index file of another build',
+      () => {
+        const meta = readMeta();
+        writeFileSync(join(dataDir, VECTOR_META_FILE), JSON.stringify({ ...meta, count: meta.count + 1 }));
+      },
+    ],
   ];
   for (const [what, harm] of damage) {
     it(`rebuilds, with a warning, from ${what}`, async () => {
@@ -250,7 +285,16 @@ describe('vector index', () => {
 
   it('answers hostile queries without failing', async () => {
     const index = await openSynced();
-    const queries = ['', '   ', 'x'.repeat(10_000), 'fever '.repeat(2_000), '🤒🤧💉', '糖尿病的症状是什么？', '\u0000\ud800', '" OR 1=1; --'];
+    const queries = [
+      '',
+      '   ',
+      'x'.repeat(10_000),
+      'fever '.repeat(2_000),
+      '🤒🤧💉',
+      '糖尿病的症状是什么？',
+      '\u0000\ud800',
+      '" OR 1=1; --',
+    ];
     const vectors = await embedder.embed(queries);
     for (const [i, vector] of vectors.entries()) {
       for (const k of [1, 10, 1000, 0, -5, Number.NaN, 1e9]) {

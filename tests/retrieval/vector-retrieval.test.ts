@@ -35,7 +35,13 @@ const open: VectorRetrieval[] = [];
 
 /** Vector retrieval of the test store; `inlineLimit: 0` fits and builds in the worker threads, as for a real corpus. */
 async function vectors(inlineLimit?: number): Promise<VectorRetrieval> {
-  const v = await openVectorRetrieval({ dataDir, store, logger, lsa: { dimension: 32 }, ...(inlineLimit !== undefined ? { inlineLimit } : {}) });
+  const v = await openVectorRetrieval({
+    dataDir,
+    store,
+    logger,
+    lsa: { dimension: 32 },
+    ...(inlineLimit !== undefined ? { inlineLimit } : {}),
+  });
   open.push(v);
   return v;
 }
@@ -87,10 +93,7 @@ describe('vector retrieval', () => {
     expect(await again.sync()).toMatchObject({ added: 0, removed: 0, replaced: 0, refitted: null, rebuilt: null, unchanged: chunks });
     expect(warnings()).toEqual([]);
     // Deterministic: fitting the same store again gives the same model.
-    const refit = LsaEmbedder.fit(
-      store.chunkTexts(0, 10_000).map(chunkEmbeddingText),
-      { dimension: 32 },
-    );
+    const refit = LsaEmbedder.fit(store.chunkTexts(0, 10_000).map(chunkEmbeddingText), { dimension: 32 });
     expect(refit.id).toBe(report.embedderId);
   });
 
@@ -175,7 +178,8 @@ describe('vector retrieval', () => {
       const v = await openVectorRetrieval({ dataDir: join(tmp.dir, 'empty'), store: empty, logger });
       open.push(v);
       expect(await v.sync()).toMatchObject({ embedderId: null, count: 0, refitted: null });
-      for (const q of ['', 'gout', '🙂'.repeat(100), 'x'.repeat(20_000)]) expect(await v.searcher.search(q, 10, [1, 2])).toEqual({ hits: [], similarities: new Map() });
+      for (const q of ['', 'gout', '🙂'.repeat(100), 'x'.repeat(20_000)])
+        expect(await v.searcher.search(q, 10, [1, 2])).toEqual({ hits: [], similarities: new Map() });
       expect((await readVectorIndexStatus({ dataDir: join(tmp.dir, 'empty'), store: empty })).problem).toBe('no vector index yet');
     } finally {
       empty.close();

@@ -16,7 +16,10 @@ afterAll(() => scratch.cleanup());
 
 describe('toSearchQuery', () => {
   it('keeps the content words of a question', () => {
-    expect(toSearchQuery('What are the symptoms of monkeypox?')).toEqual({ keywords: ['symptoms', 'monkeypox'], text: 'symptoms monkeypox' });
+    expect(toSearchQuery('What are the symptoms of monkeypox?')).toEqual({
+      keywords: ['symptoms', 'monkeypox'],
+      text: 'symptoms monkeypox',
+    });
     expect(toSearchQuery("What's Crohn's disease?").text).toBe('crohn disease');
     expect(toSearchQuery('How is type 2 diabetes treated?').text).toBe('type 2 diabetes treated');
   });
@@ -38,7 +41,8 @@ describe('toSearchQuery', () => {
 
 describe('splitArticle', () => {
   it('cuts at headings, keeps the lead and drops empty and boilerplate sections', () => {
-    const text = 'Gout is arthritis.\n\n\n== Signs and symptoms ==\nPain.\n\n\n== Cause ==\n\n\n=== Diet ===\nBeer.\n\n== See also ==\nHyperuricemia\n\n== References ==\n\n=== Notes ===\nx\n== Epidemiology ==\nCommon.';
+    const text =
+      'Gout is arthritis.\n\n\n== Signs and symptoms ==\nPain.\n\n\n== Cause ==\n\n\n=== Diet ===\nBeer.\n\n== See also ==\nHyperuricemia\n\n== References ==\n\n=== Notes ===\nx\n== Epidemiology ==\nCommon.';
     expect(splitArticle(text)).toEqual([
       { heading: '', text: 'Gout is arthritis.' },
       { heading: 'Signs and symptoms', text: 'Pain.' },
@@ -64,7 +68,9 @@ describe('wikitextToPlain', () => {
       '* Pain &amp; swelling<!-- hidden -->',
       '[[Category:Arthritis]]',
     ].join('\n');
-    expect(wikitextToPlain(wikitext)).toBe('Gout is a form of inflammatory arthritis. It is common.\n\n== Signs and symptoms ==\nPain & swelling');
+    expect(wikitextToPlain(wikitext)).toBe(
+      'Gout is a form of inflammatory arthritis. It is common.\n\n== Signs and symptoms ==\nPain & swelling',
+    );
   });
 
   it('survives unbalanced markup', () => {

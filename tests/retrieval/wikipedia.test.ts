@@ -9,7 +9,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WikipediaRetriever, type WikipediaStatus } from '../../retrieval/wikipedia/index.js';
 import { tempDir } from '../helpers/paths.js';
 
-
 /** The wiki under test (GALEN_TEST_MEDIAWIKI_URL, set by tests/global-setup.ts). */
 let apiUrl = '';
 const closers: (() => Promise<void>)[] = [];
@@ -96,7 +95,13 @@ describe('Wikipedia retriever on a real MediaWiki', () => {
     expect(result.status).toBe('ok');
     expect(outcomes).toEqual([['ok', result.tookMs]]);
     const [first] = result.passages;
-    expect(first).toMatchObject({ title: 'Monkeypox', section: '', rank: 1, license: 'CC BY-SA 4.0', attribution: 'Wikipedia contributors' });
+    expect(first).toMatchObject({
+      title: 'Monkeypox',
+      section: '',
+      rank: 1,
+      license: 'CC BY-SA 4.0',
+      attribution: 'Wikipedia contributors',
+    });
     expect(first!.text).toMatch(/^Monkeypox is an infectious disease/);
     const base = apiUrl.replace(/\/api\.php$/, '');
     expect(first!.url).toBe(`${base}/wiki/Monkeypox`);

@@ -25,9 +25,13 @@ describe('galen ask', () => {
   it('prints a cited answer and its sources', () => {
     const r = galen(['--data', dataDir, 'ask', 'What are the symptoms of gout?'], env);
     expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/intense joint pain, redness, warmth and swelling\. Attacks often start at night and can last several days \[\d\]\./);
+    expect(r.stdout).toMatch(
+      /intense joint pain, redness, warmth and swelling\. Attacks often start at night and can last several days \[\d\]\./,
+    );
     expect(r.stdout).toMatch(/Galen is not a doctor/);
-    expect(r.stdout).toMatch(/Sources:\n\[\d\] Gout — What are the symptoms of Gout \? <https:\/\/example\.org\/gout> · mini · CC BY 4\.0 · GOUT_1_Sec2/);
+    expect(r.stdout).toMatch(
+      /Sources:\n\[\d\] Gout — What are the symptoms of Gout \? <https:\/\/example\.org\/gout> · mini · CC BY 4\.0 · GOUT_1_Sec2/,
+    );
     expect(r.stderr).toMatch(/extractive answer/);
   });
 

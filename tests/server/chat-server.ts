@@ -21,7 +21,10 @@ export interface ChatServer {
  * A real server on a free loopback port over a store holding {@link MINI_CORPUS} (seeding off),
  * with `overrides` applied to the configuration.
  */
-export async function startChatServer(overrides: Record<string, unknown> = {}, options: { logger?: Logger; dependencies?: ServerDependencies } = {}): Promise<ChatServer> {
+export async function startChatServer(
+  overrides: Record<string, unknown> = {},
+  options: { logger?: Logger; dependencies?: ServerDependencies } = {},
+): Promise<ChatServer> {
   const tmp = tempDir('galen-chat-');
   const dataDir = join(tmp.dir, 'data');
   const store = KnowledgeStore.open({ dataDir });
@@ -30,7 +33,10 @@ export async function startChatServer(overrides: Record<string, unknown> = {}, o
   } finally {
     store.close();
   }
-  const config = loadConfig({ env: {}, overrides: { dataDir, server: { port: 0 }, seed: { enabled: false }, wikipedia: { enabled: false }, ...overrides } });
+  const config = loadConfig({
+    env: {},
+    overrides: { dataDir, server: { port: 0 }, seed: { enabled: false }, wikipedia: { enabled: false }, ...overrides },
+  });
   const server = await startServer(config, options.logger ?? createLogger('silent'), options.dependencies);
   await server.ready;
   await server.indexed;
@@ -38,7 +44,11 @@ export async function startChatServer(overrides: Record<string, unknown> = {}, o
     server,
     dataDir,
     post: (path, body, headers = {}) =>
-      fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) }),
+      fetch(`${server.url}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: typeof body === 'string' ? body : JSON.stringify(body),
+      }),
     cleanup: async () => {
       await server.close();
       tmp.cleanup();

@@ -46,7 +46,10 @@ describe('the galen CLI', () => {
       GALEN_WIKIPEDIA_URL: process.env['GALEN_TEST_MEDIAWIKI_URL']!,
     });
     expect(r.status).toBe(0);
-    const out = JSON.parse(r.stdout) as { wikipedia: string; hits: Array<Record<string, unknown> & { retrievers: Array<{ retriever: string; rank: number }> }> };
+    const out = JSON.parse(r.stdout) as {
+      wikipedia: string;
+      hits: Array<Record<string, unknown> & { retrievers: Array<{ retriever: string; rank: number }> }>;
+    };
     expect(out.wikipedia).toBe('ok');
     expect(out.hits).toHaveLength(5);
     for (const h of out.hits) {
@@ -72,8 +75,15 @@ describe('the galen CLI', () => {
     expect(existsSync(out)).toBe(true);
     const copy = JSON.parse(galen(['ingest', out, '--source', 'copy', '--format', 'jsonl', '--json', '--data', data]).stdout);
     expect(copy).toMatchObject({ added: 25, rejected: 0 });
-    const hits = JSON.parse(galen(['search', 'Aarskog-Scott', '--json', '--k', '20', '--data', data]).stdout).hits as Array<{ source: string; externalId: string }>;
-    const bySource = (s: string) => hits.filter((h) => h.source === s).map((h) => h.externalId).sort();
+    const hits = JSON.parse(galen(['search', 'Aarskog-Scott', '--json', '--k', '20', '--data', data]).stdout).hits as Array<{
+      source: string;
+      externalId: string;
+    }>;
+    const bySource = (s: string) =>
+      hits
+        .filter((h) => h.source === s)
+        .map((h) => h.externalId)
+        .sort();
     expect(bySource('copy')).toEqual(bySource('ghr'));
 
     const removed = galen(['remove', '--source', 'copy', '--data', data]);
@@ -96,7 +106,18 @@ describe('the galen CLI', () => {
 
   it('generates with a model directory, reproducing the reference greedy text', () => {
     const model = join(SHARED, 'models', 'stories260k');
-    const r = galen(['--json', 'generate', '--model', model, '--prompt', 'Lily saw a big red ball and', '--max-tokens', '16', '--temperature', '0']);
+    const r = galen([
+      '--json',
+      'generate',
+      '--model',
+      model,
+      '--prompt',
+      'Lily saw a big red ball and',
+      '--max-tokens',
+      '16',
+      '--temperature',
+      '0',
+    ]);
     expect(r.status).toBe(0);
     const out = JSON.parse(r.stdout) as { text: string; tokens: number[]; promptTokens: number; finishReason: string };
     const reference = JSON.parse(readFileSync(join(model, 'reference.json'), 'utf8')) as { lily: { base_greedy: number[] } };

@@ -9,7 +9,14 @@ describe('configuration', () => {
       log: { level: 'info' },
       ingest: { chunkChars: 1500, chunkOverlap: 200, maxFileMb: 2048, maxRecordMb: 64 },
       wikipedia: { enabled: true, apiUrl: 'https://en.wikipedia.org/w/api.php', budgetMs: 1500 },
-      model: { executionProvider: 'cpu', cudaDeviceId: 0, allowCpuFallback: false, maxBatchSize: 8, maxQueuedRequests: 64, prefillChunkTokens: 256 },
+      model: {
+        executionProvider: 'cpu',
+        cudaDeviceId: 0,
+        allowCpuFallback: false,
+        maxBatchSize: 8,
+        maxQueuedRequests: 64,
+        prefillChunkTokens: 256,
+      },
       answer: { passages: 5, maxNewTokens: 256 },
       seed: { enabled: true },
     });
@@ -19,10 +26,26 @@ describe('configuration', () => {
   });
 
   it('reads GALEN_* variables with their types, flags winning', () => {
-    const c = loadConfig({ env: { GALEN_DATA_DIR: '/srv/galen', GALEN_PORT: '9000', GALEN_SEED: 'false' }, overrides: { dataDir: '/flag' } });
+    const c = loadConfig({
+      env: { GALEN_DATA_DIR: '/srv/galen', GALEN_PORT: '9000', GALEN_SEED: 'false' },
+      overrides: { dataDir: '/flag' },
+    });
     expect(c).toMatchObject({ dataDir: '/flag', server: { port: 9000 }, seed: { enabled: false } });
-    const answer = loadConfig({ env: { GALEN_ANSWER_PASSAGES: '8', GALEN_MAX_NEW_TOKENS: '64', GALEN_TEMPERATURE: '0.2', GALEN_MAX_QUEUE: '0', GALEN_PREFILL_CHUNK: '1024', GALEN_SHUTDOWN_GRACE_MS: '500' } });
-    expect(answer).toMatchObject({ answer: { passages: 8, maxNewTokens: 64, temperature: 0.2 }, model: { maxQueuedRequests: 0, prefillChunkTokens: 1024 }, server: { shutdownGraceMs: 500 } });
+    const answer = loadConfig({
+      env: {
+        GALEN_ANSWER_PASSAGES: '8',
+        GALEN_MAX_NEW_TOKENS: '64',
+        GALEN_TEMPERATURE: '0.2',
+        GALEN_MAX_QUEUE: '0',
+        GALEN_PREFILL_CHUNK: '1024',
+        GALEN_SHUTDOWN_GRACE_MS: '500',
+      },
+    });
+    expect(answer).toMatchObject({
+      answer: { passages: 8, maxNewTokens: 64, temperature: 0.2 },
+      model: { maxQueuedRequests: 0, prefillChunkTokens: 1024 },
+      server: { shutdownGraceMs: 500 },
+    });
     expect(() => loadConfig({ env: { GALEN_PREFILL_CHUNK: '0' } })).toThrow(/GALEN_PREFILL_CHUNK \(model\.prefillChunkTokens\)/);
     expect(() => loadConfig({ env: { GALEN_ANSWER_PASSAGES: '0' } })).toThrow(/GALEN_ANSWER_PASSAGES \(answer\.passages\)/);
   });

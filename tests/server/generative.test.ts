@@ -22,7 +22,10 @@ beforeAll(async () => {
       done();
     },
   });
-  chat = await startChatServer({ answer: { passages: 3, maxNewTokens: 40, temperature: 0 } }, { logger: pino({ level: 'info' }, sink), dependencies: { model } });
+  chat = await startChatServer(
+    { answer: { passages: 3, maxNewTokens: 40, temperature: 0 } },
+    { logger: pino({ level: 'info' }, sink), dependencies: { model } },
+  );
 });
 
 afterAll(async () => {
@@ -55,11 +58,16 @@ interface AnswerBody {
   timings: { timeToFirstTokenMs: number };
 }
 
-const chatBody = (content: string, options: Record<string, unknown> = {}, stream = false) => ({ messages: [{ role: 'user', content }], stream, options });
+const chatBody = (content: string, options: Record<string, unknown> = {}, stream = false) => ({
+  messages: [{ role: 'user', content }],
+  stream,
+  options,
+});
 
 describe('generative answers (stories260k)', () => {
   it('generates from a packed, numbered context and reports the model', async () => {
-    const scrape = async (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(await (await fetch(`${chat.server.url}/metrics`)).text())?.[1] ?? 0);
+    const scrape = async (name: string) =>
+      Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(await (await fetch(`${chat.server.url}/metrics`)).text())?.[1] ?? 0);
     const tokensBefore = await scrape('galen_tokens_generated_total');
     const res = await chat.post('/v1/chat', chatBody('What is gout?'));
     expect(res.status).toBe(200);
@@ -154,10 +162,17 @@ describe('generative answers (stories260k)', () => {
   });
 
   it('streams OpenAI chunks from the generator', async () => {
-    const res = await chat.post('/v1/chat/completions', { model: 'galen', stream: true, max_tokens: 20, messages: [{ role: 'user', content: 'How is gout treated?' }] });
+    const res = await chat.post('/v1/chat/completions', {
+      model: 'galen',
+      stream: true,
+      max_tokens: 20,
+      messages: [{ role: 'user', content: 'How is gout treated?' }],
+    });
     const events = await readSse(res);
     expect(events.at(-1)!.data).toBe('[DONE]');
-    const chunks = events.slice(0, -1).map((e) => JSON.parse(e.data) as { choices: Array<{ delta: { content?: string }; finish_reason: string | null }> });
+    const chunks = events
+      .slice(0, -1)
+      .map((e) => JSON.parse(e.data) as { choices: Array<{ delta: { content?: string }; finish_reason: string | null }> });
     expect(chunks.length).toBeGreaterThan(3);
     expect(['stop', 'length']).toContain(chunks.at(-1)!.choices[0]!.finish_reason);
   });

@@ -15,7 +15,11 @@ beforeAll(async () => {
   const early = await fetch(`${server.url}/healthz`);
   expect(early.status).toBe(200);
   // Questions wait for the seed corpus: a clear 503 with Retry-After, not an answer from half a corpus.
-  const tooEarly = await fetch(`${server.url}/v1/chat`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ messages: [{ role: 'user', content: 'What causes gout?' }] }) });
+  const tooEarly = await fetch(`${server.url}/v1/chat`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ messages: [{ role: 'user', content: 'What causes gout?' }] }),
+  });
   expect(tooEarly.status).toBe(503);
   expect(tooEarly.headers.get('retry-after')).toBe('5');
   expect(((await tooEarly.json()) as { error: { code: string } }).error.code).toBe('NOT_READY');
@@ -27,7 +31,8 @@ afterAll(async () => {
   tmp.cleanup();
 });
 
-const post = (path: string, body: string) => fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+const post = (path: string, body: string) =>
+  fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
 
 describe('the HTTP server', () => {
   it('is ready with the seed corpus after start', async () => {
@@ -41,11 +46,20 @@ describe('the HTTP server', () => {
   });
 
   it('answers from the seed corpus once ready', async () => {
-    const res = await post('/v1/chat', JSON.stringify({ messages: [{ role: 'user', content: 'What causes polycystic ovary syndrome?' }], options: { sources: ['corpus'] } }));
+    const res = await post(
+      '/v1/chat',
+      JSON.stringify({ messages: [{ role: 'user', content: 'What causes polycystic ovary syndrome?' }], options: { sources: ['corpus'] } }),
+    );
     expect(res.status).toBe(200);
-    const body = (await res.json()) as { mode: string; citations: Array<{ title: string; source: string; license: string }>; answer: string };
+    const body = (await res.json()) as {
+      mode: string;
+      citations: Array<{ title: string; source: string; license: string }>;
+      answer: string;
+    };
     expect(body.mode).toBe('extractive');
-    expect(body.citations.some((c) => c.title === 'Polycystic ovary syndrome' && c.source === 'medquad' && c.license === 'CC BY 4.0')).toBe(true);
+    expect(body.citations.some((c) => c.title === 'Polycystic ovary syndrome' && c.source === 'medquad' && c.license === 'CC BY 4.0')).toBe(
+      true,
+    );
     expect(body.answer).toMatch(/hormone/i);
   });
 

@@ -101,7 +101,12 @@ describe('JobQueue', () => {
     const outcomes: string[] = [];
     const a = controllable<void>();
     const jobA = queue.enqueue({ kind: 'ingest', target: 'a', run: a.run, settled: ({ status }) => void outcomes.push(`a:${status}`) });
-    const jobB = queue.enqueue({ kind: 'ingest', target: 'b', run: () => Promise.resolve(), settled: ({ status }) => void outcomes.push(`b:${status}`) });
+    const jobB = queue.enqueue({
+      kind: 'ingest',
+      target: 'b',
+      run: () => Promise.resolve(),
+      settled: ({ status }) => void outcomes.push(`b:${status}`),
+    });
     await a.running;
     expect(queue.cancel(jobB.id).status).toBe('cancelled');
     queue.cancel(jobA.id);
@@ -119,11 +124,15 @@ describe('JobQueue', () => {
     await a.running;
     queue.enqueue({ kind: 'k', target: 'b', run: () => Promise.resolve() });
     const c = queue.enqueue({ kind: 'k', target: 'c', run: () => Promise.resolve() });
-    expect(() => queue.enqueue({ kind: 'k', target: 'd', run: () => Promise.resolve() })).toThrow(expect.objectContaining({ code: 'QUEUE_FULL', status: 503 }));
+    expect(() => queue.enqueue({ kind: 'k', target: 'd', run: () => Promise.resolve() })).toThrow(
+      expect.objectContaining({ code: 'QUEUE_FULL', status: 503 }),
+    );
     await queue.close();
     expect(a.ctx().signal.aborted).toBe(true);
     expect(queue.get(c.id)!.status).toBe('cancelled');
-    expect(() => queue.enqueue({ kind: 'k', target: 'e', run: () => Promise.resolve() })).toThrow(expect.objectContaining({ code: 'QUEUE_CLOSED' }));
+    expect(() => queue.enqueue({ kind: 'k', target: 'e', run: () => Promise.resolve() })).toThrow(
+      expect.objectContaining({ code: 'QUEUE_CLOSED' }),
+    );
   });
 
   it('forgets the oldest finished jobs past its memory', async () => {
@@ -166,7 +175,10 @@ describe('KnowledgeJobs', () => {
       expect(refreshed.result).not.toHaveProperty('indexWarning');
       failing = true;
       const removed = await settled(jobs.queue, jobs.remove('notes').id);
-      expect(removed).toMatchObject({ status: 'succeeded', result: { source: 'notes', documents: 1, indexWarning: expect.stringMatching(/read-only/) } });
+      expect(removed).toMatchObject({
+        status: 'succeeded',
+        result: { source: 'notes', documents: 1, indexWarning: expect.stringMatching(/read-only/) },
+      });
       expect(changed).toEqual(['notes', 'notes']);
       const after = KnowledgeStore.open({ dataDir });
       expect(after.listSources()).toEqual([]);

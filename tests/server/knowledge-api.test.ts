@@ -83,7 +83,11 @@ async function sources(): Promise<Array<{ name: string; documents: number; licen
 }
 
 async function searchTitles(query: string): Promise<string[]> {
-  const res = await fetch(url('/v1/search'), { method: 'POST', headers: { ...clinician, 'content-type': 'application/json' }, body: JSON.stringify({ query, k: 10 }) });
+  const res = await fetch(url('/v1/search'), {
+    method: 'POST',
+    headers: { ...clinician, 'content-type': 'application/json' },
+    body: JSON.stringify({ query, k: 10 }),
+  });
   return ((await res.json()) as { hits: Array<{ title: string }> }).hits.map((h) => h.title);
 }
 
@@ -113,7 +117,11 @@ describe('knowledge administration over HTTP', () => {
   it('learns the synonyms of an uploaded source for the questions that follow, without a restart', async () => {
     const question = 'What is deficiency of ferroxidase?';
     const retrieve = async () => {
-      const res = await fetch(url('/v1/retrieve'), { method: 'POST', headers: { ...clinician, 'content-type': 'application/json' }, body: JSON.stringify({ query: question, k: 3 }) });
+      const res = await fetch(url('/v1/retrieve'), {
+        method: 'POST',
+        headers: { ...clinician, 'content-type': 'application/json' },
+        body: JSON.stringify({ query: question, k: 3 }),
+      });
       expect(res.status).toBe(200);
       return (await res.json()) as { query: string; hits: Array<{ title: string }> };
     };
@@ -131,8 +139,16 @@ describe('knowledge administration over HTTP', () => {
     const form = new FormData();
     form.set('source', 'handbook');
     form.set('attribution', 'Ward 3 handbook');
-    form.append('file', new Blob(['# Quuxopathy\n\nQuuxopathy is treated with rest.\n\n## Symptoms\n\nItchy elbows.\n'], { type: 'text/markdown' }), 'quuxopathy.md');
-    form.append('file', new Blob([jsonl([{ id: 'h-1', title: 'Flimflam fever', text: 'Flimflam fever passes in a week.' }])]), '../../escape.jsonl');
+    form.append(
+      'file',
+      new Blob(['# Quuxopathy\n\nQuuxopathy is treated with rest.\n\n## Symptoms\n\nItchy elbows.\n'], { type: 'text/markdown' }),
+      'quuxopathy.md',
+    );
+    form.append(
+      'file',
+      new Blob([jsonl([{ id: 'h-1', title: 'Flimflam fever', text: 'Flimflam fever passes in a week.' }])]),
+      '../../escape.jsonl',
+    );
     const { job } = await finished((await accepted(await upload('', form))).id);
     expect(job.status).toBe('succeeded');
     expect(job.result).toMatchObject({ added: 2, files: 2 });
@@ -144,11 +160,25 @@ describe('knowledge administration over HTTP', () => {
 
   it('refreshes a source from its uploaded files, and a new upload replaces them', async () => {
     const refreshed = await finished(
-      (await accepted(await fetch(url('/v1/knowledge/refresh'), { method: 'POST', headers: { ...admin, 'content-type': 'application/json' }, body: JSON.stringify({ source: 'notes' }) }))).id,
+      (
+        await accepted(
+          await fetch(url('/v1/knowledge/refresh'), {
+            method: 'POST',
+            headers: { ...admin, 'content-type': 'application/json' },
+            body: JSON.stringify({ source: 'notes' }),
+          }),
+        )
+      ).id,
     );
-    expect(refreshed.job).toMatchObject({ kind: 'refresh', status: 'succeeded', result: { added: 0, updated: 0, unchanged: 3, removed: 0 } });
+    expect(refreshed.job).toMatchObject({
+      kind: 'refresh',
+      status: 'succeeded',
+      result: { added: 0, updated: 0, unchanged: 3, removed: 0 },
+    });
 
-    const replaced = await finished((await accepted(await upload('source=notes', jsonl([doc(1), doc(2, ' revised')]), 'application/x-ndjson'))).id);
+    const replaced = await finished(
+      (await accepted(await upload('source=notes', jsonl([doc(1), doc(2, ' revised')]), 'application/x-ndjson'))).id,
+    );
     expect(replaced.job.result).toMatchObject({ added: 0, updated: 1, unchanged: 1, removed: 1 });
     expect(readdirSync(join(dataDir, 'uploads', 'notes'))).toHaveLength(1);
     expect(await searchTitles('zorblaxitis')).not.toContain('Clinic note 3');
@@ -171,7 +201,14 @@ describe('knowledge administration over HTTP', () => {
     const a = await finished(first.id);
     const b = await finished(second.id);
     expect(a.job.status).toBe('succeeded');
-    expect(a.job.progress).toMatchObject({ percent: 100, bytesDone: Buffer.byteLength(body), bytesTotal: Buffer.byteLength(body), files: 1, filesDone: 1, documents: 2500 });
+    expect(a.job.progress).toMatchObject({
+      percent: 100,
+      bytesDone: Buffer.byteLength(body),
+      bytesTotal: Buffer.byteLength(body),
+      files: 1,
+      filesDone: 1,
+      documents: 2500,
+    });
     const percents = a.seen.map((j) => j.progress.percent ?? 0);
     expect(percents).toEqual([...percents].sort((x, y) => x - y));
     expect(b.job.status).toBe('succeeded');
@@ -179,23 +216,45 @@ describe('knowledge administration over HTTP', () => {
 
     const listed = (await (await fetch(url('/v1/jobs'), { headers: admin })).json()) as { jobs: JobView[] };
     expect(listed.jobs.slice(0, 2).map((j) => j.id)).toEqual([second.id, first.id]);
-    expect(await errorOf(await fetch(url(`/v1/jobs/${first.id}`), { method: 'DELETE', headers: admin }))).toEqual({ status: 409, code: 'JOB_FINISHED' });
+    expect(await errorOf(await fetch(url(`/v1/jobs/${first.id}`), { method: 'DELETE', headers: admin }))).toEqual({
+      status: 409,
+      code: 'JOB_FINISHED',
+    });
   });
 
   it('answers unknown sources and jobs with 404', async () => {
-    const refresh = await fetch(url('/v1/knowledge/refresh'), { method: 'POST', headers: { ...admin, 'content-type': 'application/json' }, body: JSON.stringify({ source: 'nope' }) });
+    const refresh = await fetch(url('/v1/knowledge/refresh'), {
+      method: 'POST',
+      headers: { ...admin, 'content-type': 'application/json' },
+      body: JSON.stringify({ source: 'nope' }),
+    });
     expect(await errorOf(refresh)).toEqual({ status: 404, code: 'SOURCE_NOT_FOUND' });
-    expect(await errorOf(await fetch(url('/v1/knowledge/sources/nope'), { method: 'DELETE', headers: admin }))).toEqual({ status: 404, code: 'SOURCE_NOT_FOUND' });
-    expect(await errorOf(await fetch(url('/v1/jobs/3b1f0c2e-0000-4000-8000-000000000000'), { headers: admin }))).toEqual({ status: 404, code: 'JOB_NOT_FOUND' });
+    expect(await errorOf(await fetch(url('/v1/knowledge/sources/nope'), { method: 'DELETE', headers: admin }))).toEqual({
+      status: 404,
+      code: 'SOURCE_NOT_FOUND',
+    });
+    expect(await errorOf(await fetch(url('/v1/jobs/3b1f0c2e-0000-4000-8000-000000000000'), { headers: admin }))).toEqual({
+      status: 404,
+      code: 'JOB_NOT_FOUND',
+    });
   });
 
   it('refuses bad uploads with clear errors and keeps nothing of them', async () => {
     const small = jsonl([doc(9)]);
-    expect(await errorOf(await upload('source=bad%20name!', small, 'application/x-ndjson'))).toEqual({ status: 400, code: 'INVALID_SOURCE_NAME' });
+    expect(await errorOf(await upload('source=bad%20name!', small, 'application/x-ndjson'))).toEqual({
+      status: 400,
+      code: 'INVALID_SOURCE_NAME',
+    });
     expect(await errorOf(await upload('', small, 'application/x-ndjson'))).toEqual({ status: 400, code: 'INVALID_REQUEST' });
-    expect(await errorOf(await upload('source=x&format=pdf', small, 'application/x-ndjson'))).toEqual({ status: 400, code: 'INVALID_REQUEST' });
+    expect(await errorOf(await upload('source=x&format=pdf', small, 'application/x-ndjson'))).toEqual({
+      status: 400,
+      code: 'INVALID_REQUEST',
+    });
     expect(await errorOf(await upload('source=x', '', 'application/x-ndjson'))).toEqual({ status: 400, code: 'INVALID_UPLOAD' });
-    expect(await errorOf(await upload('source=x', JSON.stringify({ id: 1 }), 'application/json'))).toEqual({ status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' });
+    expect(await errorOf(await upload('source=x', JSON.stringify({ id: 1 }), 'application/json'))).toEqual({
+      status: 415,
+      code: 'UNSUPPORTED_MEDIA_TYPE',
+    });
     expect(await errorOf(await upload('source=x', small, 'application/x-ndjson', clinician))).toEqual({ status: 403, code: 'FORBIDDEN' });
     expect(await errorOf(await upload('source=x', small, 'application/x-ndjson', {}))).toEqual({ status: 403, code: 'FORBIDDEN' });
 
@@ -225,7 +284,9 @@ describe('knowledge administration over HTTP', () => {
     const boundary = 'galen-test-boundary';
     const part = (name: string, size: number) =>
       Buffer.concat([
-        Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${name}"\r\nContent-Type: application/x-ndjson\r\n\r\n`),
+        Buffer.from(
+          `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${name}"\r\nContent-Type: application/x-ndjson\r\n\r\n`,
+        ),
         Buffer.alloc(size, 'c'),
         Buffer.from('\r\n'),
       ]);

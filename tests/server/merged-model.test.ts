@@ -15,7 +15,9 @@ describe('a server configured with a base checkpoint and LoRA adapters', () => {
     expect(() => loadConfig({ env: { GALEN_LORA: STORIES_LORA } })).toThrow(ConfigError);
     expect(() => loadConfig({ env: { GALEN_LORA: STORIES_LORA } })).toThrow(/model\.adapters/);
     expect(() => loadConfig({ env: { GALEN_MODEL: '/m', GALEN_MODEL_BASE: STORIES } })).toThrow(/model\.base/);
-    expect(loadConfig({ env: { GALEN_MODEL_BASE: STORIES, GALEN_LORA: `${STORIES_LORA}, ${STORIES_LORA}`, GALEN_LORA_SCALE: '0.5' } }).model).toMatchObject({
+    expect(
+      loadConfig({ env: { GALEN_MODEL_BASE: STORIES, GALEN_LORA: `${STORIES_LORA}, ${STORIES_LORA}`, GALEN_LORA_SCALE: '0.5' } }).model,
+    ).toMatchObject({
       base: STORIES,
       adapters: [STORIES_LORA, STORIES_LORA],
       loraScale: 0.5,
@@ -42,7 +44,10 @@ describe('a server configured with a base checkpoint and LoRA adapters', () => {
     await chat.server.close();
 
     const second = capturingLogger();
-    const again = await startChatServer({ dataDir: chat.dataDir, model: { base: STORIES, adapters: [STORIES_LORA] } }, { logger: second.logger });
+    const again = await startChatServer(
+      { dataDir: chat.dataDir, model: { base: STORIES, adapters: [STORIES_LORA] } },
+      { logger: second.logger },
+    );
     servers.push(again);
     expect(second.messages).toContain('merged model found in the cache');
     expect(second.messages).not.toContain('merged model built');

@@ -19,7 +19,13 @@ beforeAll(async () => {
   keys.close();
   const config = loadConfig({
     env: {},
-    overrides: { dataDir, server: { port: 0 }, seed: { enabled: false }, wikipedia: { enabled: false }, security: { anonymousRole: 'none' } },
+    overrides: {
+      dataDir,
+      server: { port: 0 },
+      seed: { enabled: false },
+      wikipedia: { enabled: false },
+      security: { anonymousRole: 'none' },
+    },
   });
   server = await startServer(config, createLogger('silent'));
   await server.ready;
@@ -50,7 +56,9 @@ describe('GET /metrics', () => {
   it('exposes request latency per route, tokens, queue depth, breaker state, jobs and process metrics', async () => {
     const headers = { authorization: `Bearer ${clinicianKey}`, 'content-type': 'application/json' };
     for (let i = 0; i < 3; i++) {
-      expect((await fetch(`${server.url}/v1/search`, { method: 'POST', headers, body: JSON.stringify({ query: 'gout' }) })).status).toBe(200);
+      expect((await fetch(`${server.url}/v1/search`, { method: 'POST', headers, body: JSON.stringify({ query: 'gout' }) })).status).toBe(
+        200,
+      );
     }
     await fetch(`${server.url}/v1/nowhere`, { headers });
     await fetch(`${server.url}/v1/jobs/${randomUUID()}`, { headers });

@@ -36,7 +36,10 @@ describe('the audit log of a running server', () => {
     const keys = ApiKeyStore.open({ dataDir });
     const admin = keys.create({ role: 'admin' });
     keys.close();
-    const config = loadConfig({ env: {}, overrides: { dataDir, server: { port: 0 }, seed: { enabled: false }, wikipedia: { enabled: false } } });
+    const config = loadConfig({
+      env: {},
+      overrides: { dataDir, server: { port: 0 }, seed: { enabled: false }, wikipedia: { enabled: false } },
+    });
     const server = await startServer(config, createLogger('silent'));
     running.push(server);
     await server.ready;
@@ -54,7 +57,15 @@ describe('the audit log of a running server', () => {
 
     const file = join(dataDir, 'audit.log');
     const [search, sources, refused] = await records(file, 3);
-    expect(search).toMatchObject({ requestId, who: 'anonymous', role: 'clinician', method: 'POST', route: '/v1/search', path: '/v1/search', status: 200 });
+    expect(search).toMatchObject({
+      requestId,
+      who: 'anonymous',
+      role: 'clinician',
+      method: 'POST',
+      route: '/v1/search',
+      path: '/v1/search',
+      status: 200,
+    });
     expect(search!.latencyMs).toBeGreaterThanOrEqual(0);
     expect(Date.parse(search!.time)).not.toBeNaN();
     expect(search!.ip).toMatch(/127\.0\.0\.1/);
@@ -72,7 +83,12 @@ describe('AuditLog', () => {
     const app = express();
     app.use(audit.middleware);
     app.post('/v1/chat', (_req, res) => {
-      res.locals.audit = { triageLevel: 'urgent', sources: ['medquad', 'wikipedia'], question: QUESTION, patient: 'Patient Jane Doe, born 12 May 1950, jane@example.org' };
+      res.locals.audit = {
+        triageLevel: 'urgent',
+        sources: ['medquad', 'wikipedia'],
+        question: QUESTION,
+        patient: 'Patient Jane Doe, born 12 May 1950, jane@example.org',
+      };
       res.json({ answer: 'See a doctor today.' });
     });
     app.get('/elsewhere', (_req, res) => {

@@ -71,7 +71,10 @@ describe('authentication and roles on loopback', () => {
     const bad = await sources(bearer(`galen_000000000000_${'A'.repeat(43)}`));
     expect(bad.headers.get('www-authenticate')).toMatch(/^Bearer/);
     expect(await errorOf(bad)).toMatchObject({ status: 401, code: 'INVALID_API_KEY' });
-    expect(await errorOf(await sources({ authorization: 'Basic YWRtaW46YWRtaW4=' }))).toMatchObject({ status: 401, code: 'INVALID_API_KEY' });
+    expect(await errorOf(await sources({ authorization: 'Basic YWRtaW46YWRtaW4=' }))).toMatchObject({
+      status: 401,
+      code: 'INVALID_API_KEY',
+    });
     expect(await errorOf(await sources(bearer(keys.revoked)))).toMatchObject({ status: 401, code: 'REVOKED_API_KEY' });
     // A tampered secret of a real key id is no better than no key.
     const tampered = keys.admin.slice(0, -4) + (keys.admin.endsWith('AAAA') ? 'BBBB' : 'AAAA');

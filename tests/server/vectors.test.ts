@@ -34,7 +34,10 @@ async function vectorHits(query: string): Promise<Hit[]> {
 }
 
 async function readiness(url: string): Promise<{ retrievers: string[]; vectors: number | string }> {
-  const body = (await (await fetch(`${url}/readyz`)).json()) as { retrievers: string[]; vectors: { state: string; vectors: number } | string };
+  const body = (await (await fetch(`${url}/readyz`)).json()) as {
+    retrievers: string[];
+    vectors: { state: string; vectors: number } | string;
+  };
   return { retrievers: body.retrievers, vectors: typeof body.vectors === 'string' ? body.vectors : body.vectors.vectors };
 }
 
@@ -63,7 +66,9 @@ describe('vector retrieval in the server', () => {
     expect(res.status).toBe(202);
     const { job } = (await res.json()) as { job: { id: string } };
     for (let i = 0; i < 400; i++) {
-      const view = (await (await fetch(`${chat.server.url}/v1/jobs/${job.id}`, { headers: admin })).json()) as { job: { status: string; indexWarning?: string } };
+      const view = (await (await fetch(`${chat.server.url}/v1/jobs/${job.id}`, { headers: admin })).json()) as {
+        job: { status: string; indexWarning?: string };
+      };
       if (view.job.status !== 'queued' && view.job.status !== 'running') {
         expect(view.job.status).toBe('succeeded');
         expect(view.job.indexWarning).toBeUndefined();
@@ -76,7 +81,8 @@ describe('vector retrieval in the server', () => {
 
     const removed = await fetch(`${chat.server.url}/v1/knowledge/sources/notes`, { method: 'DELETE', headers: admin });
     expect(removed.status).toBeLessThan(300);
-    for (let i = 0; i < 400 && (await readiness(chat.server.url)).vectors !== 7; i++) await new Promise((resolve) => setTimeout(resolve, 25));
+    for (let i = 0; i < 400 && (await readiness(chat.server.url)).vectors !== 7; i++)
+      await new Promise((resolve) => setTimeout(resolve, 25));
     expect((await readiness(chat.server.url)).vectors).toBe(7);
     expect((await vectorHits(text)).map((h) => h.title)).not.toContain('Zorblaxitis');
   });

@@ -26,7 +26,9 @@ describe('the chat page', () => {
     });
     await page.goto(chat.server.url);
     await page.fill('#question', 'What are the symptoms of gout?');
-    const streamed = page.waitForResponse((r) => r.url().endsWith('/v1/chat') && r.headers()['content-type']?.startsWith('text/event-stream') === true);
+    const streamed = page.waitForResponse(
+      (r) => r.url().endsWith('/v1/chat') && r.headers()['content-type']?.startsWith('text/event-stream') === true,
+    );
     await page.click('#send');
     await streamed;
     const answer = page.locator('.turn .answer').last();

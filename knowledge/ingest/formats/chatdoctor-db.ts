@@ -28,7 +28,14 @@ export const chatdoctorDb: InputFormat = {
   async *parse(file, ctx) {
     const stem = basename(file.path).replace(/\.csv(\.gz)?$/i, '');
     const rows = openStream(file, ctx.onBytes).pipe(
-      parse({ columns: true, bom: true, skip_empty_lines: true, info: true, relax_column_count: true, max_record_size: ctx.limits.maxRecordBytes }),
+      parse({
+        columns: true,
+        bom: true,
+        skip_empty_lines: true,
+        info: true,
+        relax_column_count: true,
+        max_record_size: ctx.limits.maxRecordBytes,
+      }),
     );
     const used = new Map<string, number>();
     let checked = false;

@@ -27,7 +27,8 @@ export const dialogues: InputFormat = {
         ctx.reject(line, 'record has no question and answer (expected input/output, 问/答 or conversations)');
         continue;
       }
-      const id = exchange.id || `qa_${createHash('sha256').update(`${exchange.question}\u0000${exchange.answer}`).digest('hex').slice(0, 16)}`;
+      const id =
+        exchange.id || `qa_${createHash('sha256').update(`${exchange.question}\u0000${exchange.answer}`).digest('hex').slice(0, 16)}`;
       const doc: ParsedDocument = {
         externalId: id,
         title: headline(exchange.question),

@@ -25,7 +25,14 @@ export const medquadCsv: InputFormat = {
   async *parse(file, ctx) {
     const docs = new Map<string, { doc: ParsedDocument; line: number; seen: Set<string> }>();
     const rows = openStream(file, ctx.onBytes).pipe(
-      parse({ columns: true, bom: true, relax_column_count: true, skip_empty_lines: true, info: true, max_record_size: ctx.limits.maxRecordBytes }),
+      parse({
+        columns: true,
+        bom: true,
+        relax_column_count: true,
+        skip_empty_lines: true,
+        info: true,
+        max_record_size: ctx.limits.maxRecordBytes,
+      }),
     );
     let header = true;
     try {
@@ -56,7 +63,12 @@ export const medquadCsv: InputFormat = {
               focus: [parsed.focus, ...parsed.synonyms].filter(Boolean).join('; '),
               language: 'en',
               sections: [],
-              metadata: { collection, documentId: docId, focus: parsed.focus, ...(parsed.synonyms.length ? { synonyms: parsed.synonyms } : {}) },
+              metadata: {
+                collection,
+                documentId: docId,
+                focus: parsed.focus,
+                ...(parsed.synonyms.length ? { synonyms: parsed.synonyms } : {}),
+              },
               ...(parsed.url ? { url: parsed.url } : {}),
             },
             line,
@@ -106,7 +118,10 @@ function parseAnswer(raw: string): JudgedAnswer {
   let synonyms: string[] = [];
   const also = /\s*\(Also called:\s*([^)]*)\)\s*$/.exec(question);
   if (also) {
-    synonyms = also[1]!.split(';').map((s) => s.trim()).filter(Boolean);
+    synonyms = also[1]!
+      .split(';')
+      .map((s) => s.trim())
+      .filter(Boolean);
     question = question.slice(0, also.index).trim();
   }
   const focus = QUESTION_TEMPLATE.exec(question)?.[1]?.trim() ?? '';

@@ -58,7 +58,7 @@ function toDocument(node: Node, fileStem: string): ParsedDocument {
   const semanticGroup = text(umls.SemanticGroup ?? umls.semanticGroup);
   const synonyms = list((annotations.Synonyms as Node | undefined)?.Synonym);
   const category = text(annotations.Category);
-  const pairs = list<Node>(((node.QAPairs ?? node.qaPairs) as Node | undefined)?.QAPair ?? ((node.qaPairs as Node | undefined)?.pair));
+  const pairs = list<Node>(((node.QAPairs ?? node.qaPairs) as Node | undefined)?.QAPair ?? (node.qaPairs as Node | undefined)?.pair);
 
   const sections: ParsedSection[] = pairs.map((pair, i) => {
     const q = (pair.Question ?? pair.question) as Node | string | undefined;

@@ -10,7 +10,8 @@ export const pubmedqa: InputFormat = {
   name: 'pubmedqa',
   description: 'PubMedQA abstracts JSONL (one document per PMID, sections kept)',
   license: 'MIT',
-  attribution: 'PubMedQA, Qiao Jin et al., "PubMedQA: A Dataset for Biomedical Research Question Answering", EMNLP 2019; abstracts from PubMed',
+  attribution:
+    'PubMedQA, Qiao Jin et al., "PubMedQA: A Dataset for Biomedical Research Question Answering", EMNLP 2019; abstracts from PubMed',
   async *parse(file, ctx) {
     for await (const { value, line } of jsonRecords(file, ctx)) {
       const pmid = stringField(value, 'pmid');

@@ -31,5 +31,10 @@ export function structuredFileFormat(
 
 /** `heart-failure_notes.md` → `heart failure notes`. */
 export function titleFromFile(path: string): string {
-  return basename(path).replace(/(\.[A-Za-z0-9]+)+$/, '').replace(/[_-]+/g, ' ').trim() || basename(path);
+  return (
+    basename(path)
+      .replace(/(\.[A-Za-z0-9]+)+$/, '')
+      .replace(/[_-]+/g, ' ')
+      .trim() || basename(path)
+  );
 }

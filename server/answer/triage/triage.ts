@@ -20,7 +20,8 @@ export interface TriageResult {
 }
 
 // A matched phrase preceded by one of these (within a few words) is negated: "no chest pain".
-const NEGATION = /(?:\b(?:no|not|never|without|denies|denied|don'?t have|doesn'?t have|didn'?t have|free of)\b(?:\s+\w+){0,3}\s*$)|(?:(?:没有|无|不|否认)[^，。,.!?！？]{0,4}$)/;
+const NEGATION =
+  /(?:\b(?:no|not|never|without|denies|denied|don'?t have|doesn'?t have|didn'?t have|free of)\b(?:\s+\w+){0,3}\s*$)|(?:(?:没有|无|不|否认)[^，。,.!?！？]{0,4}$)/;
 
 /**
  * Checks a question (and, optionally, the patient's recent messages) for red-flag emergencies with
@@ -73,7 +74,10 @@ function guidanceFor(level: TriageLevel, reasons: TriageReason[], language: 'en'
         ? '⚠️ 这可能是紧急情况。如果症状正在发生，请立即拨打急救电话（中国大陆 120，香港 999，台湾 119），或尽快前往最近的急诊室。不要等待网上的回答。'
         : '⚠️ 这些症状需要尽快就医：请今天联系医生或前往急诊。',
     ];
-    if (suicide) lines.push('如果你有伤害自己的想法，请现在就联系身边信任的人，或拨打心理援助热线（如北京心理危机干预中心 010-82951332、全国心理援助热线 400-161-9995）。你并不孤单。');
+    if (suicide)
+      lines.push(
+        '如果你有伤害自己的想法，请现在就联系身边信任的人，或拨打心理援助热线（如北京心理危机干预中心 010-82951332、全国心理援助热线 400-161-9995）。你并不孤单。',
+      );
     if (poisoning) lines.push('如怀疑中毒或服药过量，请保留药物或化学品包装，并立即就医。');
     return lines.join('\n');
   }
@@ -82,7 +86,13 @@ function guidanceFor(level: TriageLevel, reasons: TriageReason[], language: 'en'
       ? '⚠️ This may be an emergency. If it is happening now, call your local emergency number (911 in the US, 112 in Europe, 999 in the UK) or go to the nearest emergency department. Do not wait for an online answer.'
       : '⚠️ These symptoms need prompt medical attention: contact a doctor or urgent care today, and call emergency services if they get worse.',
   ];
-  if (suicide) lines.push('If you are thinking about harming yourself, please reach out now: call or text 988 (Suicide & Crisis Lifeline, US), call 116 123 (Samaritans, UK/Ireland), or your local crisis line, and tell someone you trust. You are not alone.');
-  if (poisoning) lines.push('For a poisoning or overdose, call Poison Control (1-800-222-1222 in the US) or emergency services, and keep the container or label.');
+  if (suicide)
+    lines.push(
+      'If you are thinking about harming yourself, please reach out now: call or text 988 (Suicide & Crisis Lifeline, US), call 116 123 (Samaritans, UK/Ireland), or your local crisis line, and tell someone you trust. You are not alone.',
+    );
+  if (poisoning)
+    lines.push(
+      'For a poisoning or overdose, call Poison Control (1-800-222-1222 in the US) or emergency services, and keep the container or label.',
+    );
   return lines.join('\n');
 }

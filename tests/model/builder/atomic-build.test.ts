@@ -9,7 +9,10 @@ import { greedy, REFERENCE, STORIES } from './fixtures.js';
 const staged = (dir: string) => readdirSync(dir).filter((f) => f.includes('.partial-'));
 
 /** Starts `galen model build` and resolves once its staging folder holds `bytes` of weights. */
-function startBuild(args: string[]): { child: ReturnType<typeof spawn>; exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> } {
+function startBuild(args: string[]): {
+  child: ReturnType<typeof spawn>;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>;
+} {
   const child = spawn(process.execPath, [join(ROOT, 'bin', 'galen.js'), 'model', 'build', ...args], {
     cwd: ROOT,
     env: { ...process.env, GALEN_FROM_SOURCE: '1' },
@@ -17,7 +20,9 @@ function startBuild(args: string[]): { child: ReturnType<typeof spawn>; exited: 
   });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal, stderr })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal, stderr })),
+  );
   return { child, exited };
 }
 
@@ -46,7 +51,10 @@ describe('builds are atomic', () => {
       onProgress: () => {
         if (++reports === 10) controller.abort();
       },
-    }).then(() => undefined, (e: unknown) => e);
+    }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(ModelBuildError);
     expect((error as ModelBuildError).code).toBe('ABORTED');
     expect(reports).toBe(10);
@@ -69,7 +77,17 @@ describe('builds are atomic', () => {
   it('Ctrl-C during `galen model build` cancels it cleanly (exit 2, nothing written)', async () => {
     const out = join(tmp.dir, 'interrupted');
     const tokenizer = join(SHARED, 'models', 'tokenizers', 'smollm');
-    const { child, exited } = startBuild(['--random', '--shape', 'smollm2-135m', '--tokenizer', tokenizer, '--external-data', 'always', '--out', out]);
+    const { child, exited } = startBuild([
+      '--random',
+      '--shape',
+      'smollm2-135m',
+      '--tokenizer',
+      tokenizer,
+      '--external-data',
+      'always',
+      '--out',
+      out,
+    ]);
     await waitForWeights(tmp.dir, 1);
     child.kill('SIGINT');
     const { code, stderr } = await exited;
@@ -82,7 +100,17 @@ describe('builds are atomic', () => {
   it('a build killed outright leaves no model; the next build clears its staging folder', async () => {
     const out = join(tmp.dir, 'killed');
     const tokenizer = join(SHARED, 'models', 'tokenizers', 'smollm');
-    const { child, exited } = startBuild(['--random', '--shape', 'smollm2-135m', '--tokenizer', tokenizer, '--external-data', 'always', '--out', out]);
+    const { child, exited } = startBuild([
+      '--random',
+      '--shape',
+      'smollm2-135m',
+      '--tokenizer',
+      tokenizer,
+      '--external-data',
+      'always',
+      '--out',
+      out,
+    ]);
     await waitForWeights(tmp.dir, 1);
     child.kill('SIGKILL');
     expect((await exited).signal).toBe('SIGKILL');

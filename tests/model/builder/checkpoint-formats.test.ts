@@ -13,7 +13,10 @@ function rounded(tensors: SafetensorsTensor[], format: 'float16' | 'bfloat16'): 
 }
 
 async function buildError(promise: Promise<unknown>): Promise<ModelBuildError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(ModelBuildError);
   return error as ModelBuildError;
 }
@@ -31,7 +34,9 @@ describe('checkpoint formats', () => {
 
   it('reads a checkpoint split into two shards with an index exactly as the single file', async () => {
     const dir = writeCheckpoint(join(tmp.dir, 'sharded'), tensors, { shards: 2 });
-    expect(JSON.parse(readFileSync(join(dir, 'model.safetensors.index.json'), 'utf8')).weight_map['model.norm.weight']).toBe('model-00002-of-00002.safetensors');
+    expect(JSON.parse(readFileSync(join(dir, 'model.safetensors.index.json'), 'utf8')).weight_map['model.norm.weight']).toBe(
+      'model-00002-of-00002.safetensors',
+    );
     await buildModel({ from: dir, out: join(tmp.dir, 'sharded-model') });
     expect(graphBytes(join(tmp.dir, 'sharded-model')).equals(reference)).toBe(true);
     expect((await greedy(join(tmp.dir, 'sharded-model'))).lily).toEqual(REFERENCE.lily.base_greedy);
@@ -55,7 +60,11 @@ describe('checkpoint formats', () => {
   it('untied head: lm_head.weight is used when tie_word_embeddings is false', async () => {
     const embed = tensors.find((t) => t.name === 'model.embed_tokens.weight')!;
     const config = storiesConfig({ tie_word_embeddings: false });
-    const same = writeCheckpoint(join(tmp.dir, 'untied-same'), [...tensors, { ...embed, name: 'lm_head.weight', data: embed.data.slice() }], { config });
+    const same = writeCheckpoint(
+      join(tmp.dir, 'untied-same'),
+      [...tensors, { ...embed, name: 'lm_head.weight', data: embed.data.slice() }],
+      { config },
+    );
     expect((await buildModel({ from: same, out: join(tmp.dir, 'untied-same-model') })).architecture.tieWordEmbeddings).toBe(false);
     expect((await greedy(join(tmp.dir, 'untied-same-model'))).bos).toEqual(REFERENCE.bos.base_greedy);
 
@@ -64,14 +73,19 @@ describe('checkpoint formats', () => {
     const head = embed.data.slice();
     head.set(embed.data.subarray(a * 64, a * 64 + 64), b * 64);
     head.set(embed.data.subarray(b * 64, b * 64 + 64), a * 64);
-    const swapped = writeCheckpoint(join(tmp.dir, 'untied-swapped'), [...tensors, { ...embed, name: 'lm_head.weight', data: head }], { config });
+    const swapped = writeCheckpoint(join(tmp.dir, 'untied-swapped'), [...tensors, { ...embed, name: 'lm_head.weight', data: head }], {
+      config,
+    });
     await buildModel({ from: swapped, out: join(tmp.dir, 'untied-swapped-model') });
     expect((await greedy(join(tmp.dir, 'untied-swapped-model'), 1)).bos).toEqual([b]);
   });
 
   it('tied head: a stored lm_head.weight is ignored when tie_word_embeddings is true', async () => {
     const embed = tensors.find((t) => t.name === 'model.embed_tokens.weight')!;
-    const dir = writeCheckpoint(join(tmp.dir, 'tied-extra'), [...tensors, { ...embed, name: 'lm_head.weight', data: new Float32Array(embed.data.length) }]);
+    const dir = writeCheckpoint(join(tmp.dir, 'tied-extra'), [
+      ...tensors,
+      { ...embed, name: 'lm_head.weight', data: new Float32Array(embed.data.length) },
+    ]);
     await buildModel({ from: dir, out: join(tmp.dir, 'tied-extra-model') });
     expect(graphBytes(join(tmp.dir, 'tied-extra-model')).equals(reference)).toBe(true);
   });
@@ -108,7 +122,9 @@ describe('checkpoint formats', () => {
     expect(refused.code).toBe('UNSUPPORTED');
     expect(refused.message).toMatch(/pickle/);
 
-    const scaled = writeCheckpoint(join(tmp.dir, 'rope-scaled'), tensors, { config: storiesConfig({ rope_scaling: { type: 'linear', factor: 2 } }) });
+    const scaled = writeCheckpoint(join(tmp.dir, 'rope-scaled'), tensors, {
+      config: storiesConfig({ rope_scaling: { type: 'linear', factor: 2 } }),
+    });
     expect((await buildError(buildModel({ from: scaled, out: join(tmp.dir, 'r-model') }))).code).toBe('UNSUPPORTED');
   });
 });

@@ -80,7 +80,8 @@ export async function greedy(dir: string, tokens = 48): Promise<Record<(typeof C
   const model = await loadLanguageModel(dir);
   try {
     const out = {} as Record<(typeof CASES)[number], number[]>;
-    for (const c of CASES) out[c] = (await model.generate({ tokenIds: REFERENCE[c].prompt_ids }, { maxNewTokens: tokens, temperature: 0 })).tokens;
+    for (const c of CASES)
+      out[c] = (await model.generate({ tokenIds: REFERENCE[c].prompt_ids }, { maxNewTokens: tokens, temperature: 0 })).tokens;
     return out;
   } finally {
     await model.close();

@@ -34,7 +34,11 @@ describe('ensureMergedModel: merged builds cached by content', () => {
     const changed = await ensureMergedModel({ base: STORIES, adapters: [adapter], cacheDir });
     expect(changed.built).toBe(true);
     expect(changed.key).not.toBe(first.key);
-    expect(readdirSync(cacheDir).filter((f) => !f.endsWith('.json')).sort()).toEqual([first.dir, scaled.dir, changed.dir].map((d) => d.slice(cacheDir.length + 1)).sort());
+    expect(
+      readdirSync(cacheDir)
+        .filter((f) => !f.endsWith('.json'))
+        .sort(),
+    ).toEqual([first.dir, scaled.dir, changed.dir].map((d) => d.slice(cacheDir.length + 1)).sort());
   });
 
   it('keys on every file the build copies: a changed generation config or merges.txt builds anew', async () => {
@@ -56,7 +60,9 @@ describe('ensureMergedModel: merged builds cached by content', () => {
 
   it('an invalid adapter fails and leaves nothing in the cache', async () => {
     const empty = join(tmp.dir, 'empty-cache');
-    await expect(ensureMergedModel({ base: STORIES, adapters: [join(tmp.dir, 'missing')], cacheDir: empty })).rejects.toMatchObject({ code: 'INVALID_ADAPTER' });
+    await expect(ensureMergedModel({ base: STORIES, adapters: [join(tmp.dir, 'missing')], cacheDir: empty })).rejects.toMatchObject({
+      code: 'INVALID_ADAPTER',
+    });
     expect(readdirSync(empty).filter((f) => !f.endsWith('.json'))).toEqual([]);
   });
 });

@@ -17,7 +17,18 @@ describe('galen model build', () => {
     const report = JSON.parse(built.stdout) as { out: string; adapters: Array<{ modules: number }>; dtype: string };
     expect(report).toMatchObject({ out, dtype: 'fp32', adapters: [{ modules: 35 }] });
     expect(JSON.parse(readFileSync(join(out, 'build.json'), 'utf8'))).toMatchObject({ builderVersion: 1, dtype: 'fp32' });
-    const run = galen(['--json', 'generate', '--model', out, '--prompt', 'Lily saw a big red ball and', '--max-tokens', '48', '--temperature', '0']);
+    const run = galen([
+      '--json',
+      'generate',
+      '--model',
+      out,
+      '--prompt',
+      'Lily saw a big red ball and',
+      '--max-tokens',
+      '48',
+      '--temperature',
+      '0',
+    ]);
     expect(run.status, run.stderr).toBe(0);
     expect((JSON.parse(run.stdout) as { tokens: number[] }).tokens).toEqual(REFERENCE.lily.lora_greedy);
   });
@@ -34,7 +45,9 @@ describe('galen model build', () => {
     const out = join(tmp.dir, 'bad');
     const missing = galen(['--json', 'model', 'build', '--from', STORIES, '--lora', join(tmp.dir, 'nope'), '--out', out]);
     expect(missing.status).toBe(2);
-    expect(JSON.parse(missing.stdout)).toEqual({ error: { code: 'INPUT_NOT_FOUND', message: expect.stringMatching(/LoRA adapter folder not found/) } });
+    expect(JSON.parse(missing.stdout)).toEqual({
+      error: { code: 'INPUT_NOT_FOUND', message: expect.stringMatching(/LoRA adapter folder not found/) },
+    });
     const noTokenizer = galen(['model', 'build', '--from', STORIES_LLAMA2C, '--out', out]);
     expect(noTokenizer.status).toBe(2);
     expect(noTokenizer.stderr).toMatch(/no tokenizer\.json beside it; name a tokenizer folder \(--tokenizer\)/);

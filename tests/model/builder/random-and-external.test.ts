@@ -11,8 +11,24 @@ describe('random-weight builds and external data', () => {
   afterAll(() => tmp.cleanup());
 
   it('knows the real shapes it promises', () => {
-    expect(resolveModelShape('smollm2-135m')).toMatchObject({ hiddenSize: 576, numLayers: 30, numAttentionHeads: 9, numKeyValueHeads: 3, intermediateSize: 1536, vocabSize: 49152, tieWordEmbeddings: true });
-    expect(resolveModelShape('TinyLlama-1.1B')).toMatchObject({ hiddenSize: 2048, numLayers: 22, numAttentionHeads: 32, numKeyValueHeads: 4, intermediateSize: 5632, vocabSize: 32000, tieWordEmbeddings: false });
+    expect(resolveModelShape('smollm2-135m')).toMatchObject({
+      hiddenSize: 576,
+      numLayers: 30,
+      numAttentionHeads: 9,
+      numKeyValueHeads: 3,
+      intermediateSize: 1536,
+      vocabSize: 49152,
+      tieWordEmbeddings: true,
+    });
+    expect(resolveModelShape('TinyLlama-1.1B')).toMatchObject({
+      hiddenSize: 2048,
+      numLayers: 22,
+      numAttentionHeads: 32,
+      numKeyValueHeads: 4,
+      intermediateSize: 5632,
+      vocabSize: 32000,
+      tieWordEmbeddings: false,
+    });
     expect(resolveModelShape(join(STORIES, 'config.json'))).toEqual(MODEL_SHAPES['stories260k']);
     expect(() => resolveModelShape('gpt-5')).toThrow(/unknown shape "gpt-5"/);
   });
@@ -40,7 +56,9 @@ describe('random-weight builds and external data', () => {
     try {
       const one = (v: number) => new ort.Tensor('int64', BigInt64Array.from([BigInt(v)]), [1, 1]);
       const feeds: Record<string, ort.Tensor> = { input_ids: one(1), attention_mask: one(1), position_ids: one(0) };
-      for (let i = 0; i < 5; i++) for (const kv of ['key', 'value']) feeds[`past_key_values.${i}.${kv}`] = new ort.Tensor('float32', new Float32Array(0), [1, 4, 0, 8]);
+      for (let i = 0; i < 5; i++)
+        for (const kv of ['key', 'value'])
+          feeds[`past_key_values.${i}.${kv}`] = new ort.Tensor('float32', new Float32Array(0), [1, 4, 0, 8]);
       const logits = (await session.run(feeds)).logits!.data as Float32Array;
       expect(logits.length).toBe(512);
       expect(logits.every(Number.isFinite)).toBe(true);
@@ -51,9 +69,16 @@ describe('random-weight builds and external data', () => {
   });
 
   it('a random model needs a tokenizer, and warns when the tokenizer outgrows the vocabulary', async () => {
-    await expect(buildModel({ random: { shape: 'stories260k' }, out: join(tmp.dir, 'no-tokenizer') })).rejects.toMatchObject({ code: 'INVALID_OPTIONS' });
+    await expect(buildModel({ random: { shape: 'stories260k' }, out: join(tmp.dir, 'no-tokenizer') })).rejects.toMatchObject({
+      code: 'INVALID_OPTIONS',
+    });
     const warnings: string[] = [];
-    await buildModel({ random: { shape: 'stories260k' }, tokenizer: join(SHARED, 'models', 'tokenizers', 'smollm'), out: join(tmp.dir, 'big-tokenizer'), onWarning: (m) => warnings.push(m) });
+    await buildModel({
+      random: { shape: 'stories260k' },
+      tokenizer: join(SHARED, 'models', 'tokenizers', 'smollm'),
+      out: join(tmp.dir, 'big-tokenizer'),
+      onWarning: (m) => warnings.push(m),
+    });
     expect(warnings.join('\n')).toMatch(/ids up to 49151, but the model's vocabulary is 512/);
   });
 
@@ -63,7 +88,9 @@ describe('random-weight builds and external data', () => {
     expect(report.externalData).toBe(true);
     expect(statSync(join(out, 'onnx', 'model.onnx')).size).toBeLessThan(100_000);
     expect(statSync(join(out, 'onnx', 'model.onnx_data')).size).toBeGreaterThanOrEqual(report.weightBytes);
-    expect(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'))['transformers.js_config']).toEqual({ use_external_data_format: { 'model.onnx': 1 } });
+    expect(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'))['transformers.js_config']).toEqual({
+      use_external_data_format: { 'model.onnx': 1 },
+    });
     const ids = await greedy(out); // the graph edited in memory, its weights still read from beside the file
     expect(ids.bos).toEqual(REFERENCE.bos.base_greedy);
     expect(ids.lily).toEqual(REFERENCE.lily.base_greedy);

@@ -3,7 +3,18 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildModel, loadLanguageModel } from '../../../model/index.js';
 import { tempDir } from '../../helpers/paths.js';
-import { CASES, greedy, REFERENCE, STORIES, STORIES_LLAMA2C, STORIES_LORA, STORIES_SAFETENSORS, storiesLoraConfig, readAllTensors, writeAdapter } from './fixtures.js';
+import {
+  CASES,
+  greedy,
+  REFERENCE,
+  STORIES,
+  STORIES_LLAMA2C,
+  STORIES_LORA,
+  STORIES_SAFETENSORS,
+  storiesLoraConfig,
+  readAllTensors,
+  writeAdapter,
+} from './fixtures.js';
 
 // The built graphs against reference.json (an independent numpy forward pass): exact ids.
 describe('models built from the stories260k checkpoints reproduce the reference', () => {
@@ -54,7 +65,11 @@ describe('models built from the stories260k checkpoints reproduce the reference'
       alpha_pattern: { gate_proj: 0, up_proj: 0, down_proj: 0 },
       rank_pattern: { q_proj: 4 },
     });
-    const attention = writeAdapter(join(tmp.dir, 'attention'), tensors.filter((t) => t.name.includes('self_attn')), storiesLoraConfig());
+    const attention = writeAdapter(
+      join(tmp.dir, 'attention'),
+      tensors.filter((t) => t.name.includes('self_attn')),
+      storiesLoraConfig(),
+    );
     const report = await buildModel({ from: STORIES, adapters: [patterned], out: join(tmp.dir, 'patterned-model') });
     expect(report.adapters[0]!.modules).toBe(35);
     await buildModel({ from: STORIES, adapters: [attention], out: join(tmp.dir, 'attention-model') });
