@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { basename } from 'node:path';
-import { ModelError, type ChatMessage, type FinishReason, type GenerationStream, type LanguageModel } from '../../model/index.js';
+import { ModelError, type ChatMessage, type FinishReason, type LanguageModel, type TextStream } from '../../model/index.js';
 import type { QuestionLanguage, QuestionType } from '../../retrieval/analysis/index.js';
 import type { Evidence, EvidenceSource, RetrievalPipeline, RetrievalResult } from '../../retrieval/pipeline/index.js';
 import { toCitation, type Citation, type NumberedPassage } from './citation.js';
@@ -76,7 +75,7 @@ export interface AnswerModelInfo {
   id: string;
   mode: AnswerMode;
   /** The generator, in generative mode. */
-  generator?: { name: string; modelType: string; contextWindow: number; executionProvider: 'cpu' | 'cuda' };
+  generator?: { name: string; provider: string; contextWindow: number };
 }
 
 /**
@@ -144,17 +143,12 @@ export class AnswerPipeline {
     private readonly parts: AnswerPipelineParts,
     private readonly options: AnswerPipelineOptions = {},
   ) {
-    const info = parts.model?.info;
-    this.model = info
+    const model = parts.model;
+    this.model = model
       ? {
           id: GALEN_MODEL_ID,
           mode: 'generative',
-          generator: {
-            name: basename(info.path),
-            modelType: info.modelType,
-            contextWindow: info.contextWindow,
-            executionProvider: info.executionProvider,
-          },
+          generator: { name: model.modelId, provider: model.provider, contextWindow: model.contextWindow },
         }
       : { id: GALEN_MODEL_ID, mode: 'extractive' };
   }
@@ -215,28 +209,28 @@ export class AnswerPipeline {
 
     let passages: NumberedPassage[];
     let droppedPassages: DroppedPassage[] = [];
-    let generation: GenerationStream | undefined;
+    let generation: TextStream | undefined;
     let extractiveText = '';
     const model = this.parts.model;
     if (model) {
       const maxNewTokens = Math.max(
         1,
-        Math.min(request.maxTokens ?? this.options.maxNewTokens ?? 256, Math.floor(model.info.contextWindow / 2)),
+        Math.min(request.maxTokens ?? this.options.maxNewTokens ?? 256, Math.floor(model.contextWindow / 2)),
       );
-      const persona = this.options.persona ?? (model.info.contextWindow < COMPACT_PERSONA_BELOW ? COMPACT_DOCTOR_PERSONA : DOCTOR_PERSONA);
+      const persona = this.options.persona ?? (model.contextWindow < COMPACT_PERSONA_BELOW ? COMPACT_DOCTOR_PERSONA : DOCTOR_PERSONA);
       const base = buildPrompt({ messages: request.messages, passages: [], patient, language, persona });
-      const budget = model.info.contextWindow - maxNewTokens - model.encode({ messages: base }).length - PROMPT_MARGIN_TOKENS;
-      const packed = packContext(retrieved.hits, {
+      const budget = model.contextWindow - maxNewTokens - (await model.countTokens({ messages: base })).tokens - PROMPT_MARGIN_TOKENS;
+      const packed = await packContext(retrieved.hits, {
         budgetTokens: budget,
         maxPassages: k,
         render: renderPassage,
-        countTokens: (text) => model.encode(text).length,
+        countTokens: async (text) => (await model.countTokens(text)).tokens,
       });
       passages = number(packed.passages);
       droppedPassages = packed.dropped;
       if (passages.length > 0) {
         const prompt = buildPrompt({ messages: request.messages, passages, patient, language, persona });
-        generation = this.startGeneration(model, prompt, request, maxNewTokens);
+        generation = await this.startGeneration(model, prompt, request, maxNewTokens);
       }
     } else {
       passages = number(rankPassagesForType(retrieved.hits, questionType, k));
@@ -278,7 +272,7 @@ export class AnswerPipeline {
         throw new AnswerError('GENERATION_FAILED', `The model failed while answering: ${(error as Error).message}`, { cause: error });
       });
       finishReason = toFinishReason(result.finishReason);
-      usage = { promptTokens: result.promptTokens, completionTokens: result.tokens.length };
+      usage = { promptTokens: result.usage.promptTokens, completionTokens: result.usage.completionTokens };
       timeToFirstTokenMs = round(result.timeToFirstTokenMs);
       if (!text.slice(triaged.guidance ? triaged.guidance.length : 0).trim() && finishReason !== 'aborted')
         yield emit(noEvidenceAnswer(language));
@@ -348,10 +342,15 @@ export class AnswerPipeline {
     return last.content.trim();
   }
 
-  private startGeneration(model: LanguageModel, messages: ChatMessage[], request: AnswerRequest, maxNewTokens: number): GenerationStream {
+  private async startGeneration(
+    model: LanguageModel,
+    messages: ChatMessage[],
+    request: AnswerRequest,
+    maxNewTokens: number,
+  ): Promise<TextStream> {
     const temperature = request.temperature ?? this.options.temperature;
     try {
-      return model.stream(
+      return await model.stream(
         { messages },
         {
           maxNewTokens,
@@ -359,8 +358,8 @@ export class AnswerPipeline {
           ...(request.topP !== undefined ? { topP: request.topP } : {}),
           ...(request.seed !== undefined ? { seed: request.seed } : {}),
           ...(request.stop?.length ? { stop: request.stop } : {}),
-          ...(request.signal ? { signal: request.signal } : {}),
         },
+        request.signal,
       );
     } catch (error) {
       if (error instanceof ModelError) {
