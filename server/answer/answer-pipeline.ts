@@ -11,7 +11,7 @@ import { answerExtractively, rankPassagesForType, type ExtractiveOptions } from 
 import { describePatient, type PatientContext } from './patient-context.js';
 import { buildPrompt, COMPACT_DOCTOR_PERSONA, DOCTOR_PERSONA, renderPassage } from './prompt-builder.js';
 import { knownSources } from './requested-sources.js';
-import { triage, type TriageReason } from './triage/index.js';
+import { type TriageReason, triageConversation } from './triage/index.js';
 
 /** The model id Galen answers as (OpenAI-compatible `model`). */
 export const GALEN_MODEL_ID = 'galen';
@@ -122,8 +122,6 @@ export interface AnswerPipelineOptions {
 const PROMPT_MARGIN_TOKENS = 8;
 /** Context windows below this many tokens get the compact persona. */
 const COMPACT_PERSONA_BELOW = 2048;
-/** Most user turns the triage reads (the question and the two before it). */
-const TRIAGE_TURNS = 3;
 
 /**
  * Question (+ conversation, optional patient context) → red-flag triage → retrieval → answer
@@ -180,11 +178,9 @@ export class AnswerPipeline {
     const patient = describePatient(request.patient);
 
     const t0 = performance.now();
-    const userTurns = request.messages
-      .filter((m) => m.role === 'user')
-      .slice(-TRIAGE_TURNS)
-      .map((m) => m.content);
-    const triaged = triage([...userTurns, patient].filter(Boolean).join('\n'));
+    // The current message is judged; earlier turns only when it continues them (triageConversation).
+    const userTurns = request.messages.filter((m) => m.role === 'user').map((m) => m.content);
+    const triaged = triageConversation(userTurns, patient);
     const triageMs = round(performance.now() - t0);
     const answerTriage: AnswerTriage = { level: triaged.level, reasons: triaged.reasons };
 
