@@ -1,9 +1,10 @@
-import type { Server } from 'node:http';
+import { createServer as createHttpServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PACKAGE_ROOT, seedStore } from '../../knowledge/index.js';
 import type { GalenConfig } from '../config/index.js';
 import type { Logger } from '../logging/logger.js';
 import { createApp } from './app.js';
+import { listenError } from './listen-error.js';
 import { join } from 'node:path';
 import { KnowledgeJobs } from '../jobs/index.js';
 import { AuditLog } from '../logging/audit-log.js';
@@ -116,10 +117,30 @@ export async function startServer(config: GalenConfig, logger: Logger, dependenc
     jobs,
   };
   const app = createApp(ctx);
-  const server: Server = await new Promise((resolve, reject) => {
-    const s = app.listen(config.server.port, config.server.host, () => resolve(s));
-    s.once('error', reject);
-  });
+  // Express 5's app.listen calls back on errors too, which left a server that never listened
+  // (a taken port crashed on address() and hung): listen here and fail with the operator's message.
+  const server: Server = createHttpServer(app);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.server.port, config.server.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (error) {
+    await jobs.close().catch(() => undefined);
+    await pool?.close().catch(() => undefined);
+    vectors?.close();
+    await embedder?.close();
+    await reranker?.close();
+    await ownModel?.close();
+    wikipedia?.close();
+    store.close();
+    keys.close();
+    audit.close();
+    throw listenError(error as NodeJS.ErrnoException, config.server.host, config.server.port);
+  }
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host}:${address.port}`;
