@@ -37,3 +37,4 @@ export * from './embedding/index.js';
 export * from './reranking/index.js';
 export * from './builder/index.js';
 export * from './files/index.js';
+export * from './openai-compatible/index.js';

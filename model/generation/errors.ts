@@ -12,8 +12,10 @@ export type ModelErrorCode =
   | 'BUSY'
   /** The model was closed; no new requests are accepted. */
   | 'CLOSED'
-  /** onnxruntime failed while running the graph. */
-  | 'GENERATION_FAILED';
+  /** The runtime (onnxruntime, or a remote engine after it began answering) failed while generating. */
+  | 'GENERATION_FAILED'
+  /** No serving engine can take the request (every upstream down or taken out); retry later (HTTP 503). */
+  | 'UNAVAILABLE';
 
 /**
  * A failure in the model layer with a stable `code`, so callers (CLI, HTTP) can map it to an

@@ -116,6 +116,8 @@ export interface AnswerPipelineOptions {
   persona?: string;
   /** Extractive answer options (sentences, length). Default: {@link answerExtractively}'s. */
   extractive?: ExtractiveOptions;
+  /** When the generator's engines are all down: `none` (the request fails, 503) or `extractive` (answer from the passages). Default `none`. */
+  fallback?: 'none' | 'extractive';
 }
 
 // Tokens kept free between prompt and window: a template's closing tokens and rounding of counts.
@@ -207,6 +209,7 @@ export class AnswerPipeline {
     let droppedPassages: DroppedPassage[] = [];
     let generation: TextStream | undefined;
     let extractiveText = '';
+    let mode: AnswerMode = this.mode;
     const model = this.parts.model;
     if (model) {
       const maxNewTokens = Math.max(
@@ -226,7 +229,19 @@ export class AnswerPipeline {
       droppedPassages = packed.dropped;
       if (passages.length > 0) {
         const prompt = buildPrompt({ messages: request.messages, passages, patient, language, persona });
-        generation = await this.startGeneration(model, prompt, request, maxNewTokens);
+        try {
+          generation = await this.startGeneration(model, prompt, request, maxNewTokens);
+        } catch (error) {
+          if (!(error instanceof AnswerError && error.code === 'UPSTREAM_UNAVAILABLE' && this.options.fallback === 'extractive'))
+            throw error;
+          // Every engine is down and the operator chose answers from the passages over a 503.
+          mode = 'extractive';
+          passages = number(rankPassagesForType(retrieved.hits, questionType, k));
+          extractiveText = answerExtractively(query === question ? question : `${question} ${query}`, passages, {
+            ...this.options.extractive,
+            type: questionType,
+          }).text;
+        }
       }
     } else {
       passages = number(rankPassagesForType(retrieved.hits, questionType, k));
@@ -237,7 +252,7 @@ export class AnswerPipeline {
     }
 
     const citations = passages.map(toCitation);
-    yield { type: 'citations', id, mode: this.mode, triage: answerTriage, citations };
+    yield { type: 'citations', id, mode, triage: answerTriage, citations };
 
     let text = '';
     const emit = (piece: string): AnswerEvent => {
@@ -254,13 +269,18 @@ export class AnswerPipeline {
     if (generation) {
       let leading = true;
       // A consumer that stops iterating (client gone) returns this loop, which aborts the generation.
-      for await (const piece of generation) {
-        let shown = filter.push(piece.text);
-        if (leading) {
-          shown = shown.replace(/^\s+/, '');
-          leading = shown === '';
+      try {
+        for await (const piece of generation) {
+          let shown = filter.push(piece.text);
+          if (leading) {
+            shown = shown.replace(/^\s+/, '');
+            leading = shown === '';
+          }
+          if (shown) yield emit(shown);
         }
-        if (shown) yield emit(shown);
+      } catch (error) {
+        // A remote engine that fails mid-answer: what was said stands, the stream ends with an error event.
+        throw new AnswerError('GENERATION_FAILED', `The model failed while answering: ${(error as Error).message}`, { cause: error });
       }
       const tail = filter.flush().replace(/\s+$/, '');
       if (tail) yield emit(tail);
@@ -280,7 +300,7 @@ export class AnswerPipeline {
       this.parts.logger?.info(
         {
           answerId: id,
-          mode: this.mode,
+          mode,
           triage: triaged.level,
           passages: passages.length,
           finishReason: 'aborted',
@@ -296,7 +316,7 @@ export class AnswerPipeline {
     const answer: Answer = {
       id,
       answer: text,
-      mode: this.mode,
+      mode,
       citations: citations.filter((c) => cited.has(c.n)),
       triage: answerTriage,
       questionType,
@@ -362,6 +382,8 @@ export class AnswerPipeline {
         if (error.code === 'BUSY')
           throw new AnswerError('BUSY', 'Galen is answering as many questions as it can; please retry shortly.', { cause: error });
         if (error.code === 'CLOSED') throw new AnswerError('UNAVAILABLE', 'Galen is shutting down.', { cause: error });
+        if (error.code === 'UNAVAILABLE')
+          throw new AnswerError('UPSTREAM_UNAVAILABLE', 'The generation service is unavailable; please retry shortly.', { cause: error });
         if (error.code === 'INVALID_OPTIONS') throw new AnswerError('INVALID_REQUEST', error.message, { cause: error });
       }
       throw new AnswerError('GENERATION_FAILED', `The model could not start: ${(error as Error).message}`, { cause: error });

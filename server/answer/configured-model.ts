@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { ensureMergedModel, loadLanguageModel, type LanguageModel } from '../../model/index.js';
+import { ensureMergedModel, loadLanguageModel, OpenAiCompatibleModel, type LanguageModel } from '../../model/index.js';
 import type { GalenConfig } from '../config/index.js';
 import type { Logger } from '../logging/logger.js';
 
@@ -13,6 +13,7 @@ import type { Logger } from '../logging/logger.js';
  * const model = await loadConfiguredModel(config, logger); // undefined → extractive answers
  */
 export async function loadConfiguredModel(config: GalenConfig, logger: Logger): Promise<LanguageModel | undefined> {
+  if (config.model.backend === 'openai-compatible') return openUpstreams(config, logger);
   const dir = await resolveModelDirectory(config, logger);
   if (!dir) return undefined;
   const model = await loadLanguageModel(dir, {
@@ -63,4 +64,36 @@ async function resolveModelDirectory(config: GalenConfig, logger: Logger): Promi
     merged.built ? 'merged model built' : 'merged model found in the cache',
   );
   return merged.dir;
+}
+
+/** The `openai-compatible` backend over `upstream.*`, logged with each engine's health. */
+async function openUpstreams(config: GalenConfig, logger: Logger): Promise<LanguageModel> {
+  const u = config.upstream;
+  const model = await OpenAiCompatibleModel.open({
+    urls: u.urls,
+    ...(u.model ? { model: u.model } : {}),
+    ...(u.apiKey ? { apiKey: u.apiKey } : {}),
+    ...(u.contextWindow ? { contextWindow: u.contextWindow } : {}),
+    ...(u.tokenizer ? { tokenizer: u.tokenizer } : {}),
+    api: u.api,
+    firstTokenTimeoutMs: u.firstTokenTimeoutMs,
+    idleTimeoutMs: u.idleTimeoutMs,
+    maxConcurrent: u.maxConcurrent,
+    retries: u.retries,
+    breakerFailures: u.breakerFailures,
+    breakerCooldownMs: u.breakerCooldownMs,
+  });
+  const health = await model.health();
+  logger.info(
+    {
+      backend: 'openai-compatible',
+      model: model.modelId,
+      contextWindow: model.contextWindow,
+      tokenCount: model.tokenCountSource,
+      upstreams: health.map((h) => ({ url: h.url, ok: h.ok })),
+    },
+    'generator: openai-compatible upstreams',
+  );
+  for (const h of health) if (!h.ok) logger.warn({ url: h.url, error: h.error }, 'an upstream does not answer /v1/models');
+  return model;
 }

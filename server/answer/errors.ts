@@ -8,6 +8,8 @@ export type AnswerErrorCode =
   | 'BUSY'
   /** The server is shutting down or the model is closed. HTTP 503. */
   | 'UNAVAILABLE'
+  /** No serving engine can take the request (every upstream down). HTTP 503 with Retry-After. */
+  | 'UPSTREAM_UNAVAILABLE'
   /** The model failed while generating. HTTP 500. */
   | 'GENERATION_FAILED'
   /** The request's signal fired (the client went away, or its time ran out) before the answer was done. */

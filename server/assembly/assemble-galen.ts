@@ -179,6 +179,7 @@ export async function assembleGalen(config: GalenConfig, options: AssemblyOption
             passages: config.answer.passages,
             maxNewTokens: config.answer.maxNewTokens,
             ...(config.answer.temperature !== undefined ? { temperature: config.answer.temperature } : {}),
+            fallback: config.upstream.fallback,
           },
         ),
       close: () => {

@@ -66,6 +66,12 @@ export const ConfigSchema = z
       .default({ enabled: true, apiUrl: 'https://en.wikipedia.org/w/api.php', budgetMs: 1500 }),
     model: z
       .object({
+        /**
+         * Who generates: `onnx` (Galen's own runtime, `model.path` / `model.base`) or
+         * `openai-compatible` (a serving engine at `upstream.urls`: vLLM, TGI, llama.cpp server,
+         * Ollama). Env `GALEN_MODEL_BACKEND`. Default `onnx`.
+         */
+        backend: z.enum(['onnx', 'openai-compatible']).default('onnx'),
         /** Generator model directory (config.json, tokenizer files, onnx/model*.onnx). Env `GALEN_MODEL`. Default none: extractive answers. */
         path: z.string().min(1).optional(),
         /**
@@ -119,6 +125,7 @@ export const ConfigSchema = z
         path: ['adapters'],
       })
       .default({
+        backend: 'onnx',
         executionProvider: 'cpu',
         cudaDeviceId: 0,
         allowCpuFallback: false,
@@ -127,6 +134,65 @@ export const ConfigSchema = z
         prefillChunkTokens: 256,
         adapters: [],
         loraScale: 1,
+      }),
+    upstream: z
+      .object({
+        /** Base URLs of the engines, each ending in `/v1`. Env `GALEN_UPSTREAM_URL`, comma-separated. Default none (required by `openai-compatible`). */
+        urls: z
+          .preprocess(
+            (v) =>
+              typeof v === 'string'
+                ? v
+                    .split(',')
+                    .map((a) => a.trim())
+                    .filter(Boolean)
+                : v,
+            z
+              .array(
+                z
+                  .string()
+                  .url()
+                  .regex(/\/v1\/?$/, 'each upstream URL must end in /v1'),
+              )
+              .max(64),
+          )
+          .default([]),
+        /** The served model or LoRA adapter name (vLLM `--lora-modules` name). Env `GALEN_UPSTREAM_MODEL`. Default: the first the engine lists. */
+        model: z.string().min(1).optional(),
+        /** Bearer token sent to the engines. Env `GALEN_UPSTREAM_API_KEY`. Default none. */
+        apiKey: z.string().min(1).optional(),
+        /** Context window, tokens, when the engine does not report one. Env `GALEN_UPSTREAM_CONTEXT_WINDOW`. Default: the engine's `max_model_len`, else 4096. */
+        contextWindow: z.number().int().min(64).max(10_485_760).optional(),
+        /** The model's tokenizer folder, for exact context packing. Env `GALEN_UPSTREAM_TOKENIZER`. Default: the engine's `/tokenize`, else an estimate. */
+        tokenizer: z.string().min(1).optional(),
+        /** `chat` (`/v1/chat/completions`, the engine's chat template) or `completions` (`/v1/completions` with a prompt Galen renders with `upstream.tokenizer`'s template). Env `GALEN_UPSTREAM_API`. Default `chat`. */
+        api: z.enum(['chat', 'completions']).default('chat'),
+        /** Time to the first token before the attempt counts as failed, ms. Env `GALEN_UPSTREAM_FIRST_TOKEN_TIMEOUT_MS`. Default 30000. */
+        firstTokenTimeoutMs: z.number().int().min(10).max(600_000).default(30_000),
+        /** Longest silence between tokens once streaming, ms. Env `GALEN_UPSTREAM_IDLE_TIMEOUT_MS`. Default 30000. */
+        idleTimeoutMs: z.number().int().min(10).max(600_000).default(30_000),
+        /** Requests in flight per engine; more wait for a free one (or get 503). Env `GALEN_UPSTREAM_MAX_CONCURRENT`. Default 64. */
+        maxConcurrent: z.number().int().min(1).max(100_000).default(64),
+        /** Other attempts before the first token (another engine when there is one). Env `GALEN_UPSTREAM_RETRIES`. Default 2. */
+        retries: z.number().int().min(0).max(10).default(2),
+        /** Consecutive failures that take an engine out. Env `GALEN_UPSTREAM_BREAKER_FAILURES`. Default 3. */
+        breakerFailures: z.number().int().min(1).max(1000).default(3),
+        /** How long an engine stays out before one trial request, ms. Env `GALEN_UPSTREAM_BREAKER_COOLDOWN_MS`. Default 10000. */
+        breakerCooldownMs: z.number().int().min(10).max(3_600_000).default(10_000),
+        /** With every engine down: `none` (503 with Retry-After) or `extractive` (answer from the passages). Env `GALEN_UPSTREAM_FALLBACK`. Default `none`. */
+        fallback: z.enum(['none', 'extractive']).default('none'),
+      })
+      .strict()
+      .default({
+        urls: [],
+        api: 'chat',
+        firstTokenTimeoutMs: 30_000,
+        idleTimeoutMs: 30_000,
+        maxConcurrent: 64,
+        retries: 2,
+        breakerFailures: 3,
+        breakerCooldownMs: 10_000,
+        fallback: 'none',
       }),
     vectors: z
       .object({
@@ -228,7 +294,11 @@ export const ConfigSchema = z
         audit: { enabled: true, includeQuestions: false },
       }),
   })
-  .strict();
+  .strict()
+  .refine((c) => c.model.backend !== 'openai-compatible' || c.upstream.urls.length > 0, {
+    message: 'model.backend openai-compatible needs at least one upstream URL (GALEN_UPSTREAM_URL)',
+    path: ['upstream', 'urls'],
+  });
 
 export type GalenConfig = z.infer<typeof ConfigSchema>;
 
@@ -255,6 +325,20 @@ export const ENV_KEYS: Readonly<Record<string, { path: string[]; type: 'string' 
   GALEN_EMBEDDER: { path: ['vectors', 'embedder'], type: 'string' },
   GALEN_RERANKER: { path: ['vectors', 'reranker'], type: 'string' },
   GALEN_MODEL: { path: ['model', 'path'], type: 'string' },
+  GALEN_MODEL_BACKEND: { path: ['model', 'backend'], type: 'string' },
+  GALEN_UPSTREAM_URL: { path: ['upstream', 'urls'], type: 'string' },
+  GALEN_UPSTREAM_MODEL: { path: ['upstream', 'model'], type: 'string' },
+  GALEN_UPSTREAM_API_KEY: { path: ['upstream', 'apiKey'], type: 'string' },
+  GALEN_UPSTREAM_CONTEXT_WINDOW: { path: ['upstream', 'contextWindow'], type: 'number' },
+  GALEN_UPSTREAM_TOKENIZER: { path: ['upstream', 'tokenizer'], type: 'string' },
+  GALEN_UPSTREAM_API: { path: ['upstream', 'api'], type: 'string' },
+  GALEN_UPSTREAM_FIRST_TOKEN_TIMEOUT_MS: { path: ['upstream', 'firstTokenTimeoutMs'], type: 'number' },
+  GALEN_UPSTREAM_IDLE_TIMEOUT_MS: { path: ['upstream', 'idleTimeoutMs'], type: 'number' },
+  GALEN_UPSTREAM_MAX_CONCURRENT: { path: ['upstream', 'maxConcurrent'], type: 'number' },
+  GALEN_UPSTREAM_RETRIES: { path: ['upstream', 'retries'], type: 'number' },
+  GALEN_UPSTREAM_BREAKER_FAILURES: { path: ['upstream', 'breakerFailures'], type: 'number' },
+  GALEN_UPSTREAM_BREAKER_COOLDOWN_MS: { path: ['upstream', 'breakerCooldownMs'], type: 'number' },
+  GALEN_UPSTREAM_FALLBACK: { path: ['upstream', 'fallback'], type: 'string' },
   GALEN_MODEL_BASE: { path: ['model', 'base'], type: 'string' },
   GALEN_LORA: { path: ['model', 'adapters'], type: 'string' },
   GALEN_LORA_SCALE: { path: ['model', 'loraScale'], type: 'number' },

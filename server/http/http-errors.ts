@@ -10,6 +10,7 @@ const ANSWER_STATUS: Record<AnswerError['code'], number> = {
   UNKNOWN_SOURCE: 400,
   BUSY: 503,
   UNAVAILABLE: 503,
+  UPSTREAM_UNAVAILABLE: 503,
   GENERATION_FAILED: 500,
   // nginx's "client closed request": nobody reads it, but logs and metrics tell it from a failure.
   ABORTED: 499,
@@ -35,7 +36,7 @@ export function toApiError(error: unknown): ApiError {
       status,
       error.code,
       error.message,
-      error.code === 'BUSY' ? { 'Retry-After': String(BUSY_RETRY_AFTER_SECONDS) } : {},
+      error.code === 'BUSY' || error.code === 'UPSTREAM_UNAVAILABLE' ? { 'Retry-After': String(BUSY_RETRY_AFTER_SECONDS) } : {},
     );
   }
   const e = error as {

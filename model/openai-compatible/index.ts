@@ -1,0 +1,3 @@
+export { OpenAiCompatibleModel, type UpstreamHealth, type UpstreamOptions, type UpstreamStatus } from './openai-compatible-model.js';
+export { CircuitBreaker, type BreakerState } from './circuit-breaker.js';
+export { estimateTokens, type TokenCounter } from './token-counter.js';
