@@ -6,6 +6,7 @@ import { toCitation, type Citation, type NumberedPassage } from './citation.js';
 import { CitationFilter } from './citation-checker.js';
 import { packContext, type DroppedPassage } from './context-packer.js';
 import { disclaimer, noEvidenceAnswer } from './disclaimer.js';
+import { estimateTokens } from './token-estimate.js';
 import { AnswerError } from './errors.js';
 import { answerExtractively, rankPassagesForType, type ExtractiveOptions } from './extractive-answerer.js';
 import { describePatient, type PatientContext } from './patient-context.js';
@@ -275,6 +276,11 @@ export class AnswerPipeline {
     } else {
       const body = extractiveText ? filter.push(extractiveText) + filter.flush() : noEvidenceAnswer(language);
       for (const sentence of body.split(/(?<=[.!?。！？]\s)/)) yield emit(sentence);
+      // No tokenizer read these: usage is a stated estimate (estimateTokens) of what was read and written.
+      usage = {
+        promptTokens: estimateTokens([...request.messages.map((m) => m.content), ...passages.map((p) => p.evidence.text)].join('\n')),
+        completionTokens: 0,
+      };
     }
     if (finishReason === 'aborted' || request.signal?.aborted) {
       this.parts.logger?.info(
@@ -291,6 +297,7 @@ export class AnswerPipeline {
       return;
     }
     yield emit(`\n\n${disclaimer(language)}`);
+    if (!generation) usage.completionTokens = estimateTokens(text);
 
     const cited = new Set(filter.cited);
     const answer: Answer = {

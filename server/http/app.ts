@@ -7,6 +7,7 @@ import { knowledgeRoutes } from './knowledge-routes.js';
 import type { AppContext } from './app-context.js';
 import { chatRoutes } from './chat-routes.js';
 import { toApiError } from './http-errors.js';
+import { isOpenAiPath, openAiErrorBody } from './openai-errors.js';
 import { openApiDocument } from './openapi.js';
 import { openAiRoutes } from './openai-routes.js';
 import { retrieveRoutes } from './retrieve-routes.js';
@@ -105,7 +106,7 @@ export function createApp(ctx: AppContext): express.Express {
 
   app.use((_req, _res, next) => next(new ApiError(404, 'NOT_FOUND', 'No such route.')));
 
-  app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
+  app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
     // Already answered (the time limit spoke first) or mid-stream: no JSON error can follow.
     if (res.headersSent) {
       if (!res.writableEnded) {
@@ -119,7 +120,7 @@ export function createApp(ctx: AppContext): express.Express {
     res
       .status(e.status)
       .set(e.headers)
-      .json({ error: { code: e.code, message: e.message } });
+      .json(isOpenAiPath(req.path) ? openAiErrorBody(e) : { error: { code: e.code, message: e.message } });
   });
   return app;
 }
