@@ -7,6 +7,8 @@ export interface PatientContext {
   conditions?: string[];
   medications?: string[];
   allergies?: string[];
+  /** Key measurements in words (`eGFR 28 mL/min/1.73m2`), e.g. from FHIR Observations. */
+  observations?: string[];
   /** Anything else, in the asker's words. */
   notes?: string;
 }
@@ -41,6 +43,7 @@ export function describePatient(patient: PatientContext | undefined): string {
   list('conditions', patient.conditions);
   list('medications', patient.medications);
   list('allergies', patient.allergies);
+  list('observations', patient.observations);
   if (patient.notes?.trim()) parts.push(`notes: ${patient.notes.trim()}`);
   return parts.length ? `Patient: ${parts.join('; ')}.` : '';
 }

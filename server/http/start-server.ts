@@ -4,6 +4,7 @@ import { KnowledgeStore, PACKAGE_ROOT, seedStore } from '../../knowledge/index.j
 import type { GalenConfig } from '../config/index.js';
 import type { Logger } from '../logging/logger.js';
 import { createApp } from './app.js';
+import { createCdsSurface } from './cds-setup.js';
 import { join } from 'node:path';
 import { KnowledgeJobs } from '../jobs/index.js';
 import { AuditLog } from '../logging/audit-log.js';
@@ -175,7 +176,9 @@ export async function startServer(config: GalenConfig, logger: Logger, dependenc
     metrics,
     audit,
     jobs,
+    fhir: config.fhir,
   };
+  ctx.cds = createCdsSurface(config, () => ctx.retrieval, metrics, logger);
   const app = createApp(ctx);
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(config.server.port, config.server.host, () => resolve(s));
