@@ -1,18 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { ModelError, type ChatMessage, type FinishReason, type LanguageModel, type TextStream } from '../../model/index.js';
+import type { QuestionLanguage, QuestionType } from '../../retrieval/analysis/index.js';
 import type { Evidence, EvidenceSource, RetrievalPipeline, RetrievalResult } from '../../retrieval/pipeline/index.js';
-import { answerTerms } from './answer-terms.js';
 import { toCitation, type Citation, type NumberedPassage } from './citation.js';
 import { CitationFilter } from './citation-checker.js';
 import { packContext, type DroppedPassage } from './context-packer.js';
-import { detectLanguage, disclaimer, noEvidenceAnswer, type AnswerLanguage } from './disclaimer.js';
+import { disclaimer, noEvidenceAnswer } from './disclaimer.js';
 import { AnswerError } from './errors.js';
 import { answerExtractively, rankPassagesForType, type ExtractiveOptions } from './extractive-answerer.js';
 import { describePatient, type PatientContext } from './patient-context.js';
 import { buildPrompt, COMPACT_DOCTOR_PERSONA, DOCTOR_PERSONA, renderPassage } from './prompt-builder.js';
-import { classifyQuestion, type QuestionType } from './question-type.js';
 import { knownSources } from './requested-sources.js';
-import { triage, type TriageReason } from './triage/index.js';
+import { type TriageReason, triageConversation } from './triage/index.js';
 
 /** The model id Galen answers as (OpenAI-compatible `model`). */
 export const GALEN_MODEL_ID = 'galen';
@@ -60,7 +59,7 @@ export interface Answer {
   citations: Citation[];
   triage: AnswerTriage;
   questionType: QuestionType;
-  language: AnswerLanguage;
+  language: QuestionLanguage;
   finishReason: AnswerFinishReason;
   usage: { promptTokens: number; completionTokens: number; totalTokens: number; passages: number };
   timings: { triageMs: number; retrieval: RetrievalResult['timings']; generationMs: number; timeToFirstTokenMs?: number; totalMs: number };
@@ -123,8 +122,6 @@ export interface AnswerPipelineOptions {
 const PROMPT_MARGIN_TOKENS = 8;
 /** Context windows below this many tokens get the compact persona. */
 const COMPACT_PERSONA_BELOW = 2048;
-/** Most user turns the triage reads (the question and the two before it). */
-const TRIAGE_TURNS = 3;
 
 /**
  * Question (+ conversation, optional patient context) → red-flag triage → retrieval → answer
@@ -178,29 +175,33 @@ export class AnswerPipeline {
     const started = performance.now();
     const question = this.validate(request);
     const id = `ans-${randomUUID()}`;
-    const language = detectLanguage(question);
     const patient = describePatient(request.patient);
 
     const t0 = performance.now();
-    const userTurns = request.messages
-      .filter((m) => m.role === 'user')
-      .slice(-TRIAGE_TURNS)
-      .map((m) => m.content);
-    const triaged = triage([...userTurns, patient].filter(Boolean).join('\n'));
+    // The current message is judged; earlier turns only when it continues them (triageConversation).
+    const userTurns = request.messages.filter((m) => m.role === 'user').map((m) => m.content);
+    const triaged = triageConversation(userTurns, patient);
     const triageMs = round(performance.now() - t0);
     const answerTriage: AnswerTriage = { level: triaged.level, reasons: triaged.reasons };
 
     const k = request.k ?? this.options.passages ?? 5;
-    const questionType = classifyQuestion(question);
-    const query = retrievalQuery(request.messages);
     // Extractive answers pick the passages that fit the question type from a wider net.
     const wanted = this.parts.model ? k : Math.min(100, Math.max(2 * k, 10));
-    const retrieved = await this.parts.retrieval.retrieve(query, {
+    const previousTurns = request.messages
+      .filter((m) => m.role === 'user')
+      .slice(0, -1)
+      .map((m) => m.content);
+    const retrieved = await this.parts.retrieval.retrieve(question, {
       k: wanted,
+      previousTurns,
       ...(request.sources ? { sources: request.sources } : {}),
       ...(request.signal ? { signal: request.signal } : {}),
     });
     if (request.signal?.aborted) return;
+    const { language } = retrieved.analysis;
+    const questionType: QuestionType = retrieved.analysis.types[0] ?? 'general';
+    // The searched text before normalisation: the question, with the previous turn for a bare follow-up.
+    const query = retrieved.analysis.standalone;
 
     let passages: NumberedPassage[];
     let droppedPassages: DroppedPassage[] = [];
@@ -366,17 +367,6 @@ export class AnswerPipeline {
       throw new AnswerError('GENERATION_FAILED', `The model could not start: ${(error as Error).message}`, { cause: error });
     }
   }
-}
-
-/**
- * The text searched for evidence: the question, with the previous user turn in front when the
- * question is a short follow-up ("and how is it treated?") that names nothing on its own.
- */
-function retrievalQuery(messages: readonly ChatMessage[]): string {
-  const users = messages.filter((m) => m.role === 'user');
-  const last = users.at(-1)!.content.trim();
-  const previous = users.at(-2)?.content.trim();
-  return previous && answerTerms(last).length < 3 ? `${previous} ${last}` : last;
 }
 
 function number(evidence: readonly Evidence[]): NumberedPassage[] {

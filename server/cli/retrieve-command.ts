@@ -65,7 +65,13 @@ export function registerRetrieveCommand(program: Command, globals: () => GlobalO
           }));
           output(
             g,
-            { query: result.query, timings: result.timings, ...(result.wikipedia ? { wikipedia: result.wikipedia } : {}), hits },
+            {
+              query: result.query,
+              analysis: result.analysis,
+              timings: result.timings,
+              ...(result.wikipedia ? { wikipedia: result.wikipedia } : {}),
+              hits,
+            },
             () =>
               [
                 ...hits.map((h, i) =>
