@@ -1,6 +1,7 @@
 import type { KnowledgeStore } from '../../knowledge/index.js';
 import type { RetrievalPipeline } from '../../retrieval/pipeline/index.js';
 import type { AnswerPipeline } from '../answer/index.js';
+import type { FeedbackLog } from '../feedback/index.js';
 import type { KnowledgeJobs } from '../jobs/index.js';
 import type { AuditLog } from '../logging/audit-log.js';
 import type { Logger } from '../logging/logger.js';
@@ -38,4 +39,6 @@ export interface AppContext {
   audit: AuditLog;
   /** Knowledge administration jobs (ingest, refresh, remove). */
   jobs: KnowledgeJobs;
+  /** Readers' feedback on answers (`POST /v1/feedback`). */
+  feedback: FeedbackLog;
 }

@@ -6,6 +6,7 @@ import { requireRole } from '../security/index.js';
 import { knowledgeRoutes } from './knowledge-routes.js';
 import type { AppContext } from './app-context.js';
 import { chatRoutes } from './chat-routes.js';
+import { feedbackRoutes } from './feedback-routes.js';
 import { toApiError } from './http-errors.js';
 import { openApiDocument } from './openapi.js';
 import { openAiRoutes } from './openai-routes.js';
@@ -27,7 +28,7 @@ const SearchRequest = z
  * The Express application. Middleware runs in this order: security headers and CORS, metrics
  * timing, the audit log, the request time limit, JSON body parsing (with its size limit),
  * authentication and the rate limit (the gate; `/v1` needs the clinician role), then the routes —
- * probes, the chat page, `/openapi.json`, search, retrieve, chat, the OpenAI-compatible API,
+ * probes, the chat page, `/openapi.json`, search, retrieve, chat, feedback, the OpenAI-compatible API,
  * `/metrics` and knowledge administration (`requireRole('admin')` inside) — then 404 and the JSON
  * error handler (`{"error":{"code","message"}}`, never a stack trace).
  *
@@ -98,6 +99,7 @@ export function createApp(ctx: AppContext): express.Express {
 
   app.use(retrieveRoutes(ctx));
   app.use(chatRoutes(ctx));
+  app.use(feedbackRoutes(ctx.feedback));
   app.use(openAiRoutes(ctx));
   app.get('/metrics', requireRole('clinician'), ctx.metrics.handler);
   app.use(knowledgeRoutes({ store: ctx.store, jobs: ctx.jobs }));

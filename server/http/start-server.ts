@@ -7,6 +7,7 @@ import { createApp } from './app.js';
 import { join } from 'node:path';
 import { KnowledgeJobs } from '../jobs/index.js';
 import { AuditLog } from '../logging/audit-log.js';
+import { FEEDBACK_FILE, FeedbackLog } from '../feedback/index.js';
 import { createMetrics } from '../metrics/index.js';
 import { ApiKeyStore, createSecurityLayer, type SecurityLayer } from '../security/index.js';
 import { readFileSync } from 'node:fs';
@@ -125,6 +126,7 @@ export async function startServer(config: GalenConfig, logger: Logger, dependenc
     file: auditConfig.enabled ? (auditConfig.file ?? join(config.dataDir, 'audit.log')) : null,
     includeQuestions: auditConfig.includeQuestions,
   });
+  const feedback = FeedbackLog.open({ file: join(config.dataDir, FEEDBACK_FILE), includeQuestions: auditConfig.includeQuestions });
   const jobs = new KnowledgeJobs({
     dataDir: config.dataDir,
     chunking: { maxChars: config.ingest.chunkChars, overlapChars: config.ingest.chunkOverlap },
@@ -175,6 +177,7 @@ export async function startServer(config: GalenConfig, logger: Logger, dependenc
     metrics,
     audit,
     jobs,
+    feedback,
   };
   const app = createApp(ctx);
   const server: Server = await new Promise((resolve, reject) => {
@@ -284,6 +287,7 @@ export async function startServer(config: GalenConfig, logger: Logger, dependenc
         store.close();
         keys.close();
         audit.close();
+        feedback.close();
       })();
       return closing;
     },
