@@ -120,7 +120,8 @@ export const CHAT_PAGE_JS = String.raw`'use strict';
     var title = cleanHeading(c.title) || siteOf(c);
     var section = cleanHeading(c.section);
     var low = title.toLowerCase();
-    if (section.toLowerCase() === low) section = '';
+    // "What is (are) Gout ?" under the title Gout: the passage is the overview.
+    if (section.toLowerCase() === low) section = 'Overview';
     else {
       var tail = section.toLowerCase().lastIndexOf(' ' + low);
       if (tail > 0 && tail + low.length + 1 === section.length) section = section.slice(0, tail).replace(/\s+(?:of|for|to|on)$/i, '');
@@ -202,7 +203,15 @@ export const CHAT_PAGE_JS = String.raw`'use strict';
     a.setAttribute('aria-describedby', tip.id);
     wrap.appendChild(a);
     wrap.appendChild(tip);
+    wrap.addEventListener('mouseenter', function () { keepInView(tip); });
+    wrap.addEventListener('focusin', function () { keepInView(tip); });
     return wrap;
+  }
+  // A preview card near the right edge moves left so it stays readable.
+  function keepInView(tip) {
+    tip.style.left = '0px';
+    var rect = tip.getBoundingClientRect(), room = document.documentElement.clientWidth - 8;
+    if (rect.right > room) tip.style.left = Math.min(0, Math.max(room - rect.right, 8 - rect.left)) + 'px';
   }
   function renderSources(view, order) {
     view.sources.textContent = '';
@@ -470,6 +479,7 @@ export const CHAT_PAGE_JS = String.raw`'use strict';
     box.appendChild(el('p', 'note', 'Sent to this Galen server only. Your question is not stored with it unless your administrator turned question logging on.'));
     view.tools.after(box);
     note.focus();
+    box.scrollIntoView({ block: 'nearest' });
     cancel.addEventListener('click', function () {
       box.remove();
       view.tools.querySelectorAll('.rate-up, .rate-down').forEach(function (b) { b.setAttribute('aria-pressed', 'false'); });

@@ -108,7 +108,8 @@ details.key[open] { flex-basis: 100%; }
   .history { position: fixed; inset: 0 auto 0 0; width: min(85vw, 20rem); z-index: 10; box-shadow: 0 0 24px rgb(0 0 0 / 35%); }
   .thread { padding: .75rem; }
   .composer { padding-left: .6rem; padding-right: .6rem; }
-  .composer-foot { flex-wrap: wrap; }
+  .composer-foot { gap: .5rem; flex-wrap: wrap; }
+  #disclaimer { font-size: .75rem; flex: 1 1 0; min-width: 0; }
 }
 .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 `;
