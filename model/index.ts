@@ -1,5 +1,5 @@
 /**
- * The model layer: LLaMA-family decoders exported to ONNX, run in onnxruntime-node, with
+ * The model layer: the {@link LanguageModel} contract generation goes through, LLaMA-family decoders exported to ONNX, run in onnxruntime-node, with
  * tokenisation, chat templates, sampling, streaming and batched decoding of concurrent requests.
  * Imports nothing from the rest of Galen.
  */
@@ -8,10 +8,19 @@ export type {
   GeneratedPiece,
   GenerationResult,
   GenerationStream,
-  LanguageModel,
   LanguageModelInfo,
   Prompt,
 } from './generation/language-model.js';
+export type {
+  Completion,
+  LanguageModel,
+  TextGenerationOptions,
+  TextPiece,
+  TextPrompt,
+  TextStream,
+  TokenCount,
+  Usage,
+} from './language-model/index.js';
 export { OnnxLanguageModel, loadLanguageModel, type LoadOptions } from './generation/onnx-language-model.js';
 export { DEFAULT_MAX_NEW_TOKENS, resolveGenerationOptions, type GenerationOptions } from './generation/generation-options.js';
 export { DEFAULT_MAX_BATCH_SIZE, DEFAULT_MAX_QUEUED_REQUESTS, type SchedulerOptions } from './generation/decode-scheduler.js';

@@ -133,6 +133,7 @@ export class GenerationRequest {
       text: this.text,
       tokens: [...this.tokens],
       promptTokens: this.promptIds.length,
+      usage: { promptTokens: this.promptIds.length, completionTokens: this.tokens.length },
       finishReason: reason,
       timeToFirstTokenMs: this.firstTokenAt === 0 ? 0 : this.firstTokenAt - this.startedAt,
       tokensPerSecond: this.tokens.length >= 2 && decodeSeconds > 0 ? (this.tokens.length - 1) / decodeSeconds : 0,

@@ -21,12 +21,9 @@ export interface GeneratedPiece {
   text: string;
 }
 
-/**
- * Why generation ended: an EOS token (`eos`), a stop string (`stop`), `maxNewTokens` reached
- * (`length`), the context window full (`context-window`), or the caller's AbortSignal or `break`
- * (`aborted`).
- */
-export type FinishReason = 'eos' | 'stop' | 'length' | 'context-window' | 'aborted';
+import type { FinishReason } from '../language-model/index.js';
+
+export type { FinishReason };
 
 /** The outcome of one generation. */
 export interface GenerationResult {
@@ -36,6 +33,8 @@ export interface GenerationResult {
   tokens: number[];
   /** Tokens of the prompt as run, after truncation. */
   promptTokens: number;
+  /** The prompt's and the generated tokens (the LanguageModel contract's usage). */
+  usage: { promptTokens: number; completionTokens: number };
   finishReason: FinishReason;
   /** From the request to the first generated token (queueing and prefill included), ms. */
   timeToFirstTokenMs: number;
@@ -73,29 +72,4 @@ export interface LanguageModelInfo {
   eosTokenIds: number[];
   /** Whether tokenizer_config.json has a `chat_template` (otherwise chat uses the Alpaca template). */
   hasChatTemplate: boolean;
-}
-
-/**
- * A text generator (the interface the server and CLI depend on; {@link OnnxLanguageModel} is the
- * implementation). One instance serves many concurrent requests.
- *
- * @example
- * const model: LanguageModel = await loadLanguageModel(dir);
- * for await (const piece of model.stream('Once upon a time', { maxNewTokens: 32 })) process.stdout.write(piece.text);
- */
-export interface LanguageModel {
-  readonly info: LanguageModelInfo;
-  /**
-   * Starts generating; throws ModelError `BUSY` at once when the request queue is full, `CLOSED`
-   * after {@link close}, `INVALID_OPTIONS` for bad options.
-   */
-  stream(prompt: Prompt, options?: GenerationOptions): GenerationStream;
-  /** {@link stream} and await its result. */
-  generate(prompt: Prompt, options?: GenerationOptions): Promise<GenerationResult>;
-  /** Token ids of a prompt as it would run (before truncation). */
-  encode(prompt: Prompt): number[];
-  /** Text of token ids (special tokens skipped). */
-  decode(ids: readonly number[]): string;
-  /** Aborts running requests, rejects new ones and releases the session. */
-  close(): Promise<void>;
 }

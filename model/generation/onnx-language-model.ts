@@ -1,4 +1,5 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { basename } from 'node:path';
 import type { InferenceSession } from 'onnxruntime-node';
 import { DecodeScheduler, resolveSchedulerOptions, type ResolvedSchedulerOptions, type SchedulerOptions } from './decode-scheduler.js';
 import { ModelError } from './errors.js';
@@ -7,7 +8,8 @@ import { resolveGenerationOptions, type GenerationOptions, type ResolvedGenerati
 import { GenerationRequest } from './generation-request.js';
 import { readGraphSignature } from './graph-signature.js';
 import { GraphRunner } from './graph-runner.js';
-import type { GenerationResult, GenerationStream, LanguageModel, LanguageModelInfo, Prompt } from './language-model.js';
+import type { LanguageModel, TextPrompt, TokenCount } from '../language-model/index.js';
+import type { GenerationResult, GenerationStream, LanguageModelInfo, Prompt } from './language-model.js';
 import { readModelDirectory, type ModelDirectory, type ModelDirectoryOptions } from './model-directory.js';
 import { inspectKvGraph, type KvGraph } from './kv-graph.js';
 import { PromptEncoder, type EncodedPrompt } from './prompt-encoder.js';
@@ -47,6 +49,7 @@ const OUTPUTS_SLACK = 256 * 1024;
  * await model.close();
  */
 export class OnnxLanguageModel implements LanguageModel {
+  readonly provider = 'onnx';
   readonly info: LanguageModelInfo;
   /** What runs fetch besides logits: only the new keys and values, or all of `present.*` (see {@link LoadOptions.kvOutputs}). */
   readonly kvOutputs: 'new' | 'present';
@@ -114,6 +117,20 @@ export class OnnxLanguageModel implements LanguageModel {
     }
   }
 
+  /** The model directory's name. */
+  get modelId(): string {
+    return basename(this.info.path);
+  }
+
+  get contextWindow(): number {
+    return this.info.contextWindow;
+  }
+
+  /** Exact: the model's own tokenizer (and chat template for a conversation). */
+  async countTokens(prompt: TextPrompt): Promise<TokenCount> {
+    return { tokens: this.encode(prompt).length, estimated: false };
+  }
+
   /** Requests waiting, prefilling and decoding now. */
   get load(): { waiting: number; prefilling: number; decoding: number } {
     return this.scheduler.load;
@@ -129,7 +146,12 @@ export class OnnxLanguageModel implements LanguageModel {
     return this.scheduler.stats;
   }
 
-  stream(prompt: Prompt, options: GenerationOptions = {}): GenerationStream {
+  /**
+   * Starts generating; throws ModelError `BUSY` at once when the request queue is full, `CLOSED`
+   * after {@link close}, `INVALID_OPTIONS` for bad options. `signal` is `options.signal` (the contract's place for it).
+   */
+  stream(prompt: Prompt, options: GenerationOptions = {}, signal?: AbortSignal): GenerationStream {
+    if (signal) options = { ...options, signal };
     if (this.closed) throw new ModelError('CLOSED', 'the model is closed');
     const resolved = resolveGenerationOptions(options, this.directory.generationConfig, this.info);
     const encoded = this.fit(prompt, resolved);
@@ -154,6 +176,7 @@ export class OnnxLanguageModel implements LanguageModel {
     return request.stream;
   }
 
+  /** {@link stream} and await its result. */
   async generate(prompt: Prompt, options: GenerationOptions = {}): Promise<GenerationResult> {
     return this.stream(prompt, options).result;
   }
@@ -175,14 +198,17 @@ export class OnnxLanguageModel implements LanguageModel {
     return this.prompts.encode(prompt, window - Math.min(resolved.maxNewTokens, Math.floor(window / 2)));
   }
 
+  /** Token ids of a prompt as it would run (before truncation). */
   encode(prompt: Prompt): number[] {
     return this.prompts.encode(prompt).ids;
   }
 
+  /** Text of token ids (special tokens skipped). */
   decode(ids: readonly number[]): string {
     return this.tokenizer.decode(ids);
   }
 
+  /** Aborts running requests, rejects new ones and releases the session. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;

@@ -1,10 +1,10 @@
 import type { KnowledgeStore } from '../../knowledge/index.js';
+import { QuestionAnalyser, type AnalysedQuestion, type QueryNormalizer } from '../analysis/index.js';
 import type { RerankingModel } from '../../model/reranking/index.js';
 import { applySourceQuotas, reciprocalRankFusion, removeNearDuplicates, type RankedList } from '../fusion/index.js';
 import type { WikipediaPassage, WikipediaRetriever, WikipediaStatus } from '../wikipedia/index.js';
 import type { Evidence, EvidenceSource } from './evidence.js';
 import { LocalRetrieval, type LocalFusion, type LocalRetriever, type LocalSource, type VectorSearcher } from './local-retrieval.js';
-import { QueryNormalizer } from './query-normalizer.js';
 
 /** The parts a pipeline fuses; only the store is required. */
 export interface RetrievalPipelineParts {
@@ -19,8 +19,10 @@ export interface RetrievalPipelineParts {
   wikipedia?: WikipediaRetriever;
   /** Cross-encoder that reorders the best fused candidates. Default none. */
   reranker?: RerankingModel;
-  /** Query rewriting; default: abbreviations and synonyms mined from the store. */
+  /** Query rewriting for the default analyser; default: abbreviations and synonyms mined from the store. */
   normalizer?: QueryNormalizer;
+  /** Question analysis; default: a {@link QuestionAnalyser} over `normalizer`. */
+  analyser?: QuestionAnalyser;
 }
 
 /** Tuning of the fusion, each with its default. */
@@ -72,6 +74,8 @@ export interface RetrieveRequest {
   sources?: readonly EvidenceSource[];
   /** Use the reranker, when the pipeline has one. Default true. */
   rerank?: boolean;
+  /** Earlier user turns of the conversation, oldest first (a bare follow-up borrows the last one). */
+  previousTurns?: readonly string[];
   signal?: AbortSignal;
 }
 
@@ -80,8 +84,10 @@ export type RetrievalTimings = Partial<Record<EvidenceSource | 'rerank', number>
 
 export interface RetrievalResult {
   hits: Evidence[];
-  /** The question as searched (after normalisation). */
+  /** The question as searched (after analysis and normalisation): `analysis.query`. */
   query: string;
+  /** What the question asks (language, focus, types, core question), for the answerer to reuse. */
+  analysis: AnalysedQuestion;
   timings: RetrievalTimings;
   /** How the Wikipedia call went, when it was made. */
   wikipedia?: WikipediaStatus;
@@ -105,7 +111,7 @@ export const WIKIPEDIA_LIVE_SOURCE = 'wikipedia-live';
  */
 export class RetrievalPipeline {
   private readonly local: LocalRetriever;
-  private readonly normalizer: QueryNormalizer;
+  private readonly analyser: QuestionAnalyser;
   private readonly weights: Record<EvidenceSource, number>;
 
   constructor(
@@ -121,7 +127,9 @@ export class RetrievalPipeline {
           ...(options.vectorWeight !== undefined ? { vectorWeight: options.vectorWeight } : {}),
         },
       );
-    this.normalizer = parts.normalizer ?? QueryNormalizer.fromStore(parts.store);
+    this.analyser =
+      parts.analyser ??
+      (parts.normalizer ? new QuestionAnalyser({ normalizer: parts.normalizer }) : QuestionAnalyser.fromStore(parts.store));
     this.weights = { corpus: 1, vector: 1, wikipedia: 1, ...options.weights };
   }
 
@@ -135,7 +143,8 @@ export class RetrievalPipeline {
     const k = Math.min(100, Math.max(1, Math.floor(request.k ?? 10)));
     const candidates = Math.max(20, this.options.candidates ?? 3 * k);
     const wanted = new Set(request.sources ?? this.sources);
-    const query = this.normalizer.normalize(question);
+    const analysis = this.analyser.analyse(question, request.previousTurns ? { previousTurns: request.previousTurns } : {});
+    const query = analysis.query;
     const timings: RetrievalTimings = { total: 0 };
     const timed = async <T>(source: EvidenceSource | 'rerank', work: () => Promise<T> | T): Promise<T> => {
       const t = performance.now();
@@ -150,7 +159,7 @@ export class RetrievalPipeline {
     const wikipedia =
       wanted.has('wikipedia') && this.parts.wikipedia
         ? timed('wikipedia', () =>
-            this.parts.wikipedia!.retrieve(question, {
+            this.parts.wikipedia!.retrieve(analysis.standalone, {
               k: Math.min(candidates, 10),
               ...(request.signal ? { signal: request.signal } : {}),
             }),
@@ -201,7 +210,7 @@ export class RetrievalPipeline {
     }
     const hits = applySourceQuotas(ranked, { sourceOf: (e) => e.source, quotas, k });
     timings.total = round(performance.now() - started);
-    return { hits, query, timings, ...(wiki ? { wikipedia: wiki.status } : {}), ...(rerank ? { rerank } : {}) };
+    return { hits, query, analysis, timings, ...(wiki ? { wikipedia: wiki.status } : {}), ...(rerank ? { rerank } : {}) };
   }
 
   private rerankCandidates(): number {

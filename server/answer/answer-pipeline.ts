@@ -1,19 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { basename } from 'node:path';
-import { ModelError, type ChatMessage, type FinishReason, type GenerationStream, type LanguageModel } from '../../model/index.js';
+import { ModelError, type ChatMessage, type FinishReason, type LanguageModel, type TextStream } from '../../model/index.js';
+import type { QuestionLanguage, QuestionType } from '../../retrieval/analysis/index.js';
 import type { Evidence, EvidenceSource, RetrievalPipeline, RetrievalResult } from '../../retrieval/pipeline/index.js';
-import { answerTerms } from './answer-terms.js';
 import { toCitation, type Citation, type NumberedPassage } from './citation.js';
 import { CitationFilter } from './citation-checker.js';
 import { packContext, type DroppedPassage } from './context-packer.js';
-import { detectLanguage, disclaimer, noEvidenceAnswer, type AnswerLanguage } from './disclaimer.js';
+import { disclaimer, noEvidenceAnswer } from './disclaimer.js';
 import { AnswerError } from './errors.js';
 import { answerExtractively, rankPassagesForType, type ExtractiveOptions } from './extractive-answerer.js';
 import { describePatient, type PatientContext } from './patient-context.js';
 import { buildPrompt, COMPACT_DOCTOR_PERSONA, DOCTOR_PERSONA, renderPassage } from './prompt-builder.js';
-import { classifyQuestion, type QuestionType } from './question-type.js';
 import { knownSources } from './requested-sources.js';
-import { triage, type TriageReason } from './triage/index.js';
+import { type TriageReason, triageConversation } from './triage/index.js';
 
 /** The model id Galen answers as (OpenAI-compatible `model`). */
 export const GALEN_MODEL_ID = 'galen';
@@ -61,7 +59,7 @@ export interface Answer {
   citations: Citation[];
   triage: AnswerTriage;
   questionType: QuestionType;
-  language: AnswerLanguage;
+  language: QuestionLanguage;
   finishReason: AnswerFinishReason;
   usage: { promptTokens: number; completionTokens: number; totalTokens: number; passages: number };
   timings: { triageMs: number; retrieval: RetrievalResult['timings']; generationMs: number; timeToFirstTokenMs?: number; totalMs: number };
@@ -77,7 +75,7 @@ export interface AnswerModelInfo {
   id: string;
   mode: AnswerMode;
   /** The generator, in generative mode. */
-  generator?: { name: string; modelType: string; contextWindow: number; executionProvider: 'cpu' | 'cuda' };
+  generator?: { name: string; provider: string; contextWindow: number };
 }
 
 /**
@@ -124,8 +122,6 @@ export interface AnswerPipelineOptions {
 const PROMPT_MARGIN_TOKENS = 8;
 /** Context windows below this many tokens get the compact persona. */
 const COMPACT_PERSONA_BELOW = 2048;
-/** Most user turns the triage reads (the question and the two before it). */
-const TRIAGE_TURNS = 3;
 
 /**
  * Question (+ conversation, optional patient context) → red-flag triage → retrieval → answer
@@ -145,17 +141,12 @@ export class AnswerPipeline {
     private readonly parts: AnswerPipelineParts,
     private readonly options: AnswerPipelineOptions = {},
   ) {
-    const info = parts.model?.info;
-    this.model = info
+    const model = parts.model;
+    this.model = model
       ? {
           id: GALEN_MODEL_ID,
           mode: 'generative',
-          generator: {
-            name: basename(info.path),
-            modelType: info.modelType,
-            contextWindow: info.contextWindow,
-            executionProvider: info.executionProvider,
-          },
+          generator: { name: model.modelId, provider: model.provider, contextWindow: model.contextWindow },
         }
       : { id: GALEN_MODEL_ID, mode: 'extractive' };
   }
@@ -184,54 +175,58 @@ export class AnswerPipeline {
     const started = performance.now();
     const question = this.validate(request);
     const id = `ans-${randomUUID()}`;
-    const language = detectLanguage(question);
     const patient = describePatient(request.patient);
 
     const t0 = performance.now();
-    const userTurns = request.messages
-      .filter((m) => m.role === 'user')
-      .slice(-TRIAGE_TURNS)
-      .map((m) => m.content);
-    const triaged = triage([...userTurns, patient].filter(Boolean).join('\n'));
+    // The current message is judged; earlier turns only when it continues them (triageConversation).
+    const userTurns = request.messages.filter((m) => m.role === 'user').map((m) => m.content);
+    const triaged = triageConversation(userTurns, patient);
     const triageMs = round(performance.now() - t0);
     const answerTriage: AnswerTriage = { level: triaged.level, reasons: triaged.reasons };
 
     const k = request.k ?? this.options.passages ?? 5;
-    const questionType = classifyQuestion(question);
-    const query = retrievalQuery(request.messages);
     // Extractive answers pick the passages that fit the question type from a wider net.
     const wanted = this.parts.model ? k : Math.min(100, Math.max(2 * k, 10));
-    const retrieved = await this.parts.retrieval.retrieve(query, {
+    const previousTurns = request.messages
+      .filter((m) => m.role === 'user')
+      .slice(0, -1)
+      .map((m) => m.content);
+    const retrieved = await this.parts.retrieval.retrieve(question, {
       k: wanted,
+      previousTurns,
       ...(request.sources ? { sources: request.sources } : {}),
       ...(request.signal ? { signal: request.signal } : {}),
     });
     if (request.signal?.aborted) return;
+    const { language } = retrieved.analysis;
+    const questionType: QuestionType = retrieved.analysis.types[0] ?? 'general';
+    // The searched text before normalisation: the question, with the previous turn for a bare follow-up.
+    const query = retrieved.analysis.standalone;
 
     let passages: NumberedPassage[];
     let droppedPassages: DroppedPassage[] = [];
-    let generation: GenerationStream | undefined;
+    let generation: TextStream | undefined;
     let extractiveText = '';
     const model = this.parts.model;
     if (model) {
       const maxNewTokens = Math.max(
         1,
-        Math.min(request.maxTokens ?? this.options.maxNewTokens ?? 256, Math.floor(model.info.contextWindow / 2)),
+        Math.min(request.maxTokens ?? this.options.maxNewTokens ?? 256, Math.floor(model.contextWindow / 2)),
       );
-      const persona = this.options.persona ?? (model.info.contextWindow < COMPACT_PERSONA_BELOW ? COMPACT_DOCTOR_PERSONA : DOCTOR_PERSONA);
+      const persona = this.options.persona ?? (model.contextWindow < COMPACT_PERSONA_BELOW ? COMPACT_DOCTOR_PERSONA : DOCTOR_PERSONA);
       const base = buildPrompt({ messages: request.messages, passages: [], patient, language, persona });
-      const budget = model.info.contextWindow - maxNewTokens - model.encode({ messages: base }).length - PROMPT_MARGIN_TOKENS;
-      const packed = packContext(retrieved.hits, {
+      const budget = model.contextWindow - maxNewTokens - (await model.countTokens({ messages: base })).tokens - PROMPT_MARGIN_TOKENS;
+      const packed = await packContext(retrieved.hits, {
         budgetTokens: budget,
         maxPassages: k,
         render: renderPassage,
-        countTokens: (text) => model.encode(text).length,
+        countTokens: async (text) => (await model.countTokens(text)).tokens,
       });
       passages = number(packed.passages);
       droppedPassages = packed.dropped;
       if (passages.length > 0) {
         const prompt = buildPrompt({ messages: request.messages, passages, patient, language, persona });
-        generation = this.startGeneration(model, prompt, request, maxNewTokens);
+        generation = await this.startGeneration(model, prompt, request, maxNewTokens);
       }
     } else {
       passages = number(rankPassagesForType(retrieved.hits, questionType, k));
@@ -273,7 +268,7 @@ export class AnswerPipeline {
         throw new AnswerError('GENERATION_FAILED', `The model failed while answering: ${(error as Error).message}`, { cause: error });
       });
       finishReason = toFinishReason(result.finishReason);
-      usage = { promptTokens: result.promptTokens, completionTokens: result.tokens.length };
+      usage = { promptTokens: result.usage.promptTokens, completionTokens: result.usage.completionTokens };
       timeToFirstTokenMs = round(result.timeToFirstTokenMs);
       if (!text.slice(triaged.guidance ? triaged.guidance.length : 0).trim() && finishReason !== 'aborted')
         yield emit(noEvidenceAnswer(language));
@@ -343,10 +338,15 @@ export class AnswerPipeline {
     return last.content.trim();
   }
 
-  private startGeneration(model: LanguageModel, messages: ChatMessage[], request: AnswerRequest, maxNewTokens: number): GenerationStream {
+  private async startGeneration(
+    model: LanguageModel,
+    messages: ChatMessage[],
+    request: AnswerRequest,
+    maxNewTokens: number,
+  ): Promise<TextStream> {
     const temperature = request.temperature ?? this.options.temperature;
     try {
-      return model.stream(
+      return await model.stream(
         { messages },
         {
           maxNewTokens,
@@ -354,8 +354,8 @@ export class AnswerPipeline {
           ...(request.topP !== undefined ? { topP: request.topP } : {}),
           ...(request.seed !== undefined ? { seed: request.seed } : {}),
           ...(request.stop?.length ? { stop: request.stop } : {}),
-          ...(request.signal ? { signal: request.signal } : {}),
         },
+        request.signal,
       );
     } catch (error) {
       if (error instanceof ModelError) {
@@ -367,17 +367,6 @@ export class AnswerPipeline {
       throw new AnswerError('GENERATION_FAILED', `The model could not start: ${(error as Error).message}`, { cause: error });
     }
   }
-}
-
-/**
- * The text searched for evidence: the question, with the previous user turn in front when the
- * question is a short follow-up ("and how is it treated?") that names nothing on its own.
- */
-function retrievalQuery(messages: readonly ChatMessage[]): string {
-  const users = messages.filter((m) => m.role === 'user');
-  const last = users.at(-1)!.content.trim();
-  const previous = users.at(-2)?.content.trim();
-  return previous && answerTerms(last).length < 3 ? `${previous} ${last}` : last;
 }
 
 function number(evidence: readonly Evidence[]): NumberedPassage[] {

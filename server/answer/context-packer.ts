@@ -4,8 +4,8 @@ import type { Evidence } from '../../retrieval/pipeline/index.js';
 export interface PackOptions {
   /** Tokens the passages may take together. Required. */
   budgetTokens: number;
-  /** Tokens of a rendered passage (the model's tokenizer). Required. */
-  countTokens: (text: string) => number;
+  /** Tokens of a rendered passage (the model's count: local, or a remote engine's). Required. */
+  countTokens: (text: string) => number | Promise<number>;
   /** A passage as the prompt shows it (with its number, title and delimiters). Required. */
   render: (evidence: Evidence, n: number) => string;
   /** Most passages to include. Default: no limit beyond the budget. */
@@ -33,16 +33,16 @@ export interface PackedContext {
  * never cut mid-text, so the model only ever sees whole passages.
  *
  * @example
- * const packed = packContext(hits, { budgetTokens: 900, countTokens: (t) => model.encode(t).length, render });
+ * const packed = await packContext(hits, { budgetTokens: 900, countTokens: async (t) => (await model.countTokens(t)).tokens, render });
  * packed.passages.length; packed.dropped; // what fitted, what did not
  */
-export function packContext(passages: readonly Evidence[], options: PackOptions): PackedContext {
+export async function packContext(passages: readonly Evidence[], options: PackOptions): Promise<PackedContext> {
   const ranked = passages.map((e, i) => ({ e, i })).sort((a, b) => b.e.score - a.e.score || a.i - b.i);
   const included: Evidence[] = [];
   const dropped: DroppedPassage[] = [];
   let tokens = 0;
   for (const { e } of ranked) {
-    const cost = options.countTokens(options.render(e, included.length + 1));
+    const cost = await options.countTokens(options.render(e, included.length + 1));
     if (options.maxPassages !== undefined && included.length >= options.maxPassages) {
       dropped.push({ externalId: e.externalId, tokens: cost, reason: 'max-passages' });
     } else if (tokens + cost > options.budgetTokens) {

@@ -1,6 +1,6 @@
 import { answerTerms } from './answer-terms.js';
 import type { NumberedPassage } from './citation.js';
-import { answersType, classifyQuestion, sectionMatchesType, type QuestionType } from './question-type.js';
+import { answersType, classifyQuestion, sectionMatchesType, type QuestionType } from '../../retrieval/analysis/index.js';
 import { splitSentences } from './sentences.js';
 
 /** Options of {@link answerExtractively}; every field optional. */

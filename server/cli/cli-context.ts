@@ -5,6 +5,7 @@ import { VectorIndexError } from '../../retrieval/vector/index.js';
 import { WikipediaError } from '../../retrieval/wikipedia/index.js';
 import { AnswerError } from '../answer/index.js';
 import { ConfigError, loadConfig, type GalenConfig } from '../config/index.js';
+import { ListenError } from '../http/listen-error.js';
 import { JobError } from '../jobs/index.js';
 import { SecurityError } from '../security/index.js';
 
@@ -60,6 +61,7 @@ const KNOWN_ERRORS: ReadonlyArray<abstract new (...args: never[]) => Error> = [
   AnswerError,
   JobError,
   SecurityError,
+  ListenError,
 ];
 
 /**

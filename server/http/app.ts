@@ -26,11 +26,12 @@ const SearchRequest = z
 
 /**
  * The Express application. Middleware runs in this order: security headers and CORS, metrics
- * timing, the audit log, the request time limit, JSON body parsing (with its size limit),
- * authentication and the rate limit (the gate; `/v1` needs the clinician role), then the routes —
- * probes, the chat page, `/openapi.json`, search, retrieve, chat, feedback, the OpenAI-compatible API,
- * `/metrics` and knowledge administration (`requireRole('admin')` inside) — then 404 and the JSON
- * error handler (`{"error":{"code","message"}}`, never a stack trace).
+ * timing, the audit log, the request time limit; then each surface behind its own gate (body
+ * limit, authentication, rate limit, role — see `surfaceGate`): `/v1` (API keys, clinician role:
+ * search, retrieve, chat, feedback, the OpenAI-compatible API, knowledge administration with
+ * `requireRole('admin')` inside) and `/metrics` (API keys, clinician); the open probes, chat page
+ * and `/openapi.json`; then 404 and the JSON error handler (`{"error":{"code","message"}}`, never
+ * a stack trace).
  *
  * @example
  * const app = createApp(ctx);
@@ -43,8 +44,8 @@ export function createApp(ctx: AppContext): express.Express {
   app.use(ctx.metrics.timing);
   app.use(ctx.audit.middleware);
   app.use(ctx.security.timeLimit);
-  app.use(express.json({ limit: ctx.security.bodyLimitBytes }));
-  app.use(ctx.security.gate);
+  // Every /v1 request passes this gate before any /v1 router sees it.
+  app.use('/v1', ...ctx.security.v1);
   const search = new LexicalSearch(ctx.store);
 
   app.get('/healthz', (_req, res) => {
@@ -101,7 +102,7 @@ export function createApp(ctx: AppContext): express.Express {
   app.use(chatRoutes(ctx));
   app.use(feedbackRoutes(ctx.feedback));
   app.use(openAiRoutes(ctx));
-  app.get('/metrics', requireRole('clinician'), ctx.metrics.handler);
+  app.get('/metrics', ctx.security.apiKeys, requireRole('clinician'), ctx.metrics.handler);
   app.use(knowledgeRoutes({ store: ctx.store, jobs: ctx.jobs }));
 
   app.use((_req, _res, next) => next(new ApiError(404, 'NOT_FOUND', 'No such route.')));

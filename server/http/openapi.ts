@@ -163,7 +163,13 @@ export function openApiDocument(version: string): Json {
         post: {
           summary: 'Evidence only: corpus, vectors and live Wikipedia, fused',
           requestBody: { required: true, ...json(schema(RetrieveRequestSchema)) },
-          responses: { 200: { description: 'Hits with citation fields, fused score and provenance; timings' }, ...errors(400, 413, 503) },
+          responses: {
+            200: {
+              description:
+                'The question analysis (language, focus, types, coreQuestion, query), hits with citation fields, score and provenance; timings',
+            },
+            ...errors(400, 413, 503),
+          },
         },
       },
       '/v1/search': {

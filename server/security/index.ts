@@ -14,4 +14,5 @@ export { limitRate, type RateLimitOptions } from './rate-limit.js';
 export { liftTimeLimit, limitRequestTime, type RequestTimeLimitOptions } from './request-time-limit.js';
 export { corsPolicy, securityHeaders } from './security-headers.js';
 export { assertKeysWhenExposed, isLoopbackHost } from './loopback.js';
+export { surfaceGate, type SurfaceSpec } from './surface-gate.js';
 export { createSecurityLayer, type SecurityLayer, type SecurityLayerOptions } from './security-layer.js';

@@ -2,11 +2,10 @@ import type { RequestHandler } from 'express';
 import type { ApiKeyStore } from './api-key-store.js';
 import { authenticate } from './authentication.js';
 import { assertKeysWhenExposed, isLoopbackHost } from './loopback.js';
-import { limitRate } from './rate-limit.js';
 import { limitRequestTime } from './request-time-limit.js';
-import { requireRole } from './require-role.js';
 import type { Role } from './roles.js';
 import { corsPolicy, securityHeaders } from './security-headers.js';
+import { type SurfaceSpec, surfaceGate } from './surface-gate.js';
 
 /** Settings of the security layer; `galen serve` takes them from the `security` config block. */
 export interface SecurityLayerOptions {
@@ -33,8 +32,15 @@ export interface SecurityLayer {
   timeLimit: RequestHandler;
   /** The JSON body limit, bytes, for `express.json({ limit })`. */
   bodyLimitBytes: number;
-  /** Authentication, then (on `/v1`) the rate limit and the clinician baseline. Mount after body parsing, before routes. */
-  gate: RequestHandler[];
+  /** API-key authentication (sets `res.locals.principal`), for `/v1` and `/metrics`. */
+  apiKeys: RequestHandler;
+  /** The `/v1` gate: body limit, API keys, the rate limit, the clinician baseline. */
+  v1: RequestHandler[];
+  /**
+   * A gate for another surface, with this layer's rate and body limits unless the spec says
+   * otherwise (see {@link surfaceGate}).
+   */
+  surface(spec: Pick<SurfaceSpec, 'authentication' | 'role'> & Partial<SurfaceSpec>): RequestHandler[];
   /** What anonymous requests may do here: null beyond loopback. */
   anonymousRole: Role | null;
 }
@@ -48,22 +54,21 @@ export interface SecurityLayer {
  * const security = createSecurityLayer({ keys, host: '127.0.0.1', anonymousRole: 'clinician',
  *   rateLimitPerMinute: 300, maxBodyKb: 256, requestTimeoutMs: 30_000, corsOrigins: [] });
  * app.use(security.headers); app.use(security.timeLimit);
- * app.use(express.json({ limit: security.bodyLimitBytes })); app.use(security.gate);
+ * app.use('/v1', ...security.v1);
  */
 export function createSecurityLayer(options: SecurityLayerOptions): SecurityLayer {
   assertKeysWhenExposed(options.host, options.keys);
   const anonymousRole = isLoopbackHost(options.host) && options.anonymousRole !== 'none' ? options.anonymousRole : null;
-  const rateLimit = limitRate({ limit: options.rateLimitPerMinute });
-  const clinician = requireRole('clinician');
-  const onV1 =
-    (handler: RequestHandler): RequestHandler =>
-    (req, res, next) =>
-      req.path === '/v1' || req.path.startsWith('/v1/') ? handler(req, res, next) : next();
+  const apiKeys = authenticate({ keys: options.keys, anonymousRole });
+  const surface: SecurityLayer['surface'] = (spec) =>
+    surfaceGate({ rateLimitPerMinute: options.rateLimitPerMinute, maxBodyKb: options.maxBodyKb, ...spec });
   return {
     headers: [securityHeaders(), corsPolicy(options.corsOrigins)],
     timeLimit: limitRequestTime({ ms: options.requestTimeoutMs }),
     bodyLimitBytes: options.maxBodyKb * 1024,
-    gate: [authenticate({ keys: options.keys, anonymousRole }), onV1(rateLimit), onV1(clinician)],
+    apiKeys,
+    v1: surface({ authentication: apiKeys, role: 'clinician' }),
+    surface,
     anonymousRole,
   };
 }

@@ -131,6 +131,35 @@ describe('POST /v1/chat', () => {
     expect(negated.answer.startsWith('⚠️')).toBe(false);
   });
 
+  it('judges triage on the current message, in its language, not the conversation’s first red flag', async () => {
+    const turn = async (messages: Array<{ role: string; content: string }>) => {
+      const res = await chat.post('/v1/chat', { messages, options: { sources: ['corpus'] } });
+      expect(res.status).toBe(200);
+      return (await res.json()) as AnswerBody;
+    };
+    const chest = 'I have crushing chest pain and I am sweating';
+    const gout = await turn([
+      { role: 'user', content: chest },
+      { role: 'assistant', content: '⚠️ This may be an emergency.' },
+      { role: 'user', content: 'What is a good diet for gout?' },
+    ]);
+    expect(gout.triage.level).toBe('none');
+    expect(gout.answer.startsWith('⚠️')).toBe(false);
+    const english = await turn([
+      { role: 'user', content: '痛风的症状有哪些？' },
+      { role: 'assistant', content: '痛风……' },
+      { role: 'user', content: chest },
+    ]);
+    expect(english.triage.level).toBe('emergency');
+    expect(english.answer.startsWith('⚠️ This may be an emergency.')).toBe(true);
+    const worse = await turn([
+      { role: 'user', content: 'I have chest pain' },
+      { role: 'assistant', content: 'Chest pain needs prompt care.' },
+      { role: 'user', content: 'and now my arm is numb' },
+    ]);
+    expect(worse.triage.level).toBe('emergency');
+  });
+
   it('reads the patient context in triage (a fever in a 2-month-old is an emergency)', async () => {
     const plain = await ask('What should I do about a fever?');
     expect(plain.triage.level).toBe('none');

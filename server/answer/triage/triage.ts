@@ -29,11 +29,16 @@ const NEGATION =
  * chest pain", "没有胸痛") do not count. The result's guidance opens the answer whatever the model
  * writes. This is a safety net, not a diagnosis: it errs towards sending people to care.
  *
+ * `language` (default: Chinese when the text has Chinese characters) picks the guidance's language.
+ *
  * @example
  * triage('I have crushing chest pain and I am sweating').level // → 'emergency'
  */
-export function triage(text: string, rules: readonly RedFlagRule[] = RED_FLAG_RULES): TriageResult {
-  const language = /[\u4e00-\u9fff]/.test(text) ? 'zh' : 'en';
+export function triage(
+  text: string,
+  rules: readonly RedFlagRule[] = RED_FLAG_RULES,
+  language: 'en' | 'zh' = /[\u4e00-\u9fff]/.test(text) ? 'zh' : 'en',
+): TriageResult {
   const normal = text.normalize('NFKC').toLowerCase().replace(/[’‘]/g, "'");
   const reasons: TriageReason[] = [];
   for (const rule of rules) {

@@ -75,13 +75,13 @@ describe('citation checking', () => {
 });
 
 describe('context packing', () => {
-  it('packs whole passages by score and reports the ones that do not fit', () => {
+  it('packs whole passages by score and reports the ones that do not fit', async () => {
     const passages = [
       evidence('a', 'x'.repeat(50), { score: 0.2 }),
       evidence('b', 'y'.repeat(400), { score: 0.9 }),
       evidence('c', 'z'.repeat(100), { score: 0.5 }),
     ];
-    const packed = packContext(passages, { budgetTokens: 200, countTokens: (t) => t.length, render: (e) => e.text });
+    const packed = await packContext(passages, { budgetTokens: 200, countTokens: (t) => t.length, render: (e) => e.text });
     expect(packed.passages.map((p) => p.externalId)).toEqual(['c', 'a']);
     expect(packed.tokens).toBe(150);
     expect(packed.dropped).toEqual([{ externalId: 'b', tokens: 400, reason: 'budget' }]);

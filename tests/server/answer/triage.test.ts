@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { triage } from '../../../server/answer/triage/index.js';
+import { continuesEarlierTurns, triage, triageConversation } from '../../../server/answer/triage/index.js';
 
 const EMERGENCIES: Array<[string, string]> = [
   ['I have crushing chest pain that goes down my left arm and I am sweating', 'cardiac'],
@@ -71,5 +71,61 @@ describe('red-flag triage', () => {
   it('reports each category once', () => {
     const r = triage('Crushing chest pain with sweating, chest tightness too');
     expect(r.reasons.map((x) => x.rule)).toEqual(['cardiac-chest-pain']);
+  });
+});
+
+describe('conversation triage (the current message is judged)', () => {
+  const CHEST = 'I have crushing chest pain and I am sweating';
+  const ZH_CHEST = '我胸口痛，还出冷汗，怎么办？';
+
+  it('does not keep a red flag for a later, unrelated question', () => {
+    const r = triageConversation([CHEST, 'What is a good diet for gout?']);
+    expect(r).toMatchObject({ level: 'none', reasons: [], guidance: '', language: 'en' });
+  });
+
+  it('speaks the current message’s language, not the first turn’s', () => {
+    const r = triageConversation(['痛风的症状有哪些？', CHEST]);
+    expect(r).toMatchObject({ level: 'emergency', language: 'en' });
+    expect(r.guidance.startsWith('⚠️ This may be an emergency.')).toBe(true);
+    const back = triageConversation([CHEST, ZH_CHEST]);
+    expect(back).toMatchObject({ level: 'emergency', language: 'zh' });
+    expect(back.guidance.startsWith('⚠️ 这可能是紧急情况。')).toBe(true);
+    expect(triageConversation([ZH_CHEST, 'What is a good diet for gout?'])).toMatchObject({ level: 'none', language: 'en' });
+  });
+
+  const CONTINUING: Array<[string, string, string]> = [
+    ['I have chest pain', 'and now my arm is numb', 'emergency'],
+    ['I have chest pain', 'Now I am sweating too', 'emergency'],
+    ['I have chest pain', "it's getting worse", 'urgent'],
+    ['I have chest pain', 'It is spreading to my jaw', 'emergency'],
+    [CHEST, 'still there, what should I do?', 'emergency'],
+    ['最近胸闷', '现在还出冷汗', 'emergency'],
+    ['最近胸闷', '越来越严重了', 'urgent'],
+  ];
+  it.each(CONTINUING)('reads %j with the continuing follow-up %j (%s)', (first, followUp, level) => {
+    expect(continuesEarlierTurns(followUp)).toBe(true);
+    expect(triageConversation([first, followUp]).level).toBe(level);
+    // Alone, the follow-up is not a red flag: the earlier turn is what makes it one.
+    expect(triage(followUp).level).toBe('none');
+  });
+
+  const FRESH = [
+    'What is a good diet for gout?',
+    'How much water should I drink each day?',
+    'Thanks!',
+    'What causes high blood pressure?',
+    'How is it treated?',
+    'Is gout hereditary?',
+    '痛风患者应该吃什么？',
+  ];
+  it.each(FRESH)('judges the fresh question %j alone after a red-flag turn', (question) => {
+    expect(continuesEarlierTurns(question)).toBe(false);
+    expect(triageConversation([CHEST, question]).level).toBe('none');
+    expect(triageConversation([ZH_CHEST, question]).level).toBe('none');
+  });
+
+  it('still flags a red flag in the current message and reads the patient context', () => {
+    expect(triageConversation(['What is gout?', CHEST]).level).toBe('emergency');
+    expect(triageConversation([CHEST, 'What should I do about a fever?'], 'Patient: 2-month-old baby girl.').level).toBe('emergency');
   });
 });
