@@ -133,15 +133,10 @@ export async function startServer(config: GalenConfig, logger: Logger, dependenc
     });
   } catch (error) {
     await jobs.close().catch(() => undefined);
-    await pool?.close().catch(() => undefined);
-    vectors?.close();
-    await embedder?.close();
-    await reranker?.close();
-    await ownModel?.close();
-    wikipedia?.close();
-    store.close();
+    await galen.close().catch(() => undefined);
     keys.close();
     audit.close();
+    feedback.close();
     throw listenError(error as NodeJS.ErrnoException, config.server.host, config.server.port);
   }
   const address = server.address() as AddressInfo;

@@ -87,16 +87,20 @@ async function markerNumbers(page: Page): Promise<number[]> {
   return (await page.locator('.turn').last().locator('.answer a.cite').allTextContents()).map((t) => Number(t.slice(1, -1)));
 }
 
+/** Evaluates a script in the page (a string: the test's TypeScript has no DOM types). */
+async function inPage<T>(page: Page, script: string): Promise<T> {
+  return (await page.evaluate(script)) as T;
+}
+
+interface AxeViolation {
+  id: string;
+  impact: string;
+  nodes: Array<{ target: string[] }>;
+}
+
 async function seriousViolations(page: Page): Promise<string[]> {
   await page.evaluate(AXE);
-  const violations = await page.evaluate(async () => {
-    const axe = (
-      window as unknown as {
-        axe: { run(context: Document): Promise<{ violations: Array<{ id: string; impact: string; nodes: Array<{ target: string[] }> }> }> };
-      }
-    ).axe;
-    return (await axe.run(document)).violations;
-  });
+  const violations = await inPage<AxeViolation[]>(page, 'axe.run(document).then((r) => r.violations)');
   return violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
@@ -161,7 +165,7 @@ describe('the chat page', () => {
     await ask(page, 'What are the symptoms of zebra fever?');
     const turn = page.locator('.turn').last();
     expect(await turn.locator('.answer').textContent()).toMatch(/striped rashes <img src=x/);
-    expect(await page.evaluate(() => (window as unknown as { __galenXss?: string }).__galenXss)).toBeUndefined();
+    expect(await inPage<string | undefined>(page, 'window.__galenXss')).toBeUndefined();
     expect(await page.locator('.answer img, .answer script').count()).toBe(0);
     const hrefs = await page.locator('a[href]').evaluateAll((links) => links.map((a) => a.getAttribute('href') ?? ''));
     for (const href of hrefs) expect(href).toMatch(/^(https?:|#)/);
@@ -177,18 +181,18 @@ describe('the chat page', () => {
 
   it('renders a generated answer as its tokens arrive', async () => {
     const { context, page, errors } = await open(generative);
-    await page.evaluate(() => {
-      const w = window as unknown as { lengths: number[] };
-      w.lengths = [];
+    await inPage(
+      page,
+      `window.lengths = [];
       new MutationObserver(() => {
         const length = document.querySelector('.turn .answer')?.textContent?.length ?? 0;
-        if (length && w.lengths.at(-1) !== length) w.lengths.push(length);
-      }).observe(document.getElementById('conversation')!, { childList: true, subtree: true, characterData: true });
-    });
+        if (length && window.lengths.at(-1) !== length) window.lengths.push(length);
+      }).observe(document.getElementById('conversation'), { childList: true, subtree: true, characterData: true });`,
+    );
     await ask(page, 'What is gout?');
     expect(await page.locator('.turn .mode').textContent()).toBe('Written by an AI model from the sources');
     // 40 tokens arrive over a few hundred milliseconds: the answer grew in several steps.
-    expect((await page.evaluate(() => (window as unknown as { lengths: number[] }).lengths)).length).toBeGreaterThanOrEqual(3);
+    expect((await inPage<number[]>(page, 'window.lengths')).length).toBeGreaterThanOrEqual(3);
     expect(await page.locator('.turn .error').count()).toBe(0);
     expect(errors).toEqual([]);
     await context.close();
@@ -233,7 +237,7 @@ describe('the chat page', () => {
 
     // Copy: the answer with the page's numbers and its sources.
     await page.locator('.turn').first().locator('button.copy').click();
-    const copied = await page.evaluate(() => navigator.clipboard.readText());
+    const copied = await inPage<string>(page, 'navigator.clipboard.readText()');
     expect(copied).toMatch(/intense joint pain.*\[1\]/s);
     expect(copied).toMatch(/\nSources:\n\[1\] Gout — Symptoms https:\/\/example\.org\/gout/);
 
@@ -265,7 +269,7 @@ describe('the chat page', () => {
     page.once('dialog', (d) => void d.accept());
     await page.click('#clear-history');
     expect(await entries.count()).toBe(0);
-    expect(await page.evaluate(() => localStorage.getItem('galen.conversations.v1'))).toBeNull();
+    expect(await inPage<string | null>(page, "localStorage.getItem('galen.conversations.v1')")).toBeNull();
 
     // Nothing left for anywhere but this Galen server.
     const origin = new URL(chat.server.url).origin;
@@ -295,8 +299,8 @@ describe('the chat page', () => {
     await page.press('#question', 'Enter');
     await page.locator('.turn .tools:not([hidden])').last().waitFor({ timeout: 30_000 });
     expect(await page.locator('.turn').count()).toBe(1);
-    expect(await page.evaluate(() => sessionStorage.getItem('galen.apiKey'))).toBe(clinicianKey);
-    expect(await page.evaluate(() => localStorage.getItem('galen.apiKey'))).toBeNull();
+    expect(await inPage<string | null>(page, "sessionStorage.getItem('galen.apiKey')")).toBe(clinicianKey);
+    expect(await inPage<string | null>(page, "localStorage.getItem('galen.apiKey')")).toBeNull();
     await page.reload();
     expect(await page.inputValue('#api-key')).toBe(clinicianKey);
     const other = await context.newPage();
@@ -304,8 +308,8 @@ describe('the chat page', () => {
     expect(await other.inputValue('#api-key')).toBe('');
     await page.click('#key-box summary');
     await page.check('#remember-key');
-    expect(await page.evaluate(() => localStorage.getItem('galen.apiKey'))).toBe(clinicianKey);
-    expect(await page.evaluate(() => sessionStorage.getItem('galen.apiKey'))).toBeNull();
+    expect(await inPage<string | null>(page, "localStorage.getItem('galen.apiKey')")).toBe(clinicianKey);
+    expect(await inPage<string | null>(page, "sessionStorage.getItem('galen.apiKey')")).toBeNull();
     await other.reload();
     expect(await other.inputValue('#api-key')).toBe(clinicianKey);
     expect(await other.isChecked('#remember-key')).toBe(true);
@@ -348,7 +352,7 @@ describe('the chat page', () => {
       expect(box.y).toBeGreaterThanOrEqual(0);
       expect(box.y + box.height).toBeLessThanOrEqual(844);
     }
-    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    expect(await inPage<number>(page, 'document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
     expect(await seriousViolations(page)).toEqual([]);
     await context.close();
   }, 60_000);
