@@ -27,6 +27,6 @@ export { answerExtractively, rankPassagesForType, type ExtractiveAnswer, type Ex
 export { classifyQuestion, answersType, sectionMatchesType, type QuestionType } from '../../retrieval/analysis/index.js';
 export { splitSentences } from './sentences.js';
 export { answerTerms } from './answer-terms.js';
-export { describePatient, type PatientContext } from './patient-context.js';
+export { describePatient, patientAlerts, patientSearchTerms, type AlertPassage, type PatientContext } from './patient-context.js';
 export { detectLanguage, disclaimer, noEvidenceAnswer, type AnswerLanguage } from './disclaimer.js';
 export * from './triage/index.js';

@@ -5,6 +5,7 @@ import { ApiError } from './api-error.js';
 import { requireRole } from '../security/index.js';
 import { knowledgeRoutes } from './knowledge-routes.js';
 import type { AppContext } from './app-context.js';
+import { cdsRoutes } from './cds-routes.js';
 import { chatRoutes } from './chat-routes.js';
 import { feedbackRoutes } from './feedback-routes.js';
 import { toApiError } from './http-errors.js';
@@ -46,6 +47,18 @@ export function createApp(ctx: AppContext): express.Express {
   app.use(ctx.security.timeLimit);
   // Every /v1 request passes this gate before any /v1 router sees it.
   app.use('/v1', ...ctx.security.v1);
+  const cds = ctx.cds;
+  if (cds) {
+    // Discovery is public (EHRs read it to register Galen); calls need the EHR's signed JWT.
+    app.get('/cds-services', (_req, res) => {
+      res.json(cds.hooks.discovery());
+    });
+    app.use(
+      '/cds-services',
+      ...ctx.security.surface({ authentication: cds.authentication, role: 'clinician' }),
+      cdsRoutes(cds.hooks, ctx.logger),
+    );
+  }
   const search = new LexicalSearch(ctx.store);
 
   app.get('/healthz', (_req, res) => {

@@ -4,6 +4,7 @@ import { PACKAGE_ROOT, seedStore } from '../../knowledge/index.js';
 import type { GalenConfig } from '../config/index.js';
 import type { Logger } from '../logging/logger.js';
 import { createApp } from './app.js';
+import { createCdsSurface } from './cds-setup.js';
 import { listenError } from './listen-error.js';
 import { join } from 'node:path';
 import { KnowledgeJobs } from '../jobs/index.js';
@@ -118,7 +119,9 @@ export async function startServer(config: GalenConfig, logger: Logger, dependenc
     audit,
     jobs,
     feedback,
+    fhir: config.fhir,
   };
+  ctx.cds = createCdsSurface(config, () => ctx.retrieval, metrics, logger);
   const app = createApp(ctx);
   // Express 5's app.listen calls back on errors too, which left a server that never listened
   // (a taken port crashed on address() and hung): listen here and fail with the operator's message.
