@@ -7,6 +7,7 @@ import { knowledgeRoutes } from './knowledge-routes.js';
 import type { AppContext } from './app-context.js';
 import { cdsRoutes } from './cds-routes.js';
 import { chatRoutes } from './chat-routes.js';
+import { feedbackRoutes } from './feedback-routes.js';
 import { toApiError } from './http-errors.js';
 import { openApiDocument } from './openapi.js';
 import { openAiRoutes } from './openai-routes.js';
@@ -28,7 +29,7 @@ const SearchRequest = z
  * The Express application. Middleware runs in this order: security headers and CORS, metrics
  * timing, the audit log, the request time limit; then each surface behind its own gate (body
  * limit, authentication, rate limit, role — see `surfaceGate`): `/v1` (API keys, clinician role:
- * search, retrieve, chat, the OpenAI-compatible API, knowledge administration with
+ * search, retrieve, chat, feedback, the OpenAI-compatible API, knowledge administration with
  * `requireRole('admin')` inside) and `/metrics` (API keys, clinician); the open probes, chat page
  * and `/openapi.json`; then 404 and the JSON error handler (`{"error":{"code","message"}}`, never
  * a stack trace).
@@ -112,6 +113,7 @@ export function createApp(ctx: AppContext): express.Express {
 
   app.use(retrieveRoutes(ctx));
   app.use(chatRoutes(ctx));
+  app.use(feedbackRoutes(ctx.feedback));
   app.use(openAiRoutes(ctx));
   app.get('/metrics', ctx.security.apiKeys, requireRole('clinician'), ctx.metrics.handler);
   app.use(knowledgeRoutes({ store: ctx.store, jobs: ctx.jobs }));

@@ -9,6 +9,7 @@ import { listenError } from './listen-error.js';
 import { join } from 'node:path';
 import { KnowledgeJobs } from '../jobs/index.js';
 import { AuditLog } from '../logging/audit-log.js';
+import { FEEDBACK_FILE, FeedbackLog } from '../feedback/index.js';
 import { createMetrics } from '../metrics/index.js';
 import { ApiKeyStore, createSecurityLayer, type SecurityLayer } from '../security/index.js';
 import { readFileSync } from 'node:fs';
@@ -82,6 +83,7 @@ export async function startServer(config: GalenConfig, logger: Logger, dependenc
     file: auditConfig.enabled ? (auditConfig.file ?? join(config.dataDir, 'audit.log')) : null,
     includeQuestions: auditConfig.includeQuestions,
   });
+  const feedback = FeedbackLog.open({ file: join(config.dataDir, FEEDBACK_FILE), includeQuestions: auditConfig.includeQuestions });
   const jobs = new KnowledgeJobs({
     dataDir: config.dataDir,
     chunking: { maxChars: config.ingest.chunkChars, overlapChars: config.ingest.chunkOverlap },
@@ -116,6 +118,7 @@ export async function startServer(config: GalenConfig, logger: Logger, dependenc
     metrics,
     audit,
     jobs,
+    feedback,
     fhir: config.fhir,
   };
   ctx.cds = createCdsSurface(config, () => ctx.retrieval, metrics, logger);
@@ -136,6 +139,7 @@ export async function startServer(config: GalenConfig, logger: Logger, dependenc
     await galen.close().catch(() => undefined);
     keys.close();
     audit.close();
+    feedback.close();
     throw listenError(error as NodeJS.ErrnoException, config.server.host, config.server.port);
   }
   const address = server.address() as AddressInfo;
@@ -235,6 +239,7 @@ export async function startServer(config: GalenConfig, logger: Logger, dependenc
         await galen.close();
         keys.close();
         audit.close();
+        feedback.close();
       })();
       return closing;
     },
