@@ -28,6 +28,6 @@ export { classifyQuestion, answersType, sectionMatchesType, type QuestionType } 
 export { splitSentences } from './sentences.js';
 export { estimateTokens } from './token-estimate.js';
 export { answerTerms } from './answer-terms.js';
-export { describePatient, type PatientContext } from './patient-context.js';
+export { describePatient, patientAlerts, patientSearchTerms, type AlertPassage, type PatientContext } from './patient-context.js';
 export { detectLanguage, disclaimer, noEvidenceAnswer, type AnswerLanguage } from './disclaimer.js';
 export * from './triage/index.js';

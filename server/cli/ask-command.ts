@@ -1,13 +1,11 @@
-import { join } from 'node:path';
 import { type Command, Option } from 'commander';
 import { seedStore } from '../../knowledge/index.js';
-import type { LanguageModel } from '../../model/index.js';
-import { RetrievalPipeline, type EvidenceSource } from '../../retrieval/pipeline/index.js';
-import { WikipediaRetriever } from '../../retrieval/wikipedia/index.js';
-import { AnswerError, AnswerPipeline, loadConfiguredModel, unknownSources, type Answer } from '../answer/index.js';
+import type { EvidenceSource } from '../../retrieval/pipeline/index.js';
+import { AnswerError, unknownSources, type Answer } from '../answer/index.js';
+import { assembleGalen } from '../assembly/index.js';
 import { createLogger } from '../logging/logger.js';
-import { configFrom, dataDirGiven, UsageError, withStore, type GlobalOptions } from './cli-context.js';
-import { openCliVectors, syncWithProgress, type CliVectors } from './index-command.js';
+import { configFrom, dataDirGiven, requireStore, UsageError, type GlobalOptions } from './cli-context.js';
+import { stderrLines, syncWithProgress } from './index-command.js';
 
 const SOURCES: readonly EvidenceSource[] = ['corpus', 'vector', 'wikipedia'];
 
@@ -53,89 +51,61 @@ export function registerAskCommand(program: Command, globals: () => GlobalOption
         );
       if (!question.trim()) throw new UsageError('The question is empty.');
       const config = configFrom(g);
+      requireStore(config, { create: Boolean(g.create) || !dataDirGiven(g) });
 
-      await withStore(
-        config,
-        async (store) => {
-          if (config.seed.enabled && store.listSources().length === 0) {
-            process.stderr.write('galen: the store is empty; ingesting the bundled MedQuAD corpus first (once)…\n');
-            await seedStore(store, { chunking: { maxChars: config.ingest.chunkChars, overlapChars: config.ingest.chunkOverlap } });
+      // The server's model, vectors and reranker, so the terminal answers as the server would.
+      const galen = await assembleGalen(config, {
+        logger: createLogger(config.log.level, 2),
+        lines: stderrLines,
+        ...(sources ? { sources: sources as EvidenceSource[] } : {}),
+      });
+      const controller = new AbortController();
+      const onSignal = () => controller.abort();
+      process.once('SIGINT', onSignal);
+      try {
+        const { store } = galen;
+        if (config.seed.enabled && store.listSources().length === 0) {
+          process.stderr.write('galen: the store is empty; ingesting the bundled MedQuAD corpus first (once)…\n');
+          await seedStore(store, { chunking: { maxChars: config.ingest.chunkChars, overlapChars: config.ingest.chunkOverlap } });
+        }
+        try {
+          if (galen.vectors && (!sources || sources.includes('vector'))) await syncWithProgress(galen.vectors, Boolean(g.json));
+          const pipeline = galen.answers();
+          let answer: Answer | undefined;
+          const events = pipeline.stream({
+            messages: [{ role: 'user', content: question }],
+            signal: controller.signal,
+            ...(k !== undefined ? { k } : {}),
+            ...(maxTokens !== undefined ? { maxTokens } : {}),
+            ...(sources ? { sources: sources as EvidenceSource[] } : {}),
+          });
+          for await (const event of events) {
+            if (event.type === 'delta' && !g.json) process.stdout.write(event.text);
+            if (event.type === 'done') answer = event.answer;
           }
-          const wikipedia =
-            config.wikipedia.enabled && (!sources || sources.includes('wikipedia'))
-              ? new WikipediaRetriever({
-                  apiUrl: config.wikipedia.apiUrl,
-                  budgetMs: config.wikipedia.budgetMs,
-                  cachePath: join(config.dataDir, 'wikipedia-cache.sqlite'),
-                })
-              : undefined;
-          let model: LanguageModel | undefined;
-          let opened: CliVectors | undefined;
-          const controller = new AbortController();
-          const onSignal = () => controller.abort();
-          process.once('SIGINT', onSignal);
-          try {
-            // The server's model, vectors and reranker, so the terminal answers as the server would.
-            model = await loadConfiguredModel(config, createLogger(config.log.level, 2));
-            const useVectors = config.vectors.enabled && (!sources || sources.includes('vector'));
-            if (config.vectors.enabled) opened = await openCliVectors(config, store);
-            if (opened && useVectors) await syncWithProgress(opened.vectors, Boolean(g.json));
-            const retrieval = new RetrievalPipeline(
-              {
-                store,
-                ...(wikipedia ? { wikipedia } : {}),
-                ...(opened && useVectors ? { vector: opened.vectors.searcher } : {}),
-                ...(opened?.reranker ? { reranker: opened.reranker } : {}),
-              },
-              { vectorWeight: config.vectors.weight },
-            );
-            const pipeline = new AnswerPipeline(
-              { retrieval, ...(model ? { model } : {}) },
-              {
-                passages: config.answer.passages,
-                maxNewTokens: config.answer.maxNewTokens,
-                ...(config.answer.temperature !== undefined ? { temperature: config.answer.temperature } : {}),
-              },
-            );
-            let answer: Answer | undefined;
-            const events = pipeline.stream({
-              messages: [{ role: 'user', content: question }],
-              signal: controller.signal,
-              ...(k !== undefined ? { k } : {}),
-              ...(maxTokens !== undefined ? { maxTokens } : {}),
-              ...(sources ? { sources: sources as EvidenceSource[] } : {}),
-            });
-            for await (const event of events) {
-              if (event.type === 'delta' && !g.json) process.stdout.write(event.text);
-              if (event.type === 'done') answer = event.answer;
-            }
-            if (!answer) return;
-            if (g.json) {
-              process.stdout.write(`${JSON.stringify(answer, null, 2)}\n`);
-              return;
-            }
-            process.stdout.write('\n');
-            if (answer.citations.length) {
-              process.stdout.write(
-                `\nSources:\n${answer.citations.map((c) => `[${c.n}] ${c.title}${c.section ? ` — ${c.section}` : ''}${c.url ? ` <${c.url}>` : ''} · ${c.source} · ${c.license} · ${c.externalId}`).join('\n')}\n`,
-              );
-            }
-            process.stderr.write(
-              `(${answer.mode} answer, ${answer.timings.totalMs} ms${answer.triage.level !== 'none' ? `, triage: ${answer.triage.level}` : ''})\n`,
-            );
-          } catch (error) {
-            if (error instanceof AnswerError && (error.code === 'INVALID_REQUEST' || error.code === 'UNKNOWN_SOURCE'))
-              throw new UsageError(error.message);
-            throw error;
-          } finally {
-            process.off('SIGINT', onSignal);
-            await model?.close();
-            await opened?.close();
-            wikipedia?.close();
+          if (!answer) return;
+          if (g.json) {
+            process.stdout.write(`${JSON.stringify(answer, null, 2)}\n`);
+            return;
           }
-        },
-        { create: Boolean(g.create) || !dataDirGiven(g) },
-      );
+          process.stdout.write('\n');
+          if (answer.citations.length) {
+            process.stdout.write(
+              `\nSources:\n${answer.citations.map((c) => `[${c.n}] ${c.title}${c.section ? ` — ${c.section}` : ''}${c.url ? ` <${c.url}>` : ''} · ${c.source} · ${c.license} · ${c.externalId}`).join('\n')}\n`,
+            );
+          }
+          process.stderr.write(
+            `(${answer.mode} answer, ${answer.timings.totalMs} ms${answer.triage.level !== 'none' ? `, triage: ${answer.triage.level}` : ''})\n`,
+          );
+        } catch (error) {
+          if (error instanceof AnswerError && (error.code === 'INVALID_REQUEST' || error.code === 'UNKNOWN_SOURCE'))
+            throw new UsageError(error.message);
+          throw error;
+        }
+      } finally {
+        process.off('SIGINT', onSignal);
+        await galen.close();
+      }
     });
 }
 

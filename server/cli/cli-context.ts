@@ -47,20 +47,27 @@ export async function withStore<T>(
   fn: (store: KnowledgeStore) => Promise<T> | T,
   access: { create?: boolean; announce?: boolean } = {},
 ): Promise<T> {
-  if (!existsSync(join(config.dataDir, STORE_FILE))) {
-    const dir = resolve(config.dataDir);
-    if (!access.create)
-      throw new UsageError(
-        `there is no Galen store in ${dir} (check --data or GALEN_DATA_DIR); pass --create to make a new, empty one there`,
-      );
-    if (access.announce !== false) process.stderr.write(`galen: creating a new store in ${dir}\n`);
-  }
+  requireStore(config, access);
   const store = KnowledgeStore.open({ dataDir: config.dataDir });
   try {
     return await fn(store);
   } finally {
     store.close();
   }
+}
+
+/**
+ * Refuses a data directory without a store unless `create` (see {@link withStore}); says on stderr
+ * when one is about to be made.
+ */
+export function requireStore(config: GalenConfig, access: { create?: boolean; announce?: boolean } = {}): void {
+  if (existsSync(join(config.dataDir, STORE_FILE))) return;
+  const dir = resolve(config.dataDir);
+  if (!access.create)
+    throw new UsageError(
+      `there is no Galen store in ${dir} (check --data or GALEN_DATA_DIR); pass --create to make a new, empty one there`,
+    );
+  if (access.announce !== false) process.stderr.write(`galen: creating a new store in ${dir}\n`);
 }
 
 /** Whether the data directory was named (`--data`, GALEN_DATA_DIR) rather than the default `./data`. */

@@ -2,12 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { Router } from 'express';
 import type { ChatMessage } from '../../model/index.js';
 import type { EvidenceSource } from '../../retrieval/pipeline/index.js';
-import { GALEN_MODEL_ID, type Answer, type AnswerEvent, type AnswerRequest } from '../answer/index.js';
+import { GALEN_MODEL_ID, type Answer, type AnswerEvent, type AnswerRequest, type PatientContext } from '../answer/index.js';
 import type { AppContext } from './app-context.js';
 import { ApiError } from './api-error.js';
 import { streamAnswer } from './answer-stream.js';
 import { recordAnswer } from './answer-telemetry.js';
 import { requestSignal } from './client-abort.js';
+import { patientOf } from './patient-input.js';
 import { assertReady } from './readiness.js';
 import { answerMetaRequest, metaRequestKind, type MetaRequestKind } from './client-meta-requests.js';
 import { assistantTurnForHistory } from './conversation-history.js';
@@ -46,7 +47,8 @@ export function openAiRoutes(ctx: AppContext): Router {
     refuseUnsupported(req.body);
     const body = parseCompletionRequest(req.body);
     if (body.model !== GALEN_MODEL_ID) throw unknownModel(body.model);
-    const request = toAnswerRequest(body, requestSignal(res));
+    const signal = requestSignal(res);
+    const request = toAnswerRequest(body, signal, await patientOf(ctx, body.galen?.patient, signal));
     const id = `chatcmpl-${randomUUID()}`;
     const created = Math.floor(Date.now() / 1000);
     const question = request.messages.at(-1)!.content;
@@ -212,7 +214,7 @@ function unknownModel(name: string): ApiError {
 }
 
 /** OpenAI messages → Galen's: `developer` is `system`; text parts are joined; tools are refused. */
-function toAnswerRequest(body: ChatCompletionRequest, signal: AbortSignal): AnswerRequest {
+function toAnswerRequest(body: ChatCompletionRequest, signal: AbortSignal, patient: PatientContext | undefined): AnswerRequest {
   const messages: ChatMessage[] = [];
   body.messages.forEach((m, i) => {
     const role = m.role === 'developer' ? 'system' : m.role;
@@ -260,7 +262,7 @@ function toAnswerRequest(body: ChatCompletionRequest, signal: AbortSignal): Answ
     ...(stop?.length ? { stop } : {}),
     ...(body.galen?.k !== undefined ? { k: body.galen.k } : {}),
     ...(body.galen?.sources ? { sources: body.galen.sources as EvidenceSource[] } : {}),
-    ...(body.galen?.patient ? { patient: body.galen.patient } : {}),
+    ...(patient ? { patient } : {}),
   };
 }
 
