@@ -37,7 +37,13 @@ export const cdsBench: BenchModule = {
           log('ingesting the bundled seed corpus');
           await seedStore(store);
         }
-        await ingest(store, { source: 'drugs', paths: [join(FIXTURES, 'drug-corpus.jsonl')], format: 'jsonl', license: 'CC BY 4.0', attribution: 'Galen test corpus' });
+        await ingest(store, {
+          source: 'drugs',
+          paths: [join(FIXTURES, 'drug-corpus.jsonl')],
+          format: 'jsonl',
+          license: 'CC BY 4.0',
+          attribution: 'Galen test corpus',
+        });
       } finally {
         store.close();
       }
@@ -48,18 +54,36 @@ export const cdsBench: BenchModule = {
       writeFileSync(issuersFile, JSON.stringify([{ iss: 'https://ehr.bench', jwksFile }]));
       const config = loadConfig({
         env: { GALEN_CDS_ISSUERS: issuersFile, GALEN_PUBLIC_URL: 'https://galen.bench' },
-        overrides: { dataDir, server: { port: 0 }, seed: { enabled: false }, wikipedia: { enabled: false }, security: { rateLimitPerMinute: 0 } },
+        overrides: {
+          dataDir,
+          server: { port: 0 },
+          seed: { enabled: false },
+          wikipedia: { enabled: false },
+          security: { rateLimitPerMinute: 0 },
+        },
       });
       log(`starting the server (corpus ${corpus})`);
       const server = await startServer(config, createLogger('warn'));
       await server.ready;
       await server.indexed;
       try {
-        const bundle = JSON.parse(readFileSync(join(FIXTURES, 'fhir', 'synthetic-pregnant-patient.json'), 'utf8')) as { entry: Array<{ resource: { resourceType: string } }> };
+        const bundle = JSON.parse(readFileSync(join(FIXTURES, 'fhir', 'synthetic-pregnant-patient.json'), 'utf8')) as {
+          entry: Array<{ resource: { resourceType: string } }>;
+        };
         const of = (type: string) => bundle.entry.map((e) => e.resource).filter((r) => r.resourceType === type);
         const set = (type: string) => ({ resourceType: 'Bundle', type: 'searchset', entry: of(type).map((resource) => ({ resource })) });
-        const prefetch = { patient: of('Patient')[0], conditions: set('Condition'), medications: set('MedicationRequest'), allergies: set('AllergyIntolerance') };
-        const drugs = ['Ibuprofen 400 MG Oral Tablet', 'Amoxicillin 500 MG Oral Capsule', 'Simvastatin 20 MG Oral Tablet', 'Metformin 500 MG Oral Tablet'];
+        const prefetch = {
+          patient: of('Patient')[0],
+          conditions: set('Condition'),
+          medications: set('MedicationRequest'),
+          allergies: set('AllergyIntolerance'),
+        };
+        const drugs = [
+          'Ibuprofen 400 MG Oral Tablet',
+          'Amoxicillin 500 MG Oral Capsule',
+          'Simvastatin 20 MG Oral Tablet',
+          'Metformin 500 MG Oral Tablet',
+        ];
         const bodies = {
           'galen-order-select': (i: number) => ({
             hook: 'order-select',
@@ -68,11 +92,30 @@ export const cdsBench: BenchModule = {
               userId: 'Practitioner/1',
               patientId: 'syn-1',
               selections: ['MedicationRequest/draft'],
-              draftOrders: { resourceType: 'Bundle', entry: [{ resource: { resourceType: 'MedicationRequest', id: 'draft', status: 'draft', intent: 'order', subject: { reference: 'Patient/syn-1' }, medicationCodeableConcept: { text: drugs[i % drugs.length] } } }] },
+              draftOrders: {
+                resourceType: 'Bundle',
+                entry: [
+                  {
+                    resource: {
+                      resourceType: 'MedicationRequest',
+                      id: 'draft',
+                      status: 'draft',
+                      intent: 'order',
+                      subject: { reference: 'Patient/syn-1' },
+                      medicationCodeableConcept: { text: drugs[i % drugs.length] },
+                    },
+                  },
+                ],
+              },
             },
             prefetch,
           }),
-          'galen-patient-view': (i: number) => ({ hook: 'patient-view', hookInstance: `bench-${i}`, context: { userId: 'Practitioner/1', patientId: 'syn-1' }, prefetch }),
+          'galen-patient-view': (i: number) => ({
+            hook: 'patient-view',
+            hookInstance: `bench-${i}`,
+            context: { userId: 'Practitioner/1', patientId: 'syn-1' },
+            prefetch,
+          }),
         };
         const result: Record<string, unknown> = { calls, corpus, targetP95Ms: TARGET_P95_MS };
         for (const [service, body] of Object.entries(bodies)) {
@@ -100,7 +143,11 @@ export const cdsBench: BenchModule = {
           }
           const stats = latencyStats(samples);
           log(`${service}: p50 ${stats.p50Ms} ms, p95 ${stats.p95Ms} ms, p99 ${stats.p99Ms} ms`);
-          result[service] = { ...stats, cardsPerCall: Math.round((cards / (calls + 5)) * 100) / 100, meetsTarget: stats.p95Ms <= TARGET_P95_MS };
+          result[service] = {
+            ...stats,
+            cardsPerCall: Math.round((cards / (calls + 5)) * 100) / 100,
+            meetsTarget: stats.p95Ms <= TARGET_P95_MS,
+          };
         }
         return result;
       } finally {

@@ -409,3 +409,45 @@ describe('feedback', () => {
     expect(bad.status).toBe(400);
   });
 });
+
+describe('the /cds-services gate and insecure mode', () => {
+  it('applies the body limit to CDS calls (413)', async () => {
+    const huge = { ...orderSelect([order('o1', 'Ibuprofen 400 MG')], { prefetch: PREFETCH }), padding: 'x'.repeat(300 * 1024) };
+    expect((await call('galen-order-select', huge)).status).toBe(413);
+  });
+
+  it('GALEN_CDS_INSECURE=true accepts calls without a JWT and says so loudly at start', async () => {
+    let out = '';
+    const sink = new Writable({
+      write(chunk, _e, done) {
+        out += chunk.toString();
+        done();
+      },
+    });
+    const insecure = await startServer(
+      loadConfig({
+        env: { GALEN_CDS_INSECURE: 'true' },
+        overrides: {
+          dataDir: join(tmp.dir, 'insecure'),
+          server: { port: 0, retrievalWorkers: 0 },
+          seed: { enabled: false },
+          wikipedia: { enabled: false },
+          vectors: { enabled: false },
+        },
+      }),
+      pino({ level: 'info' }, sink),
+    );
+    try {
+      await insecure.ready;
+      expect(out).toMatch(/"level":40.*GALEN_CDS_INSECURE is on.*WITHOUT a valid EHR JWT/);
+      const res = await fetch(`${insecure.url}/cds-services/galen-order-select`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(orderSelect([order('o1', 'Ibuprofen 400 MG')], { prefetch: PREFETCH })),
+      });
+      expect(res.status).toBe(200);
+    } finally {
+      await insecure.close();
+    }
+  });
+});
