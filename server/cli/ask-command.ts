@@ -1,16 +1,18 @@
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { seedStore } from '../../knowledge/index.js';
 import type { EvidenceSource } from '../../retrieval/pipeline/index.js';
 import { AnswerError, unknownSources, type Answer } from '../answer/index.js';
 import { assembleGalen } from '../assembly/index.js';
 import { createLogger } from '../logging/logger.js';
-import { configFrom, UsageError, type GlobalOptions } from './cli-context.js';
+import { configFrom, dataDirGiven, requireStore, UsageError, type GlobalOptions } from './cli-context.js';
 import { stderrLines, syncWithProgress } from './index-command.js';
 
 const SOURCES: readonly EvidenceSource[] = ['corpus', 'vector', 'wikipedia'];
 
 interface AskFlags {
   k?: string;
+  retrievers?: string;
+  /** Old spelling of `retrievers`. */
   sources?: string;
   maxTokens?: string;
 }
@@ -31,20 +33,25 @@ export function registerAskCommand(program: Command, globals: () => GlobalOption
     .description('Answer one question with citations (extractive, or generative when a model is configured)')
     .argument('<question>', 'the question')
     .option('-k, --k <n>', 'passages to give the answerer (1–20; default answer.passages, 5)')
-    .option('--sources <list>', `comma-separated retrievers (${SOURCES.join(', ')}; default: all configured)`)
+    .option('--retrievers <list>', `comma-separated retrievers (${SOURCES.join(', ')}; default: all configured)`)
+    .addOption(new Option('--sources <list>', 'old spelling of --retrievers').hideHelp())
     .option('--max-tokens <n>', 'most tokens to generate (generative mode; default answer.maxNewTokens, 256)')
     .action(async (question: string, flags: AskFlags) => {
       const g = globals();
       const k = flags.k === undefined ? undefined : whole('--k', flags.k, 1, 20);
       const maxTokens = flags.maxTokens === undefined ? undefined : whole('--max-tokens', flags.maxTokens, 1, 8192);
-      const sources = flags.sources
+      const sources = (flags.retrievers ?? flags.sources)
         ?.split(',')
         .map((s) => s.trim())
         .filter(Boolean);
       const unknown = unknownSources(sources, SOURCES);
-      if (unknown.length) throw new UsageError(`Unknown --sources ${unknown.join(', ')}; use ${SOURCES.join(', ')}`);
+      if (unknown.length)
+        throw new UsageError(
+          `Unknown ${flags.retrievers !== undefined ? '--retrievers' : '--sources'} ${unknown.join(', ')}; use ${SOURCES.join(', ')}`,
+        );
       if (!question.trim()) throw new UsageError('The question is empty.');
       const config = configFrom(g);
+      requireStore(config, { create: Boolean(g.create) || !dataDirGiven(g) });
 
       // The server's model, vectors and reranker, so the terminal answers as the server would.
       const galen = await assembleGalen(config, {

@@ -175,10 +175,14 @@ export function registerIndexCommand(program: Command, globals: () => GlobalOpti
     .action(async () => {
       const g = globals();
       const config = configFrom(g);
-      await withStore(config, async (store) => {
-        const status = await readVectorIndexStatus({ dataDir: config.dataDir, store });
-        output(g, { enabled: config.vectors.enabled, ...status }, () => describeStatus(status));
-      });
+      await withStore(
+        config,
+        async (store) => {
+          const status = await readVectorIndexStatus({ dataDir: config.dataDir, store });
+          output(g, { enabled: config.vectors.enabled, ...status }, () => describeStatus(status));
+        },
+        g,
+      );
     });
 
   index
@@ -187,19 +191,23 @@ export function registerIndexCommand(program: Command, globals: () => GlobalOpti
     .action(async () => {
       const g = globals();
       const config = configFrom(g);
-      await withStore(config, async (store) => {
-        const opened = await openCliVectors(config, store);
-        try {
-          const report = summariseSync(await syncWithProgress(opened.vectors, Boolean(g.json), true));
-          const status = await opened.vectors.status();
-          output(g, { rebuild: report, status }, () => `${describeSync(report)}\n\n${describeStatus(status)}`);
-        } catch (error) {
-          if (error instanceof VectorIndexError) throw new UsageError(`The vector index could not be rebuilt: ${error.message}`);
-          throw error;
-        } finally {
-          await opened.close();
-        }
-      });
+      await withStore(
+        config,
+        async (store) => {
+          const opened = await openCliVectors(config, store);
+          try {
+            const report = summariseSync(await syncWithProgress(opened.vectors, Boolean(g.json), true));
+            const status = await opened.vectors.status();
+            output(g, { rebuild: report, status }, () => `${describeSync(report)}\n\n${describeStatus(status)}`);
+          } catch (error) {
+            if (error instanceof VectorIndexError) throw new UsageError(`The vector index could not be rebuilt: ${error.message}`);
+            throw error;
+          } finally {
+            await opened.close();
+          }
+        },
+        g,
+      );
     });
 }
 

@@ -1,9 +1,9 @@
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import type { EvidenceSource } from '../../retrieval/pipeline/index.js';
 import { unknownSources } from '../answer/index.js';
 import { assembleGalen } from '../assembly/index.js';
 import { createLogger } from '../logging/logger.js';
-import { configFrom, output, UsageError, type GlobalOptions } from './cli-context.js';
+import { configFrom, requireStore, output, UsageError, type GlobalOptions } from './cli-context.js';
 import { stderrLines, syncWithProgress } from './index-command.js';
 
 const SOURCES: readonly EvidenceSource[] = ['corpus', 'vector', 'wikipedia'];
@@ -15,19 +15,24 @@ export function registerRetrieveCommand(program: Command, globals: () => GlobalO
     .description('Find evidence for a question: corpus, vectors and live Wikipedia, fused')
     .argument('<question>', 'the question')
     .option('-k, --k <n>', 'number of hits (1–100)', '10')
-    .option('--sources <list>', `comma-separated retrievers (${SOURCES.join(', ')}; default: all configured)`)
-    .action(async (question: string, opts: { k: string; sources?: string }) => {
+    .option('--retrievers <list>', `comma-separated retrievers (${SOURCES.join(', ')}; default: all configured)`)
+    .addOption(new Option('--sources <list>', 'old spelling of --retrievers').hideHelp())
+    .action(async (question: string, opts: { k: string; retrievers?: string; sources?: string }) => {
       const g = globals();
       const k = Number(opts.k);
       if (!Number.isInteger(k) || k < 1 || k > 100)
         throw new UsageError(`--k must be a whole number from 1 to 100, got ${JSON.stringify(opts.k)}`);
-      const sources = opts.sources
+      const sources = (opts.retrievers ?? opts.sources)
         ?.split(',')
         .map((s) => s.trim())
         .filter(Boolean);
       const unknown = unknownSources(sources, SOURCES);
-      if (unknown.length) throw new UsageError(`Unknown --sources ${unknown.join(', ')}; use ${SOURCES.join(', ')}`);
+      if (unknown.length)
+        throw new UsageError(
+          `Unknown ${opts.retrievers !== undefined ? '--retrievers' : '--sources'} ${unknown.join(', ')}; use ${SOURCES.join(', ')}`,
+        );
       const config = configFrom(g);
+      requireStore(config, g);
       const galen = await assembleGalen(config, {
         logger: createLogger(config.log.level, 2),
         lines: stderrLines,

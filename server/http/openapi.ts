@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ChatCompletionRequestSchema, ChatRequestSchema, RetrieveRequestSchema } from './request-schemas.js';
+import { FeedbackRequestSchema } from './feedback-routes.js';
 
 type Json = Record<string, unknown>;
 
@@ -28,6 +29,7 @@ const Citation: Json = {
     license: { type: 'string' },
     attribution: { type: 'string' },
     externalId: { type: 'string', description: 'Citation id of the passage (e.g. GHR_0000804_Sec2), or the article URL' },
+    preview: { type: 'string', description: "The passage's opening words (at most 200 characters), for a hover preview" },
   },
 };
 
@@ -172,6 +174,14 @@ export function openApiDocument(version: string): Json {
       },
       '/v1/search': {
         post: { summary: 'BM25 search of the local corpus', responses: { 200: { description: 'Hits' }, ...errors(400, 413) } },
+      },
+      '/v1/feedback': {
+        post: {
+          summary:
+            "A reader's thumbs up/down on an answer, with an optional note (stored redacted; question text only when question logging is on)",
+          requestBody: { required: true, ...json(schema(FeedbackRequestSchema)) },
+          responses: { 201: { description: 'Stored: {stored: {note, question}}' }, ...errors(400, 413) },
+        },
       },
       '/openapi.json': { get: { summary: 'This document', responses: { 200: { description: 'OpenAPI 3.1' } } } },
       '/': { get: { summary: 'The chat page', responses: { 200: { description: 'HTML' } } } },

@@ -4,10 +4,12 @@ import { PACKAGE_ROOT, seedStore } from '../../knowledge/index.js';
 import type { GalenConfig } from '../config/index.js';
 import type { Logger } from '../logging/logger.js';
 import { createApp } from './app.js';
+import { createCdsSurface } from './cds-setup.js';
 import { listenError } from './listen-error.js';
 import { join } from 'node:path';
 import { KnowledgeJobs } from '../jobs/index.js';
 import { AuditLog } from '../logging/audit-log.js';
+import { FEEDBACK_FILE, FeedbackLog } from '../feedback/index.js';
 import { createMetrics } from '../metrics/index.js';
 import { ApiKeyStore, createSecurityLayer, type SecurityLayer } from '../security/index.js';
 import { readFileSync } from 'node:fs';
@@ -81,6 +83,7 @@ export async function startServer(config: GalenConfig, logger: Logger, dependenc
     file: auditConfig.enabled ? (auditConfig.file ?? join(config.dataDir, 'audit.log')) : null,
     includeQuestions: auditConfig.includeQuestions,
   });
+  const feedback = FeedbackLog.open({ file: join(config.dataDir, FEEDBACK_FILE), includeQuestions: auditConfig.includeQuestions });
   const jobs = new KnowledgeJobs({
     dataDir: config.dataDir,
     chunking: { maxChars: config.ingest.chunkChars, overlapChars: config.ingest.chunkOverlap },
@@ -115,7 +118,10 @@ export async function startServer(config: GalenConfig, logger: Logger, dependenc
     metrics,
     audit,
     jobs,
+    feedback,
+    fhir: config.fhir,
   };
+  ctx.cds = createCdsSurface(config, () => ctx.retrieval, metrics, logger);
   const app = createApp(ctx);
   // Express 5's app.listen calls back on errors too, which left a server that never listened
   // (a taken port crashed on address() and hung): listen here and fail with the operator's message.
@@ -133,6 +139,7 @@ export async function startServer(config: GalenConfig, logger: Logger, dependenc
     await galen.close().catch(() => undefined);
     keys.close();
     audit.close();
+    feedback.close();
     throw listenError(error as NodeJS.ErrnoException, config.server.host, config.server.port);
   }
   const address = server.address() as AddressInfo;
@@ -232,6 +239,7 @@ export async function startServer(config: GalenConfig, logger: Logger, dependenc
         await galen.close();
         keys.close();
         audit.close();
+        feedback.close();
       })();
       return closing;
     },
