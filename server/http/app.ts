@@ -39,6 +39,7 @@ const SearchRequest = z
 export function createApp(ctx: AppContext): express.Express {
   const app = express();
   app.disable('x-powered-by');
+  app.set('trust proxy', ctx.security.trustProxy);
   app.use(ctx.security.headers);
   app.use(ctx.metrics.timing);
   app.use(ctx.audit.middleware);

@@ -1,6 +1,7 @@
 import type { RequestHandler } from 'express';
 import type { ApiKeyStore } from './api-key-store.js';
 import { SecurityError } from './errors.js';
+import { isProxied } from './host-check.js';
 import type { Role } from './roles.js';
 
 /** How requests are authenticated. */
@@ -11,13 +12,17 @@ export interface AuthenticationOptions {
    * Galen passes null whenever it listens beyond loopback.
    */
   anonymousRole: Role | null;
+  /** A proxy in front is trusted; otherwise a proxied request (`X-Forwarded-For`, `Forwarded`) is never anonymous. Default false. */
+  trustProxy?: boolean;
 }
 
 /**
  * Middleware that reads an API key from `Authorization: Bearer <key>` or `X-API-Key: <key>` and
  * sets `res.locals.principal`. A presented key must be valid even where anonymous callers are
  * allowed: a bad or revoked key is a 401, never a silent downgrade. A request without a key gets
- * the anonymous principal; whether that suffices is for {@link requireRole} to say.
+ * the anonymous principal; whether that suffices is for {@link requireRole} to say. A request that
+ * came through a proxy (`X-Forwarded-For` or `Forwarded`) is from elsewhere even on loopback: its
+ * anonymous role is none unless `trustProxy`.
  *
  * @example
  * app.use(authenticate({ keys, anonymousRole: null }));
@@ -26,7 +31,8 @@ export function authenticate(options: AuthenticationOptions): RequestHandler {
   return (req, res, next) => {
     const presented = presentedKey(req.headers.authorization, req.headers['x-api-key']);
     if (presented === null) {
-      res.locals.principal = { kind: 'anonymous', role: options.anonymousRole };
+      const role = !options.trustProxy && isProxied(req.headers) ? null : options.anonymousRole;
+      res.locals.principal = { kind: 'anonymous', role };
       next();
       return;
     }

@@ -16,3 +16,5 @@ export { corsPolicy, securityHeaders } from './security-headers.js';
 export { assertKeysWhenExposed, isLoopbackHost } from './loopback.js';
 export { surfaceGate, type SurfaceSpec } from './surface-gate.js';
 export { createSecurityLayer, type SecurityLayer, type SecurityLayerOptions } from './security-layer.js';
+export { checkHost, hostName, isProxied, type HostCheckOptions } from './host-check.js';
+export { limitAuthFailures, type AuthFailureLimit, type AuthFailureLimitOptions } from './auth-failure-limit.js';
