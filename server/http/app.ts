@@ -1,11 +1,12 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { z } from 'zod';
-import { LexicalSearch } from '../../knowledge/index.js';
+import { LexicalSearch, webUrl } from '../../knowledge/index.js';
 import { ApiError } from './api-error.js';
 import { requireRole } from '../security/index.js';
 import { knowledgeRoutes } from './knowledge-routes.js';
 import type { AppContext } from './app-context.js';
 import { chatRoutes } from './chat-routes.js';
+import { clientCode, clientMessage } from './client-message.js';
 import { toApiError } from './http-errors.js';
 import { openApiDocument } from './openapi.js';
 import { openAiRoutes } from './openai-routes.js';
@@ -87,7 +88,7 @@ export function createApp(ctx: AppContext): express.Express {
         externalId: h.externalId,
         source: h.source,
         title: h.title,
-        url: h.url,
+        url: webUrl(h.url),
         score: h.score,
         text: h.text,
         snippet: h.snippet,
@@ -116,11 +117,14 @@ export function createApp(ctx: AppContext): express.Express {
       return;
     }
     const e = toApiError(error);
+    const message = clientMessage(e.message);
     if (e.status >= 500) ctx.logger.error({ err: error }, 'request failed');
+    // The detail the client does not get (paths, internal codes) stays in the log.
+    else if (message !== e.message) ctx.logger.warn({ code: e.code, detail: e.message }, 'request refused');
     res
       .status(e.status)
       .set(e.headers)
-      .json({ error: { code: e.code, message: e.message } });
+      .json({ error: { code: clientCode(e.code, e.status >= 500 ? 'INTERNAL' : 'BAD_REQUEST'), message } });
   });
   return app;
 }

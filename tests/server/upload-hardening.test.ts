@@ -251,3 +251,77 @@ describe('server.maxConnections', () => {
     }
   });
 });
+
+describe('what clients are told', () => {
+  const admin = () => ({ authorization: `Bearer ${adminKey}` });
+  async function finished(id: string): Promise<{ status: string; error?: { code: string; message: string }; result?: unknown }> {
+    for (let i = 0; i < 1200; i++) {
+      const { job } = (await (await fetch(`${server.url}/v1/jobs/${id}`, { headers: admin() })).json()) as {
+        job: { status: string; error?: { code: string; message: string }; result?: unknown };
+      };
+      if (!['queued', 'running'].includes(job.status)) return job;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    throw new Error('job did not finish');
+  }
+
+  it('answers errors without server paths or internal codes; the job error too', async () => {
+    const res = await fetch(`${server.url}/v1/knowledge/sources/nope`, { method: 'DELETE', headers: admin() });
+    expect(res.status).toBe(404);
+    const body = (await res.json()) as { error: { code: string; message: string } };
+    expect(body.error.code).toBe('SOURCE_NOT_FOUND');
+    expect(body.error.message).toContain('galen.sqlite');
+    expect(body.error.message).not.toContain(tmp.dir);
+
+    // A "gzip" that is not one: zlib's Z_DATA_ERROR, and the upload's path, must stay in the server.
+    const bad = await fetch(`${server.url}/v1/knowledge/ingest?source=broken`, {
+      method: 'POST',
+      headers: { ...admin(), 'content-type': 'application/gzip' },
+      body: Buffer.concat([Buffer.from([0x1f, 0x8b, 0x08, 0x00]), Buffer.alloc(64, 7)]),
+    });
+    expect(bad.status).toBe(202);
+    const { job } = (await bad.json()) as { job: { id: string } };
+    const done = await finished(job.id);
+    const text = JSON.stringify(done);
+    expect(text).not.toContain(tmp.dir);
+    expect(text).not.toMatch(/Z_[A-Z_]+/);
+  });
+
+  it('keeps only http(s) URLs at ingest, reporting the dropped ones, and never returns others as links', async () => {
+    const docs = [
+      {
+        id: 'js',
+        title: 'Quorblax script',
+        url: 'javascript:alert(document.cookie)',
+        text: 'Quorblax syndrome is treated with rest. '.repeat(3),
+      },
+      {
+        id: 'data',
+        title: 'Quorblax data',
+        url: 'data:text/html,<script>alert(1)</script>',
+        text: 'Quorblax syndrome needs fluids. '.repeat(3),
+      },
+      { id: 'web', title: 'Quorblax web', url: 'https://example.org/quorblax', text: 'Quorblax syndrome resolves in days. '.repeat(3) },
+    ];
+    const res = await fetch(`${server.url}/v1/knowledge/ingest?source=links`, {
+      method: 'POST',
+      headers: { ...admin(), 'content-type': 'application/x-ndjson' },
+      body: docs.map((d) => JSON.stringify(d)).join('\n'),
+    });
+    expect(res.status).toBe(202);
+    const { job } = (await res.json()) as { job: { id: string } };
+    const done = (await finished(job.id)) as { status: string; result: { added: number; rejections: Array<{ message: string }> } };
+    expect(done.status).toBe('succeeded');
+    expect(done.result.added).toBe(3);
+    expect(done.result.rejections.filter((r) => r.message.includes('only http(s) URLs'))).toHaveLength(2);
+    const hits = (await (
+      await fetch(`${server.url}/v1/search`, {
+        method: 'POST',
+        headers: { ...admin(), 'content-type': 'application/json' },
+        body: JSON.stringify({ query: 'quorblax syndrome', k: 10 }),
+      })
+    ).json()) as { hits: Array<{ externalId: string; url: string | null }> };
+    const urls = Object.fromEntries(hits.hits.map((h) => [h.externalId, h.url]));
+    expect(urls).toEqual({ js: null, data: null, web: 'https://example.org/quorblax' });
+  });
+});
