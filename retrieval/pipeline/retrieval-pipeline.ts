@@ -1,10 +1,16 @@
 import type { KnowledgeStore } from '../../knowledge/index.js';
 import type { RerankingModel } from '../../model/reranking/index.js';
 import { applySourceQuotas, reciprocalRankFusion, removeNearDuplicates, type RankedList } from '../fusion/index.js';
-import type { WikipediaPassage, WikipediaRetriever, WikipediaStatus } from '../wikipedia/index.js';
+import {
+  MedicalVocabulary,
+  wikipediaSearchQuery,
+  type WikipediaPassage,
+  type WikipediaRetriever,
+  type WikipediaStatus,
+} from '../wikipedia/index.js';
 import type { Evidence, EvidenceSource } from './evidence.js';
 import { LocalRetrieval, type LocalFusion, type LocalRetriever, type LocalSource, type VectorSearcher } from './local-retrieval.js';
-import { QueryNormalizer } from './query-normalizer.js';
+import { MEDICAL_ABBREVIATIONS, QueryNormalizer } from './query-normalizer.js';
 
 /** The parts a pipeline fuses; only the store is required. */
 export interface RetrievalPipelineParts {
@@ -21,6 +27,11 @@ export interface RetrievalPipelineParts {
   reranker?: RerankingModel;
   /** Query rewriting; default: abbreviations and synonyms mined from the store. */
   normalizer?: QueryNormalizer;
+  /**
+   * The medical terms a question may be searched for on Wikipedia (nothing else of a question
+   * leaves the machine); default: the store's focus terms and synonyms plus the abbreviation table.
+   */
+  vocabulary?: MedicalVocabulary;
 }
 
 /** Tuning of the fusion, each with its default. */
@@ -106,6 +117,7 @@ export const WIKIPEDIA_LIVE_SOURCE = 'wikipedia-live';
 export class RetrievalPipeline {
   private readonly local: LocalRetriever;
   private readonly normalizer: QueryNormalizer;
+  private vocabularyCache: MedicalVocabulary | undefined;
   private readonly weights: Record<EvidenceSource, number>;
 
   constructor(
@@ -150,7 +162,8 @@ export class RetrievalPipeline {
     const wikipedia =
       wanted.has('wikipedia') && this.parts.wikipedia
         ? timed('wikipedia', () =>
-            this.parts.wikipedia!.retrieve(question, {
+            // Only the question's medical focus and type words go out, never its text.
+            this.parts.wikipedia!.retrieve(wikipediaSearchQuery(this.vocabulary().terms(question)).text, {
               k: Math.min(candidates, 10),
               ...(request.signal ? { signal: request.signal } : {}),
             }),
@@ -202,6 +215,12 @@ export class RetrievalPipeline {
     const hits = applySourceQuotas(ranked, { sourceOf: (e) => e.source, quotas, k });
     timings.total = round(performance.now() - started);
     return { hits, query, timings, ...(wiki ? { wikipedia: wiki.status } : {}), ...(rerank ? { rerank } : {}) };
+  }
+
+  /** Built on first use: a pipeline without Wikipedia never reads the focus terms. */
+  private vocabulary(): MedicalVocabulary {
+    this.vocabularyCache ??= this.parts.vocabulary ?? MedicalVocabulary.fromTerms(this.parts.store.focusTerms(), MEDICAL_ABBREVIATIONS);
+    return this.vocabularyCache;
   }
 
   private rerankCandidates(): number {
