@@ -1,5 +1,5 @@
 export type { Evidence, EvidenceSource } from './evidence.js';
-export { MEDICAL_ABBREVIATIONS, QueryNormalizer, type QueryNormalizerOptions } from './query-normalizer.js';
+export { MEDICAL_ABBREVIATIONS, QueryNormalizer, type QueryNormalizerOptions } from '../analysis/index.js';
 export {
   LocalRetrieval,
   DEFAULT_VECTOR_WEIGHT,

@@ -1,4 +1,5 @@
 import type { KnowledgeStore } from '../../knowledge/index.js';
+import { MEDICAL_ABBREVIATIONS, QuestionAnalyser, type AnalysedQuestion, type QueryNormalizer } from '../analysis/index.js';
 import type { RerankingModel } from '../../model/reranking/index.js';
 import { applySourceQuotas, reciprocalRankFusion, removeNearDuplicates, type RankedList } from '../fusion/index.js';
 import {
@@ -10,7 +11,6 @@ import {
 } from '../wikipedia/index.js';
 import type { Evidence, EvidenceSource } from './evidence.js';
 import { LocalRetrieval, type LocalFusion, type LocalRetriever, type LocalSource, type VectorSearcher } from './local-retrieval.js';
-import { MEDICAL_ABBREVIATIONS, QueryNormalizer } from './query-normalizer.js';
 
 /** The parts a pipeline fuses; only the store is required. */
 export interface RetrievalPipelineParts {
@@ -25,8 +25,10 @@ export interface RetrievalPipelineParts {
   wikipedia?: WikipediaRetriever;
   /** Cross-encoder that reorders the best fused candidates. Default none. */
   reranker?: RerankingModel;
-  /** Query rewriting; default: abbreviations and synonyms mined from the store. */
+  /** Query rewriting for the default analyser; default: abbreviations and synonyms mined from the store. */
   normalizer?: QueryNormalizer;
+  /** Question analysis; default: a {@link QuestionAnalyser} over `normalizer`. */
+  analyser?: QuestionAnalyser;
   /**
    * The medical terms a question may be searched for on Wikipedia (nothing else of a question
    * leaves the machine); default: the store's focus terms and synonyms plus the abbreviation table.
@@ -83,6 +85,8 @@ export interface RetrieveRequest {
   sources?: readonly EvidenceSource[];
   /** Use the reranker, when the pipeline has one. Default true. */
   rerank?: boolean;
+  /** Earlier user turns of the conversation, oldest first (a bare follow-up borrows the last one). */
+  previousTurns?: readonly string[];
   signal?: AbortSignal;
 }
 
@@ -91,8 +95,10 @@ export type RetrievalTimings = Partial<Record<EvidenceSource | 'rerank', number>
 
 export interface RetrievalResult {
   hits: Evidence[];
-  /** The question as searched (after normalisation). */
+  /** The question as searched (after analysis and normalisation): `analysis.query`. */
   query: string;
+  /** What the question asks (language, focus, types, core question), for the answerer to reuse. */
+  analysis: AnalysedQuestion;
   timings: RetrievalTimings;
   /** How the Wikipedia call went, when it was made. */
   wikipedia?: WikipediaStatus;
@@ -116,7 +122,7 @@ export const WIKIPEDIA_LIVE_SOURCE = 'wikipedia-live';
  */
 export class RetrievalPipeline {
   private readonly local: LocalRetriever;
-  private readonly normalizer: QueryNormalizer;
+  private readonly analyser: QuestionAnalyser;
   private vocabularyCache: MedicalVocabulary | undefined;
   private readonly weights: Record<EvidenceSource, number>;
 
@@ -133,7 +139,9 @@ export class RetrievalPipeline {
           ...(options.vectorWeight !== undefined ? { vectorWeight: options.vectorWeight } : {}),
         },
       );
-    this.normalizer = parts.normalizer ?? QueryNormalizer.fromStore(parts.store);
+    this.analyser =
+      parts.analyser ??
+      (parts.normalizer ? new QuestionAnalyser({ normalizer: parts.normalizer }) : QuestionAnalyser.fromStore(parts.store));
     this.weights = { corpus: 1, vector: 1, wikipedia: 1, ...options.weights };
   }
 
@@ -147,7 +155,8 @@ export class RetrievalPipeline {
     const k = Math.min(100, Math.max(1, Math.floor(request.k ?? 10)));
     const candidates = Math.max(20, this.options.candidates ?? 3 * k);
     const wanted = new Set(request.sources ?? this.sources);
-    const query = this.normalizer.normalize(question);
+    const analysis = this.analyser.analyse(question, request.previousTurns ? { previousTurns: request.previousTurns } : {});
+    const query = analysis.query;
     const timings: RetrievalTimings = { total: 0 };
     const timed = async <T>(source: EvidenceSource | 'rerank', work: () => Promise<T> | T): Promise<T> => {
       const t = performance.now();
@@ -163,7 +172,7 @@ export class RetrievalPipeline {
       wanted.has('wikipedia') && this.parts.wikipedia
         ? timed('wikipedia', () =>
             // Only the question's medical focus and type words go out, never its text.
-            this.parts.wikipedia!.retrieve(wikipediaSearchQuery(this.vocabulary().terms(question)).text, {
+            this.parts.wikipedia!.retrieve(wikipediaSearchQuery(this.vocabulary().terms(analysis.standalone)).text, {
               k: Math.min(candidates, 10),
               ...(request.signal ? { signal: request.signal } : {}),
             }),
@@ -214,7 +223,7 @@ export class RetrievalPipeline {
     }
     const hits = applySourceQuotas(ranked, { sourceOf: (e) => e.source, quotas, k });
     timings.total = round(performance.now() - started);
-    return { hits, query, timings, ...(wiki ? { wikipedia: wiki.status } : {}), ...(rerank ? { rerank } : {}) };
+    return { hits, query, analysis, timings, ...(wiki ? { wikipedia: wiki.status } : {}), ...(rerank ? { rerank } : {}) };
   }
 
   /** Built on first use: a pipeline without Wikipedia never reads the focus terms. */

@@ -1,16 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { ModelError, type ChatMessage, type FinishReason, type LanguageModel, type TextStream } from '../../model/index.js';
+import type { QuestionLanguage, QuestionType } from '../../retrieval/analysis/index.js';
 import type { Evidence, EvidenceSource, RetrievalPipeline, RetrievalResult } from '../../retrieval/pipeline/index.js';
-import { answerTerms } from './answer-terms.js';
 import { toCitation, type Citation, type NumberedPassage } from './citation.js';
 import { CitationFilter } from './citation-checker.js';
 import { packContext, type DroppedPassage } from './context-packer.js';
-import { detectLanguage, disclaimer, noEvidenceAnswer, type AnswerLanguage } from './disclaimer.js';
+import { disclaimer, noEvidenceAnswer } from './disclaimer.js';
+import { estimateTokens } from './token-estimate.js';
 import { AnswerError } from './errors.js';
 import { answerExtractively, rankPassagesForType, type ExtractiveOptions } from './extractive-answerer.js';
-import { describePatient, type PatientContext } from './patient-context.js';
+import { describePatient, patientAlerts, patientSearchTerms, type PatientContext } from './patient-context.js';
 import { buildPrompt, COMPACT_DOCTOR_PERSONA, DOCTOR_PERSONA, renderPassage } from './prompt-builder.js';
-import { classifyQuestion, type QuestionType } from './question-type.js';
 import { knownSources } from './requested-sources.js';
 import { type TriageReason, triageConversation } from './triage/index.js';
 
@@ -60,7 +60,7 @@ export interface Answer {
   citations: Citation[];
   triage: AnswerTriage;
   questionType: QuestionType;
-  language: AnswerLanguage;
+  language: QuestionLanguage;
   finishReason: AnswerFinishReason;
   usage: { promptTokens: number; completionTokens: number; totalTokens: number; passages: number };
   timings: { triageMs: number; retrieval: RetrievalResult['timings']; generationMs: number; timeToFirstTokenMs?: number; totalMs: number };
@@ -176,7 +176,6 @@ export class AnswerPipeline {
     const started = performance.now();
     const question = this.validate(request);
     const id = `ans-${randomUUID()}`;
-    const language = detectLanguage(question);
     const patient = describePatient(request.patient);
 
     const t0 = performance.now();
@@ -187,16 +186,25 @@ export class AnswerPipeline {
     const answerTriage: AnswerTriage = { level: triaged.level, reasons: triaged.reasons };
 
     const k = request.k ?? this.options.passages ?? 5;
-    const questionType = classifyQuestion(question);
-    const query = retrievalQuery(request.messages);
     // Extractive answers pick the passages that fit the question type from a wider net.
     const wanted = this.parts.model ? k : Math.min(100, Math.max(2 * k, 10));
-    const retrieved = await this.parts.retrieval.retrieve(query, {
+    const previousTurns = request.messages
+      .filter((m) => m.role === 'user')
+      .slice(0, -1)
+      .map((m) => m.content);
+    const retrieved = await this.parts.retrieval.retrieve(question, {
       k: wanted,
+      previousTurns,
       ...(request.sources ? { sources: request.sources } : {}),
       ...(request.signal ? { signal: request.signal } : {}),
     });
     if (request.signal?.aborted) return;
+    await this.addPatientEvidence(retrieved, question, request, wanted);
+    if (request.signal?.aborted) return;
+    const { language } = retrieved.analysis;
+    const questionType: QuestionType = retrieved.analysis.types[0] ?? 'general';
+    // The searched text before normalisation: the question, with the previous turn for a bare follow-up.
+    const query = retrieved.analysis.standalone;
 
     let passages: NumberedPassage[];
     let droppedPassages: DroppedPassage[] = [];
@@ -240,6 +248,13 @@ export class AnswerPipeline {
       return { type: 'delta', text: piece };
     };
     if (triaged.guidance) yield emit(`${triaged.guidance}\n\n`);
+    // A matching allergy or a passage on the patient's other medicines comes before the answer.
+    const alert = patientAlerts(
+      question,
+      request.patient,
+      passages.map((p) => ({ n: p.n, text: p.evidence.text })),
+    );
+    if (alert) yield emit(`${alert}\n\n`);
 
     const filter = new CitationFilter(new Set(passages.map((p) => p.n)));
     const generationStarted = performance.now();
@@ -270,6 +285,11 @@ export class AnswerPipeline {
     } else {
       const body = extractiveText ? filter.push(extractiveText) + filter.flush() : noEvidenceAnswer(language);
       for (const sentence of body.split(/(?<=[.!?。！？]\s)/)) yield emit(sentence);
+      // No tokenizer read these: usage is a stated estimate (estimateTokens) of what was read and written.
+      usage = {
+        promptTokens: estimateTokens([...request.messages.map((m) => m.content), ...passages.map((p) => p.evidence.text)].join('\n')),
+        completionTokens: 0,
+      };
     }
     if (finishReason === 'aborted' || request.signal?.aborted) {
       this.parts.logger?.info(
@@ -286,6 +306,7 @@ export class AnswerPipeline {
       return;
     }
     yield emit(`\n\n${disclaimer(language)}`);
+    if (!generation) usage.completionTokens = estimateTokens(text);
 
     const cited = new Set(filter.cited);
     const answer: Answer = {
@@ -333,6 +354,26 @@ export class AnswerPipeline {
     return last.content.trim();
   }
 
+  /**
+   * With a patient, a second search of the local corpus only (patient words never go to
+   * Wikipedia) for the question with the patient's medications, allergies and pregnancy; its
+   * passages that name one of them go first, so the answer can raise an interaction or allergy.
+   */
+  private async addPatientEvidence(retrieved: { hits: Evidence[] }, question: string, request: AnswerRequest, k: number): Promise<void> {
+    const terms = patientSearchTerms(request.patient);
+    const local = (request.sources ?? this.parts.retrieval.sources).filter((s) => s !== 'wikipedia');
+    if (!terms || !local.length) return;
+    const extra = await this.parts.retrieval.retrieve(`${question} ${terms}`, {
+      k,
+      sources: local,
+      ...(request.signal ? { signal: request.signal } : {}),
+    });
+    const words = terms.split(' ').map((t) => (t === 'pregnancy' ? 'pregnan' : t));
+    const relevant = extra.hits.filter((h) => words.some((w) => h.text.toLowerCase().includes(w)));
+    const seen = new Set(relevant.map((h) => h.key));
+    retrieved.hits = [...relevant, ...retrieved.hits.filter((h) => !seen.has(h.key))].slice(0, Math.max(k, relevant.length));
+  }
+
   private async startGeneration(
     model: LanguageModel,
     messages: ChatMessage[],
@@ -362,17 +403,6 @@ export class AnswerPipeline {
       throw new AnswerError('GENERATION_FAILED', `The model could not start: ${(error as Error).message}`, { cause: error });
     }
   }
-}
-
-/**
- * The text searched for evidence: the question, with the previous user turn in front when the
- * question is a short follow-up ("and how is it treated?") that names nothing on its own.
- */
-function retrievalQuery(messages: readonly ChatMessage[]): string {
-  const users = messages.filter((m) => m.role === 'user');
-  const last = users.at(-1)!.content.trim();
-  const previous = users.at(-2)?.content.trim();
-  return previous && answerTerms(last).length < 3 ? `${previous} ${last}` : last;
 }
 
 function number(evidence: readonly Evidence[]): NumberedPassage[] {

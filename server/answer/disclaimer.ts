@@ -1,5 +1,7 @@
-/** Languages Galen writes its own sentences (guidance, disclaimer, fallbacks) in. */
-export type AnswerLanguage = 'en' | 'zh';
+import type { QuestionLanguage } from '../../retrieval/analysis/index.js';
+
+/** Languages Galen writes its own sentences (guidance, disclaimer, fallbacks) in: those it analyses questions in. */
+export type AnswerLanguage = QuestionLanguage;
 
 const DISCLAIMERS: Readonly<Record<AnswerLanguage, string>> = {
   en: 'Galen is not a doctor: this is general information from the cited sources, not a diagnosis or treatment advice. Please talk to a healthcare professional about your situation.',
@@ -31,12 +33,4 @@ export function noEvidenceAnswer(language: AnswerLanguage): string {
   return NO_EVIDENCE[language];
 }
 
-/**
- * The language of a question: `zh` when it contains Chinese characters, else `en`.
- *
- * @example
- * detectLanguage('痛风怎么治疗？') // → 'zh'
- */
-export function detectLanguage(text: string): AnswerLanguage {
-  return /[\u4e00-\u9fff]/.test(text) ? 'zh' : 'en';
-}
+export { detectLanguage } from '../../retrieval/analysis/index.js';

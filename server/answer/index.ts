@@ -24,9 +24,10 @@ export { CitationFilter, checkCitations, type CheckedText } from './citation-che
 export { packContext, type DroppedPassage, type PackedContext, type PackOptions } from './context-packer.js';
 export { buildPrompt, renderPassage, COMPACT_DOCTOR_PERSONA, DOCTOR_PERSONA, type PromptInput } from './prompt-builder.js';
 export { answerExtractively, rankPassagesForType, type ExtractiveAnswer, type ExtractiveOptions } from './extractive-answerer.js';
-export { classifyQuestion, answersType, sectionMatchesType, type QuestionType } from './question-type.js';
+export { classifyQuestion, answersType, sectionMatchesType, type QuestionType } from '../../retrieval/analysis/index.js';
 export { splitSentences } from './sentences.js';
+export { estimateTokens } from './token-estimate.js';
 export { answerTerms } from './answer-terms.js';
-export { describePatient, type PatientContext } from './patient-context.js';
+export { describePatient, patientAlerts, patientSearchTerms, type AlertPassage, type PatientContext } from './patient-context.js';
 export { detectLanguage, disclaimer, noEvidenceAnswer, type AnswerLanguage } from './disclaimer.js';
 export * from './triage/index.js';

@@ -26,6 +26,7 @@ export function retrieveRoutes(ctx: AppContext): Router {
     res.locals.audit = { sources: [...new Set(result.hits.map((h) => h.source))], question: body.query };
     res.json({
       query: result.query,
+      analysis: result.analysis,
       hits: result.hits.map((h) => ({
         externalId: h.externalId,
         source: h.source,

@@ -15,4 +15,5 @@ export { liftTimeLimit, limitRequestTime, type RequestTimeLimitOptions } from '.
 export { corsPolicy, securityHeaders } from './security-headers.js';
 export { assertKeysWhenExposed, isLoopbackHost } from './loopback.js';
 export { surfaceGate, type SurfaceSpec } from './surface-gate.js';
+export { CDS_JWT_ALGORITHMS, ehrJwtAuthentication, loadTrustedIssuers, type EhrJwtOptions, type TrustedIssuer } from './ehr-jwt.js';
 export { createSecurityLayer, type SecurityLayer, type SecurityLayerOptions } from './security-layer.js';

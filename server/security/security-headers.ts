@@ -5,13 +5,20 @@ import helmet from 'helmet';
 /**
  * helmet's headers (Content-Security-Policy `default-src 'self'`, no sniffing, HSTS, frame
  * denial, no referrer leaks…). A web page served by Galen must load its scripts and styles from
- * files, not inline.
+ * files, not inline. `upgrade-insecure-requests` is sent only over TLS (`req.secure`, which honours
+ * the trusted proxy setting): over plain HTTP at any address but localhost it made browsers fetch
+ * `/web/app.css` and `/web/app.js` over https, which nothing answered.
  *
  * @example
  * app.use(securityHeaders());
  */
 export function securityHeaders(): RequestHandler {
-  return helmet({ referrerPolicy: { policy: 'no-referrer' } });
+  const overTls = helmet({ referrerPolicy: { policy: 'no-referrer' } });
+  const plain = helmet({
+    referrerPolicy: { policy: 'no-referrer' },
+    contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } },
+  });
+  return (req, res, next) => (req.secure ? overTls : plain)(req, res, next);
 }
 
 /**

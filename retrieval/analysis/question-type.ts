@@ -1,6 +1,7 @@
 /**
- * What a question asks for; it decides which sentences an extractive answer prefers. The names
- * follow MedQuAD's question types, whose passages carry them as section questions.
+ * What a question asks for; it decides which passages rank first and which sentences an extractive
+ * answer prefers. The names follow MedQuAD's question types (its passages carry them as section
+ * questions); the LiveQA consumer taxonomy maps onto them (see {@link MEDQUAD_QTYPES}).
  */
 export type QuestionType =
   | 'symptoms'
@@ -14,7 +15,70 @@ export type QuestionType =
   | 'complications'
   | 'frequency'
   | 'definition'
+  | 'genetic-changes'
+  | 'dosage'
+  | 'interaction'
+  | 'side-effects'
+  | 'usage'
+  | 'precautions'
+  | 'research'
+  | 'support'
   | 'general';
+
+/** Every question type, `general` last. */
+export const QUESTION_TYPES: readonly QuestionType[] = [
+  'symptoms',
+  'causes',
+  'treatment',
+  'diagnosis',
+  'prevention',
+  'outlook',
+  'inheritance',
+  'risk',
+  'complications',
+  'frequency',
+  'definition',
+  'genetic-changes',
+  'dosage',
+  'interaction',
+  'side-effects',
+  'usage',
+  'precautions',
+  'research',
+  'support',
+  'general',
+];
+
+/** MedQuAD's qtypes (its `qtype` attribute) for each question type. */
+export const MEDQUAD_QTYPES: Readonly<Record<QuestionType, readonly string[]>> = {
+  symptoms: ['symptoms'],
+  causes: ['causes'],
+  treatment: ['treatment'],
+  diagnosis: ['exams and tests'],
+  prevention: ['prevention'],
+  outlook: ['outlook', 'stages'],
+  inheritance: ['inheritance'],
+  risk: ['susceptibility'],
+  complications: ['complications'],
+  frequency: ['frequency'],
+  definition: ['information', 'other information', 'considerations'],
+  'genetic-changes': ['genetic changes'],
+  dosage: ['dose', 'forget a dose', 'emergency or overdose'],
+  interaction: ['interactions with medications', 'interactions with herbs and supplements', 'interactions with foods'],
+  'side-effects': ['side effects', 'severe reaction'],
+  usage: ['usage', 'indication', 'how does it work', 'how effective is it', 'brand names', 'brand names of combination products'],
+  precautions: [
+    'precautions',
+    'contraindication',
+    'important warning',
+    'dietary',
+    'storage and disposal',
+    'when to contact a medical professional',
+  ],
+  research: ['research'],
+  support: ['support groups', 'how can i learn more'],
+  general: [],
+};
 
 interface TypeRule {
   type: Exclude<QuestionType, 'general'>;
@@ -98,6 +162,20 @@ const RULES: readonly TypeRule[] = [
 export function classifyQuestion(question: string): QuestionType {
   const text = question.normalize('NFKC').toLowerCase();
   return RULES.find((rule) => rule.question.test(text))?.type ?? 'general';
+}
+
+/**
+ * Every type a question's wording asks, most specific first (a message may ask several): the
+ * first is {@link classifyQuestion}'s; `definition` only when nothing more specific is asked.
+ *
+ * @example
+ * classifyQuestionTypes('What causes gout and how is it treated?') // → ['treatment', 'causes']
+ */
+export function classifyQuestionTypes(question: string): QuestionType[] {
+  const text = question.normalize('NFKC').toLowerCase();
+  const types = RULES.filter((rule) => rule.question.test(text)).map((rule) => rule.type);
+  const specific = types.filter((t) => t !== 'definition');
+  return specific.length ? specific : types.length ? types : ['general'];
 }
 
 /**

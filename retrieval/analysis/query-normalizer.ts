@@ -102,7 +102,16 @@ export class QueryNormalizer {
   }
 
   normalize(question: string): string {
+    return this.expand(question).query;
+  }
+
+  /**
+   * The question as searched (the original words, then the additions) and the corpus names its
+   * synonyms matched, each with the words as written.
+   */
+  expand(question: string): { query: string; synonyms: Array<{ text: string; name: string }> } {
     const additions = new Set<string>();
+    const synonyms: Array<{ text: string; name: string }> = [];
     const lower = question.toLowerCase();
     for (const word of lower.match(/[\p{L}\p{N}-]+/gu) ?? []) {
       const expansion = this.abbreviations[word];
@@ -111,12 +120,13 @@ export class QueryNormalizer {
     const words = tokenize(question.slice(0, 10_000));
     for (let i = 0; i < words.length; i++) {
       for (const candidate of this.byFirstWord.get(words[i]!) ?? []) {
-        if (candidate.words.every((w, j) => words[i + j] === w) && !lower.includes(candidate.preferred.toLowerCase())) {
-          additions.add(candidate.preferred);
+        if (candidate.words.every((w, j) => words[i + j] === w)) {
+          synonyms.push({ text: candidate.words.join(' '), name: candidate.preferred });
+          if (!lower.includes(candidate.preferred.toLowerCase())) additions.add(candidate.preferred);
         }
       }
     }
-    return additions.size ? `${question} ${[...additions].join(' ')}` : question;
+    return { query: additions.size ? `${question} ${[...additions].join(' ')}` : question, synonyms };
   }
 }
 
