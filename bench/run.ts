@@ -24,6 +24,7 @@ import { serverBench } from './server-bench.js';
 import { modelBuildBench } from './model-build-bench.js';
 import { generationBench } from './generation-bench.js';
 import { answerBench } from './answer-bench.js';
+import { cdsBench } from './cds-bench.js';
 
 /** Every benchmark, in the order they run. */
 const MODULES: readonly BenchModule[] = [
@@ -34,6 +35,7 @@ const MODULES: readonly BenchModule[] = [
   serverBench,
   retrievalBench,
   answerBench,
+  cdsBench,
 ];
 
 function machine() {

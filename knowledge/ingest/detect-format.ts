@@ -39,6 +39,11 @@ export function detectFormat(path: string, head: Sniff): Detection {
     case 'text':
       if (start.startsWith('[') || start.startsWith('{')) return detectJson(start, ext);
       return ext === 'txt' || ext === 'text' ? { format: 'text' } : { reject: 'not JSON' };
+    case 'pdf':
+      return { reject: 'PDF is not supported; convert it to text or Markdown first' };
+    case 'doc':
+    case 'docx':
+      return { reject: 'Word documents are not supported; save them as text or Markdown first' };
     default:
       return { reject: `unsupported file type ${ext ? `.${ext}` : '(no extension)'}; name a --format` };
   }

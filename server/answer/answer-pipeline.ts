@@ -6,9 +6,10 @@ import { toCitation, type Citation, type NumberedPassage } from './citation.js';
 import { CitationFilter } from './citation-checker.js';
 import { packContext, type DroppedPassage } from './context-packer.js';
 import { disclaimer, noEvidenceAnswer } from './disclaimer.js';
+import { estimateTokens } from './token-estimate.js';
 import { AnswerError } from './errors.js';
 import { answerExtractively, rankPassagesForType, type ExtractiveOptions } from './extractive-answerer.js';
-import { describePatient, type PatientContext } from './patient-context.js';
+import { describePatient, patientAlerts, patientSearchTerms, type PatientContext } from './patient-context.js';
 import { buildPrompt, COMPACT_DOCTOR_PERSONA, DOCTOR_PERSONA, renderPassage } from './prompt-builder.js';
 import { knownSources } from './requested-sources.js';
 import { type TriageReason, triageConversation } from './triage/index.js';
@@ -198,6 +199,8 @@ export class AnswerPipeline {
       ...(request.signal ? { signal: request.signal } : {}),
     });
     if (request.signal?.aborted) return;
+    await this.addPatientEvidence(retrieved, question, request, wanted);
+    if (request.signal?.aborted) return;
     const { language } = retrieved.analysis;
     const questionType: QuestionType = retrieved.analysis.types[0] ?? 'general';
     // The searched text before normalisation: the question, with the previous turn for a bare follow-up.
@@ -245,6 +248,13 @@ export class AnswerPipeline {
       return { type: 'delta', text: piece };
     };
     if (triaged.guidance) yield emit(`${triaged.guidance}\n\n`);
+    // A matching allergy or a passage on the patient's other medicines comes before the answer.
+    const alert = patientAlerts(
+      question,
+      request.patient,
+      passages.map((p) => ({ n: p.n, text: p.evidence.text })),
+    );
+    if (alert) yield emit(`${alert}\n\n`);
 
     const filter = new CitationFilter(new Set(passages.map((p) => p.n)));
     const generationStarted = performance.now();
@@ -275,6 +285,11 @@ export class AnswerPipeline {
     } else {
       const body = extractiveText ? filter.push(extractiveText) + filter.flush() : noEvidenceAnswer(language);
       for (const sentence of body.split(/(?<=[.!?。！？]\s)/)) yield emit(sentence);
+      // No tokenizer read these: usage is a stated estimate (estimateTokens) of what was read and written.
+      usage = {
+        promptTokens: estimateTokens([...request.messages.map((m) => m.content), ...passages.map((p) => p.evidence.text)].join('\n')),
+        completionTokens: 0,
+      };
     }
     if (finishReason === 'aborted' || request.signal?.aborted) {
       this.parts.logger?.info(
@@ -291,6 +306,7 @@ export class AnswerPipeline {
       return;
     }
     yield emit(`\n\n${disclaimer(language)}`);
+    if (!generation) usage.completionTokens = estimateTokens(text);
 
     const cited = new Set(filter.cited);
     const answer: Answer = {
@@ -336,6 +352,26 @@ export class AnswerPipeline {
     if (!last.content.trim()) throw new AnswerError('INVALID_REQUEST', 'The question is empty.');
     knownSources(request.sources, this.sources);
     return last.content.trim();
+  }
+
+  /**
+   * With a patient, a second search of the local corpus only (patient words never go to
+   * Wikipedia) for the question with the patient's medications, allergies and pregnancy; its
+   * passages that name one of them go first, so the answer can raise an interaction or allergy.
+   */
+  private async addPatientEvidence(retrieved: { hits: Evidence[] }, question: string, request: AnswerRequest, k: number): Promise<void> {
+    const terms = patientSearchTerms(request.patient);
+    const local = (request.sources ?? this.parts.retrieval.sources).filter((s) => s !== 'wikipedia');
+    if (!terms || !local.length) return;
+    const extra = await this.parts.retrieval.retrieve(`${question} ${terms}`, {
+      k,
+      sources: local,
+      ...(request.signal ? { signal: request.signal } : {}),
+    });
+    const words = terms.split(' ').map((t) => (t === 'pregnancy' ? 'pregnan' : t));
+    const relevant = extra.hits.filter((h) => words.some((w) => h.text.toLowerCase().includes(w)));
+    const seen = new Set(relevant.map((h) => h.key));
+    retrieved.hits = [...relevant, ...retrieved.hits.filter((h) => !seen.has(h.key))].slice(0, Math.max(k, relevant.length));
   }
 
   private async startGeneration(

@@ -14,7 +14,12 @@ export interface Citation {
   attribution: string;
   /** The chunk's citation id (e.g. `GHR_0000804_Sec2`), or the article URL for live Wikipedia. */
   externalId: string;
+  /** The passage's opening words (at most {@link PREVIEW_CHARS} characters), for a reader's hover preview. */
+  preview: string;
 }
+
+/** Longest {@link Citation.preview}. */
+export const PREVIEW_CHARS = 200;
 
 /** A passage as given to the answerer, numbered from 1 in the order it is shown. */
 export interface NumberedPassage {
@@ -39,5 +44,15 @@ export function toCitation(passage: NumberedPassage): Citation {
     license: e.license,
     attribution: e.attribution,
     externalId: e.externalId,
+    preview: previewOf(e.text),
   };
+}
+
+/** The text's first {@link PREVIEW_CHARS} characters, whitespace collapsed, cut at a word with an ellipsis. */
+function previewOf(text: string): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  if (flat.length <= PREVIEW_CHARS) return flat;
+  const cut = flat.slice(0, PREVIEW_CHARS - 1);
+  const space = cut.lastIndexOf(' ');
+  return `${(space > PREVIEW_CHARS / 2 ? cut.slice(0, space) : cut).replace(/[\s,;:.]+$/, '')}…`;
 }

@@ -26,7 +26,8 @@ export { buildPrompt, renderPassage, COMPACT_DOCTOR_PERSONA, DOCTOR_PERSONA, typ
 export { answerExtractively, rankPassagesForType, type ExtractiveAnswer, type ExtractiveOptions } from './extractive-answerer.js';
 export { classifyQuestion, answersType, sectionMatchesType, type QuestionType } from '../../retrieval/analysis/index.js';
 export { splitSentences } from './sentences.js';
+export { estimateTokens } from './token-estimate.js';
 export { answerTerms } from './answer-terms.js';
-export { describePatient, type PatientContext } from './patient-context.js';
+export { describePatient, patientAlerts, patientSearchTerms, type AlertPassage, type PatientContext } from './patient-context.js';
 export { detectLanguage, disclaimer, noEvidenceAnswer, type AnswerLanguage } from './disclaimer.js';
 export * from './triage/index.js';

@@ -1,18 +1,18 @@
-import { join } from 'node:path';
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { seedStore } from '../../knowledge/index.js';
-import type { LanguageModel } from '../../model/index.js';
-import { RetrievalPipeline, type EvidenceSource } from '../../retrieval/pipeline/index.js';
-import { WikipediaRetriever } from '../../retrieval/wikipedia/index.js';
-import { AnswerError, AnswerPipeline, loadConfiguredModel, unknownSources, type Answer } from '../answer/index.js';
+import type { EvidenceSource } from '../../retrieval/pipeline/index.js';
+import { AnswerError, unknownSources, type Answer } from '../answer/index.js';
+import { assembleGalen } from '../assembly/index.js';
 import { createLogger } from '../logging/logger.js';
-import { configFrom, UsageError, withStore, type GlobalOptions } from './cli-context.js';
-import { openCliVectors, syncWithProgress, type CliVectors } from './index-command.js';
+import { configFrom, dataDirGiven, requireStore, UsageError, type GlobalOptions } from './cli-context.js';
+import { stderrLines, syncWithProgress } from './index-command.js';
 
 const SOURCES: readonly EvidenceSource[] = ['corpus', 'vector', 'wikipedia'];
 
 interface AskFlags {
   k?: string;
+  retrievers?: string;
+  /** Old spelling of `retrievers`. */
   sources?: string;
   maxTokens?: string;
 }
@@ -33,62 +33,44 @@ export function registerAskCommand(program: Command, globals: () => GlobalOption
     .description('Answer one question with citations (extractive, or generative when a model is configured)')
     .argument('<question>', 'the question')
     .option('-k, --k <n>', 'passages to give the answerer (1–20; default answer.passages, 5)')
-    .option('--sources <list>', `comma-separated retrievers (${SOURCES.join(', ')}; default: all configured)`)
+    .option('--retrievers <list>', `comma-separated retrievers (${SOURCES.join(', ')}; default: all configured)`)
+    .addOption(new Option('--sources <list>', 'old spelling of --retrievers').hideHelp())
     .option('--max-tokens <n>', 'most tokens to generate (generative mode; default answer.maxNewTokens, 256)')
     .action(async (question: string, flags: AskFlags) => {
       const g = globals();
       const k = flags.k === undefined ? undefined : whole('--k', flags.k, 1, 20);
       const maxTokens = flags.maxTokens === undefined ? undefined : whole('--max-tokens', flags.maxTokens, 1, 8192);
-      const sources = flags.sources
+      const sources = (flags.retrievers ?? flags.sources)
         ?.split(',')
         .map((s) => s.trim())
         .filter(Boolean);
       const unknown = unknownSources(sources, SOURCES);
-      if (unknown.length) throw new UsageError(`Unknown --sources ${unknown.join(', ')}; use ${SOURCES.join(', ')}`);
+      if (unknown.length)
+        throw new UsageError(
+          `Unknown ${flags.retrievers !== undefined ? '--retrievers' : '--sources'} ${unknown.join(', ')}; use ${SOURCES.join(', ')}`,
+        );
       if (!question.trim()) throw new UsageError('The question is empty.');
       const config = configFrom(g);
+      requireStore(config, { create: Boolean(g.create) || !dataDirGiven(g) });
 
-      await withStore(config, async (store) => {
+      // The server's model, vectors and reranker, so the terminal answers as the server would.
+      const galen = await assembleGalen(config, {
+        logger: createLogger(config.log.level, 2),
+        lines: stderrLines,
+        ...(sources ? { sources: sources as EvidenceSource[] } : {}),
+      });
+      const controller = new AbortController();
+      const onSignal = () => controller.abort();
+      process.once('SIGINT', onSignal);
+      try {
+        const { store } = galen;
         if (config.seed.enabled && store.listSources().length === 0) {
           process.stderr.write('galen: the store is empty; ingesting the bundled MedQuAD corpus first (once)…\n');
           await seedStore(store, { chunking: { maxChars: config.ingest.chunkChars, overlapChars: config.ingest.chunkOverlap } });
         }
-        const wikipedia =
-          config.wikipedia.enabled && (!sources || sources.includes('wikipedia'))
-            ? new WikipediaRetriever({
-                apiUrl: config.wikipedia.apiUrl,
-                budgetMs: config.wikipedia.budgetMs,
-                cachePath: join(config.dataDir, 'wikipedia-cache.sqlite'),
-              })
-            : undefined;
-        let model: LanguageModel | undefined;
-        let opened: CliVectors | undefined;
-        const controller = new AbortController();
-        const onSignal = () => controller.abort();
-        process.once('SIGINT', onSignal);
         try {
-          // The server's model, vectors and reranker, so the terminal answers as the server would.
-          model = await loadConfiguredModel(config, createLogger(config.log.level, 2));
-          const useVectors = config.vectors.enabled && (!sources || sources.includes('vector'));
-          if (config.vectors.enabled) opened = await openCliVectors(config, store);
-          if (opened && useVectors) await syncWithProgress(opened.vectors, Boolean(g.json));
-          const retrieval = new RetrievalPipeline(
-            {
-              store,
-              ...(wikipedia ? { wikipedia } : {}),
-              ...(opened && useVectors ? { vector: opened.vectors.searcher } : {}),
-              ...(opened?.reranker ? { reranker: opened.reranker } : {}),
-            },
-            { vectorWeight: config.vectors.weight },
-          );
-          const pipeline = new AnswerPipeline(
-            { retrieval, ...(model ? { model } : {}) },
-            {
-              passages: config.answer.passages,
-              maxNewTokens: config.answer.maxNewTokens,
-              ...(config.answer.temperature !== undefined ? { temperature: config.answer.temperature } : {}),
-            },
-          );
+          if (galen.vectors && (!sources || sources.includes('vector'))) await syncWithProgress(galen.vectors, Boolean(g.json));
+          const pipeline = galen.answers();
           let answer: Answer | undefined;
           const events = pipeline.stream({
             messages: [{ role: 'user', content: question }],
@@ -119,13 +101,11 @@ export function registerAskCommand(program: Command, globals: () => GlobalOption
           if (error instanceof AnswerError && (error.code === 'INVALID_REQUEST' || error.code === 'UNKNOWN_SOURCE'))
             throw new UsageError(error.message);
           throw error;
-        } finally {
-          process.off('SIGINT', onSignal);
-          await model?.close();
-          await opened?.close();
-          wikipedia?.close();
         }
-      });
+      } finally {
+        process.off('SIGINT', onSignal);
+        await galen.close();
+      }
     });
 }
 

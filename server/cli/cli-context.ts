@@ -1,4 +1,6 @@
-import { KnowledgeError, KnowledgeStore } from '../../knowledge/index.js';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { KnowledgeError, KnowledgeStore, STORE_FILE } from '../../knowledge/index.js';
 import { EmbeddingError, ModelBuildError, ModelError } from '../../model/index.js';
 import { EvaluationError } from '../../retrieval/evaluation/index.js';
 import { VectorIndexError } from '../../retrieval/vector/index.js';
@@ -20,6 +22,8 @@ export interface GlobalOptions {
   data?: string;
   config?: string;
   json?: boolean;
+  /** Make a new store where `--data` names none (commands that only read refuse otherwise). */
+  create?: boolean;
   /** Extra values (from command flags) that win over everything else. */
   overrides?: Record<string, unknown>;
 }
@@ -32,14 +36,43 @@ export function configFrom(options: GlobalOptions): GalenConfig {
   });
 }
 
-/** Opens the store of the configured data directory, runs `fn`, and always closes the store. */
-export async function withStore<T>(config: GalenConfig, fn: (store: KnowledgeStore) => Promise<T> | T): Promise<T> {
+/**
+ * Opens the store of the configured data directory, runs `fn`, and always closes the store. A data
+ * directory without a store is refused (a typo in `--data` would otherwise seed an empty store and
+ * answer from nothing) unless `create` is set (`--create`, or a command that adds content, which
+ * says on stderr that it is making one).
+ */
+export async function withStore<T>(
+  config: GalenConfig,
+  fn: (store: KnowledgeStore) => Promise<T> | T,
+  access: { create?: boolean; announce?: boolean } = {},
+): Promise<T> {
+  requireStore(config, access);
   const store = KnowledgeStore.open({ dataDir: config.dataDir });
   try {
     return await fn(store);
   } finally {
     store.close();
   }
+}
+
+/**
+ * Refuses a data directory without a store unless `create` (see {@link withStore}); says on stderr
+ * when one is about to be made.
+ */
+export function requireStore(config: GalenConfig, access: { create?: boolean; announce?: boolean } = {}): void {
+  if (existsSync(join(config.dataDir, STORE_FILE))) return;
+  const dir = resolve(config.dataDir);
+  if (!access.create)
+    throw new UsageError(
+      `there is no Galen store in ${dir} (check --data or GALEN_DATA_DIR); pass --create to make a new, empty one there`,
+    );
+  if (access.announce !== false) process.stderr.write(`galen: creating a new store in ${dir}\n`);
+}
+
+/** Whether the data directory was named (`--data`, GALEN_DATA_DIR) rather than the default `./data`. */
+export function dataDirGiven(options: GlobalOptions): boolean {
+  return Boolean(options.data || process.env.GALEN_DATA_DIR);
 }
 
 /** Prints `value` as JSON when asked, else the human text. */

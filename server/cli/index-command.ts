@@ -2,14 +2,15 @@ import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import type { KnowledgeStore } from '../../knowledge/index.js';
 import {
-  openVectorRetrieval,
   readVectorIndexStatus,
   VectorIndexError,
   type VectorIndexStatus,
   type VectorRetrieval,
   type VectorSyncReport,
 } from '../../retrieval/vector/index.js';
-import { loadEmbeddingModel, loadRerankingModel, type OnnxRerankingModel, type RerankingModel } from '../../model/index.js';
+import type { RerankingModel } from '../../model/index.js';
+import { assembleGalen } from '../assembly/index.js';
+import { createLogger } from '../logging/logger.js';
 import type { GalenConfig } from '../config/index.js';
 import { configFrom, output, UsageError, withStore, type GlobalOptions } from './cli-context.js';
 
@@ -17,7 +18,7 @@ import { configFrom, output, UsageError, withStore, type GlobalOptions } from '.
 export type VectorSettings = GalenConfig['vectors'];
 
 /** Log lines of vector upkeep go to stderr, so stdout stays the command's answer (or its JSON). */
-const stderrLogger = {
+export const stderrLines = {
   info: (message: string) => process.stderr.write(`vectors: ${message}\n`),
   warn: (message: string) => process.stderr.write(`vectors: warning: ${message}\n`),
 };
@@ -32,8 +33,8 @@ export interface CliVectors {
 }
 
 /**
- * Opens vector retrieval for the configured store with the configured embedder (the built-in LSA
- * one unless `GALEN_EMBEDDER` names an ONNX encoder), as the server does.
+ * Opens vector retrieval for an open store with the configured embedder (the built-in LSA one
+ * unless `GALEN_EMBEDDER` names an ONNX encoder) and reranker, through the same assembly as the server.
  *
  * @example
  * const { vectors, close } = await openCliVectors(config, store);
@@ -43,38 +44,12 @@ export async function openCliVectors(
   store: KnowledgeStore,
   settings: VectorSettings = config.vectors,
 ): Promise<CliVectors> {
-  const session = {
-    executionProvider: config.model.executionProvider,
-    deviceId: config.model.cudaDeviceId,
-    allowCpuFallback: config.model.allowCpuFallback,
-    onWarning: stderrLogger.warn,
-  };
-  const embedder = settings.embedder ? await loadEmbeddingModel(settings.embedder, session) : undefined;
-  let reranker: OnnxRerankingModel | undefined;
-  try {
-    if (settings.reranker) reranker = await loadRerankingModel(settings.reranker, session);
-    const vectors = await openVectorRetrieval({
-      dataDir: config.dataDir,
-      store,
-      logger: stderrLogger,
-      efSearch: settings.efSearch,
-      lsa: { dimension: settings.lsaDimension },
-      ...(embedder ? { embedder } : {}),
-    });
-    return {
-      vectors,
-      ...(reranker ? { reranker } : {}),
-      async close() {
-        vectors.close();
-        await embedder?.close();
-        await reranker?.close();
-      },
-    };
-  } catch (error) {
-    await embedder?.close();
-    await reranker?.close();
-    throw error;
-  }
+  // Opened even when vectors are off in the configuration: the caller asked for them (a rebuild).
+  const galen = await assembleGalen(
+    { ...config, vectors: { ...settings, enabled: true } },
+    { logger: createLogger(config.log.level, 2), lines: stderrLines, store, model: false, wikipedia: false },
+  );
+  return { vectors: galen.vectors!, ...(galen.reranker ? { reranker: galen.reranker } : {}), close: () => galen.close() };
 }
 
 /**
@@ -138,7 +113,7 @@ export async function syncAfterChange(
     return summariseSync(await syncWithProgress(opened.vectors, json, false, change));
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    stderrLogger.warn(`the vector index could not be updated (${message}); the next sync repairs it.`);
+    stderrLines.warn(`the vector index could not be updated (${message}); the next sync repairs it.`);
     return { error: message };
   } finally {
     await opened?.close();
@@ -200,10 +175,14 @@ export function registerIndexCommand(program: Command, globals: () => GlobalOpti
     .action(async () => {
       const g = globals();
       const config = configFrom(g);
-      await withStore(config, async (store) => {
-        const status = await readVectorIndexStatus({ dataDir: config.dataDir, store });
-        output(g, { enabled: config.vectors.enabled, ...status }, () => describeStatus(status));
-      });
+      await withStore(
+        config,
+        async (store) => {
+          const status = await readVectorIndexStatus({ dataDir: config.dataDir, store });
+          output(g, { enabled: config.vectors.enabled, ...status }, () => describeStatus(status));
+        },
+        g,
+      );
     });
 
   index
@@ -212,19 +191,23 @@ export function registerIndexCommand(program: Command, globals: () => GlobalOpti
     .action(async () => {
       const g = globals();
       const config = configFrom(g);
-      await withStore(config, async (store) => {
-        const opened = await openCliVectors(config, store);
-        try {
-          const report = summariseSync(await syncWithProgress(opened.vectors, Boolean(g.json), true));
-          const status = await opened.vectors.status();
-          output(g, { rebuild: report, status }, () => `${describeSync(report)}\n\n${describeStatus(status)}`);
-        } catch (error) {
-          if (error instanceof VectorIndexError) throw new UsageError(`The vector index could not be rebuilt: ${error.message}`);
-          throw error;
-        } finally {
-          await opened.close();
-        }
-      });
+      await withStore(
+        config,
+        async (store) => {
+          const opened = await openCliVectors(config, store);
+          try {
+            const report = summariseSync(await syncWithProgress(opened.vectors, Boolean(g.json), true));
+            const status = await opened.vectors.status();
+            output(g, { rebuild: report, status }, () => `${describeSync(report)}\n\n${describeStatus(status)}`);
+          } catch (error) {
+            if (error instanceof VectorIndexError) throw new UsageError(`The vector index could not be rebuilt: ${error.message}`);
+            throw error;
+          } finally {
+            await opened.close();
+          }
+        },
+        g,
+      );
     });
 }
 

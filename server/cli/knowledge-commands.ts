@@ -9,7 +9,7 @@ import {
   type IngestReport,
   type Rejection,
 } from '../../knowledge/index.js';
-import { configFrom, output, withStore, type GlobalOptions } from './cli-context.js';
+import { configFrom, output, UsageError, withStore, type GlobalOptions } from './cli-context.js';
 import { ProgressBar } from './progress-bar.js';
 import { describeSync, syncAfterChange } from './index-command.js';
 import type { GalenConfig } from '../config/index.js';
@@ -32,19 +32,33 @@ export function registerKnowledgeCommands(program: Command, globals: () => Globa
     .action(async (paths: string[], opts: { source: string; format: string; license?: string; attribution?: string }) => {
       const g = globals();
       const config = configFrom(g);
-      await withStore(config, async (store) => {
-        const report = await runIngest(store, config, g, {
-          source: opts.source,
-          paths,
-          format: opts.format as (typeof FORMAT_NAMES)[number] | 'auto',
-          ...(opts.license !== undefined ? { license: opts.license } : {}),
-          ...(opts.attribution !== undefined ? { attribution: opts.attribution } : {}),
-        });
-        const vectors = await syncAfterChange(config, store, Boolean(g.json), `ingest of ${report.source}`);
-        output(g, { ...report, ...(vectors ? { vectors } : {}) }, () =>
-          [summarise(report), ...(vectors ? [describeSync(vectors)] : [])].join('\n'),
-        );
-      });
+      await withStore(
+        config,
+        async (store) => {
+          const existed = store.listSources().some((source) => source.name === opts.source);
+          const report = await runIngest(store, config, g, {
+            source: opts.source,
+            paths,
+            format: opts.format as (typeof FORMAT_NAMES)[number] | 'auto',
+            ...(opts.license !== undefined ? { license: opts.license } : {}),
+            ...(opts.attribution !== undefined ? { attribution: opts.attribution } : {}),
+          });
+          // Nothing read (every file rejected or skipped): no empty source is left behind, and the exit says so.
+          if (report.added + report.updated + report.unchanged === 0) {
+            if (!existed && store.listSources().some((source) => source.name === opts.source)) store.removeSource(opts.source);
+            throw new UsageError(
+              `nothing was ingested into ${opts.source}: ${report.rejected} rejected, ${report.skippedFiles} files skipped${
+                report.rejections[0] ? ` (first: ${report.rejections[0].path}: ${report.rejections[0].message})` : ''
+              }`,
+            );
+          }
+          const vectors = await syncAfterChange(config, store, Boolean(g.json), `ingest of ${report.source}`);
+          output(g, { ...report, ...(vectors ? { vectors } : {}) }, () =>
+            [summarise(report), ...(vectors ? [describeSync(vectors)] : [])].join('\n'),
+          );
+        },
+        { create: true },
+      );
     });
 
   program
@@ -54,20 +68,24 @@ export function registerKnowledgeCommands(program: Command, globals: () => Globa
     .action(async (name: string) => {
       const g = globals();
       const config = configFrom(g);
-      await withStore(config, async (store) => {
-        const source = store.getSource(name);
-        const report = await runIngest(store, config, g, {
-          source: name,
-          paths: source.paths,
-          format: source.format as (typeof FORMAT_NAMES)[number] | 'auto',
-          license: source.license,
-          attribution: source.attribution,
-        });
-        const vectors = await syncAfterChange(config, store, Boolean(g.json), `refresh of ${report.source}`);
-        output(g, { ...report, ...(vectors ? { vectors } : {}) }, () =>
-          [summarise(report), ...(vectors ? [describeSync(vectors)] : [])].join('\n'),
-        );
-      });
+      await withStore(
+        config,
+        async (store) => {
+          const source = store.getSource(name);
+          const report = await runIngest(store, config, g, {
+            source: name,
+            paths: source.paths,
+            format: source.format as (typeof FORMAT_NAMES)[number] | 'auto',
+            license: source.license,
+            attribution: source.attribution,
+          });
+          const vectors = await syncAfterChange(config, store, Boolean(g.json), `refresh of ${report.source}`);
+          output(g, { ...report, ...(vectors ? { vectors } : {}) }, () =>
+            [summarise(report), ...(vectors ? [describeSync(vectors)] : [])].join('\n'),
+          );
+        },
+        g,
+      );
     });
 
   program
@@ -75,17 +93,21 @@ export function registerKnowledgeCommands(program: Command, globals: () => Globa
     .description('List sources with their counts, licence and last refresh')
     .action(async () => {
       const g = globals();
-      await withStore(configFrom(g), (store) => {
-        const sources = store.listSources();
-        output(g, { sources }, () =>
-          sources.length === 0
-            ? 'No sources yet: `galen ingest <path> --source <name>` adds one.'
-            : table(
-                ['source', 'documents', 'sections', 'chunks', 'licence', 'refreshed'],
-                sources.map((s) => [s.name, s.documents, s.sections, s.chunks, s.license || '-', s.refreshedAt ?? '-']),
-              ),
-        );
-      });
+      await withStore(
+        configFrom(g),
+        (store) => {
+          const sources = store.listSources();
+          output(g, { sources }, () =>
+            sources.length === 0
+              ? 'No sources yet: `galen ingest <path> --source <name>` adds one.'
+              : table(
+                  ['source', 'documents', 'sections', 'chunks', 'licence', 'refreshed'],
+                  sources.map((s) => [s.name, s.documents, s.sections, s.chunks, s.license || '-', s.refreshedAt ?? '-']),
+                ),
+          );
+        },
+        g,
+      );
     });
 
   program
@@ -95,16 +117,20 @@ export function registerKnowledgeCommands(program: Command, globals: () => Globa
     .action(async (opts: { source: string }) => {
       const g = globals();
       const config = configFrom(g);
-      await withStore(config, async (store) => {
-        const removed = store.removeSource(opts.source);
-        const vectors = await syncAfterChange(config, store, Boolean(g.json), `removal of ${opts.source}`);
-        output(g, { source: opts.source, removed, ...(vectors ? { vectors } : {}) }, () =>
-          [
-            `Removed source ${opts.source}: ${removed.documents} documents, ${removed.chunks} chunks.`,
-            ...(vectors ? [describeSync(vectors)] : []),
-          ].join('\n'),
-        );
-      });
+      await withStore(
+        config,
+        async (store) => {
+          const removed = store.removeSource(opts.source);
+          const vectors = await syncAfterChange(config, store, Boolean(g.json), `removal of ${opts.source}`);
+          output(g, { source: opts.source, removed, ...(vectors ? { vectors } : {}) }, () =>
+            [
+              `Removed source ${opts.source}: ${removed.documents} documents, ${removed.chunks} chunks.`,
+              ...(vectors ? [describeSync(vectors)] : []),
+            ].join('\n'),
+          );
+        },
+        g,
+      );
     });
 
   program
@@ -115,10 +141,14 @@ export function registerKnowledgeCommands(program: Command, globals: () => Globa
     .option('--answered-only', 'leave out question-only records', false)
     .action(async (opts: { source: string; out: string; answeredOnly: boolean }) => {
       const g = globals();
-      await withStore(configFrom(g), async (store) => {
-        const report = await exportSource(store, { source: opts.source, out: opts.out, answeredOnly: opts.answeredOnly });
-        output(g, report, () => `Exported ${report.documents} documents (${report.sections} sections) to ${report.file}.`);
-      });
+      await withStore(
+        configFrom(g),
+        async (store) => {
+          const report = await exportSource(store, { source: opts.source, out: opts.out, answeredOnly: opts.answeredOnly });
+          output(g, report, () => `Exported ${report.documents} documents (${report.sections} sections) to ${report.file}.`);
+        },
+        g,
+      );
     });
 }
 

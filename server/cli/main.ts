@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
+import { PACKAGE_ROOT } from '../../knowledge/index.js';
 import { registerKnowledgeCommands } from './knowledge-commands.js';
 import { registerSearchCommand } from './search-command.js';
 import { registerServeCommand } from './serve-command.js';
@@ -16,6 +19,8 @@ const program = new Command('galen')
   .option('--data <dir>', 'data directory for the store and indexes (env GALEN_DATA_DIR, default ./data)')
   .option('--config <file>', 'JSON config file (env GALEN_CONFIG)')
   .option('--json', 'print JSON instead of text', false)
+  .option('--create', 'make a new store where --data names none (otherwise only ingest and serve create one)', false)
+  .version((JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version, '-V, --version')
   .showHelpAfterError()
   .exitOverride();
 

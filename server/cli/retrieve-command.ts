@@ -1,10 +1,10 @@
-import { join } from 'node:path';
-import type { Command } from 'commander';
-import { RetrievalPipeline, type EvidenceSource } from '../../retrieval/pipeline/index.js';
-import { WikipediaRetriever } from '../../retrieval/wikipedia/index.js';
+import { type Command, Option } from 'commander';
+import type { EvidenceSource } from '../../retrieval/pipeline/index.js';
 import { unknownSources } from '../answer/index.js';
-import { configFrom, output, UsageError, withStore, type GlobalOptions } from './cli-context.js';
-import { openCliVectors, syncWithProgress, type CliVectors } from './index-command.js';
+import { assembleGalen } from '../assembly/index.js';
+import { createLogger } from '../logging/logger.js';
+import { configFrom, requireStore, output, UsageError, type GlobalOptions } from './cli-context.js';
+import { stderrLines, syncWithProgress } from './index-command.js';
 
 const SOURCES: readonly EvidenceSource[] = ['corpus', 'vector', 'wikipedia'];
 
@@ -15,79 +15,70 @@ export function registerRetrieveCommand(program: Command, globals: () => GlobalO
     .description('Find evidence for a question: corpus, vectors and live Wikipedia, fused')
     .argument('<question>', 'the question')
     .option('-k, --k <n>', 'number of hits (1–100)', '10')
-    .option('--sources <list>', `comma-separated retrievers (${SOURCES.join(', ')}; default: all configured)`)
-    .action(async (question: string, opts: { k: string; sources?: string }) => {
+    .option('--retrievers <list>', `comma-separated retrievers (${SOURCES.join(', ')}; default: all configured)`)
+    .addOption(new Option('--sources <list>', 'old spelling of --retrievers').hideHelp())
+    .action(async (question: string, opts: { k: string; retrievers?: string; sources?: string }) => {
       const g = globals();
       const k = Number(opts.k);
       if (!Number.isInteger(k) || k < 1 || k > 100)
         throw new UsageError(`--k must be a whole number from 1 to 100, got ${JSON.stringify(opts.k)}`);
-      const sources = opts.sources
+      const sources = (opts.retrievers ?? opts.sources)
         ?.split(',')
         .map((s) => s.trim())
         .filter(Boolean);
       const unknown = unknownSources(sources, SOURCES);
-      if (unknown.length) throw new UsageError(`Unknown --sources ${unknown.join(', ')}; use ${SOURCES.join(', ')}`);
+      if (unknown.length)
+        throw new UsageError(
+          `Unknown ${opts.retrievers !== undefined ? '--retrievers' : '--sources'} ${unknown.join(', ')}; use ${SOURCES.join(', ')}`,
+        );
       const config = configFrom(g);
-      await withStore(config, async (store) => {
-        const wikipedia =
-          config.wikipedia.enabled && (!sources || sources.includes('wikipedia'))
-            ? new WikipediaRetriever({
-                apiUrl: config.wikipedia.apiUrl,
-                budgetMs: config.wikipedia.budgetMs,
-                cachePath: join(config.dataDir, 'wikipedia-cache.sqlite'),
-              })
-            : undefined;
-        const settings = config.vectors;
-        let opened: CliVectors | undefined;
-        try {
-          if (settings.enabled) {
-            opened = await openCliVectors(config, store, settings);
-            // Cheap when the index is in step; builds or repairs it (logged) when it is not.
-            if (!sources || sources.includes('vector')) await syncWithProgress(opened.vectors, Boolean(g.json));
-          }
-          const vector = opened && (!sources || sources.includes('vector')) ? { vector: opened.vectors.searcher } : {};
-          const pipeline = new RetrievalPipeline(
-            { store, ...(wikipedia ? { wikipedia } : {}), ...vector, ...(opened?.reranker ? { reranker: opened.reranker } : {}) },
-            { vectorWeight: settings.weight },
-          );
-          const result = await pipeline.retrieve(question, { k, ...(sources ? { sources: sources as EvidenceSource[] } : {}) });
-          const hits = result.hits.map((h) => ({
-            externalId: h.externalId,
-            source: h.source,
-            title: h.title,
-            section: h.section,
-            url: h.url,
-            score: Math.round(h.score * 1e5) / 1e5,
-            text: h.text,
-            license: h.license,
-            attribution: h.attribution,
-            retrievers: h.retrievers,
-          }));
-          output(
-            g,
-            {
-              query: result.query,
-              analysis: result.analysis,
-              timings: result.timings,
-              ...(result.wikipedia ? { wikipedia: result.wikipedia } : {}),
-              hits,
-            },
-            () =>
-              [
-                ...hits.map((h, i) =>
-                  [
-                    `${i + 1}. ${h.title}${h.section ? ` — ${h.section}` : ''}  [${h.externalId} · ${h.source} · ${h.retrievers.map((r) => `${r.retriever}#${r.rank}`).join(' ')}]`,
-                    ...(h.url ? [`   ${h.url}`] : []),
-                    `   ${h.text.replace(/\s+/g, ' ').slice(0, 240)}${h.text.length > 240 ? '…' : ''}`,
-                  ].join('\n'),
-                ),
-                `(${result.timings.total} ms${result.wikipedia ? `; Wikipedia: ${result.wikipedia}` : ''})`,
-              ].join('\n\n'),
-          );
-        } finally {
-          wikipedia?.close();
-          await opened?.close();
-        }
+      requireStore(config, g);
+      const galen = await assembleGalen(config, {
+        logger: createLogger(config.log.level, 2),
+        lines: stderrLines,
+        model: false,
+        ...(sources ? { sources: sources as EvidenceSource[] } : {}),
       });
+      try {
+        // Cheap when the index is in step; builds or repairs it (logged) when it is not.
+        if (galen.vectors && (!sources || sources.includes('vector'))) await syncWithProgress(galen.vectors, Boolean(g.json));
+        const pipeline = galen.retrieval();
+        const result = await pipeline.retrieve(question, { k, ...(sources ? { sources: sources as EvidenceSource[] } : {}) });
+        const hits = result.hits.map((h) => ({
+          externalId: h.externalId,
+          source: h.source,
+          title: h.title,
+          section: h.section,
+          url: h.url,
+          score: Math.round(h.score * 1e5) / 1e5,
+          text: h.text,
+          license: h.license,
+          attribution: h.attribution,
+          retrievers: h.retrievers,
+        }));
+        output(
+          g,
+          {
+            query: result.query,
+            analysis: result.analysis,
+            timings: result.timings,
+            ...(result.wikipedia ? { wikipedia: result.wikipedia } : {}),
+            hits,
+          },
+          () =>
+            [
+              ...hits.map((h, i) =>
+                [
+                  `${i + 1}. ${h.title}${h.section ? ` — ${h.section}` : ''}  [${h.externalId} · ${h.source} · ${h.retrievers.map((r) => `${r.retriever}#${r.rank}`).join(' ')}]`,
+                  ...(h.url ? [`   ${h.url}`] : []),
+                  `   ${h.text.replace(/\s+/g, ' ').slice(0, 240)}${h.text.length > 240 ? '…' : ''}`,
+                ].join('\n'),
+              ),
+              `(${result.timings.total} ms${result.wikipedia ? `; Wikipedia: ${result.wikipedia}` : ''})`,
+            ].join('\n\n'),
+        );
+      } finally {
+        await galen.close();
+      }
     });
 }

@@ -1,4 +1,7 @@
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { STORE_FILE } from '../../knowledge/index.js';
 import { configFrom, type GlobalOptions } from './cli-context.js';
 import { startServer } from '../http/start-server.js';
 import { createLogger } from '../logging/logger.js';
@@ -18,6 +21,11 @@ export function registerServeCommand(program: Command, globals: () => GlobalOpti
       if (opts.port) server.port = Number.isNaN(Number(opts.port)) ? opts.port : Number(opts.port);
       const config = configFrom({ ...g, overrides: { server, ...(opts.model ? { model: { path: opts.model } } : {}) } });
       const logger = createLogger(config.log.level);
+      // A typo in --data would otherwise quietly serve a fresh, seeded store.
+      if (!existsSync(join(config.dataDir, STORE_FILE)))
+        process.stderr.write(
+          `galen: no store in ${resolve(config.dataDir)} yet: creating a new one${config.seed.enabled ? ' (seeded with the bundled MedQuAD corpus)' : ''}\n`,
+        );
       const running = await startServer(config, logger);
       let stopping = false;
       const stop = async (signal: string) => {

@@ -173,6 +173,47 @@ export const ConfigSchema = z
       })
       .strict()
       .default({ enabled: true }),
+    fhir: z
+      .object({
+        /** FHIR servers (origins, e.g. `https://ehr.example.org`) that chat requests may name in `patient.fhirServer`; any other is refused. Env `GALEN_FHIR_SERVERS`, comma-separated. Default none. */
+        allowedServers: z
+          .preprocess(
+            (v) =>
+              typeof v === 'string'
+                ? v
+                    .split(',')
+                    .map((o) => o.trim())
+                    .filter(Boolean)
+                : v,
+            z.array(z.string().regex(/^https?:\/\/[^/\s]+$/, 'a FHIR server origin is scheme://host[:port] (no path)')),
+          )
+          .default([]),
+        /** Time for reading a patient from a FHIR server (all searches, pages included), ms. Env `GALEN_FHIR_TIMEOUT_MS`. Default 2500. */
+        timeoutMs: z.number().int().min(100).max(60_000).default(2500),
+        /** Most Bundle pages followed per search. Env `GALEN_FHIR_MAX_PAGES`. Default 10. */
+        maxPages: z.number().int().min(1).max(100).default(10),
+      })
+      .strict()
+      .default({ allowedServers: [], timeoutMs: 2500, maxPages: 10 }),
+    cds: z
+      .object({
+        /** JSON file listing the EHRs trusted to call `/cds-services`: `[{"iss": "…", "jwksUrl": "…"}]` or with `jwksFile`. Env `GALEN_CDS_ISSUERS`. Default none (every call refused unless `insecure`). */
+        issuersFile: z.string().min(1).optional(),
+        /** Galen's public base URL (`https://galen.example.org`) behind a proxy; the JWT `aud` must be `<publicUrl>/cds-services/<id>`. Env `GALEN_PUBLIC_URL`. Default: the scheme and Host of the request. */
+        publicUrl: z
+          .string()
+          .regex(/^https?:\/\/[^\s]+$/, 'a URL such as https://galen.example.org')
+          .transform((u) => u.replace(/\/+$/, ''))
+          .optional(),
+        /** Accept CDS Hooks calls without a valid JWT: local testing only, logged loudly at start. Env `GALEN_CDS_INSECURE`. Default false. */
+        insecure: z.boolean().default(false),
+        /** Time a hook may spend fetching from the EHR's FHIR server before answering with a could-not-gather card, ms. Env `GALEN_CDS_FHIR_TIMEOUT_MS`. Default 2000. */
+        fhirTimeoutMs: z.number().int().min(100).max(30_000).default(2000),
+        /** Feedback file (JSON lines). Env `GALEN_CDS_FEEDBACK_FILE`. Default `<dataDir>/cds-feedback.jsonl`. */
+        feedbackFile: z.string().min(1).optional(),
+      })
+      .strict()
+      .default({ insecure: false, fhirTimeoutMs: 2000 }),
     security: z
       .object({
         /** What a request without an API key may do on loopback: `none`, `clinician` (ask, retrieve) or `admin`. Beyond loopback every route needs a key. Env `GALEN_ANONYMOUS_ROLE`. Default `clinician`. */
@@ -302,6 +343,14 @@ export const ENV_KEYS: Readonly<Record<string, { path: string[]; type: 'string' 
   GALEN_ANSWER_PASSAGES: { path: ['answer', 'passages'], type: 'number' },
   GALEN_MAX_NEW_TOKENS: { path: ['answer', 'maxNewTokens'], type: 'number' },
   GALEN_TEMPERATURE: { path: ['answer', 'temperature'], type: 'number' },
+  GALEN_FHIR_SERVERS: { path: ['fhir', 'allowedServers'], type: 'string' },
+  GALEN_FHIR_TIMEOUT_MS: { path: ['fhir', 'timeoutMs'], type: 'number' },
+  GALEN_FHIR_MAX_PAGES: { path: ['fhir', 'maxPages'], type: 'number' },
+  GALEN_CDS_ISSUERS: { path: ['cds', 'issuersFile'], type: 'string' },
+  GALEN_PUBLIC_URL: { path: ['cds', 'publicUrl'], type: 'string' },
+  GALEN_CDS_INSECURE: { path: ['cds', 'insecure'], type: 'boolean' },
+  GALEN_CDS_FHIR_TIMEOUT_MS: { path: ['cds', 'fhirTimeoutMs'], type: 'number' },
+  GALEN_CDS_FEEDBACK_FILE: { path: ['cds', 'feedbackFile'], type: 'string' },
   GALEN_ANONYMOUS_ROLE: { path: ['security', 'anonymousRole'], type: 'string' },
   GALEN_RATE_LIMIT: { path: ['security', 'rateLimitPerMinute'], type: 'number' },
   GALEN_MAX_BODY_KB: { path: ['security', 'maxBodyKb'], type: 'number' },

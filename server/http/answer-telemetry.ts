@@ -20,7 +20,8 @@ export function recordAnswer(ctx: AppContext, res: Response, request: AnswerRequ
     ...(patient ? { patient } : {}),
   };
   recordRetrieval(ctx, answer.timings.retrieval);
-  if (answer.usage.completionTokens > 0) ctx.metrics.tokensGenerated.inc(answer.usage.completionTokens);
+  // Extractive answers' usage is an estimate of quoted text, not tokens a model generated.
+  if (answer.mode === 'generative' && answer.usage.completionTokens > 0) ctx.metrics.tokensGenerated.inc(answer.usage.completionTokens);
 }
 
 /**

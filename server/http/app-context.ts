@@ -1,6 +1,10 @@
 import type { KnowledgeStore } from '../../knowledge/index.js';
 import type { RetrievalPipeline } from '../../retrieval/pipeline/index.js';
 import type { AnswerPipeline } from '../answer/index.js';
+import type { RequestHandler } from 'express';
+import type { CdsHooks } from '../cds-hooks/index.js';
+import type { PatientFetchOptions } from '../fhir/index.js';
+import type { FeedbackLog } from '../feedback/index.js';
 import type { KnowledgeJobs } from '../jobs/index.js';
 import type { AuditLog } from '../logging/audit-log.js';
 import type { Logger } from '../logging/logger.js';
@@ -38,4 +42,10 @@ export interface AppContext {
   audit: AuditLog;
   /** Knowledge administration jobs (ingest, refresh, remove). */
   jobs: KnowledgeJobs;
+  /** Readers' feedback on answers (`POST /v1/feedback`). */
+  feedback: FeedbackLog;
+  /** How chat requests' `patient: {fhirServer, patientId}` are read. Default: no server allowed. */
+  fhir?: Omit<PatientFetchOptions, 'signal'>;
+  /** The CDS Hooks service behind `/cds-services` and its authentication (EHR JWTs); absent: not mounted. */
+  cds?: { hooks: CdsHooks; authentication: RequestHandler };
 }

@@ -5,9 +5,12 @@ import { ApiError } from './api-error.js';
 import { requireRole } from '../security/index.js';
 import { knowledgeRoutes } from './knowledge-routes.js';
 import type { AppContext } from './app-context.js';
+import { cdsRoutes } from './cds-routes.js';
 import { chatRoutes } from './chat-routes.js';
 import { clientCode, clientMessage } from './client-message.js';
+import { feedbackRoutes } from './feedback-routes.js';
 import { toApiError } from './http-errors.js';
+import { isOpenAiPath, openAiErrorBody } from './openai-errors.js';
 import { openApiDocument } from './openapi.js';
 import { openAiRoutes } from './openai-routes.js';
 import { retrieveRoutes } from './retrieve-routes.js';
@@ -28,7 +31,7 @@ const SearchRequest = z
  * The Express application. Middleware runs in this order: security headers and CORS, metrics
  * timing, the audit log, the request time limit; then each surface behind its own gate (body
  * limit, authentication, rate limit, role — see `surfaceGate`): `/v1` (API keys, clinician role:
- * search, retrieve, chat, the OpenAI-compatible API, knowledge administration with
+ * search, retrieve, chat, feedback, the OpenAI-compatible API, knowledge administration with
  * `requireRole('admin')` inside) and `/metrics` (API keys, clinician); the open probes, chat page
  * and `/openapi.json`; then 404 and the JSON error handler (`{"error":{"code","message"}}`, never
  * a stack trace).
@@ -47,6 +50,18 @@ export function createApp(ctx: AppContext): express.Express {
   app.use(ctx.security.timeLimit);
   // Every /v1 request passes this gate before any /v1 router sees it.
   app.use('/v1', ...ctx.security.v1);
+  const cds = ctx.cds;
+  if (cds) {
+    // Discovery is public (EHRs read it to register Galen); calls need the EHR's signed JWT.
+    app.get('/cds-services', (_req, res) => {
+      res.json(cds.hooks.discovery());
+    });
+    app.use(
+      '/cds-services',
+      ...ctx.security.surface({ authentication: cds.authentication, role: 'clinician' }),
+      cdsRoutes(cds.hooks, ctx.logger),
+    );
+  }
   const search = new LexicalSearch(ctx.store);
 
   app.get('/healthz', (_req, res) => {
@@ -101,13 +116,14 @@ export function createApp(ctx: AppContext): express.Express {
 
   app.use(retrieveRoutes(ctx));
   app.use(chatRoutes(ctx));
+  app.use(feedbackRoutes(ctx.feedback));
   app.use(openAiRoutes(ctx));
   app.get('/metrics', ctx.security.apiKeys, requireRole('clinician'), ctx.metrics.handler);
   app.use(knowledgeRoutes({ store: ctx.store, jobs: ctx.jobs }));
 
   app.use((_req, _res, next) => next(new ApiError(404, 'NOT_FOUND', 'No such route.')));
 
-  app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
+  app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
     // Already answered (the time limit spoke first) or mid-stream: no JSON error can follow.
     if (res.headersSent) {
       if (!res.writableEnded) {
@@ -118,13 +134,14 @@ export function createApp(ctx: AppContext): express.Express {
     }
     const e = toApiError(error);
     const message = clientMessage(e.message);
+    const code = clientCode(e.code, e.status >= 500 ? 'INTERNAL' : 'BAD_REQUEST');
     if (e.status >= 500) ctx.logger.error({ err: error }, 'request failed');
     // The detail the client does not get (paths, internal codes) stays in the log.
     else if (message !== e.message) ctx.logger.warn({ code: e.code, detail: e.message }, 'request refused');
     res
       .status(e.status)
       .set(e.headers)
-      .json({ error: { code: clientCode(e.code, e.status >= 500 ? 'INTERNAL' : 'BAD_REQUEST'), message } });
+      .json(isOpenAiPath(req.path) ? openAiErrorBody(new ApiError(e.status, code, message, e.headers)) : { error: { code, message } });
   });
   return app;
 }

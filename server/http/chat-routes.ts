@@ -1,10 +1,11 @@
 import { Router } from 'express';
 import type { EvidenceSource } from '../../retrieval/pipeline/index.js';
-import type { AnswerRequest } from '../answer/index.js';
+import type { AnswerRequest, PatientContext } from '../answer/index.js';
 import type { AppContext } from './app-context.js';
 import { streamAnswer } from './answer-stream.js';
 import { recordAnswer } from './answer-telemetry.js';
 import { requestSignal } from './client-abort.js';
+import { patientOf } from './patient-input.js';
 import { assertReady } from './readiness.js';
 import { ChatRequestSchema, type ChatRequest } from './request-schemas.js';
 import { validateBody } from './validate-body.js';
@@ -22,7 +23,8 @@ export function chatRoutes(ctx: AppContext): Router {
   router.post('/v1/chat', async (req, res) => {
     const body = validateBody(ChatRequestSchema, req.body);
     assertReady(ctx);
-    const request = toAnswerRequest(body, requestSignal(res));
+    const signal = requestSignal(res);
+    const request = toAnswerRequest(body, signal, await patientOf(ctx, body.options.patient, signal));
     if (!body.stream) {
       const answer = await ctx.answers.answer(request);
       recordAnswer(ctx, res, request, answer);
@@ -48,7 +50,7 @@ export function chatRoutes(ctx: AppContext): Router {
   return router;
 }
 
-function toAnswerRequest(body: ChatRequest, signal: AbortSignal): AnswerRequest {
+function toAnswerRequest(body: ChatRequest, signal: AbortSignal, patient: PatientContext | undefined): AnswerRequest {
   const o = body.options;
   return {
     messages: body.messages,
@@ -60,7 +62,7 @@ function toAnswerRequest(body: ChatRequest, signal: AbortSignal): AnswerRequest 
     ...(o.topP !== undefined ? { topP: o.topP } : {}),
     ...(o.seed !== undefined ? { seed: o.seed } : {}),
     ...(o.stop ? { stop: o.stop } : {}),
-    ...(o.patient ? { patient: o.patient } : {}),
+    ...(patient ? { patient } : {}),
   };
 }
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ChatCompletionRequestSchema, ChatRequestSchema, RetrieveRequestSchema } from './request-schemas.js';
+import { FeedbackRequestSchema } from './feedback-routes.js';
 
 type Json = Record<string, unknown>;
 
@@ -28,6 +29,7 @@ const Citation: Json = {
     license: { type: 'string' },
     attribution: { type: 'string' },
     externalId: { type: 'string', description: 'Citation id of the passage (e.g. GHR_0000804_Sec2), or the article URL' },
+    preview: { type: 'string', description: "The passage's opening words (at most 200 characters), for a hover preview" },
   },
 };
 
@@ -172,6 +174,67 @@ export function openApiDocument(version: string): Json {
       },
       '/v1/search': {
         post: { summary: 'BM25 search of the local corpus', responses: { 200: { description: 'Hits' }, ...errors(400, 413) } },
+      },
+      '/v1/feedback': {
+        post: {
+          summary:
+            "A reader's thumbs up/down on an answer, with an optional note (stored redacted; question text only when question logging is on)",
+          requestBody: { required: true, ...json(schema(FeedbackRequestSchema)) },
+          responses: { 201: { description: 'Stored: {stored: {note, question}}' }, ...errors(400, 413) },
+        },
+      },
+      '/v1/models/{id}': {
+        get: {
+          summary: 'One OpenAI-compatible model (galen)',
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: { 200: { description: 'The model' }, ...errors(404) },
+        },
+      },
+      '/metrics': {
+        get: {
+          summary: 'Prometheus metrics (clinician key or anonymous loopback)',
+          responses: { 200: { description: 'Prometheus text format' } },
+        },
+      },
+      '/v1/knowledge/sources': {
+        get: {
+          summary: 'Sources with their counts, licence and last refresh (admin)',
+          responses: { 200: { description: '{sources}' }, ...errors(401, 403) },
+        },
+      },
+      '/v1/knowledge/sources/{name}': {
+        delete: {
+          summary: 'Remove a source as a background job (admin)',
+          parameters: [{ name: 'name', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: { 202: { description: 'The job, with Location /v1/jobs/{id}' }, ...errors(401, 403, 404) },
+        },
+      },
+      '/v1/knowledge/ingest': {
+        post: {
+          summary: 'Ingest uploaded files (multipart) or server-side paths into a source as a background job (admin)',
+          responses: { 202: { description: 'The job, with Location /v1/jobs/{id}' }, ...errors(400, 401, 403, 413) },
+        },
+      },
+      '/v1/knowledge/refresh': {
+        post: {
+          summary: 'Refresh a source from its recorded paths as a background job (admin)',
+          responses: { 202: { description: 'The job' }, ...errors(400, 401, 403, 404) },
+        },
+      },
+      '/v1/jobs': {
+        get: { summary: 'Knowledge jobs, newest first (admin)', responses: { 200: { description: '{jobs}' }, ...errors(401, 403) } },
+      },
+      '/v1/jobs/{id}': {
+        get: {
+          summary: 'One knowledge job (admin)',
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: { 200: { description: 'The job' }, ...errors(401, 403, 404) },
+        },
+        delete: {
+          summary: 'Cancel a queued or running knowledge job (admin)',
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: { 200: { description: 'The job' }, ...errors(401, 403, 404) },
+        },
       },
       '/openapi.json': { get: { summary: 'This document', responses: { 200: { description: 'OpenAPI 3.1' } } } },
       '/': { get: { summary: 'The chat page', responses: { 200: { description: 'HTML' } } } },

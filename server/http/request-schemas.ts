@@ -20,9 +20,42 @@ export const PatientSchema = z
     conditions: z.array(z.string().min(1).max(200)).max(20).optional(),
     medications: z.array(z.string().min(1).max(200)).max(30).optional(),
     allergies: z.array(z.string().min(1).max(200)).max(20).optional(),
+    observations: z.array(z.string().min(1).max(200)).max(10).optional(),
     notes: z.string().max(2000).optional(),
   })
   .strict();
+
+/** A FHIR R4 Bundle of the patient's resources (Patient, Condition, MedicationRequest, …); reduced to the clinical summary. */
+export const PatientBundleSchema = z
+  .object({
+    resourceType: z.literal('Bundle'),
+    entry: z
+      .array(
+        z
+          .object({
+            resource: z
+              .object({ resourceType: z.string().min(1) })
+              .loose()
+              .optional(),
+          })
+          .loose(),
+      )
+      .max(1000)
+      .default([]),
+  })
+  .loose();
+
+/** Where to read the patient from: the EHR's FHIR server, the patient's id and a bearer token (used once, never stored). */
+export const PatientReferenceSchema = z
+  .object({
+    fhirServer: z.url({ protocol: /^https?$/ }),
+    patientId: z.string().min(1).max(200),
+    accessToken: z.string().min(1).max(10_000).optional(),
+  })
+  .strict();
+
+/** `patient`: today's structured object, a FHIR R4 Bundle, or a reference to a FHIR server. */
+export const PatientInputSchema = z.union([PatientBundleSchema, PatientReferenceSchema, PatientSchema]);
 
 /** Retriever names as requests spell them; checked against what the server has. */
 const Sources = z
@@ -52,7 +85,7 @@ export const AnswerOptionsSchema = z
       .max(2 ** 32 - 1)
       .optional(),
     stop: z.array(z.string().min(1).max(100)).max(4).optional(),
-    patient: PatientSchema.optional(),
+    patient: PatientInputSchema.optional(),
   })
   .strict();
 
@@ -110,6 +143,7 @@ export const ChatCompletionRequestSchema = z
   })
   .loose();
 
+export type PatientInput = z.infer<typeof PatientInputSchema>;
 export type ChatRequest = z.infer<typeof ChatRequestSchema>;
 export type RetrieveRequestBody = z.infer<typeof RetrieveRequestSchema>;
 export type ChatCompletionRequest = z.infer<typeof ChatCompletionRequestSchema>;

@@ -1,31 +1,22 @@
 import { createServer as createHttpServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { KnowledgeStore, PACKAGE_ROOT, seedStore } from '../../knowledge/index.js';
+import { PACKAGE_ROOT, seedStore } from '../../knowledge/index.js';
 import type { GalenConfig } from '../config/index.js';
 import type { Logger } from '../logging/logger.js';
 import { createApp } from './app.js';
 import { guardProcess } from './process-guard.js';
+import { createCdsSurface } from './cds-setup.js';
 import { listenError } from './listen-error.js';
 import { join } from 'node:path';
 import { KnowledgeJobs } from '../jobs/index.js';
 import { AuditLog } from '../logging/audit-log.js';
+import { FEEDBACK_FILE, FeedbackLog } from '../feedback/index.js';
 import { createMetrics } from '../metrics/index.js';
 import { ApiKeyStore, createSecurityLayer, type SecurityLayer } from '../security/index.js';
 import { readFileSync } from 'node:fs';
-import {
-  loadEmbeddingModel,
-  loadRerankingModel,
-  OnnxLanguageModel,
-  type ExecutionProviderName,
-  type LanguageModel,
-  type OnnxEmbeddingModel,
-  type OnnxRerankingModel,
-} from '../../model/index.js';
-import { openVectorRetrieval, type VectorRetrieval } from '../../retrieval/vector/index.js';
-import { RetrievalPipeline, type VectorSearcher } from '../../retrieval/pipeline/index.js';
-import { WikipediaRetriever } from '../../retrieval/wikipedia/index.js';
-import { LocalRetrievalPool } from '../../retrieval/workers/index.js';
-import { AnswerPipeline, loadConfiguredModel } from '../answer/index.js';
+import { OnnxLanguageModel, type LanguageModel } from '../../model/index.js';
+import type { VectorSearcher } from '../../retrieval/pipeline/index.js';
+import { assembleGalen, type Galen } from '../assembly/index.js';
 import type { AppContext } from './app-context.js';
 
 /** Parts a caller can hand the server instead of the ones it would build from the configuration. */
@@ -70,55 +61,21 @@ export async function startServer(config: GalenConfig, logger: Logger, dependenc
     keys.close();
     throw error;
   }
-  let ownModel: LanguageModel | undefined;
+  let galen: Galen;
   try {
-    ownModel = dependencies.model ? undefined : await loadConfiguredModel(config, logger);
-  } catch (error) {
-    keys.close();
-    throw error;
-  }
-  const model = dependencies.model ?? ownModel;
-  const sessionOptions = {
-    executionProvider: config.model.executionProvider,
-    deviceId: config.model.cudaDeviceId,
-    allowCpuFallback: config.model.allowCpuFallback,
-    onWarning: (message: string) => logger.warn(message),
-  };
-  let embedder: OnnxEmbeddingModel | undefined;
-  let reranker: OnnxRerankingModel | undefined;
-  try {
-    if (config.vectors.enabled && config.vectors.embedder && !dependencies.vector)
-      embedder = await loadEmbeddingModel(config.vectors.embedder, sessionOptions);
-    if (config.vectors.reranker) reranker = await loadRerankingModel(config.vectors.reranker, sessionOptions);
-  } catch (error) {
-    await embedder?.close();
-    await ownModel?.close();
-    keys.close();
-    throw error;
-  }
-  const store = KnowledgeStore.open({ dataDir: config.dataDir });
-  let vectors: VectorRetrieval | undefined;
-  if (config.vectors.enabled && !dependencies.vector) {
-    vectors = await openVectorRetrieval({
-      dataDir: config.dataDir,
-      store,
-      logger: { info: (message) => logger.info(message), warn: (message) => logger.warn(message) },
-      efSearch: config.vectors.efSearch,
-      lsa: { dimension: config.vectors.lsaDimension },
-      ...(embedder ? { embedder } : {}),
+    galen = await assembleGalen(config, {
+      logger,
+      model: dependencies.model ?? true,
+      vectors: dependencies.vector ?? true,
+      workers: true,
+      answerLogger: logger,
     });
+  } catch (error) {
+    keys.close();
+    throw error;
   }
-  const vectorSearcher = dependencies.vector ?? vectors?.searcher;
-  const pool = dependencies.vector ? undefined : await startRetrievalWorkers(config, logger, sessionOptions);
+  const { store, model, vectors, pool, wikipedia } = galen;
   let vectorState: 'building' | 'ready' | 'failed' = 'building';
-  const wikipedia = config.wikipedia.enabled
-    ? new WikipediaRetriever({
-        apiUrl: config.wikipedia.apiUrl,
-        budgetMs: config.wikipedia.budgetMs,
-        cachePath: join(config.dataDir, 'wikipedia-cache.sqlite'),
-        logger,
-      })
-    : undefined;
   let ready = false;
   let shuttingDown = false;
   const metrics = createMetrics();
@@ -127,6 +84,7 @@ export async function startServer(config: GalenConfig, logger: Logger, dependenc
     file: auditConfig.enabled ? (auditConfig.file ?? join(config.dataDir, 'audit.log')) : null,
     includeQuestions: auditConfig.includeQuestions,
   });
+  const feedback = FeedbackLog.open({ file: join(config.dataDir, FEEDBACK_FILE), includeQuestions: auditConfig.includeQuestions });
   const jobs = new KnowledgeJobs({
     dataDir: config.dataDir,
     chunking: { maxChars: config.ingest.chunkChars, overlapChars: config.ingest.chunkOverlap },
@@ -147,24 +105,8 @@ export async function startServer(config: GalenConfig, logger: Logger, dependenc
   if (model instanceof OnnxLanguageModel) metrics.watchGenerator(() => ({ ...model.load, kvCacheBytes: model.kvCacheBytes }));
   // The query normaliser reads synonyms from the store: the pipelines are built again once the seed is in.
   const pipelines = () => {
-    const retrieval = new RetrievalPipeline(
-      {
-        store,
-        ...(pool ? { local: pool } : vectorSearcher ? { vector: vectorSearcher } : {}),
-        ...(wikipedia ? { wikipedia } : {}),
-        ...(reranker ? { reranker } : {}),
-      },
-      { vectorWeight: config.vectors.weight },
-    );
-    const answers = new AnswerPipeline(
-      { retrieval, ...(model ? { model } : {}), logger },
-      {
-        passages: config.answer.passages,
-        maxNewTokens: config.answer.maxNewTokens,
-        ...(config.answer.temperature !== undefined ? { temperature: config.answer.temperature } : {}),
-      },
-    );
-    return { retrieval, answers };
+    const retrieval = galen.retrieval();
+    return { retrieval, answers: galen.answers(retrieval) };
   };
   const ctx: AppContext = {
     store,
@@ -178,7 +120,10 @@ export async function startServer(config: GalenConfig, logger: Logger, dependenc
     metrics,
     audit,
     jobs,
+    feedback,
+    fhir: config.fhir,
   };
+  ctx.cds = createCdsSurface(config, () => ctx.retrieval, metrics, logger);
   const app = createApp(ctx);
   // Express 5's app.listen calls back on errors too, which left a server that never listened
   // (a taken port crashed on address() and hung): listen here and fail with the operator's message.
@@ -193,15 +138,10 @@ export async function startServer(config: GalenConfig, logger: Logger, dependenc
     });
   } catch (error) {
     await jobs.close().catch(() => undefined);
-    await pool?.close().catch(() => undefined);
-    vectors?.close();
-    await embedder?.close();
-    await reranker?.close();
-    await ownModel?.close();
-    wikipedia?.close();
-    store.close();
+    await galen.close().catch(() => undefined);
     keys.close();
     audit.close();
+    feedback.close();
     throw listenError(error as NodeJS.ErrnoException, config.server.host, config.server.port);
   }
   server.maxConnections = config.server.maxConnections;
@@ -295,60 +235,16 @@ export async function startServer(config: GalenConfig, logger: Logger, dependenc
       clearTimeout(grace);
       await seeding.catch(() => undefined);
       await vectorSync.catch(() => undefined);
-      await ownModel?.close();
-      wikipedia?.close();
       await jobs.close();
-      await pool?.close();
-      vectors?.close();
-      await embedder?.close();
-      await reranker?.close();
-      store.close();
+      await galen.close();
       keys.close();
       audit.close();
+      feedback.close();
     })();
     return closing;
   };
   const releaseGuard = guardProcess({ logger, close });
   return { url, ready: seeding, indexed: vectorSync, close };
-}
-
-/**
- * Starts the worker threads that run BM25 and vector searches (`server.retrievalWorkers`), or
- * nothing when that is 0. A pool that cannot start is logged and the searches run on this thread:
- * slower under load, never unavailable.
- */
-async function startRetrievalWorkers(
-  config: GalenConfig,
-  logger: Logger,
-  session: { executionProvider: ExecutionProviderName; deviceId: number; allowCpuFallback: boolean },
-): Promise<LocalRetrievalPool | undefined> {
-  const workers = config.server.retrievalWorkers;
-  if (workers === 0) return undefined;
-  try {
-    const pool = await LocalRetrievalPool.start({
-      dataDir: config.dataDir,
-      workers,
-      vectors: config.vectors.enabled
-        ? {
-            efSearch: config.vectors.efSearch,
-            lsaDimension: config.vectors.lsaDimension,
-            ...(config.vectors.embedder ? { embedder: config.vectors.embedder } : {}),
-            session: {
-              executionProvider: session.executionProvider,
-              deviceId: session.deviceId,
-              allowCpuFallback: session.allowCpuFallback,
-            },
-          }
-        : null,
-      fusion: { vectorWeight: config.vectors.weight },
-      logger: { debug: (message) => logger.debug(message), error: (message) => logger.error(message) },
-    });
-    logger.info({ workers }, `searches run on ${workers} retrieval worker thread${workers === 1 ? '' : 's'}`);
-    return pool;
-  } catch (error) {
-    logger.error({ err: error }, 'the retrieval workers could not start; searches run on the HTTP thread');
-    return undefined;
-  }
 }
 
 /** Galen's version from its package.json, or `0.0.0` when it has none. */

@@ -1,5 +1,6 @@
 import type { RequestHandler } from 'express';
 import type { ApiKeyStore } from './api-key-store.js';
+import { API_KEY_PREFIX } from './api-key-format.js';
 import { SecurityError } from './errors.js';
 import { isProxied } from './host-check.js';
 import type { Role } from './roles.js';
@@ -20,9 +21,11 @@ export interface AuthenticationOptions {
  * Middleware that reads an API key from `Authorization: Bearer <key>` or `X-API-Key: <key>` and
  * sets `res.locals.principal`. A presented key must be valid even where anonymous callers are
  * allowed: a bad or revoked key is a 401, never a silent downgrade. A request without a key gets
- * the anonymous principal; whether that suffices is for {@link requireRole} to say. A request that
- * came through a proxy (`X-Forwarded-For` or `Forwarded`) is from elsewhere even on loopback: its
- * anonymous role is none unless `trustProxy`.
+ * the anonymous principal; whether that suffices is for {@link requireRole} to say. So does a bearer
+ * token that is not shaped like a Galen key (`sk-no-key-required`, the dummy OpenAI-style clients
+ * send to local servers) where anonymous callers are allowed (on loopback); a `galen_…` key is
+ * always checked. A request that came through a proxy (`X-Forwarded-For` or `Forwarded`) is from
+ * elsewhere even on loopback: its anonymous role is none unless `trustProxy`.
  *
  * @example
  * app.use(authenticate({ keys, anonymousRole: null }));
@@ -30,7 +33,8 @@ export interface AuthenticationOptions {
 export function authenticate(options: AuthenticationOptions): RequestHandler {
   return (req, res, next) => {
     const presented = presentedKey(req.headers.authorization, req.headers['x-api-key']);
-    if (presented === null) {
+    const notGalenKey = typeof presented === 'string' && !presented.startsWith(API_KEY_PREFIX);
+    if (presented === null || (notGalenKey && options.anonymousRole !== null)) {
       const role = !options.trustProxy && isProxied(req.headers) ? null : options.anonymousRole;
       res.locals.principal = { kind: 'anonymous', role };
       next();

@@ -10,7 +10,11 @@ export type SecurityErrorCode =
   | 'MISDIRECTED_REQUEST'
   | 'KEY_NOT_FOUND'
   | 'INVALID_ROLE'
-  | 'ACCESS_STORE_FAILED';
+  | 'ACCESS_STORE_FAILED'
+  | 'CDS_JWT_REQUIRED'
+  | 'CDS_JWT_INVALID'
+  | 'CDS_JWT_REPLAYED'
+  | 'CDS_ISSUERS_INVALID';
 
 /**
  * A refused request or a refused start, with a stable `code` and the HTTP `status` it answers as

@@ -1,2 +1,5 @@
-/** The chat page: HTML, CSS and script, embedded so they ship with the compiled server. */
-export { CHAT_PAGE_CSS, CHAT_PAGE_HTML, CHAT_PAGE_JS } from './chat-page.js';
+/** The chat page: HTML, CSS and script (embedded so they ship with the compiled server) and the vendored libraries it loads. */
+export { CHAT_PAGE_HTML } from './chat-page.js';
+export { CHAT_PAGE_JS } from './chat-script.js';
+export { CHAT_PAGE_CSS } from './chat-style.js';
+export { vendorScripts, type VendorScript } from './vendor-scripts.js';

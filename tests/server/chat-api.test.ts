@@ -307,7 +307,9 @@ describe('OpenAI compatibility (the official openai client)', () => {
     expect(extra.galen.mode).toBe('extractive');
     expect(extra.galen.triage.level).toBe('none');
     expectValidCitations(content, extra.citations);
-    expect(completion.usage).toMatchObject({ prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 });
+    // Extractive: a stated estimate (estimateTokens), never 0/0/0.
+    expect(completion.usage!.prompt_tokens).toBeGreaterThan(0);
+    expect(completion.usage!.completion_tokens).toBeGreaterThan(0);
   });
 
   it('streams in OpenAI chunks', async () => {

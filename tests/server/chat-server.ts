@@ -17,19 +17,35 @@ export interface ChatServer {
   cleanup(): Promise<void>;
 }
 
+/** A further JSONL corpus (in {@link MINI_CORPUS}'s shape) for a test's server. */
+export interface ExtraCorpus {
+  source: string;
+  path: string;
+  license: string;
+  attribution: string;
+}
+
 /**
- * A real server on a free loopback port over a store holding {@link MINI_CORPUS} (seeding off),
+ * A real server on a free loopback port over a store holding {@link MINI_CORPUS} and any `extraCorpora` (seeding off),
  * with `overrides` applied to the configuration.
  */
 export async function startChatServer(
   overrides: Record<string, unknown> = {},
-  options: { logger?: Logger; dependencies?: ServerDependencies } = {},
+  options: { logger?: Logger; dependencies?: ServerDependencies; extraCorpora?: ExtraCorpus[] } = {},
 ): Promise<ChatServer> {
   const tmp = tempDir('galen-chat-');
   const dataDir = join(tmp.dir, 'data');
   const store = KnowledgeStore.open({ dataDir });
   try {
     await ingest(store, { source: 'mini', paths: [MINI_CORPUS], format: 'jsonl', license: 'CC BY 4.0', attribution: 'Galen test corpus' });
+    for (const extra of options.extraCorpora ?? [])
+      await ingest(store, {
+        source: extra.source,
+        paths: [extra.path],
+        format: 'jsonl',
+        license: extra.license,
+        attribution: extra.attribution,
+      });
   } finally {
     store.close();
   }

@@ -79,7 +79,18 @@ describe('authentication and roles on loopback', () => {
     // A tampered secret of a real key id is no better than no key.
     const tampered = keys.admin.slice(0, -4) + (keys.admin.endsWith('AAAA') ? 'BBBB' : 'AAAA');
     expect(await errorOf(await sources(bearer(tampered)))).toMatchObject({ status: 401, code: 'INVALID_API_KEY' });
-    expect(await errorOf(await search(server.url, bearer('not-a-key')))).toMatchObject({ status: 401, code: 'INVALID_API_KEY' });
+  });
+
+  it('treats a bearer token that is not a Galen key (an OpenAI client’s dummy) as anonymous on loopback', async () => {
+    expect((await search(server.url, bearer('sk-no-key-required'))).status).toBe(200);
+    expect((await search(server.url, { 'x-api-key': 'not-a-key' })).status).toBe(200);
+    // Only as far as the anonymous role goes: it is no admin.
+    expect(await errorOf(await sources(bearer('sk-no-key-required')))).toMatchObject({ status: 403, code: 'FORBIDDEN' });
+    // A galen_… key is always checked.
+    expect(await errorOf(await search(server.url, bearer(`galen_000000000000_${'A'.repeat(43)}`)))).toMatchObject({
+      status: 401,
+      code: 'INVALID_API_KEY',
+    });
   });
 
   it('gives clinicians the answer routes and admins everything', async () => {
@@ -103,6 +114,7 @@ describe('authentication and roles on loopback', () => {
     const res = await search(strict.url);
     expect(res.headers.get('www-authenticate')).toMatch(/^Bearer/);
     expect(await errorOf(res)).toMatchObject({ status: 401, code: 'API_KEY_REQUIRED' });
+    expect(await errorOf(await search(strict.url, bearer('sk-no-key-required')))).toMatchObject({ status: 401, code: 'INVALID_API_KEY' });
     expect((await fetch(`${strict.url}/healthz`)).status).toBe(200);
     expect((await fetch(`${strict.url}/readyz`)).status).toBe(200);
   });
@@ -126,6 +138,7 @@ describe('listening beyond loopback', () => {
     const server = await start({ server: { host: '0.0.0.0', port: 0 } }, dataDir);
     const url = server.url.replace('0.0.0.0', '127.0.0.1');
     expect(await errorOf(await search(url))).toMatchObject({ status: 401, code: 'API_KEY_REQUIRED' });
+    expect(await errorOf(await search(url, bearer('sk-no-key-required')))).toMatchObject({ status: 401, code: 'INVALID_API_KEY' });
     expect((await search(url, bearer(keys.clinician))).status).toBe(200);
     expect((await fetch(`${url}/healthz`)).status).toBe(200);
   });

@@ -1,0 +1,1 @@
+export { assembleGalen, type AssemblyOptions, type Galen, type LineLog } from './assemble-galen.js';

@@ -1,0 +1,453 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import type { Bundle, FhirResource, MedicationRequest } from 'fhir/r4.js';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ingest, KnowledgeStore } from '../../knowledge/index.js';
+import { loadConfig } from '../../server/config/index.js';
+import { startServer, type RunningServer } from '../../server/http/start-server.js';
+import { type TestFhirServer, startFhirServer } from '../helpers/fhir-server.js';
+import { ROOT, tempDir } from '../helpers/paths.js';
+import { MINI_CORPUS } from './chat-server.js';
+
+const DRUG_CORPUS = join(ROOT, 'tests', 'server', 'fixtures', 'drug-corpus.jsonl');
+const PATIENT_BUNDLE = JSON.parse(
+  readFileSync(join(ROOT, 'tests', 'server', 'fixtures', 'fhir', 'synthetic-pregnant-patient.json'), 'utf8'),
+) as Bundle;
+const RESOURCES = (PATIENT_BUNDLE.entry ?? []).map((e) => e.resource!) as FhirResource[];
+const IDENTIFIERS = [
+  'Mariabella',
+  'Synthetica',
+  'MRN-778899',
+  '999-41-7733',
+  '555-867-5309',
+  'mariabella.synthetica@example.org',
+  '42 Wallaby Way',
+  '1996-03-15',
+  'syn-1',
+];
+const FHIR_TOKEN = 'fhir-token-5f2b9c1e-never-log-me';
+const ISS = 'https://ehr.example.org';
+
+let server: RunningServer;
+let logs = '';
+let tmp: ReturnType<typeof tempDir>;
+type SigningKey = Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
+let privateKey: SigningKey;
+let otherKey: SigningKey;
+let fhir: TestFhirServer;
+
+beforeAll(async () => {
+  tmp = tempDir('galen-cds-');
+  const dataDir = join(tmp.dir, 'data');
+  const store = KnowledgeStore.open({ dataDir });
+  try {
+    await ingest(store, { source: 'mini', paths: [MINI_CORPUS], format: 'jsonl', license: 'CC BY 4.0', attribution: 'Galen test corpus' });
+    await ingest(store, { source: 'drugs', paths: [DRUG_CORPUS], format: 'jsonl', license: 'CC BY 4.0', attribution: 'Galen test corpus' });
+  } finally {
+    store.close();
+  }
+  const keys = await generateKeyPair('ES384', { extractable: true });
+  privateKey = keys.privateKey;
+  otherKey = (await generateKeyPair('ES384')).privateKey;
+  const jwk = { ...(await exportJWK(keys.publicKey)), kid: 'ehr-1', alg: 'ES384', use: 'sig' };
+  const jwksFile = join(tmp.dir, 'jwks.json');
+  writeFileSync(jwksFile, JSON.stringify({ keys: [jwk] }));
+  const issuersFile = join(tmp.dir, 'issuers.json');
+  writeFileSync(issuersFile, JSON.stringify([{ iss: ISS, jwksFile }]));
+  fhir = await startFhirServer(RESOURCES, { mode: 'ok', token: FHIR_TOKEN });
+  const sink = new Writable({
+    write(chunk, _enc, done) {
+      logs += chunk.toString();
+      done();
+    },
+  });
+  const config = loadConfig({
+    env: { GALEN_CDS_ISSUERS: issuersFile, GALEN_PUBLIC_URL: 'https://galen.example.org', GALEN_CDS_FHIR_TIMEOUT_MS: '800' },
+    overrides: {
+      dataDir,
+      server: { port: 0, retrievalWorkers: 0 },
+      seed: { enabled: false },
+      wikipedia: { enabled: false },
+      vectors: { enabled: false },
+    },
+  });
+  server = await startServer(config, pino({ level: 'debug' }, sink));
+  await server.ready;
+  await server.indexed;
+}, 120_000);
+
+afterAll(async () => {
+  await server?.close();
+  await fhir?.close();
+  tmp?.cleanup();
+});
+
+function jwt(
+  service: string,
+  options: { key?: SigningKey; aud?: string; exp?: string | number; jti?: string; iss?: string } = {},
+): Promise<string> {
+  const signer = new SignJWT({})
+    .setProtectedHeader({ alg: 'ES384', kid: 'ehr-1', typ: 'JWT' })
+    .setIssuer(options.iss ?? ISS)
+    .setAudience(options.aud ?? `https://galen.example.org/cds-services/${service}`)
+    .setIssuedAt()
+    .setExpirationTime(options.exp ?? '5m')
+    .setJti(options.jti ?? crypto.randomUUID());
+  return signer.sign(options.key ?? privateKey);
+}
+
+async function call(service: string, body: unknown, token?: string | null): Promise<Response> {
+  const auth: Record<string, string> = token === null ? {} : { authorization: `Bearer ${token ?? (await jwt(service))}` };
+  return fetch(`${server.url}/cds-services/${service}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...auth },
+    body: JSON.stringify(body),
+  });
+}
+
+const byType = (type: string) => RESOURCES.filter((r) => r.resourceType === type);
+const searchset = (resources: FhirResource[]): Bundle => ({
+  resourceType: 'Bundle',
+  type: 'searchset',
+  entry: resources.map((resource) => ({ resource })),
+});
+const PREFETCH = {
+  patient: byType('Patient')[0],
+  conditions: searchset(byType('Condition')),
+  medications: searchset(byType('MedicationRequest').filter((m) => (m as MedicationRequest).status === 'active')),
+  allergies: searchset(byType('AllergyIntolerance')),
+};
+
+function order(id: string, display: string): MedicationRequest {
+  return {
+    resourceType: 'MedicationRequest',
+    id,
+    status: 'draft',
+    intent: 'order',
+    subject: { reference: 'Patient/syn-1' },
+    medicationCodeableConcept: { text: display },
+  };
+}
+
+function orderSelect(drugs: MedicationRequest[], extra: Record<string, unknown> = {}) {
+  return {
+    hook: 'order-select',
+    hookInstance: crypto.randomUUID(),
+    context: {
+      userId: 'Practitioner/123',
+      patientId: 'syn-1',
+      selections: drugs.map((d) => `MedicationRequest/${d.id}`),
+      draftOrders: { resourceType: 'Bundle', entry: drugs.map((resource) => ({ resource })) },
+    },
+    ...extra,
+  };
+}
+
+interface Card {
+  uuid: string;
+  summary: string;
+  detail: string;
+  indicator: string;
+  source: { label: string };
+  links?: Array<{ url: string; type: string }>;
+}
+
+function expectSpecCard(card: Card): void {
+  expect(card.uuid).toMatch(/^[0-9a-f-]{36}$/);
+  expect(card.summary.length).toBeLessThan(140);
+  expect(['info', 'warning', 'critical']).toContain(card.indicator);
+  expect(card.source.label).toMatch(/Galen/);
+  expect(card.detail).toMatch(/not a complete drug-interaction|could not|rule-based/);
+  for (const link of card.links ?? []) {
+    expect(link.type).toBe('absolute');
+    expect(link.url).toMatch(/^https?:\/\//);
+  }
+  // Every [n] in the detail is a numbered source.
+  for (const [, n] of card.detail.matchAll(/\[(\d+)\](?!\()/g)) expect(card.detail).toContain(`\n${n}. `);
+}
+
+describe('discovery', () => {
+  it('lists patient-view, order-select and order-sign with the prefetch templates, without a JWT', async () => {
+    const res = await fetch(`${server.url}/cds-services`);
+    expect(res.status).toBe(200);
+    const { services } = (await res.json()) as {
+      services: Array<{ id: string; hook: string; title: string; description: string; prefetch: Record<string, string> }>;
+    };
+    expect(services.map((s) => s.hook).sort()).toEqual(['order-select', 'order-sign', 'patient-view']);
+    for (const s of services) {
+      expect(s.id && s.title && s.description).toBeTruthy();
+      expect(Object.values(s.prefetch).sort()).toEqual(
+        [
+          'AllergyIntolerance?patient={{context.patientId}}',
+          'Condition?patient={{context.patientId}}&clinical-status=active',
+          'MedicationRequest?patient={{context.patientId}}&status=active',
+          'Patient/{{context.patientId}}',
+        ].sort(),
+      );
+    }
+  });
+});
+
+describe('order-select', () => {
+  it('answers from prefetch: interaction with warfarin, pregnancy and asthma as a warning card with cited sources', async () => {
+    const before = fhir.requests.length;
+    const res = await call('galen-order-select', orderSelect([order('o1', 'Ibuprofen 400 MG Oral Tablet')], { prefetch: PREFETCH }));
+    expect(res.status).toBe(200);
+    const { cards } = (await res.json()) as { cards: Card[] };
+    expect(cards).toHaveLength(1);
+    const card = cards[0]!;
+    expectSpecCard(card);
+    expect(card.indicator).toBe('warning');
+    expect(card.summary).toMatch(/Ibuprofen: check .*Warfarin/);
+    expect(card.detail).toMatch(/warfarin increases the risk of serious bleeding/);
+    expect(card.detail).toMatch(/\*\*Pregnancy:\*\*.*20 weeks of pregnancy/);
+    expect(card.detail).toMatch(/asthma worse/);
+    expect(card.links?.map((l) => l.url)).toContain('https://example.org/drugs/ibuprofen');
+    expect(fhir.requests.length).toBe(before);
+  });
+
+  it('makes a recorded allergy to the ordered drug critical (the documented contraindication rule)', async () => {
+    const { cards } = (await (
+      await call('galen-order-select', orderSelect([order('o2', 'Penicillin V Potassium 250 MG Oral Tablet')], { prefetch: PREFETCH }))
+    ).json()) as { cards: Card[] };
+    expect(cards).toHaveLength(1);
+    expect(cards[0]!.indicator).toBe('critical');
+    expect(cards[0]!.detail).toMatch(/recorded allergy to Penicillin/);
+  });
+
+  it('raises a corpus passage on the ordered drug and the recorded allergy (class conflicts come as evidence, warning)', async () => {
+    const { cards } = (await (
+      await call('galen-order-select', orderSelect([order('o3', 'Amoxicillin 500 MG Oral Capsule')], { prefetch: PREFETCH }))
+    ).json()) as { cards: Card[] };
+    expect(cards).toHaveLength(1);
+    expect(cards[0]!.indicator).toBe('warning');
+    expect(cards[0]!.detail).toMatch(/penicillin allergy must not take amoxicillin/);
+  });
+
+  it('returns no card when the corpus says nothing about the drug', async () => {
+    const res = await call('galen-order-select', orderSelect([order('o4', 'Zyntrafolimab 10 MG Injection')], { prefetch: PREFETCH }));
+    expect(await res.json()).toEqual({ cards: [] });
+  });
+
+  it('fetches what is missing from the FHIR server with the bearer token, following pages, and never logs the token or the patient', async () => {
+    const before = fhir.requests.length;
+    const res = await call(
+      'galen-order-select',
+      orderSelect([order('o1', 'Ibuprofen 400 MG Oral Tablet')], {
+        fhirServer: fhir.url,
+        fhirAuthorization: { access_token: FHIR_TOKEN, token_type: 'Bearer', expires_in: 300, scope: 'patient/*.read', subject: 'galen' },
+      }),
+    );
+    const { cards } = (await res.json()) as { cards: Card[] };
+    expect(cards[0]!.detail).toMatch(/warfarin increases/);
+    const made = fhir.requests.slice(before);
+    expect(made.every((r) => r.authorization === `Bearer ${FHIR_TOKEN}`)).toBe(true);
+    expect(made.some((r) => r.path.includes('_offset='))).toBe(true);
+    expect(made.some((r) => r.path.startsWith('/fhir/Patient/syn-1'))).toBe(true);
+    const audit = readFileSync(join(tmp.dir, 'data', 'audit.log'), 'utf8');
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    for (const text of [logs, audit, metrics]) {
+      expect(text).not.toContain(FHIR_TOKEN);
+      for (const id of IDENTIFIERS) expect(text).not.toContain(id);
+    }
+  });
+});
+
+describe('order-sign and patient-view', () => {
+  it('order-sign covers every draft order', async () => {
+    const body = {
+      ...orderSelect([order('s1', 'Ibuprofen 200 MG'), order('s2', 'Amoxicillin 250 MG')], { prefetch: PREFETCH }),
+      hook: 'order-sign',
+    };
+    delete (body.context as { selections?: string[] }).selections;
+    const { cards } = (await (await call('galen-order-sign', body)).json()) as { cards: Card[] };
+    expect(cards.map((c) => c.summary.split(':')[0])).toEqual(['Ibuprofen', 'Amoxicillin']);
+  });
+
+  it("patient-view (the spec's example request) gives at most three cards on the active problems", async () => {
+    const spec = {
+      hookInstance: 'd1577c69-dfbe-44ad-ba6d-3e05e953b2ea',
+      fhirServer: fhir.url,
+      hook: 'patient-view',
+      fhirAuthorization: {
+        access_token: FHIR_TOKEN,
+        token_type: 'Bearer',
+        expires_in: 300,
+        scope: 'user/Patient.read user/Observation.read',
+        subject: 'cds-service4',
+      },
+      context: { userId: 'Practitioner/example', patientId: 'syn-1', encounterId: '89284' },
+      prefetch: { patientToGreet: { resourceType: 'Patient', gender: 'female', birthDate: '1996-03-15', id: 'syn-1', active: true } },
+    };
+    const { cards } = (await (await call('galen-patient-view', spec)).json()) as { cards: Card[] };
+    expect(cards.length).toBeGreaterThan(0);
+    expect(cards.length).toBeLessThanOrEqual(3);
+    cards.forEach(expectSpecCard);
+    expect(cards[0]!.summary).toMatch(/^Asthma/);
+    expect(cards[0]!.detail).toMatch(/specialist|emergency/);
+  });
+});
+
+describe('a misbehaving FHIR server', () => {
+  it.each([
+    ['failing', { mode: 'fail' as const }],
+    ['slow', { mode: 'slow' as const, delayMs: 5000 }],
+  ])('a %s server gives a could-not-gather card with HTTP 200', async (_name, behaviour) => {
+    const bad = await startFhirServer(RESOURCES, behaviour);
+    try {
+      const started = Date.now();
+      const res = await call(
+        'galen-order-select',
+        orderSelect([order('o1', 'Ibuprofen 400 MG')], {
+          fhirServer: bad.url,
+          fhirAuthorization: { access_token: FHIR_TOKEN, token_type: 'Bearer' },
+        }),
+      );
+      expect(res.status).toBe(200);
+      const { cards } = (await res.json()) as { cards: Card[] };
+      expect(cards).toHaveLength(1);
+      expect(cards[0]!.summary).toMatch(/could not gather/);
+      expect(cards[0]!.indicator).toBe('info');
+      expect(Date.now() - started).toBeLessThan(4000);
+    } finally {
+      await bad.close();
+    }
+  });
+});
+
+describe('JWT security', () => {
+  const body = () => orderSelect([order('o1', 'Ibuprofen 400 MG')], { prefetch: PREFETCH });
+  it.each([
+    ['missing', async () => null, 'CDS_JWT_REQUIRED'],
+    ['not a JWT', async () => 'not-a-jwt', 'CDS_JWT_INVALID'],
+    ['expired', async () => jwt('galen-order-select', { exp: Math.floor(Date.now() / 1000) - 600 }), 'CDS_JWT_INVALID'],
+    [
+      'for another audience',
+      async () => jwt('galen-order-select', { aud: 'https://galen.example.org/cds-services/other' }),
+      'CDS_JWT_INVALID',
+    ],
+    ['signed with another key', async () => jwt('galen-order-select', { key: otherKey }), 'CDS_JWT_INVALID'],
+    ['from an untrusted issuer', async () => jwt('galen-order-select', { iss: 'https://evil.example.org' }), 'CDS_JWT_INVALID'],
+    [
+      'unsigned (alg none)',
+      async () => {
+        const enc = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
+        const now = Math.floor(Date.now() / 1000);
+        return `${enc({ alg: 'none', typ: 'JWT' })}.${enc({ iss: ISS, aud: 'https://galen.example.org/cds-services/galen-order-select', iat: now, exp: now + 300, jti: 'x1' })}.`;
+      },
+      'CDS_JWT_INVALID',
+    ],
+  ])('refuses a %s token with 401', async (_name, token, code) => {
+    const res = await call('galen-order-select', body(), await token());
+    expect(res.status).toBe(401);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe(code);
+  });
+
+  it('refuses a replayed jti', async () => {
+    const token = await jwt('galen-order-select', { jti: 'once-only' });
+    expect((await call('galen-order-select', body(), token)).status).toBe(200);
+    const again = await call('galen-order-select', body(), token);
+    expect(again.status).toBe(401);
+    expect(((await again.json()) as { error: { code: string } }).error.code).toBe('CDS_JWT_REPLAYED');
+  });
+
+  it('validates the request: wrong hook, missing context, unknown service', async () => {
+    const wrongHook = await call('galen-order-select', { ...body(), hook: 'patient-view' });
+    expect(wrongHook.status).toBe(400);
+    const noSelections = await call('galen-order-select', {
+      hook: 'order-select',
+      hookInstance: 'x',
+      context: { userId: 'u', patientId: 'p' },
+    });
+    expect(noSelections.status).toBe(400);
+    expect(((await noSelections.json()) as { error: { message: string } }).error.message).toMatch(/context/);
+    expect((await call('nope', body())).status).toBe(404);
+  });
+});
+
+describe('feedback', () => {
+  it('stores the feedback and counts it in metrics', async () => {
+    const service = 'galen-order-select';
+    const res = await fetch(`${server.url}/cds-services/${service}/feedback`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${await jwt(service, { aud: `https://galen.example.org/cds-services/${service}/feedback` })}`,
+      },
+      body: JSON.stringify({
+        feedback: [
+          {
+            card: '9368d37b-283f-44a0-93ea-547cebab93ea',
+            outcome: 'overridden',
+            overrideReason: {
+              reason: { code: 'pt-consented', system: 'https://example.org/reasons', display: 'Patient consented' },
+              userComment: 'discussed',
+            },
+            outcomeTimestamp: '2026-12-02T10:00:00Z',
+          },
+          { card: '1f4ea1a5-b3bf-4a7f-9a3d-4c0e9b1ddd5a', outcome: 'accepted', outcomeTimestamp: '2026-12-02T10:01:00Z' },
+        ],
+      }),
+    });
+    expect(await res.json()).toEqual({ stored: 2 });
+    const stored = readFileSync(join(tmp.dir, 'data', 'cds-feedback.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(stored.map((s) => s.outcome)).toEqual(['overridden', 'accepted']);
+    expect(stored[0].overrideReason.code).toBe('pt-consented');
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    expect(metrics).toMatch(/galen_cds_feedback_total\{service="galen-order-select",outcome="overridden"\} 1/);
+    const bad = await fetch(`${server.url}/cds-services/${service}/feedback`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${await jwt(service)}` },
+      body: JSON.stringify({ feedback: [{ card: 'x', outcome: 'maybe', outcomeTimestamp: 'now' }] }),
+    });
+    expect(bad.status).toBe(400);
+  });
+});
+
+describe('the /cds-services gate and insecure mode', () => {
+  it('applies the body limit to CDS calls (413)', async () => {
+    const huge = { ...orderSelect([order('o1', 'Ibuprofen 400 MG')], { prefetch: PREFETCH }), padding: 'x'.repeat(300 * 1024) };
+    expect((await call('galen-order-select', huge)).status).toBe(413);
+  });
+
+  it('GALEN_CDS_INSECURE=true accepts calls without a JWT and says so loudly at start', async () => {
+    let out = '';
+    const sink = new Writable({
+      write(chunk, _e, done) {
+        out += chunk.toString();
+        done();
+      },
+    });
+    const insecure = await startServer(
+      loadConfig({
+        env: { GALEN_CDS_INSECURE: 'true' },
+        overrides: {
+          dataDir: join(tmp.dir, 'insecure'),
+          server: { port: 0, retrievalWorkers: 0 },
+          seed: { enabled: false },
+          wikipedia: { enabled: false },
+          vectors: { enabled: false },
+        },
+      }),
+      pino({ level: 'info' }, sink),
+    );
+    try {
+      await insecure.ready;
+      expect(out).toMatch(/"level":40.*GALEN_CDS_INSECURE is on.*WITHOUT a valid EHR JWT/);
+      const res = await fetch(`${insecure.url}/cds-services/galen-order-select`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(orderSelect([order('o1', 'Ibuprofen 400 MG')], { prefetch: PREFETCH })),
+      });
+      expect(res.status).toBe(200);
+    } finally {
+      await insecure.close();
+    }
+  });
+});
