@@ -18,6 +18,7 @@ export { KnowledgeError, type KnowledgeErrorCode } from './errors.js';
 export { ingest, type IngestOptions, type IngestProgress, type IngestReport } from './ingest/ingest.js';
 export { FORMAT_NAMES, type FormatName, type Rejection } from './ingest/format.js';
 export { FORMATS } from './ingest/formats/index.js';
+export { webUrl } from './ingest/web-url.js';
 export { chunkDocument, DEFAULT_CHUNKING, type ChunkingOptions } from './ingest/chunker.js';
 export { DEFAULT_LIMITS, type InputLimits } from './ingest/input-file.js';
 export { LexicalSearch, type LexicalHit, type LexicalResult, type LexicalSearchOptions } from './search/lexical-search.js';

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm run install:cuda`: fetches onnxruntime-node's CUDA 12 execution-provider libraries with the
-// package's own installer (the repository's .npmrc skips that download at `npm install`, because
+// package's own installer (package.json's allowScripts denies that script at `npm install`, because
 // its host is unreachable on our build machines), then checks that the libraries arrived.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -12,7 +12,7 @@ const root = dirname(require.resolve('onnxruntime-node/package.json'));
 const bin = join(root, 'bin', 'napi-v6', `${process.platform}`, `${process.arch}`);
 const wanted = ['libonnxruntime_providers_shared.so', 'libonnxruntime_providers_cuda.so'];
 
-// ONNXRUNTIME_NODE_INSTALL wins over the .npmrc setting npm passes to scripts.
+// The installer reads ONNXRUNTIME_NODE_INSTALL to choose the CUDA 12 files.
 const run = spawnSync(process.execPath, [join(root, 'script', 'install.js')], {
   stdio: 'inherit',
   env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'cuda12' },

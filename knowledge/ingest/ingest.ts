@@ -1,3 +1,4 @@
+import { webUrl } from './web-url.js';
 import { readdir, stat } from 'node:fs/promises';
 import { basename, join, relative, resolve } from 'node:path';
 import type { ParsedDocument } from '../document.js';
@@ -155,6 +156,11 @@ export async function ingest(store: KnowledgeStore, options: IngestOptions): Pro
     }
   };
   const write = (doc: ParsedDocument, path: string, line: number | undefined) => {
+    // Only web links are kept: a javascript: or data: URL would become a clickable citation.
+    if (doc.url !== undefined && webUrl(doc.url) === null) {
+      reject({ path, ...(line === undefined ? {} : { line }), message: `kept without its url: only http(s) URLs are stored` });
+      delete doc.url;
+    }
     const outcome = writer.apply(doc, line === undefined ? { path } : { path, line });
     if (outcome === 'duplicate') {
       duplicates++;

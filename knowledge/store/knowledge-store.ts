@@ -222,6 +222,36 @@ export class KnowledgeStore {
     return out;
   }
 
+  /**
+   * Every curated subject name the store knows: each document's metadata `focus` and its
+   * `synonyms` (MedQuAD's conditions, drugs and tests with their UMLS synonyms), distinct, in
+   * document order. Free text (titles, sections) stays out: this is a list of medical terms that
+   * may be searched for elsewhere, so it must not carry what a document happens to mention.
+   *
+   * @example
+   * store.focusTerms() // → ['Aarskog-Scott syndrome', 'faciogenital dysplasia', 'Gout', …]
+   */
+  focusTerms(): string[] {
+    const rows = this.db
+      .prepare(
+        "SELECT json_extract(metadata, '$.focus') AS focus, json_extract(metadata, '$.synonyms') AS synonyms FROM documents WHERE json_extract(metadata, '$.focus') IS NOT NULL ORDER BY id",
+      )
+      .all() as Array<{ focus: unknown; synonyms: unknown }>;
+    const terms = new Set<string>();
+    for (const row of rows) {
+      if (typeof row.focus === 'string' && row.focus.trim()) terms.add(row.focus.trim());
+      if (typeof row.synonyms !== 'string') continue;
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(row.synonyms);
+      } catch {
+        continue;
+      }
+      if (Array.isArray(parsed)) for (const s of parsed) if (typeof s === 'string' && s.trim()) terms.add(s.trim());
+    }
+    return [...terms];
+  }
+
   /** Chunks by citation id (e.g. `GHR_0000804_Sec2`), in stored order. */
   getChunksByExternalId(externalId: string): Chunk[] {
     return (this.db.prepare(`${CHUNK_SELECT} WHERE c.external_id = ? ORDER BY c.document_id, c.ordinal`).all(externalId) as ChunkRow[]).map(

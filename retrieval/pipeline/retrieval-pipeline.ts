@@ -1,8 +1,14 @@
 import type { KnowledgeStore } from '../../knowledge/index.js';
-import { QuestionAnalyser, type AnalysedQuestion, type QueryNormalizer } from '../analysis/index.js';
+import { MEDICAL_ABBREVIATIONS, QuestionAnalyser, type AnalysedQuestion, type QueryNormalizer } from '../analysis/index.js';
 import type { RerankingModel } from '../../model/reranking/index.js';
 import { applySourceQuotas, reciprocalRankFusion, removeNearDuplicates, type RankedList } from '../fusion/index.js';
-import type { WikipediaPassage, WikipediaRetriever, WikipediaStatus } from '../wikipedia/index.js';
+import {
+  MedicalVocabulary,
+  wikipediaSearchQuery,
+  type WikipediaPassage,
+  type WikipediaRetriever,
+  type WikipediaStatus,
+} from '../wikipedia/index.js';
 import type { Evidence, EvidenceSource } from './evidence.js';
 import { LocalRetrieval, type LocalFusion, type LocalRetriever, type LocalSource, type VectorSearcher } from './local-retrieval.js';
 
@@ -23,6 +29,11 @@ export interface RetrievalPipelineParts {
   normalizer?: QueryNormalizer;
   /** Question analysis; default: a {@link QuestionAnalyser} over `normalizer`. */
   analyser?: QuestionAnalyser;
+  /**
+   * The medical terms a question may be searched for on Wikipedia (nothing else of a question
+   * leaves the machine); default: the store's focus terms and synonyms plus the abbreviation table.
+   */
+  vocabulary?: MedicalVocabulary;
 }
 
 /** Tuning of the fusion, each with its default. */
@@ -112,6 +123,7 @@ export const WIKIPEDIA_LIVE_SOURCE = 'wikipedia-live';
 export class RetrievalPipeline {
   private readonly local: LocalRetriever;
   private readonly analyser: QuestionAnalyser;
+  private vocabularyCache: MedicalVocabulary | undefined;
   private readonly weights: Record<EvidenceSource, number>;
 
   constructor(
@@ -159,7 +171,8 @@ export class RetrievalPipeline {
     const wikipedia =
       wanted.has('wikipedia') && this.parts.wikipedia
         ? timed('wikipedia', () =>
-            this.parts.wikipedia!.retrieve(analysis.standalone, {
+            // Only the question's medical focus and type words go out, never its text.
+            this.parts.wikipedia!.retrieve(wikipediaSearchQuery(this.vocabulary().terms(analysis.standalone)).text, {
               k: Math.min(candidates, 10),
               ...(request.signal ? { signal: request.signal } : {}),
             }),
@@ -211,6 +224,12 @@ export class RetrievalPipeline {
     const hits = applySourceQuotas(ranked, { sourceOf: (e) => e.source, quotas, k });
     timings.total = round(performance.now() - started);
     return { hits, query, analysis, timings, ...(wiki ? { wikipedia: wiki.status } : {}), ...(rerank ? { rerank } : {}) };
+  }
+
+  /** Built on first use: a pipeline without Wikipedia never reads the focus terms. */
+  private vocabulary(): MedicalVocabulary {
+    this.vocabularyCache ??= this.parts.vocabulary ?? MedicalVocabulary.fromTerms(this.parts.store.focusTerms(), MEDICAL_ABBREVIATIONS);
+    return this.vocabularyCache;
   }
 
   private rerankCandidates(): number {

@@ -69,3 +69,34 @@ export function titleWords(title: string): string[] {
       .match(/[\p{L}\p{N}]+/gu) ?? []
   );
 }
+
+/** What a question may be searched for outside the machine: its medical subjects and the kind of answer it wants. */
+export interface SearchTerms {
+  /** Medical subjects (conditions, drugs, tests), e.g. `['gout']`, `['type 2 diabetes']`. */
+  focus: readonly string[];
+  /** Question-type words, e.g. `['symptoms']`, `['side', 'effects']`. */
+  types: readonly string[];
+}
+
+/**
+ * The search string sent to Wikipedia for a question, built from its medical focus and
+ * question-type terms only (never from the question's text): subjects first, then types, through
+ * {@link toSearchQuery}'s sanitising. Words holding three or more digits or an `@` are dropped
+ * as a last guard (record numbers, phone numbers, e-mail addresses), and with no subject nothing
+ * is searched (`text: ''`): type words alone ("symptoms") find nothing useful and say nothing
+ * the wiki needs.
+ *
+ * @example
+ * wikipediaSearchQuery({ focus: ['influenza vaccine'], types: ['side', 'effects'] }).text
+ * // → 'influenza vaccine side effects'
+ */
+export function wikipediaSearchQuery(terms: SearchTerms): SearchQuery {
+  const safe = (term: string): string =>
+    term
+      .split(/\s+/)
+      .filter((word) => word && !word.includes('@') && (word.match(/\d/g)?.length ?? 0) < 3)
+      .join(' ');
+  const focus = terms.focus.map(safe).filter(Boolean);
+  if (focus.length === 0) return { keywords: [], text: '' };
+  return toSearchQuery([...focus, ...terms.types.map(safe)].join(' '));
+}

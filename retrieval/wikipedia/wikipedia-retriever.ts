@@ -115,7 +115,9 @@ export class WikipediaRetriever implements Retriever<WikipediaResult> {
   }
 
   /**
-   * Passages for `question`, best first, at most `k`. Never rejects: trouble with the wiki shows
+   * Passages for `question`, best first, at most `k`. `question` is sent to the wiki (as keywords):
+   * callers with patient text pass only what may leave the machine, as the retrieval pipeline does
+   * with `wikipediaSearchQuery`. Log lines never carry it. Never rejects: trouble with the wiki shows
    * as `status` and an empty (or, on timeout, partial) list. An aborted `signal` ends the call at
    * once with what is done, as status `timeout`, without counting against the wiki.
    *
@@ -132,7 +134,8 @@ export class WikipediaRetriever implements Retriever<WikipediaResult> {
       const line = {
         retriever: 'wikipedia',
         apiUrl: this.apiUrl,
-        query: query.text,
+        // How many words were searched, never which: the words came from a question.
+        keywords: query.keywords.length,
         status,
         tookMs,
         passages: Math.min(k, passages.length),
@@ -185,7 +188,7 @@ export class WikipediaRetriever implements Retriever<WikipediaResult> {
       if (outcome.found > 0 && progress.failedArticles === outcome.found) {
         // Search worked but every article failed: the wiki is in trouble.
         this.fail(permit);
-        return finish('error', [], { code: outcome.error?.code, err: outcome.error?.message });
+        return finish('error', [], { code: outcome.error?.code, err: withoutQueryStrings(outcome.error?.message) });
       }
       permit.success();
       const passages = ordered(progress, query);
@@ -194,7 +197,7 @@ export class WikipediaRetriever implements Retriever<WikipediaResult> {
     } catch (error) {
       const failure = toWikipediaError(error);
       this.fail(permit);
-      return finish('error', [], { code: failure.code, err: failure.message });
+      return finish('error', [], { code: failure.code, err: withoutQueryStrings(failure.message) });
     } finally {
       clearTimeout(budget);
       options.signal?.removeEventListener('abort', onCallerAbort);
@@ -221,7 +224,13 @@ export class WikipediaRetriever implements Retriever<WikipediaResult> {
           lastError = toWikipediaError(error);
           progress.failedArticles++;
           this.logger.debug(
-            { retriever: 'wikipedia', apiUrl: this.apiUrl, pageId: hit.pageId, code: lastError.code, err: lastError.message },
+            {
+              retriever: 'wikipedia',
+              apiUrl: this.apiUrl,
+              pageId: hit.pageId,
+              code: lastError.code,
+              err: withoutQueryStrings(lastError.message),
+            },
             'wikipedia article failed',
           );
         }
@@ -327,6 +336,14 @@ export class WikipediaRetriever implements Retriever<WikipediaResult> {
       this.logger.warn({ retriever: 'wikipedia', err: String(error) }, 'wikipedia cache write failed');
     }
   }
+}
+
+/**
+ * An error message without the query strings of the URLs it quotes: fetch errors name the whole
+ * request URL, search words included, and log lines must not carry them.
+ */
+function withoutQueryStrings(message: string | undefined): string | undefined {
+  return message?.replace(/(https?:\/\/[^\s?#]*)[?#][^\s]*/gi, '$1?…');
 }
 
 /** Runs of 1–3 consecutive keywords, as candidate titles (at most 50, the API's limit). */

@@ -1,3 +1,4 @@
+import { webUrl } from '../../knowledge/index.js';
 import type { Evidence } from '../../retrieval/pipeline/index.js';
 
 /** A source an answer cites as `[n]`: everything a reader needs to find and credit it. */
@@ -38,7 +39,7 @@ export function toCitation(passage: NumberedPassage): Citation {
     n: passage.n,
     title: e.title,
     section: e.section,
-    url: e.url,
+    url: webUrl(e.url),
     source: e.source,
     license: e.license,
     attribution: e.attribution,

@@ -73,7 +73,7 @@ export function answerExtractively(
   passages.forEach((p, rank) => {
     const sectionFits = sectionMatchesType(p.evidence.section, type);
     const offTopic = RESEARCH.test(p.evidence.section) && !RESEARCH.test(question);
-    splitSentences(p.evidence.text).forEach((text, position) => {
+    splitSentences(p.evidence.text, { title: p.evidence.title }).forEach((text, position) => {
       if (!usable(text)) return;
       const words = new Set(answerTerms(text));
       // Priors: the fused rank; a section that asks the same kind of question (MedQuAD's "What are

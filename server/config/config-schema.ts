@@ -26,9 +26,11 @@ export const ConfigSchema = z
          * HTTP thread, 304–360 req/s with p99 75–97 ms on 2 workers; runs in `retrieval/workers`).
          */
         retrievalWorkers: z.number().int().min(0).max(64).default(2),
+        /** Open client connections the server accepts at once; more are closed as they arrive. Env `GALEN_MAX_CONNECTIONS`. Default 1024. */
+        maxConnections: z.number().int().min(1).max(1_000_000).default(1024),
       })
       .strict()
-      .default({ host: '127.0.0.1', port: 8080, shutdownGraceMs: 10_000, retrievalWorkers: 2 }),
+      .default({ host: '127.0.0.1', port: 8080, shutdownGraceMs: 10_000, retrievalWorkers: 2, maxConnections: 1024 }),
     log: z
       .object({
         /** pino level. Env `GALEN_LOG_LEVEL`. Default `info`. */
@@ -299,6 +301,32 @@ export const ConfigSchema = z
           .default(512),
         /** Time a request may take before its response starts, ms (uploads excepted). Env `GALEN_REQUEST_TIMEOUT_MS`. Default 30000. */
         requestTimeoutMs: z.number().int().min(100).max(3_600_000).default(30_000),
+        /** A knowledge upload with no byte for this long is refused with 408 `UPLOAD_TIMEOUT` (uploads are exempt from `requestTimeoutMs`), seconds. Env `GALEN_UPLOAD_IDLE_TIMEOUT_S`. Default 30. */
+        uploadIdleTimeoutSeconds: z.number().int().min(1).max(3600).default(30),
+        /** Requests with a bad API key allowed per client address per minute before 429 `TOO_MANY_AUTH_FAILURES` (apart from `rateLimitPerMinute`); 0 turns it off. Env `GALEN_AUTH_FAILURE_LIMIT`. Default 20. */
+        authFailuresPerMinute: z.number().int().min(0).default(20),
+        /** Host names (the `Host` header) Galen answers to besides loopback names (`localhost`, 127.0.0.1, `[::1]`) and `server.host`; others get 421 `MISDIRECTED_REQUEST` (DNS rebinding). `*` accepts any. Env `GALEN_ALLOWED_HOSTS`, comma-separated. Default none. */
+        allowedHosts: z
+          .preprocess(
+            (v) =>
+              typeof v === 'string'
+                ? v
+                    .split(',')
+                    .map((h) => h.trim())
+                    .filter(Boolean)
+                : v,
+            z.array(
+              z
+                .string()
+                .regex(
+                  /^(\*|[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])$/,
+                  'a host name is a name or IP address without scheme, port or path, or *',
+                ),
+            ),
+          )
+          .default([]),
+        /** Galen sits behind a reverse proxy that sets `X-Forwarded-For`: the client address (rate limits) is read from it and anonymous access stays allowed. Otherwise a request carrying `X-Forwarded-For` or `Forwarded` is not anonymous (it came through a proxy). Env `GALEN_TRUST_PROXY`. Default false. */
+        trustProxy: z.boolean().default(false),
         /** Browser origins allowed to call Galen (CORS), e.g. `https://ehr.example.org`; `*` for any. Env `GALEN_CORS_ORIGINS`, comma-separated. Default none: CORS off. */
         corsOrigins: z
           .preprocess(
@@ -331,6 +359,10 @@ export const ConfigSchema = z
         maxBodyKb: 256,
         maxUploadMb: 512,
         requestTimeoutMs: 30_000,
+        uploadIdleTimeoutSeconds: 30,
+        authFailuresPerMinute: 20,
+        allowedHosts: [],
+        trustProxy: false,
         corsOrigins: [],
         audit: { enabled: true, includeQuestions: false },
       }),
@@ -350,6 +382,7 @@ export const ENV_KEYS: Readonly<Record<string, { path: string[]; type: 'string' 
   GALEN_PORT: { path: ['server', 'port'], type: 'number' },
   GALEN_SHUTDOWN_GRACE_MS: { path: ['server', 'shutdownGraceMs'], type: 'number' },
   GALEN_RETRIEVAL_WORKERS: { path: ['server', 'retrievalWorkers'], type: 'number' },
+  GALEN_MAX_CONNECTIONS: { path: ['server', 'maxConnections'], type: 'number' },
   GALEN_LOG_LEVEL: { path: ['log', 'level'], type: 'string' },
   GALEN_CHUNK_CHARS: { path: ['ingest', 'chunkChars'], type: 'number' },
   GALEN_CHUNK_OVERLAP: { path: ['ingest', 'chunkOverlap'], type: 'number' },
@@ -408,6 +441,10 @@ export const ENV_KEYS: Readonly<Record<string, { path: string[]; type: 'string' 
   GALEN_MAX_UPLOAD_MB: { path: ['security', 'maxUploadMb'], type: 'number' },
   GALEN_REQUEST_TIMEOUT_MS: { path: ['security', 'requestTimeoutMs'], type: 'number' },
   GALEN_CORS_ORIGINS: { path: ['security', 'corsOrigins'], type: 'string' },
+  GALEN_UPLOAD_IDLE_TIMEOUT_S: { path: ['security', 'uploadIdleTimeoutSeconds'], type: 'number' },
+  GALEN_AUTH_FAILURE_LIMIT: { path: ['security', 'authFailuresPerMinute'], type: 'number' },
+  GALEN_ALLOWED_HOSTS: { path: ['security', 'allowedHosts'], type: 'string' },
+  GALEN_TRUST_PROXY: { path: ['security', 'trustProxy'], type: 'boolean' },
   GALEN_AUDIT: { path: ['security', 'audit', 'enabled'], type: 'boolean' },
   GALEN_AUDIT_FILE: { path: ['security', 'audit', 'file'], type: 'string' },
   GALEN_AUDIT_QUESTIONS: { path: ['security', 'audit', 'includeQuestions'], type: 'boolean' },

@@ -1,12 +1,13 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { z } from 'zod';
-import { LexicalSearch } from '../../knowledge/index.js';
+import { LexicalSearch, webUrl } from '../../knowledge/index.js';
 import { ApiError } from './api-error.js';
 import { requireRole } from '../security/index.js';
 import { knowledgeRoutes } from './knowledge-routes.js';
 import type { AppContext } from './app-context.js';
 import { cdsRoutes } from './cds-routes.js';
 import { chatRoutes } from './chat-routes.js';
+import { clientCode, clientMessage } from './client-message.js';
 import { feedbackRoutes } from './feedback-routes.js';
 import { toApiError } from './http-errors.js';
 import { isOpenAiPath, openAiErrorBody } from './openai-errors.js';
@@ -42,6 +43,7 @@ const SearchRequest = z
 export function createApp(ctx: AppContext): express.Express {
   const app = express();
   app.disable('x-powered-by');
+  app.set('trust proxy', ctx.security.trustProxy);
   app.use(ctx.security.headers);
   app.use(ctx.metrics.timing);
   app.use(ctx.audit.middleware);
@@ -101,7 +103,7 @@ export function createApp(ctx: AppContext): express.Express {
         externalId: h.externalId,
         source: h.source,
         title: h.title,
-        url: h.url,
+        url: webUrl(h.url),
         score: h.score,
         text: h.text,
         snippet: h.snippet,
@@ -131,11 +133,15 @@ export function createApp(ctx: AppContext): express.Express {
       return;
     }
     const e = toApiError(error);
+    const message = clientMessage(e.message);
+    const code = clientCode(e.code, e.status >= 500 ? 'INTERNAL' : 'BAD_REQUEST');
     if (e.status >= 500) ctx.logger.error({ err: error }, 'request failed');
+    // The detail the client does not get (paths, internal codes) stays in the log.
+    else if (message !== e.message) ctx.logger.warn({ code: e.code, detail: e.message }, 'request refused');
     res
       .status(e.status)
       .set(e.headers)
-      .json(isOpenAiPath(req.path) ? openAiErrorBody(e) : { error: { code: e.code, message: e.message } });
+      .json(isOpenAiPath(req.path) ? openAiErrorBody(new ApiError(e.status, code, message, e.headers)) : { error: { code, message } });
   });
   return app;
 }

@@ -4,6 +4,7 @@ import { FORMAT_NAMES, KnowledgeError, KnowledgeStore, type FormatName } from '.
 import type { JobView, KnowledgeJobs } from '../jobs/index.js';
 import { liftTimeLimit, requireRole } from '../security/index.js';
 import { ApiError } from './api-error.js';
+import { clientCode, clientMessage } from './client-message.js';
 import { validateBody } from './validate-body.js';
 
 /** What the knowledge administration routes need. */
@@ -92,7 +93,7 @@ export function knowledgeRoutes(ctx: KnowledgeRoutesContext): Router {
   });
 
   router.get('/v1/jobs', admin, (_req, res) => {
-    res.json({ jobs: ctx.jobs.queue.list() });
+    res.json({ jobs: ctx.jobs.queue.list().map(clientView) });
   });
 
   router.get('/v1/jobs/:id', admin, (req, res) => {
@@ -103,15 +104,29 @@ export function knowledgeRoutes(ctx: KnowledgeRoutesContext): Router {
         'JOB_NOT_FOUND',
         `No job with id ${JSON.stringify(req.params.id)} (finished jobs are forgotten after a restart).`,
       );
-    res.json({ job });
+    res.json({ job: clientView(job) });
   });
 
   router.delete('/v1/jobs/:id', admin, (req, res) => {
-    res.json({ job: ctx.jobs.queue.cancel(String(req.params.id)) });
+    res.json({ job: clientView(ctx.jobs.queue.cancel(String(req.params.id))) });
   });
 
   router.use(toHttpError);
   return router;
+}
+
+/** A job as a client sees it: its error without server paths or internal codes (see {@link clientMessage}). */
+function clientView(job: JobView): JobView {
+  const view = { ...job };
+  if (job.error) view.error = { code: clientCode(job.error.code, 'JOB_FAILED'), message: clientMessage(job.error.message) };
+  const result = job.result as { rejections?: Array<{ path: string; message: string }> } | undefined;
+  if (result && Array.isArray(result.rejections)) {
+    view.result = {
+      ...result,
+      rejections: result.rejections.map((r) => ({ ...r, path: clientMessage(r.path), message: clientMessage(r.message) })),
+    };
+  }
+  return view;
 }
 
 function accepted(res: Response, job: JobView): void {

@@ -4,7 +4,7 @@ import type { ChatMessage } from '../../model/index.js';
 import type { EvidenceSource } from '../../retrieval/pipeline/index.js';
 import { GALEN_MODEL_ID, type Answer, type AnswerEvent, type AnswerRequest, type PatientContext } from '../answer/index.js';
 import type { AppContext } from './app-context.js';
-import { ApiError } from './api-error.js';
+import type { ApiError } from './api-error.js';
 import { streamAnswer } from './answer-stream.js';
 import { recordAnswer } from './answer-telemetry.js';
 import { requestSignal } from './client-abort.js';

@@ -183,6 +183,59 @@ export function openApiDocument(version: string): Json {
           responses: { 201: { description: 'Stored: {stored: {note, question}}' }, ...errors(400, 413) },
         },
       },
+      '/v1/models/{id}': {
+        get: {
+          summary: 'One OpenAI-compatible model (galen)',
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: { 200: { description: 'The model' }, ...errors(404) },
+        },
+      },
+      '/metrics': {
+        get: {
+          summary: 'Prometheus metrics (clinician key or anonymous loopback)',
+          responses: { 200: { description: 'Prometheus text format' } },
+        },
+      },
+      '/v1/knowledge/sources': {
+        get: {
+          summary: 'Sources with their counts, licence and last refresh (admin)',
+          responses: { 200: { description: '{sources}' }, ...errors(401, 403) },
+        },
+      },
+      '/v1/knowledge/sources/{name}': {
+        delete: {
+          summary: 'Remove a source as a background job (admin)',
+          parameters: [{ name: 'name', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: { 202: { description: 'The job, with Location /v1/jobs/{id}' }, ...errors(401, 403, 404) },
+        },
+      },
+      '/v1/knowledge/ingest': {
+        post: {
+          summary: 'Ingest uploaded files (multipart) or server-side paths into a source as a background job (admin)',
+          responses: { 202: { description: 'The job, with Location /v1/jobs/{id}' }, ...errors(400, 401, 403, 413) },
+        },
+      },
+      '/v1/knowledge/refresh': {
+        post: {
+          summary: 'Refresh a source from its recorded paths as a background job (admin)',
+          responses: { 202: { description: 'The job' }, ...errors(400, 401, 403, 404) },
+        },
+      },
+      '/v1/jobs': {
+        get: { summary: 'Knowledge jobs, newest first (admin)', responses: { 200: { description: '{jobs}' }, ...errors(401, 403) } },
+      },
+      '/v1/jobs/{id}': {
+        get: {
+          summary: 'One knowledge job (admin)',
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: { 200: { description: 'The job' }, ...errors(401, 403, 404) },
+        },
+        delete: {
+          summary: 'Cancel a queued or running knowledge job (admin)',
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: { 200: { description: 'The job' }, ...errors(401, 403, 404) },
+        },
+      },
       '/openapi.json': { get: { summary: 'This document', responses: { 200: { description: 'OpenAPI 3.1' } } } },
       '/': { get: { summary: 'The chat page', responses: { 200: { description: 'HTML' } } } },
     },

@@ -1,3 +1,4 @@
+import { webUrl } from '../../knowledge/index.js';
 import { Router } from 'express';
 import { knownSources } from '../answer/index.js';
 import type { AppContext } from './app-context.js';
@@ -32,7 +33,7 @@ export function retrieveRoutes(ctx: AppContext): Router {
         source: h.source,
         title: h.title,
         section: h.section,
-        url: h.url,
+        url: webUrl(h.url),
         score: h.score,
         text: h.text,
         license: h.license,

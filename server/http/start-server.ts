@@ -4,6 +4,7 @@ import { PACKAGE_ROOT, seedStore } from '../../knowledge/index.js';
 import type { GalenConfig } from '../config/index.js';
 import type { Logger } from '../logging/logger.js';
 import { createApp } from './app.js';
+import { guardProcess } from './process-guard.js';
 import { createCdsSurface } from './cds-setup.js';
 import { listenError } from './listen-error.js';
 import { join } from 'node:path';
@@ -89,6 +90,7 @@ export async function startServer(config: GalenConfig, logger: Logger, dependenc
     chunking: { maxChars: config.ingest.chunkChars, overlapChars: config.ingest.chunkOverlap },
     limits: { maxFileBytes: config.ingest.maxFileMb * 2 ** 20, maxRecordBytes: config.ingest.maxRecordMb * 2 ** 20 },
     maxUploadBytes: config.security.maxUploadMb * 2 ** 20,
+    uploadIdleTimeoutMs: config.security.uploadIdleTimeoutSeconds * 1000,
     onStoreChanged: async (source: string, signal: AbortSignal) => {
       // The query normaliser's synonyms are mined from the store: a new source brings its own.
       Object.assign(ctx, pipelines());
@@ -142,6 +144,7 @@ export async function startServer(config: GalenConfig, logger: Logger, dependenc
     feedback.close();
     throw listenError(error as NodeJS.ErrnoException, config.server.host, config.server.port);
   }
+  server.maxConnections = config.server.maxConnections;
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host}:${address.port}`;
@@ -216,34 +219,32 @@ export async function startServer(config: GalenConfig, logger: Logger, dependenc
     if (!stopSeeding.signal.aborted) logger.error({ err: error }, 'the vector index could not be built; answers use BM25 and Wikipedia');
   });
 
-  return {
-    url,
-    ready: seeding,
-    indexed: vectorSync,
-    close: () => {
-      closing ??= (async () => {
-        shuttingDown = true;
-        stopSeeding.abort();
-        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-        // A connection that finishes its last response stays open as keep-alive until its timeout:
-        // close those as they become idle. In-flight requests get the grace period; then their
-        // connections are cut, which aborts their generation.
-        const idle = setInterval(() => server.closeIdleConnections(), 50);
-        const grace = setTimeout(() => server.closeAllConnections(), config.server.shutdownGraceMs);
-        await closed;
-        clearInterval(idle);
-        clearTimeout(grace);
-        await seeding.catch(() => undefined);
-        await vectorSync.catch(() => undefined);
-        await jobs.close();
-        await galen.close();
-        keys.close();
-        audit.close();
-        feedback.close();
-      })();
-      return closing;
-    },
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      shuttingDown = true;
+      releaseGuard();
+      stopSeeding.abort();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // A connection that finishes its last response stays open as keep-alive until its timeout:
+      // close those as they become idle. In-flight requests get the grace period; then their
+      // connections are cut, which aborts their generation.
+      const idle = setInterval(() => server.closeIdleConnections(), 50);
+      const grace = setTimeout(() => server.closeAllConnections(), config.server.shutdownGraceMs);
+      await closed;
+      clearInterval(idle);
+      clearTimeout(grace);
+      await seeding.catch(() => undefined);
+      await vectorSync.catch(() => undefined);
+      await jobs.close();
+      await galen.close();
+      keys.close();
+      audit.close();
+      feedback.close();
+    })();
+    return closing;
   };
+  const releaseGuard = guardProcess({ logger, close });
+  return { url, ready: seeding, indexed: vectorSync, close };
 }
 
 /** Galen's version from its package.json, or `0.0.0` when it has none. */

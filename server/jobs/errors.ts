@@ -7,6 +7,7 @@ export type JobErrorCode =
   | 'CANCELLED'
   | 'UPLOAD_TOO_LARGE'
   | 'INVALID_UPLOAD'
+  | 'UPLOAD_TIMEOUT'
   | 'UNSUPPORTED_MEDIA_TYPE';
 
 /** A job or upload failure with a stable `code` and the HTTP `status` it answers as. */

@@ -87,7 +87,8 @@ export class JobQueue {
 
   /** Holds every job until `ready` settles (the seed ingest, which writes the same store). */
   runAfter(ready: Promise<unknown>): void {
-    this.gate = ready.catch(() => undefined);
+    // Gates add up: each one given must have settled.
+    this.gate = Promise.all([this.gate, ready.catch(() => undefined)]);
   }
 
   /** Queues a job and returns its view; it starts when those before it have finished. */

@@ -25,6 +25,8 @@ export interface KnowledgeJobsOptions {
   limits?: Partial<InputLimits>;
   /** Largest upload, bytes. */
   maxUploadBytes: number;
+  /** An upload with no byte for this long fails with 408 `UPLOAD_TIMEOUT`, ms. Default none. */
+  uploadIdleTimeoutMs?: number;
   /**
    * Awaited after a job changed the store, to bring derived indexes (vectors) in step before the
    * job reports success; a failure there is reported as the result's `indexWarning`, as the store
@@ -53,7 +55,9 @@ export type IngestJobResult = IngestReport & { indexWarning?: string };
  *
  * Uploaded files are kept in `<dataDir>/uploads/<source>/<job id>/`, the paths the source is
  * recorded with, so a later refresh re-reads them; a new upload for the source replaces the old
- * files once its ingest has committed, and removing the source deletes them.
+ * files once its ingest has committed, and removing the source deletes them. Folders a killed
+ * process left behind (`uploads/.incoming/*`, uploads no source records) are removed at
+ * construction, before the first upload is received or job run.
  *
  * @example
  * const jobs = new KnowledgeJobs({ dataDir: './data', maxUploadBytes: 512 << 20 });
@@ -64,19 +68,45 @@ export type IngestJobResult = IngestReport & { indexWarning?: string };
 export class KnowledgeJobs {
   readonly queue: JobQueue;
   private readonly uploadsDir: string;
+  /** The sweep of orphaned upload folders; uploads and jobs wait for it. */
+  readonly swept: Promise<void>;
 
   constructor(private readonly options: KnowledgeJobsOptions) {
     this.queue = new JobQueue(options.maxQueued === undefined ? {} : { maxQueued: options.maxQueued });
     this.uploadsDir = resolve(options.dataDir, 'uploads');
+    this.swept = this.sweepOrphans().catch(() => undefined);
+    this.queue.runAfter(this.swept);
   }
 
   /** Streams a request body to a private folder, size-limited; see {@link spoolUpload}. */
   async receiveUpload(req: IncomingMessage, options: { rawName?: string } = {}): Promise<SpooledUpload> {
+    await this.swept;
     return spoolUpload(req, {
       dir: join(this.uploadsDir, '.incoming', randomUUID()),
       maxBytes: this.options.maxUploadBytes,
       ...(options.rawName ? { rawName: options.rawName } : {}),
+      ...(this.options.uploadIdleTimeoutMs ? { idleTimeoutMs: this.options.uploadIdleTimeoutMs } : {}),
     });
+  }
+
+  /**
+   * Removes what a killed process left: half-received uploads, and upload folders that no source
+   * records as its paths (an ingest that never committed).
+   */
+  private async sweepOrphans(): Promise<void> {
+    await rm(join(this.uploadsDir, '.incoming'), { recursive: true, force: true });
+    const entries = await readdir(this.uploadsDir).catch(() => [] as string[]);
+    if (entries.length === 0) return;
+    const recorded = new Set(this.withStore((store) => store.listSources().flatMap((s) => s.paths.map((p) => resolve(p)))));
+    for (const source of entries) {
+      const sourceDir = join(this.uploadsDir, source);
+      const uploads = await readdir(sourceDir).catch(() => [] as string[]);
+      for (const upload of uploads) {
+        const dir = join(sourceDir, upload);
+        if (!recorded.has(resolve(dir))) await rm(dir, { recursive: true, force: true });
+      }
+      await rmdir(sourceDir).catch(() => undefined);
+    }
   }
 
   /** Deletes a received upload that will not be ingested. */

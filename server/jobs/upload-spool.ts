@@ -3,7 +3,7 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import type { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
-import { Transform, type TransformCallback } from 'node:stream';
+import { type Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { JobError } from './errors.js';
 
@@ -24,6 +24,8 @@ export interface SpoolOptions {
   maxBytes: number;
   /** File name for a raw body (not multipart); sanitised. Default `upload.jsonl`. */
   rawName?: string;
+  /** A client that sends no byte for this long fails the upload with `UPLOAD_TIMEOUT` (408), ms. Default none. */
+  idleTimeoutMs?: number;
 }
 
 const MAX_FILES = 50;
@@ -33,7 +35,9 @@ const MAX_FILES = 50;
  * number of file parts, plus text fields) or a raw body (JSON Lines, Markdown, text, gzip…) as one
  * file. Past `maxBytes` nothing more is written, the rest of the body is read and dropped (so the
  * client gets its answer rather than a reset) and the upload fails with `UPLOAD_TOO_LARGE`; a
- * declared `Content-Length` over the limit fails before anything is read. Any failure removes `dir`.
+ * declared `Content-Length` over the limit fails before anything is read. A body that ends early
+ * (truncated or aborted), a malformed one and a client silent for `idleTimeoutMs` fail it as well
+ * (`INVALID_UPLOAD`, `UPLOAD_TIMEOUT`); every failure waits for the file writes to stop, then removes `dir`.
  *
  * @example
  * const upload = await spoolUpload(req, { dir: '/data/uploads/.incoming/42', maxBytes: 512 << 20 });
@@ -43,15 +47,60 @@ export async function spoolUpload(req: IncomingMessage, options: SpoolOptions): 
   const declared = Number(req.headers['content-length'] ?? NaN);
   if (Number.isFinite(declared) && declared > options.maxBytes) throw tooLarge(options.maxBytes);
   await mkdir(options.dir, { recursive: true });
+  const idle = watchIdle(req, options.idleTimeoutMs);
   try {
-    const upload = isMultipart(req) ? await spoolMultipart(req, options) : await spoolRaw(req, options);
+    const upload = isMultipart(req) ? await spoolMultipart(req, options, idle.failed) : await spoolRaw(req, options, idle.failed);
     if (upload.files.length === 0 || upload.bytes === 0)
       throw new JobError('INVALID_UPLOAD', 400, 'The upload holds no data: send a non-empty file.');
     return upload;
   } catch (error) {
     await rm(options.dir, { recursive: true, force: true });
     throw error;
+  } finally {
+    idle.stop();
   }
+}
+
+/**
+ * Destroys `req` with `UPLOAD_TIMEOUT` once no byte has come for `ms`; `failed` rejects then, and
+ * when the body ends early (client gone): whichever spooler is reading races it.
+ */
+function watchIdle(req: IncomingMessage, ms: number | undefined): { failed: Promise<never>; stop(): void } {
+  let timer: NodeJS.Timeout | undefined;
+  let fail: (error: JobError) => void = () => undefined;
+  const failed = new Promise<never>((_resolve, reject) => {
+    fail = reject;
+  });
+  failed.catch(() => undefined);
+  const arm = () => {
+    if (!ms) return;
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      const error = new JobError(
+        'UPLOAD_TIMEOUT',
+        408,
+        `No upload data for ${Math.round(ms / 1000)} s (security.uploadIdleTimeoutSeconds).`,
+      );
+      fail(error);
+      req.unpipe();
+      req.pause();
+    }, ms);
+    timer.unref();
+  };
+  const onClose = () => {
+    if (!req.complete) fail(new JobError('INVALID_UPLOAD', 400, 'The upload ended before its body was complete.'));
+  };
+  req.on('data', arm);
+  req.once('close', onClose);
+  arm();
+  return {
+    failed,
+    stop: () => {
+      clearTimeout(timer);
+      req.off('data', arm);
+      req.off('close', onClose);
+    },
+  };
 }
 
 /**
@@ -99,24 +148,33 @@ class Budget {
   }
 }
 
-async function spoolRaw(req: IncomingMessage, options: SpoolOptions): Promise<SpooledUpload> {
+async function spoolRaw(req: IncomingMessage, options: SpoolOptions, failed: Promise<never>): Promise<SpooledUpload> {
   const name = safeFileName(options.rawName ?? '') || 'upload.jsonl';
   const budget = new Budget(options.maxBytes);
   let bytes = 0;
-  await pipeline(
-    req,
-    budget.meter((n) => (bytes += n)),
-    createWriteStream(join(options.dir, name)),
-  );
+  const meter = budget.meter((n) => (bytes += n));
+  const file = createWriteStream(join(options.dir, name));
+  const written = pipeline(req, meter, file);
+  try {
+    await Promise.race([written, failed]);
+  } catch (error) {
+    // Stop writing before the folder is removed; the request itself is left to the error answer.
+    req.unpipe(meter);
+    meter.destroy();
+    file.destroy();
+    await written.catch(() => undefined);
+    throw error instanceof JobError ? error : new JobError('INVALID_UPLOAD', 400, 'The upload ended before its body was complete.');
+  }
   if (budget.exceeded) throw tooLarge(options.maxBytes);
   return { dir: options.dir, files: [{ name, bytes }], fields: {}, bytes };
 }
 
-async function spoolMultipart(req: IncomingMessage, options: SpoolOptions): Promise<SpooledUpload> {
+async function spoolMultipart(req: IncomingMessage, options: SpoolOptions, failed: Promise<never>): Promise<SpooledUpload> {
   const budget = new Budget(options.maxBytes);
   const fields: Record<string, string> = {};
   const files: Array<{ name: string; bytes: number }> = [];
   const writes: Array<Promise<void>> = [];
+  const parts: Readable[] = [];
   const used = new Set<string>();
   let problem: JobError | null = null;
 
@@ -143,13 +201,15 @@ async function spoolMultipart(req: IncomingMessage, options: SpoolOptions): Prom
     used.add(name);
     const entry = { name, bytes: 0 };
     files.push(entry);
-    writes.push(
-      pipeline(
-        stream,
-        budget.meter((n) => (entry.bytes += n)),
-        createWriteStream(join(options.dir, name)),
-      ),
+    parts.push(stream);
+    const write = pipeline(
+      stream,
+      budget.meter((n) => (entry.bytes += n)),
+      createWriteStream(join(options.dir, name)),
     );
+    // A part cut short by a malformed or truncated body rejects here; the body's error is the one reported.
+    write.catch(() => undefined);
+    writes.push(write);
   });
   const fail = (message: string) => () => {
     problem ??= new JobError('INVALID_UPLOAD', 400, message);
@@ -158,13 +218,21 @@ async function spoolMultipart(req: IncomingMessage, options: SpoolOptions): Prom
   parser.on('fieldsLimit', fail('Too many form fields.'));
   parser.on('partsLimit', fail('Too many form parts.'));
 
-  await new Promise<void>((resolve, reject) => {
+  const parsed = new Promise<void>((resolve, reject) => {
     parser.once('close', resolve);
     parser.once('error', (error: Error) => reject(new JobError('INVALID_UPLOAD', 400, `Malformed multipart body: ${error.message}`)));
-    req.once('error', reject);
+    req.once('error', () => reject(new JobError('INVALID_UPLOAD', 400, 'The upload ended before its body was complete.')));
     req.pipe(parser);
   });
-  await Promise.all(writes);
+  try {
+    await Promise.race([parsed, failed]);
+    await Promise.race([Promise.all(writes), failed]);
+  } catch (error) {
+    req.unpipe(parser);
+    for (const part of parts) part.destroy();
+    await Promise.allSettled(writes);
+    throw error instanceof JobError ? error : new JobError('INVALID_UPLOAD', 400, 'The upload ended before its body was complete.');
+  }
   if (budget.exceeded) throw tooLarge(options.maxBytes);
   if (problem) throw problem;
   return { dir: options.dir, files, fields, bytes: files.reduce((n, f) => n + f.bytes, 0) };

@@ -2,6 +2,7 @@ import type { RequestHandler } from 'express';
 import type { ApiKeyStore } from './api-key-store.js';
 import { API_KEY_PREFIX } from './api-key-format.js';
 import { SecurityError } from './errors.js';
+import { isProxied } from './host-check.js';
 import type { Role } from './roles.js';
 
 /** How requests are authenticated. */
@@ -12,6 +13,8 @@ export interface AuthenticationOptions {
    * Galen passes null whenever it listens beyond loopback.
    */
   anonymousRole: Role | null;
+  /** A proxy in front is trusted; otherwise a proxied request (`X-Forwarded-For`, `Forwarded`) is never anonymous. Default false. */
+  trustProxy?: boolean;
 }
 
 /**
@@ -21,7 +24,8 @@ export interface AuthenticationOptions {
  * the anonymous principal; whether that suffices is for {@link requireRole} to say. So does a bearer
  * token that is not shaped like a Galen key (`sk-no-key-required`, the dummy OpenAI-style clients
  * send to local servers) where anonymous callers are allowed (on loopback); a `galen_…` key is
- * always checked.
+ * always checked. A request that came through a proxy (`X-Forwarded-For` or `Forwarded`) is from
+ * elsewhere even on loopback: its anonymous role is none unless `trustProxy`.
  *
  * @example
  * app.use(authenticate({ keys, anonymousRole: null }));
@@ -31,7 +35,8 @@ export function authenticate(options: AuthenticationOptions): RequestHandler {
     const presented = presentedKey(req.headers.authorization, req.headers['x-api-key']);
     const notGalenKey = typeof presented === 'string' && !presented.startsWith(API_KEY_PREFIX);
     if (presented === null || (notGalenKey && options.anonymousRole !== null)) {
-      res.locals.principal = { kind: 'anonymous', role: options.anonymousRole };
+      const role = !options.trustProxy && isProxied(req.headers) ? null : options.anonymousRole;
+      res.locals.principal = { kind: 'anonymous', role };
       next();
       return;
     }

@@ -6,6 +6,8 @@ export type SecurityErrorCode =
   | 'REVOKED_API_KEY'
   | 'FORBIDDEN'
   | 'RATE_LIMITED'
+  | 'TOO_MANY_AUTH_FAILURES'
+  | 'MISDIRECTED_REQUEST'
   | 'KEY_NOT_FOUND'
   | 'INVALID_ROLE'
   | 'ACCESS_STORE_FAILED'

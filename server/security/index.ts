@@ -17,3 +17,5 @@ export { assertKeysWhenExposed, isLoopbackHost } from './loopback.js';
 export { surfaceGate, type SurfaceSpec } from './surface-gate.js';
 export { CDS_JWT_ALGORITHMS, ehrJwtAuthentication, loadTrustedIssuers, type EhrJwtOptions, type TrustedIssuer } from './ehr-jwt.js';
 export { createSecurityLayer, type SecurityLayer, type SecurityLayerOptions } from './security-layer.js';
+export { checkHost, hostName, isProxied, type HostCheckOptions } from './host-check.js';
+export { limitAuthFailures, type AuthFailureLimit, type AuthFailureLimitOptions } from './auth-failure-limit.js';

@@ -162,3 +162,20 @@ describe("LangChain's ChatOpenAI", () => {
     expect(text).toMatch(/lifestyle changes and medicines/);
   });
 });
+
+describe('/openapi.json', () => {
+  it('documents the metrics, knowledge and job routes too', async () => {
+    const doc = (await (await fetch(`${chat.server.url}/openapi.json`)).json()) as { paths: Record<string, unknown> };
+    for (const path of [
+      '/metrics',
+      '/v1/models/{id}',
+      '/v1/knowledge/sources',
+      '/v1/knowledge/sources/{name}',
+      '/v1/knowledge/ingest',
+      '/v1/knowledge/refresh',
+      '/v1/jobs',
+      '/v1/jobs/{id}',
+    ])
+      expect(doc.paths, path).toHaveProperty([path]);
+  });
+});

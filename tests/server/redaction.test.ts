@@ -47,7 +47,9 @@ describe('redaction of personal details', () => {
     ['record #A12-3456', 'record #[record number]'],
     ['NHS number 943 476 5919', 'NHS number [record number]'],
     ['patient ID 55102', 'patient ID [record number]'],
-    ['SSN 123-45-6789', 'SSN [id number]'],
+    ['SSN 123-45-6789', 'SSN [record number]'],
+    ['insurance number XJH-449-2210-77', 'insurance number [record number]'],
+    ['policy XJH-449-2210-77', 'policy [id number]'],
   ])('removes record numbers: %s', (input, expected) => {
     expect(redact(input)).toBe(expected);
   });
@@ -65,5 +67,20 @@ describe('redaction of personal details', () => {
     'HbA1c of 7.5% and eGFR 45 mL/min/1.73m2',
   ])('leaves clinical details alone: %s', (input) => {
     expect(redact(input)).toBe(input);
+  });
+});
+
+describe('redaction of what the first version let through (issue 15)', () => {
+  it.each([
+    ["Hi, I'm Zebulon Fairweather and my toe hurts", "Hi, I'm [name] and my toe hurts"],
+    ['This is Ottoline Quaverly, I get migraines', 'This is [name], I get migraines'],
+    ['my son John has a fever', 'my son [name] has a fever'],
+    ['I live at 1600 Quillfeather Lane, Springfield and my ankle hurts', 'I live at [address] and my ankle hurts'],
+    ['Reach me at +49 30 9018 2231.', 'Reach me at [phone].'],
+    ['My grandmother is 97 years old', 'My grandmother is [age over 89] years old'],
+    ['login from 203.0.113.77 failed', 'login from [ip] failed'],
+    ['see https://portal.example.org/patients/88231?token=ab12cd now', 'see [url] now'],
+  ])('%s', (input, expected) => {
+    expect(redact(input)).toBe(expected);
   });
 });

@@ -10,7 +10,7 @@ let chat: ChatServer;
 let browser: Browser;
 
 beforeAll(async () => {
-  chat = await startChatServer();
+  chat = await startChatServer({ security: { allowedHosts: [HOST] } });
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
     headless: true,

@@ -54,6 +54,16 @@ describe('sentences', () => {
     ]);
     expect(splitSentences('痛风是一种关节炎。它会引起疼痛！')).toEqual(['痛风是一种关节炎。', '它会引起疼痛！']);
   });
+  it('keeps headings, repeated list items and unmatched closing brackets out of sentences (no "[n].)")', () => {
+    const text =
+      'Attacks Usually Start at Night Gout is a form of arthritis that causes sudden pain. Other Signs and Symptoms These can include - hyperuricemia\nhyperuricemia -\nswollen joints\nswollen joints -\na red toe. a red toe. Testing for Gout To confirm a diagnosis, the doctor draws joint fluid. Tests can help give more information about the condition.)';
+    expect(splitSentences(text, { title: 'Gout' })).toEqual([
+      'Gout is a form of arthritis that causes sudden pain.',
+      'These can include: hyperuricemia; swollen joints; a red toe.',
+      'To confirm a diagnosis, the doctor draws joint fluid.',
+      'Tests can help give more information about the condition.',
+    ]);
+  });
 });
 
 describe('citation checking', () => {
