@@ -90,7 +90,11 @@ describe('source authority', () => {
 
   it('is on every chunk and search hit, as its source says', async () => {
     await ingest(store, { source: 'talk', paths: [file('talk.json', `[${dialogue(1)}]`)] });
-    await ingest(store, { source: 'notes', paths: [file('knee.md', '# Knee\n\nA sore knee after running needs rest.\n')], authority: 'reference' });
+    await ingest(store, {
+      source: 'notes',
+      paths: [file('knee.md', '# Knee\n\nA sore knee after running needs rest.\n')],
+      authority: 'reference',
+    });
     const hits = new LexicalSearch(store).search('knee running', { k: 10 }).hits;
     expect(hits.map((h) => [h.source, h.authority]).sort()).toEqual([
       ['notes', 'reference'],

@@ -53,7 +53,11 @@ async function ingestJob(query: string, body: string): Promise<JobView> {
 }
 
 async function post(path: string, body: unknown): Promise<{ hits: Array<{ source: string; authority: string }> }> {
-  const res = await fetch(url(path), { method: 'POST', headers: { ...admin, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(url(path), {
+    method: 'POST',
+    headers: { ...admin, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   expect(res.status).toBe(200);
   return (await res.json()) as { hits: Array<{ source: string; authority: string }> };
 }
