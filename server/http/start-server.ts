@@ -5,7 +5,8 @@ import type { GalenConfig } from '../config/index.js';
 import type { Logger } from '../logging/logger.js';
 import { createApp } from './app.js';
 import { guardProcess } from './process-guard.js';
-import { createCdsSurface } from './cds-setup.js';
+import { warnLoosePermissions } from './private-paths.js';
+import { CDS_FEEDBACK_FILE, createCdsSurface } from './cds-setup.js';
 import { listenError } from './listen-error.js';
 import { join } from 'node:path';
 import { KnowledgeJobs } from '../jobs/index.js';
@@ -14,7 +15,8 @@ import { FEEDBACK_FILE, FeedbackLog } from '../feedback/index.js';
 import { createMetrics } from '../metrics/index.js';
 import { ApiKeyStore, createSecurityLayer, type SecurityLayer } from '../security/index.js';
 import { readFileSync } from 'node:fs';
-import { OnnxLanguageModel, type LanguageModel } from '../../model/index.js';
+import { OnnxLanguageModel, OpenAiCompatibleModel, type LanguageModel } from '../../model/index.js';
+import { UpstreamHealthCache } from './upstream-health.js';
 import type { VectorSearcher } from '../../retrieval/pipeline/index.js';
 import { assembleGalen, type Galen } from '../assembly/index.js';
 import type { AppContext } from './app-context.js';
@@ -34,6 +36,8 @@ export interface RunningServer {
   ready: Promise<void>;
   /** Resolves once the vector index is in step with the store (built in the background after `ready`; at once when vectors are off). */
   indexed: Promise<void>;
+  /** Closes and reopens the audit log file, creating it again when it was moved away (logrotate; `galen serve` does it on SIGHUP). */
+  reopenLogs(): void;
   /** Stops accepting connections, lets in-flight requests finish, then closes the store (once; later calls wait for the first). */
   close(): Promise<void>;
 }
@@ -83,8 +87,20 @@ export async function startServer(config: GalenConfig, logger: Logger, dependenc
   const audit = AuditLog.open({
     file: auditConfig.enabled ? (auditConfig.file ?? join(config.dataDir, 'audit.log')) : null,
     includeQuestions: auditConfig.includeQuestions,
+    maxBytes: auditConfig.maxBytes,
+    keepFiles: auditConfig.keepFiles,
+    onWarning: (message) => logger.warn(message),
   });
   const feedback = FeedbackLog.open({ file: join(config.dataDir, FEEDBACK_FILE), includeQuestions: auditConfig.includeQuestions });
+  // Files an earlier version (or an operator) made readable by others stay so until chmod: say so.
+  warnLoosePermissions(
+    {
+      dataDir: config.dataDir,
+      auditFiles: audit.file === null ? null : [audit.file, ...audit.rotatedFiles],
+      files: [feedback.file, config.cds.feedbackFile ?? join(config.dataDir, CDS_FEEDBACK_FILE)],
+    },
+    (fields, message) => logger.warn(fields, message),
+  );
   const jobs = new KnowledgeJobs({
     dataDir: config.dataDir,
     chunking: { maxChars: config.ingest.chunkChars, overlapChars: config.ingest.chunkOverlap },
@@ -103,6 +119,9 @@ export async function startServer(config: GalenConfig, logger: Logger, dependenc
   metrics.watchKnowledgeJobs(() => jobs.queue.counts());
   if (wikipedia) metrics.watchBreaker(() => wikipedia.circuitState);
   if (model instanceof OnnxLanguageModel) metrics.watchGenerator(() => ({ ...model.load, kvCacheBytes: model.kvCacheBytes }));
+  const upstreams = model instanceof OpenAiCompatibleModel ? new UpstreamHealthCache(model) : undefined;
+  const stopUpstreamMetrics = model instanceof OpenAiCompatibleModel ? metrics.watchUpstreams(model) : undefined;
+  void upstreams?.refresh();
   // The query normaliser reads synonyms from the store: the pipelines are built again once the seed is in.
   const pipelines = () => {
     const retrieval = galen.retrieval();
@@ -115,6 +134,7 @@ export async function startServer(config: GalenConfig, logger: Logger, dependenc
     version: packageVersion(),
     ...(vectors ? { vectorIndex: () => ({ state: vectorState, vectors: vectors.count }) } : {}),
     retrievalWorkers: () => pool?.size ?? 0,
+    ...(upstreams ? { upstreams } : {}),
     ...pipelines(),
     security,
     metrics,
@@ -154,6 +174,7 @@ export async function startServer(config: GalenConfig, logger: Logger, dependenc
       store: store.file,
       mode: ctx.answers.mode,
       model: ctx.answers.model.generator ?? null,
+      ...(model instanceof OpenAiCompatibleModel ? { upstreams: model.upstreamStatus.map((u) => u.url) } : {}),
       retrievers: ctx.retrieval.sources,
       wikipedia: wikipedia ? config.wikipedia.apiUrl : 'off',
       seed: config.seed.enabled,
@@ -236,6 +257,7 @@ export async function startServer(config: GalenConfig, logger: Logger, dependenc
       await seeding.catch(() => undefined);
       await vectorSync.catch(() => undefined);
       await jobs.close();
+      stopUpstreamMetrics?.();
       await galen.close();
       keys.close();
       audit.close();
@@ -244,7 +266,7 @@ export async function startServer(config: GalenConfig, logger: Logger, dependenc
     return closing;
   };
   const releaseGuard = guardProcess({ logger, close });
-  return { url, ready: seeding, indexed: vectorSync, close };
+  return { url, ready: seeding, indexed: vectorSync, reopenLogs: () => audit.reopen(), close };
 }
 
 /** Galen's version from its package.json, or `0.0.0` when it has none. */
