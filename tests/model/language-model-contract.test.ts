@@ -114,7 +114,12 @@ describe('openai-compatible backend', () => {
       const viaEngine = await OpenAiCompatibleModel.open({ urls: [upstream.url] });
       expect(viaEngine.tokenCountSource).toBe('engine');
       expect(await viaEngine.countTokens(text)).toEqual({ tokens: exact, estimated: false });
+      // An engine that stops counting (busy, restarting) leaves packing with the estimate, not an error.
       upstream.tokenize = false;
+      const fallback = await viaEngine.countTokens(`${text} again`);
+      expect(fallback.estimated).toBe(true);
+      expect(fallback.tokens).toBeGreaterThanOrEqual(engine.encode(`${text} again`).length);
+      expect(await viaEngine.countTokens(text)).toEqual({ tokens: exact, estimated: false }); // counted before: kept
       const estimated = await OpenAiCompatibleModel.open({ urls: [upstream.url] });
       expect(estimated.tokenCountSource).toBe('estimate');
       const guess = await estimated.countTokens(text);
