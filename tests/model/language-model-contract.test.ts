@@ -230,6 +230,10 @@ describe('openai-compatible backend', () => {
       await Promise.all(Array.from({ length: 8 }, async () => (await model.stream('Once upon a time', { maxNewTokens: 16 })).result));
       expect(a.requests).toBe(4);
       expect(b.requests).toBe(4);
+      // One at a time, the tie between two idle engines is taken in turn.
+      for (let i = 0; i < 4; i++) await (await model.stream('Once upon a time', { maxNewTokens: 2 })).result;
+      expect(a.requests).toBe(6);
+      expect(b.requests).toBe(6);
     } finally {
       await a.close();
       await b.close();
