@@ -60,6 +60,18 @@ export interface UpstreamStatus {
   latencyMsTotal: number;
 }
 
+/** One finished request to one engine (an attempt: a retried request reports each engine it tried). */
+export interface UpstreamRequestReport {
+  url: string;
+  /** False when it counted against the engine (connection error, 5xx, timeout, broken stream). */
+  ok: boolean;
+  /** From the request to the engine's first piece of text, ms; absent when none came. */
+  firstTokenMs?: number;
+  /** From the request to its end, ms. */
+  latencyMs: number;
+  usage?: Completion['usage'];
+}
+
 /** A `/v1/models` probe of one engine. */
 export interface UpstreamHealth {
   url: string;
@@ -113,6 +125,7 @@ export class OpenAiCompatibleModel implements LanguageModel {
   readonly provider = 'openai-compatible';
   private closed = false;
   private readonly inFlight = new Set<AbortController>();
+  private readonly listeners = new Set<(report: UpstreamRequestReport) => void>();
 
   private constructor(
     readonly modelId: string,
@@ -124,7 +137,7 @@ export class OpenAiCompatibleModel implements LanguageModel {
   ) {}
 
   /**
-   * Probes every engine's `/v1/models` (one answering is enough to learn the model and its
+   * Probes every engine's `/v1/models` in parallel (the first answering in the list order is enough to learn the model and its
    * window; none answering is fine when `model` is given: engines may come up later), then picks
    * the token counter. Throws ModelError `INVALID_OPTIONS` for bad options, `UNAVAILABLE` when the
    * model is not given and no engine answers.
@@ -162,15 +175,13 @@ export class OpenAiCompatibleModel implements LanguageModel {
         latencyMsTotal: 0,
       },
     }));
-    let listing: ModelListing | undefined;
-    let listedBy: string | undefined;
-    for (const url of resolved.urls) {
-      listing = await getJson<ModelListing>(`${url}/models`, resolved.probeTimeoutMs, resolved.apiKey).catch(() => undefined);
-      if (listing) {
-        listedBy = url;
-        break;
-      }
-    }
+    // In parallel, so start-up waits one probe timeout at most however many engines are down.
+    const listings = await Promise.all(
+      resolved.urls.map((url) => getJson<ModelListing>(`${url}/models`, resolved.probeTimeoutMs, resolved.apiKey).catch(() => undefined)),
+    );
+    const answering = listings.findIndex((l) => l !== undefined);
+    const listing = answering >= 0 ? listings[answering] : undefined;
+    const listedBy = answering >= 0 ? resolved.urls[answering] : undefined;
     const listed = (listing?.data ?? []).filter((m): m is { id: string; max_model_len?: unknown } => typeof m.id === 'string');
     const modelId = options.model ?? listed[0]?.id;
     if (!modelId)
@@ -198,6 +209,20 @@ export class OpenAiCompatibleModel implements LanguageModel {
   /** Each engine's breaker, load and counters. */
   get upstreamStatus(): UpstreamStatus[] {
     return this.upstreams.map((u) => ({ ...u.status, breaker: u.breaker.state }));
+  }
+
+  /**
+   * Calls `listener` as each request to an engine ends (for metrics); returns the unsubscribe.
+   * A listener that throws is ignored: it must not break generation.
+   */
+  onRequest(listener: (report: UpstreamRequestReport) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** The probe time limit of {@link health}, ms. */
+  get probeTimeoutMs(): number {
+    return this.options.probeTimeoutMs;
   }
 
   /** Probes each engine's `/v1/models` now. */
@@ -316,7 +341,22 @@ export class OpenAiCompatibleModel implements LanguageModel {
         upstream.status.completionTokens += usage.completionTokens;
       }
       if (firstTokenMs !== undefined) upstream.status.firstTokenMsTotal += firstTokenMs;
-      upstream.status.latencyMsTotal += performance.now() - started;
+      const latencyMs = performance.now() - started;
+      upstream.status.latencyMsTotal += latencyMs;
+      const report: UpstreamRequestReport = {
+        url: upstream.url,
+        ok,
+        latencyMs,
+        ...(firstTokenMs !== undefined ? { firstTokenMs } : {}),
+        ...(usage ? { usage } : {}),
+      };
+      for (const listener of this.listeners) {
+        try {
+          listener(report);
+        } catch {
+          // Metrics must not break an answer.
+        }
+      }
     };
     let timer = setTimeout(() => controller.abort(new Error('timeout')), this.options.firstTokenTimeoutMs);
     const rearm = (ms: number) => {

@@ -27,9 +27,10 @@ export class WikipediaError extends Error {
 }
 
 /**
- * Classifies anything a wikijs call rejected with. wikijs throws plain `Error`s: `"503: Service
- * Unavailable"` for HTTP statuses, the API's `error.info` for API errors, a `SyntaxError` (via
- * `res.json()`) for non-JSON bodies and node-fetch's `FetchError` for network trouble.
+ * Classifies anything a call to the wiki rejected with: a `WikipediaError` stays as it is, an
+ * abort or timeout (`AbortError`, `TimeoutError`) is `TIMEOUT`, a `SyntaxError` is `BAD_RESPONSE`,
+ * a socket error (it has an `errno` code such as `ECONNREFUSED`) is `NETWORK`, and a message
+ * like `"503: Service Unavailable"` is `HTTP_STATUS`; anything else is `API_ERROR`.
  *
  * @example
  * toWikipediaError(new Error('503: Service Unavailable')).code // → 'HTTP_STATUS'
@@ -37,10 +38,10 @@ export class WikipediaError extends Error {
 export function toWikipediaError(error: unknown): WikipediaError {
   if (error instanceof WikipediaError) return error;
   const message = error instanceof Error ? error.message : String(error);
-  if (error instanceof SyntaxError || (error instanceof Error && (error as { type?: string }).type === 'invalid-json')) {
-    return new WikipediaError('BAD_RESPONSE', `not JSON: ${message}`, { cause: error });
-  }
-  if (error instanceof Error && error.name === 'FetchError') {
+  const name = error instanceof Error || error instanceof DOMException ? error.name : '';
+  if (name === 'AbortError' || name === 'TimeoutError') return new WikipediaError('TIMEOUT', message, { cause: error });
+  if (error instanceof SyntaxError) return new WikipediaError('BAD_RESPONSE', `not JSON: ${message}`, { cause: error });
+  if (error instanceof Error && typeof (error as { code?: unknown }).code === 'string' && 'syscall' in error) {
     return new WikipediaError('NETWORK', message, { cause: error });
   }
   if (/^\d{3}: /.test(message)) return new WikipediaError('HTTP_STATUS', message, { cause: error });

@@ -1,6 +1,6 @@
-import wiki from 'wikijs';
 import { z } from 'zod';
 import { WikipediaError, toWikipediaError } from './errors.js';
+import { httpGet } from './http-get.js';
 import { wikitextToPlain } from './wikitext.js';
 
 /** How article text is read. */
@@ -72,19 +72,13 @@ const pageSchema = z.object({
 });
 const pagesResponse = z.object({ query: z.object({ pages: z.record(z.string(), pageSchema) }) });
 
-/** The part of wikijs this client uses (its bundled types say only `Object`). */
-interface WikiJs {
-  api(params: Record<string, string | number | undefined>): Promise<unknown>;
-}
-
 /**
- * The two MediaWiki API calls the retriever makes — full-text search and one article's text —
- * through wikijs, with every answer checked against the shape it must have. Failures reject
+ * The MediaWiki API calls the retriever makes — full-text search, a title lookup and one
+ * article's text — with every answer checked against the shape it must have. Failures reject
  * with a `WikipediaError` whose code says what went wrong.
  *
- * wikijs cannot cancel a request (it passes no AbortSignal to fetch), so an abandoned request
- * runs on until the server answers or drops it; callers stop waiting instead, and the circuit
- * breaker keeps a stalled wiki from collecting many such requests.
+ * Every call takes an optional `signal`: aborting it ends the request and closes its connection,
+ * so a stalled wiki keeps no sockets open after the caller gave up.
  *
  * @example
  * const client = new MediaWikiClient('https://en.wikipedia.org/w/api.php');
@@ -92,21 +86,20 @@ interface WikiJs {
  * const article = await client.article(hit.pageId);
  */
 export class MediaWikiClient {
-  private readonly wiki: WikiJs;
+  private readonly headers: Record<string, string>;
   private mode: ContentMode;
 
   constructor(
     readonly apiUrl: string,
     options: { userAgent?: string; content?: ContentMode } = {},
   ) {
-    const headers = { 'User-Agent': options.userAgent ?? 'Galen/0.1 (open-source medical question answering) wikijs/6' };
-    this.wiki = (wiki as unknown as (options: object) => WikiJs)({ apiUrl, headers });
+    this.headers = { 'User-Agent': options.userAgent ?? 'Galen/0.1 (open-source medical question answering)' };
     this.mode = options.content ?? 'auto';
   }
 
   /** Titles of pages (main namespace) whose text matches `query`, best first. */
-  async search(query: string, limit: number): Promise<SearchHit[]> {
-    const body = await this.call({
+  async search(query: string, limit: number, signal?: AbortSignal): Promise<SearchHit[]> {
+    const body = await this.call(signal, {
       list: 'search',
       srsearch: query,
       srlimit: Math.max(1, Math.min(limit, 50)),
@@ -125,9 +118,9 @@ export class MediaWikiClient {
    * Which of `titles` are articles (after normalisation and redirects; disambiguation pages
    * left out), each hit with the index of the first title that led to it.
    */
-  async existingTitles(titles: string[]): Promise<(SearchHit & { from: number })[]> {
+  async existingTitles(titles: string[], signal?: AbortSignal): Promise<(SearchHit & { from: number })[]> {
     if (!titles.length) return [];
-    const body = await this.call({ prop: 'pageprops', ppprop: 'disambiguation', titles: titles.slice(0, 50).join('|') });
+    const body = await this.call(signal, { prop: 'pageprops', ppprop: 'disambiguation', titles: titles.slice(0, 50).join('|') });
     const parsed = titlesResponse.safeParse(body);
     if (!parsed.success) throw new WikipediaError('BAD_RESPONSE', `unexpected titles response: ${summarise(body)}`);
     const query = parsed.data.query ?? {};
@@ -158,16 +151,22 @@ export class MediaWikiClient {
   }
 
   /** The article with page id `pageId` as plain text, or `null` when the wiki has no such page. */
-  async article(pageId: number): Promise<Article | null> {
+  async article(pageId: number, signal?: AbortSignal): Promise<Article | null> {
     if (this.mode !== 'revisions') {
-      const page = await this.page({ prop: 'extracts|info', inprop: 'url', explaintext: 1, exsectionformat: 'wiki', pageids: pageId });
+      const page = await this.page(signal, {
+        prop: 'extracts|info',
+        inprop: 'url',
+        explaintext: 1,
+        exsectionformat: 'wiki',
+        pageids: pageId,
+      });
       if (!page) return null;
       if (page.extract !== undefined) return toArticle(page, page.extract, pageId, this.apiUrl);
       if (this.mode === 'extracts') throw new WikipediaError('API_ERROR', 'the wiki returned no extract (is TextExtracts installed?)');
       // No `extract` at all: the wiki lacks TextExtracts. Remember, and read wikitext from now on.
       this.mode = 'revisions';
     }
-    const page = await this.page({ prop: 'revisions|info', rvprop: 'content', rvslots: 'main', inprop: 'url', pageids: pageId });
+    const page = await this.page(signal, { prop: 'revisions|info', rvprop: 'content', rvslots: 'main', inprop: 'url', pageids: pageId });
     if (!page) return null;
     const revision = page.revisions?.[0];
     const wikitext = revision?.slots?.main['*'] ?? revision?.slots?.main.content ?? revision?.['*'];
@@ -175,20 +174,36 @@ export class MediaWikiClient {
     return toArticle(page, wikitextToPlain(wikitext), pageId, this.apiUrl);
   }
 
-  private async page(params: Record<string, string | number>): Promise<z.infer<typeof pageSchema> | null> {
-    const body = await this.call(params);
+  private async page(signal: AbortSignal | undefined, params: Record<string, string | number>): Promise<z.infer<typeof pageSchema> | null> {
+    const body = await this.call(signal, params);
     const parsed = pagesResponse.safeParse(body);
     if (!parsed.success) throw new WikipediaError('BAD_RESPONSE', `unexpected page response: ${summarise(body)}`);
     const page = Object.values(parsed.data.query.pages)[0];
     return !page || page.missing !== undefined ? null : page;
   }
 
-  private async call(params: Record<string, string | number>): Promise<unknown> {
+  /** One `action=query` GET: its JSON, or a `WikipediaError` (or the signal's reason once aborted). */
+  private async call(signal: AbortSignal | undefined, params: Record<string, string | number>): Promise<unknown> {
+    const query = new URLSearchParams({ format: 'json', action: 'query', redirects: '1' });
+    for (const [name, value] of Object.entries(params)) query.set(name, String(value));
+    let response: Awaited<ReturnType<typeof httpGet>>;
     try {
-      return await this.wiki.api(params);
+      response = await httpGet(`${this.apiUrl}?${query}`, signal ? { headers: this.headers, signal } : { headers: this.headers });
     } catch (error) {
-      throw toWikipediaError(error);
+      throw signal?.aborted && error === signal.reason ? error : toWikipediaError(error);
     }
+    if (response.status < 200 || response.status > 299) {
+      throw new WikipediaError('HTTP_STATUS', `${response.status}: ${response.statusText}`);
+    }
+    let body: unknown;
+    try {
+      body = JSON.parse(response.body);
+    } catch (error) {
+      throw new WikipediaError('BAD_RESPONSE', `not JSON: ${summarise(response.body)}`, { cause: error });
+    }
+    const apiError = typeof body === 'object' && body !== null ? (body as { error?: { info?: unknown; code?: unknown } }).error : undefined;
+    if (apiError) throw new WikipediaError('API_ERROR', String(apiError.info ?? apiError.code ?? 'the API reported an error'));
+    return body;
   }
 }
 

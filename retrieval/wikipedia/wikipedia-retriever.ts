@@ -42,6 +42,11 @@ export interface WikipediaRetrieverOptions {
   failureThreshold?: number;
   /** How long an open breaker refuses to call the wiki before one probe, ms. Default 30 000. */
   cooldownMs?: number;
+  /**
+   * Questions sent to the wiki at once while it has not answered yet (at start, and after a
+   * failure until a question succeeds); others meanwhile end as `open-circuit`. Default 2.
+   */
+  probeLimit?: number;
   /** How article text is read (`auto`: TextExtracts, else wikitext). Default `auto`. */
   content?: ContentMode;
   /** User-Agent sent to the wiki (Wikimedia asks for a descriptive one). Default names Galen. */
@@ -68,8 +73,11 @@ interface Progress {
  * The wiki is a bonus, never a dependency: `retrieve` never rejects. Each question has a time
  * budget (on expiry, what is done is returned with status `timeout`), consecutive failures open a
  * circuit breaker (status `open-circuit`, no request made) that lets one probe through after a
- * cool-down, and answers are cached in SQLite with a TTL (status `cached`). Every question ends
- * in one log line and one `onOutcome` call.
+ * cool-down, and answers are cached in SQLite with a TTL (status `cached`). Until the wiki has
+ * answered (at start, after a failure) only `probeLimit` questions reach it at once, the others
+ * end as `open-circuit`, so a stalled wiki cannot make a burst of questions all wait out the
+ * budget. A timeout aborts the requests and closes their connections. Every question ends in one
+ * log line and one `onOutcome` call.
  *
  * One instance per wiki: the breaker and the client belong to its API URL.
  *
@@ -95,7 +103,11 @@ export class WikipediaRetriever implements Retriever<WikipediaResult> {
     if (options.content) clientOptions.content = options.content;
     if (options.userAgent) clientOptions.userAgent = options.userAgent;
     this.client = new MediaWikiClient(this.apiUrl, clientOptions);
-    this.breaker = new CircuitBreaker({ failureThreshold: options.failureThreshold ?? 5, cooldownMs: options.cooldownMs ?? 30_000 });
+    this.breaker = new CircuitBreaker({
+      failureThreshold: options.failureThreshold ?? 5,
+      cooldownMs: options.cooldownMs ?? 30_000,
+      probeLimit: options.probeLimit ?? 2,
+    });
     this.cache = options.cachePath ? new ResponseCache(options.cachePath, { ttlMs: options.cacheTtlMs ?? 24 * 60 * 60 * 1000 }) : null;
     this.logger = options.logger ?? SILENT;
     this.onOutcome = options.onOutcome;
@@ -158,8 +170,10 @@ export class WikipediaRetriever implements Retriever<WikipediaResult> {
     if (cached) return finish('cached', cached);
     if (options.signal?.aborted) return finish('timeout', [], { reason: 'aborted by caller' });
 
+    const circuit = this.breaker.state;
     const permit = this.breaker.tryAcquire();
-    if (!permit) return finish('open-circuit', []);
+    // A closed circuit refuses only while the wiki has yet to answer and probes are in flight.
+    if (!permit) return finish('open-circuit', [], circuit === 'closed' ? { reason: 'waiting for probes' } : {});
 
     const controller = new AbortController();
     const budget = setTimeout(
@@ -174,8 +188,8 @@ export class WikipediaRetriever implements Retriever<WikipediaResult> {
 
     const progress: Progress = { articles: new Map(), failedArticles: 0 };
     const work = this.collect(query, controller.signal, progress);
-    // The work goes on in the background after a timeout (wikijs cannot cancel a request); its
-    // late failure must not surface as an unhandled rejection.
+    // On a timeout the abort ends every request at once; the work's late failure must not
+    // surface as an unhandled rejection.
     work.catch(() => {});
     try {
       const outcome = await Promise.race([work, aborted]);
@@ -218,7 +232,7 @@ export class WikipediaRetriever implements Retriever<WikipediaResult> {
       chosen.map(async (hit, index) => {
         try {
           if (signal.aborted) return;
-          const article = await this.client.article(hit.pageId);
+          const article = await this.client.article(hit.pageId, signal);
           if (article && !signal.aborted) progress.articles.set(index + 1, this.toPassages(article, index + 1));
         } catch (error) {
           lastError = toWikipediaError(error);
@@ -252,15 +266,15 @@ export class WikipediaRetriever implements Retriever<WikipediaResult> {
     const wanted = this.settings.pages;
     const phrases = keywordPhrases(query.keywords);
     const [textHits, titleHits] = await Promise.all([
-      this.client.search(query.text, this.settings.searchLimit),
+      this.client.search(query.text, this.settings.searchLimit, signal),
       // A failed title lookup loses a hint, not the search.
-      this.client.existingTitles(phrases).catch(() => []),
+      this.client.existingTitles(phrases, signal).catch(() => []),
     ]);
     const keywordSet = new Set(query.keywords);
     let hits = textHits;
     if (textHits.length + titleHits.length < wanted && query.keywords.length > 1 && !signal.aborted) {
       const keywords = [...query.keywords].sort((a, b) => b.length - a.length).slice(0, 4);
-      const lists = await Promise.all(keywords.map((word) => this.client.search(word, 50).catch(() => [] as SearchHit[])));
+      const lists = await Promise.all(keywords.map((word) => this.client.search(word, 50, signal).catch(() => [] as SearchHit[])));
       const votes = new Map<number, { hit: SearchHit; lists: number; best: number }>();
       for (const [index, hit] of textHits.entries()) votes.set(hit.pageId, { hit, lists: keywords.length + 1, best: index });
       for (const list of lists) {

@@ -10,6 +10,7 @@ import type { AuditLog } from '../logging/audit-log.js';
 import type { Logger } from '../logging/logger.js';
 import type { GalenMetrics } from '../metrics/index.js';
 import type { SecurityLayer } from '../security/index.js';
+import type { UpstreamHealthCache } from './upstream-health.js';
 
 /** Why the server is not ready, or null when it is. */
 export type Unreadiness = { reason: string } | null;
@@ -28,6 +29,8 @@ export interface AppContext {
   vectorIndex?: () => { state: 'building' | 'ready' | 'failed'; vectors: number };
   /** Running retrieval worker threads, for `/readyz` (0: searches run on the HTTP thread). Default 0. */
   retrievalWorkers?: () => number;
+  /** The serving engines' last `/v1/models` probes, for `/readyz` (backend `openai-compatible`); absent otherwise. */
+  upstreams?: UpstreamHealthCache;
   /** Galen's version, for `/openapi.json`. Default `0.0.0`. */
   version?: string;
   /** The answer pipeline behind `/v1/chat` and `/v1/chat/completions`. */

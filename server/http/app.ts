@@ -68,12 +68,20 @@ export function createApp(ctx: AppContext): express.Express {
     res.json({ status: 'ok' });
   });
 
-  app.get('/readyz', (_req, res) => {
+  app.get('/readyz', async (_req, res) => {
+    const generator = ctx.answers.model.generator;
     const parts = {
       store: 'open',
       mode: ctx.answers.mode,
       retrievers: ctx.retrieval.sources,
-      model: ctx.answers.model.generator ? 'ready' : 'none',
+      model: generator ? 'ready' : 'none',
+      // Which backend generates, and for serving engines whether each answers: informative only,
+      // since with every engine down Galen still answers (503 with Retry-After, or extractively).
+      generator: ctx.upstreams
+        ? await ctx.upstreams.report()
+        : generator
+          ? { backend: generator.provider, model: generator.name, contextWindow: generator.contextWindow }
+          : { backend: 'none' },
       vectors: ctx.vectorIndex ? ctx.vectorIndex() : 'off',
       retrievalWorkers: ctx.retrievalWorkers?.() ?? 0,
     };

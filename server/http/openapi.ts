@@ -132,7 +132,8 @@ export function openApiDocument(version: string): Json {
       '/healthz': { get: { summary: 'Liveness: the process answers', responses: { 200: { description: 'Alive' } } } },
       '/readyz': {
         get: {
-          summary: 'Readiness: store open, seed corpus in, indexes and model loaded',
+          summary:
+            'Readiness: store open, seed corpus in, indexes and model loaded; `generator` names the backend and, for serving engines, whether each answers /v1/models (last probe, refreshed in the background)',
           responses: { 200: { description: 'Ready' }, 503: { description: 'Starting or shutting down' } },
         },
       },

@@ -14,7 +14,8 @@ import { FEEDBACK_FILE, FeedbackLog } from '../feedback/index.js';
 import { createMetrics } from '../metrics/index.js';
 import { ApiKeyStore, createSecurityLayer, type SecurityLayer } from '../security/index.js';
 import { readFileSync } from 'node:fs';
-import { OnnxLanguageModel, type LanguageModel } from '../../model/index.js';
+import { OnnxLanguageModel, OpenAiCompatibleModel, type LanguageModel } from '../../model/index.js';
+import { UpstreamHealthCache } from './upstream-health.js';
 import type { VectorSearcher } from '../../retrieval/pipeline/index.js';
 import { assembleGalen, type Galen } from '../assembly/index.js';
 import type { AppContext } from './app-context.js';
@@ -103,6 +104,9 @@ export async function startServer(config: GalenConfig, logger: Logger, dependenc
   metrics.watchKnowledgeJobs(() => jobs.queue.counts());
   if (wikipedia) metrics.watchBreaker(() => wikipedia.circuitState);
   if (model instanceof OnnxLanguageModel) metrics.watchGenerator(() => ({ ...model.load, kvCacheBytes: model.kvCacheBytes }));
+  const upstreams = model instanceof OpenAiCompatibleModel ? new UpstreamHealthCache(model) : undefined;
+  const stopUpstreamMetrics = model instanceof OpenAiCompatibleModel ? metrics.watchUpstreams(model) : undefined;
+  void upstreams?.refresh();
   // The query normaliser reads synonyms from the store: the pipelines are built again once the seed is in.
   const pipelines = () => {
     const retrieval = galen.retrieval();
@@ -115,6 +119,7 @@ export async function startServer(config: GalenConfig, logger: Logger, dependenc
     version: packageVersion(),
     ...(vectors ? { vectorIndex: () => ({ state: vectorState, vectors: vectors.count }) } : {}),
     retrievalWorkers: () => pool?.size ?? 0,
+    ...(upstreams ? { upstreams } : {}),
     ...pipelines(),
     security,
     metrics,
@@ -154,6 +159,7 @@ export async function startServer(config: GalenConfig, logger: Logger, dependenc
       store: store.file,
       mode: ctx.answers.mode,
       model: ctx.answers.model.generator ?? null,
+      ...(model instanceof OpenAiCompatibleModel ? { upstreams: model.upstreamStatus.map((u) => u.url) } : {}),
       retrievers: ctx.retrieval.sources,
       wikipedia: wikipedia ? config.wikipedia.apiUrl : 'off',
       seed: config.seed.enabled,
@@ -236,6 +242,7 @@ export async function startServer(config: GalenConfig, logger: Logger, dependenc
       await seeding.catch(() => undefined);
       await vectorSync.catch(() => undefined);
       await jobs.close();
+      stopUpstreamMetrics?.();
       await galen.close();
       keys.close();
       audit.close();

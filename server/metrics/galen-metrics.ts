@@ -1,5 +1,6 @@
 import type { RequestHandler } from 'express';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { UpstreamRequestReport, UpstreamStatus } from '../../model/index.js';
 import { routeLabel } from './route-label.js';
 
 /** A Wikipedia circuit breaker's state, as the retriever reports it. */
@@ -22,6 +23,14 @@ export interface GeneratorLoad {
   kvCacheBytes: number;
 }
 
+/** A serving-engine backend as the metrics read it (an `OpenAiCompatibleModel`). */
+export interface UpstreamSource {
+  /** Each engine's breaker, load and running totals, read at each scrape. */
+  readonly upstreamStatus: readonly UpstreamStatus[];
+  /** Calls the listener as each request to an engine ends; returns the unsubscribe. */
+  onRequest(listener: (report: UpstreamRequestReport) => void): () => void;
+}
+
 /**
  * Galen's Prometheus metrics, in a registry of their own (several servers in one process, as in
  * tests, do not collide). Exposed at `GET /metrics`:
@@ -34,6 +43,12 @@ export interface GeneratorLoad {
  * - `galen_generator_kv_cache_bytes` gauge: memory the generator's KV caches hold;
  * - `galen_wikipedia_breaker_state` gauge: 0 closed, 1 half-open, 2 open;
  * - `galen_knowledge_jobs{status}` gauge: queued and running knowledge jobs;
+ * - per serving engine (backend `openai-compatible`, label `upstream` = its base URL):
+ *   `galen_upstream_requests_total`, `galen_upstream_errors_total` (failures that count against
+ *   it), `galen_upstream_tokens_total{kind=prompt|completion}` counters,
+ *   `galen_upstream_request_duration_seconds` and `galen_upstream_time_to_first_token_seconds`
+ *   histograms, `galen_upstream_outstanding` and `galen_upstream_breaker_state` (0 closed,
+ *   1 half-open, 2 open) gauges;
  * - Node process metrics (`galen_process_*`, `galen_nodejs_*`).
  */
 export interface GalenMetrics {
@@ -55,6 +70,8 @@ export interface GalenMetrics {
    * of `queueDepth.set`), and the `galen_generator_*` gauges are filled.
    */
   watchGenerator(read: () => GeneratorLoad): void;
+  /** Exposes a serving-engine backend's per-engine metrics; returns the unsubscribe (before the model closes). */
+  watchUpstreams(source: UpstreamSource): () => void;
   /** Middleware timing every request into the HTTP histogram; mount before the routes. */
   readonly timing: RequestHandler;
   /** `GET /metrics` handler: the text exposition format. */
@@ -152,6 +169,69 @@ export function createMetrics(options: MetricsOptions = {}): GalenMetrics {
     },
   });
 
+  let upstreams: UpstreamSource | null = null;
+  const perUpstream = (name: string, help: string, read: (s: UpstreamStatus) => number) =>
+    new Counter({
+      name,
+      help,
+      labelNames: ['upstream'] as const,
+      registers: [registry],
+      collect() {
+        // The backend keeps running totals: the counter shows them as they are at the scrape.
+        this.reset();
+        for (const status of upstreams?.upstreamStatus ?? []) this.inc({ upstream: status.url }, read(status));
+      },
+    });
+  perUpstream('galen_upstream_requests_total', 'Requests sent to each serving engine (each attempt)', (s) => s.requests);
+  perUpstream('galen_upstream_errors_total', 'Requests that failed against each serving engine', (s) => s.errors);
+  new Counter({
+    name: 'galen_upstream_tokens_total',
+    help: "Tokens of each serving engine's finished requests, by kind (prompt, completion)",
+    labelNames: ['upstream', 'kind'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const status of upstreams?.upstreamStatus ?? []) {
+        this.inc({ upstream: status.url, kind: 'prompt' }, status.promptTokens);
+        this.inc({ upstream: status.url, kind: 'completion' }, status.completionTokens);
+      }
+    },
+  });
+  new Gauge({
+    name: 'galen_upstream_outstanding',
+    help: 'Requests in flight to each serving engine',
+    labelNames: ['upstream'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const status of upstreams?.upstreamStatus ?? []) this.set({ upstream: status.url }, status.outstanding);
+    },
+  });
+  new Gauge({
+    name: 'galen_upstream_breaker_state',
+    help: "Each serving engine's circuit breaker: 0 closed, 1 half-open, 2 open",
+    labelNames: ['upstream'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const status of upstreams?.upstreamStatus ?? []) this.set({ upstream: status.url }, BREAKER_VALUE[status.breaker]);
+    },
+  });
+  const upstreamDuration = new Histogram({
+    name: 'galen_upstream_request_duration_seconds',
+    help: 'Time of each request to a serving engine, to its end',
+    labelNames: ['upstream'] as const,
+    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
+    registers: [registry],
+  });
+  const upstreamFirstToken = new Histogram({
+    name: 'galen_upstream_time_to_first_token_seconds',
+    help: "Time from each request to a serving engine to the engine's first piece of text",
+    labelNames: ['upstream'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [registry],
+  });
+
   return {
     registry,
     tokensGenerated,
@@ -169,6 +249,17 @@ export function createMetrics(options: MetricsOptions = {}): GalenMetrics {
     },
     watchGenerator: (read) => {
       readGenerator = read;
+    },
+    watchUpstreams: (source) => {
+      upstreams = source;
+      const stop = source.onRequest((report) => {
+        upstreamDuration.observe({ upstream: report.url }, report.latencyMs / 1000);
+        if (report.firstTokenMs !== undefined) upstreamFirstToken.observe({ upstream: report.url }, report.firstTokenMs / 1000);
+      });
+      return () => {
+        stop();
+        if (upstreams === source) upstreams = null;
+      };
     },
     timing: (req, res, next) => {
       const started = process.hrtime.bigint();

@@ -1,3 +1,10 @@
-/** Prometheus metrics for `GET /metrics`: request latency, retrieval latency, tokens, queue depth, breaker state, jobs. */
-export { createMetrics, type BreakerState, type GalenMetrics, type JobCounts, type MetricsOptions } from './galen-metrics.js';
+/** Prometheus metrics for `GET /metrics`: request latency, retrieval latency, tokens, queue depth, breaker state, jobs, serving engines. */
+export {
+  createMetrics,
+  type BreakerState,
+  type GalenMetrics,
+  type JobCounts,
+  type MetricsOptions,
+  type UpstreamSource,
+} from './galen-metrics.js';
 export { routeLabel } from './route-label.js';

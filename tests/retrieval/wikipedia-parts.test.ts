@@ -112,6 +112,35 @@ describe('CircuitBreaker', () => {
   });
 });
 
+describe('CircuitBreaker while the dependency is unproven', () => {
+  it('lets only probeLimit calls in flight until one succeeds, and again after a failure', () => {
+    const breaker = new CircuitBreaker({ failureThreshold: 5, probeLimit: 2 });
+    const first = breaker.tryAcquire();
+    const second = breaker.tryAcquire();
+    expect(first).not.toBeNull();
+    expect(second).not.toBeNull();
+    expect(breaker.tryAcquire()).toBeNull();
+    expect(breaker.state).toBe('closed');
+    // An abandoned call frees its place without proving anything.
+    first!.release();
+    const third = breaker.tryAcquire();
+    expect(third).not.toBeNull();
+    expect(breaker.tryAcquire()).toBeNull();
+    third!.success();
+    second!.success();
+    // Proven: no limit.
+    const many = Array.from({ length: 10 }, () => breaker.tryAcquire());
+    expect(many.every((permit) => permit !== null)).toBe(true);
+    many[0]!.failure();
+    // A failure makes it unproven again: the ten still in flight were let in before, new ones are limited.
+    expect(breaker.tryAcquire()).not.toBeNull();
+    expect(breaker.tryAcquire()).not.toBeNull();
+    expect(breaker.tryAcquire()).toBeNull();
+    many[1]!.success();
+    expect(breaker.tryAcquire()).not.toBeNull();
+  });
+});
+
 describe('ResponseCache', () => {
   it('stores JSON with a TTL in a WAL-mode file', () => {
     let now = 0;

@@ -10,11 +10,14 @@ export type UpstreamMode = 'ok' | 'fail' | 'stall' | 'drop' | 'malformed' | 'mal
  * Galen's own ONNX runtime on stories260k, and streams SSE like vLLM (`/v1/models` with
  * `max_model_len`, `/v1/chat/completions`, `/v1/completions`, `/tokenize` when `tokenize` is on).
  * Switches: `fail` answers 500, `stall` never sends a token, `drop` cuts the connection after two
- * chunks, `malformed` sends a broken chunk first, `malformed-late` after two good ones.
+ * chunks, `malformed` sends a broken chunk first, `malformed-late` after two good ones; `prefix`
+ * is sent before the generated text.
  */
 export class TestUpstream {
   mode: UpstreamMode = 'ok';
   tokenize = true;
+  /** Text sent as the first piece, before what the model generates (say, citation markers). */
+  prefix = '';
   /** Completion requests received, and those whose client closed before the engine finished. */
   requests = 0;
   closedEarly = 0;
@@ -89,6 +92,12 @@ export class TestUpstream {
     );
     let sent = 0;
     const send = (data: unknown) => res.write(`data: ${JSON.stringify(data)}\n\n`);
+    if (this.prefix)
+      send(
+        chat
+          ? { id: 'c', object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: this.prefix } }] }
+          : { choices: [{ index: 0, text: this.prefix }] },
+      );
     for await (const piece of stream) {
       if (!piece.text) continue;
       if (this.mode === 'drop' && sent === 2) {
