@@ -236,13 +236,16 @@ export class AnswerPipeline {
         Math.min(request.maxTokens ?? this.options.maxNewTokens ?? 256, Math.floor(model.contextWindow / 2)),
       );
       const persona = this.options.persona ?? (model.contextWindow < COMPACT_PERSONA_BELOW ? COMPACT_DOCTOR_PERSONA : DOCTOR_PERSONA);
-      const asked = { ...(plan.subject ? { focus: plan.subject } : {}), types: plan.types };
+      // Small windows (the compact persona) keep their few tokens for passages.
+      const compact = model.contextWindow < COMPACT_PERSONA_BELOW;
+      const asked = compact ? {} : { ...(plan.subject ? { focus: plan.subject } : {}), types: plan.types };
       const base = buildPrompt({ messages: request.messages, passages: [], patient, language, persona, ...asked });
       const budget = model.contextWindow - maxNewTokens - (await model.countTokens({ messages: base })).tokens - PROMPT_MARGIN_TOKENS;
       // The passages the extractive answer would quote come first, then the rest about the subject.
       const packed = await packContext(plan.context.slice(0, Math.max(k, plan.passages.length)), {
         budgetTokens: budget,
         maxPassages: Math.max(k, plan.passages.length),
+        keepOrder: true,
         render: renderPassage,
         countTokens: async (text) => (await model.countTokens(text)).tokens,
       });
