@@ -26,3 +26,12 @@ export { STOPWORDS } from './search/stopwords.js';
 export { exportSource, type ExportOptions, type ExportReport } from './seed/export-source.js';
 export { seedStore, SEED_FILE, SEED_SOURCE } from './seed/seed.js';
 export { PACKAGE_ROOT } from './package-root.js';
+export {
+  createPrivateFile,
+  ensurePrivateDir,
+  loosePermissions,
+  openPrivateAppend,
+  PRIVATE_DIR_MODE,
+  PRIVATE_FILE_MODE,
+  type LoosePath,
+} from './files/index.js';

@@ -7,6 +7,7 @@ import {
   ingest,
   KnowledgeError,
   KnowledgeStore,
+  PRIVATE_DIR_MODE,
   type ChunkingOptions,
   type FormatName,
   type IngestReport,
@@ -14,6 +15,9 @@ import {
 } from '../../knowledge/index.js';
 import { JobQueue, type JobContext, type JobView } from './job-queue.js';
 import { spoolUpload, type SpooledUpload } from './upload-spool.js';
+
+/** The folder of knowledge uploads inside the data directory. */
+export const UPLOADS_DIR = 'uploads';
 
 /** How knowledge jobs read and write. */
 export interface KnowledgeJobsOptions {
@@ -73,7 +77,7 @@ export class KnowledgeJobs {
 
   constructor(private readonly options: KnowledgeJobsOptions) {
     this.queue = new JobQueue(options.maxQueued === undefined ? {} : { maxQueued: options.maxQueued });
-    this.uploadsDir = resolve(options.dataDir, 'uploads');
+    this.uploadsDir = resolve(options.dataDir, UPLOADS_DIR);
     this.swept = this.sweepOrphans().catch(() => undefined);
     this.queue.runAfter(this.swept);
   }
@@ -130,7 +134,7 @@ export class KnowledgeJobs {
       }
       const sourceDir = join(this.uploadsDir, options.source);
       const dir = join(sourceDir, randomUUID());
-      await mkdir(sourceDir, { recursive: true });
+      await mkdir(sourceDir, { recursive: true, mode: PRIVATE_DIR_MODE });
       await rename(upload.dir, dir);
       return this.queue.enqueue<IngestJobResult>({
         kind: 'ingest',
