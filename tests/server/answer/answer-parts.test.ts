@@ -253,6 +253,7 @@ describe('extractive answers', () => {
   it('never makes a dialogue the main evidence when a reference source answers', () => {
     const dialogue = evidence('chat', 'Hi, thanks for your query. Gout symptoms are pain and swelling, take rest.', {
       source: 'chatdoctor',
+      authority: 'dialogue',
       section: 'What are the symptoms of gout?',
     });
     const { plan } = write('What are the symptoms of gout?', ['symptoms'], [dialogue, passages[1]!]);
