@@ -14,6 +14,7 @@ export {
 export { SCHEMA_VERSION } from './store/migrations.js';
 export type { IngestCounts, DocumentOutcome, SourceDefinition } from './store/ingest-writer.js';
 export type { Chunk, Metadata, Origin, ParsedDocument, ParsedSection } from './document.js';
+export { AUTHORITY_LEVELS, DEFAULT_AUTHORITY, isAuthority, parseAuthority, leastAuthority, type Authority } from './authority.js';
 export { KnowledgeError, type KnowledgeErrorCode } from './errors.js';
 export { ingest, type IngestOptions, type IngestProgress, type IngestReport } from './ingest/ingest.js';
 export { FORMAT_NAMES, type FormatName, type Rejection } from './ingest/format.js';

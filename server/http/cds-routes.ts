@@ -1,7 +1,6 @@
 import { Router, type Request } from 'express';
-import { CdsFeedbackSchema, CdsRequestError, CdsRequestSchema, type CdsHooks } from '../cds-hooks/index.js';
+import { CdsFeedbackSchema, CdsRequestSchema, type CdsHooks } from '../cds-hooks/index.js';
 import type { Logger } from '../logging/logger.js';
-import { ApiError } from './api-error.js';
 import { requestSignal } from './client-abort.js';
 import { validateBody } from './validate-body.js';
 
@@ -30,42 +29,34 @@ export function cdsRoutes(cds: CdsHooks, logger: Logger): Router {
     const hook = offered.get(id);
     res.locals.audit = { ...(hook ? { service: id, hook } : {}), outcome: 'refused' };
     const body = validateBody(CdsRequestSchema, req.body);
-    try {
-      const started = performance.now();
-      const outcome = await cds.call(id, body, requestSignal(res));
-      res.locals.audit = {
+    const started = performance.now();
+    const outcome = await cds.call(id, body, requestSignal(res));
+    res.locals.audit = {
+      service: id,
+      ...(hook ? { hook } : {}),
+      outcome: outcome.record === 'unavailable' ? 'record-unavailable' : outcome.cards.length ? 'cards' : 'no-cards',
+      cards: outcome.cards.length,
+    };
+    logger.info(
+      {
+        route: '/cds-services/:id',
         service: id,
-        ...(hook ? { hook } : {}),
-        outcome: outcome.record === 'unavailable' ? 'record-unavailable' : outcome.cards.length ? 'cards' : 'no-cards',
         cards: outcome.cards.length,
-      };
-      logger.info(
-        {
-          route: '/cds-services/:id',
-          service: id,
-          cards: outcome.cards.length,
-          record: outcome.record,
-          tookMs: Math.round(performance.now() - started),
-        },
-        'cds hook',
-      );
-      res.json({ cards: outcome.cards });
-    } catch (error) {
-      throw error instanceof CdsRequestError ? new ApiError(error.status, error.code, error.message) : error;
-    }
+        record: outcome.record,
+        tookMs: Math.round(performance.now() - started),
+      },
+      'cds hook',
+    );
+    res.json({ cards: outcome.cards });
   });
   router.post('/:id/feedback', (req, res) => {
     const id = String(req.params.id);
     const hook = offered.get(id);
     res.locals.audit = { ...(hook ? { service: id, hook } : {}), outcome: 'refused' };
     const body = validateBody(CdsFeedbackSchema, req.body);
-    try {
-      const stored = cds.recordFeedback(id, body);
-      res.locals.audit = { ...res.locals.audit, outcome: 'feedback', cards: stored };
-      res.json({ stored });
-    } catch (error) {
-      throw error instanceof CdsRequestError ? new ApiError(error.status, error.code, error.message) : error;
-    }
+    const stored = cds.recordFeedback(id, body);
+    res.locals.audit = { ...res.locals.audit, outcome: 'feedback', cards: stored };
+    res.json({ stored });
   });
   return router;
 }

@@ -8,6 +8,7 @@ import {
   KnowledgeError,
   KnowledgeStore,
   PRIVATE_DIR_MODE,
+  type Authority,
   type ChunkingOptions,
   type FormatName,
   type IngestReport,
@@ -47,6 +48,7 @@ export interface UploadIngestOptions {
   format?: FormatName | 'auto';
   license?: string;
   attribution?: string;
+  authority?: Authority;
 }
 
 /** An ingest job's result: the ingest report, with at most 100 rejections listed. */
@@ -146,6 +148,7 @@ export class KnowledgeJobs {
             format,
             ...(options.license !== undefined ? { license: options.license } : {}),
             ...(options.attribution !== undefined ? { attribution: options.attribution } : {}),
+            ...(options.authority !== undefined ? { authority: options.authority } : {}),
           }),
         settled: async ({ status }) => {
           if (status === 'succeeded') await removeSiblings(sourceDir, dir);
@@ -174,6 +177,7 @@ export class KnowledgeJobs {
           format: s.format as FormatName | 'auto',
           license: s.license,
           attribution: s.attribution,
+          authority: s.authority,
         });
       },
     });
@@ -200,7 +204,14 @@ export class KnowledgeJobs {
 
   private async ingestInto(
     ctx: JobContext,
-    options: { source: string; paths: string[]; format: FormatName | 'auto'; license?: string; attribution?: string },
+    options: {
+      source: string;
+      paths: string[];
+      format: FormatName | 'auto';
+      license?: string;
+      attribution?: string;
+      authority?: Authority;
+    },
   ): Promise<IngestJobResult> {
     const store = KnowledgeStore.open({ dataDir: this.options.dataDir });
     try {
