@@ -2,15 +2,24 @@ import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { EvaluationError } from './errors.js';
 
+/** Which part of a set a question belongs to: tune on `dev`, report `heldout` (never tuned on). */
+export const EvalSplit = z.enum(['dev', 'heldout']);
+export type EvalSplit = z.infer<typeof EvalSplit>;
+
 /**
  * One evaluation question: its text and the citation ids (`externalId`s: `PMID_10173769`,
  * `GHR_0000804_Sec2`) of the chunks that answer it. A hit is relevant when its `externalId` is
  * listed; an id found several times (an abstract split into chunks) counts once, at its best rank.
+ * Graded sets also give `grades`: a judged grade per id on CHiQA's scale (4 excellent, 3 correct
+ * but incomplete, 2 related, 1 incorrect; unjudged ids count as 1), `relevant` then lists the
+ * ids graded 3 or 4; and `split`, fixed by the builder.
  */
 export const EvalQuestion = z.object({
   id: z.string().min(1),
   question: z.string(),
   relevant: z.array(z.string().min(1)).min(1),
+  grades: z.record(z.string().min(1), z.number().int().min(1).max(4)).optional(),
+  split: EvalSplit.optional(),
 });
 export type EvalQuestion = z.infer<typeof EvalQuestion>;
 
@@ -67,5 +76,17 @@ export async function loadEvalSet(file: string): Promise<EvalSet> {
  * writeFileSync('set.jsonl', formatEvalSet([{ id: 'q1', question: 'What causes gout?', relevant: ['GARD_0002606_Sec3'] }]));
  */
 export function formatEvalSet(questions: readonly EvalQuestion[]): string {
-  return questions.map((q) => JSON.stringify({ id: q.id, question: q.question, relevant: q.relevant })).join('\n') + '\n';
+  return (
+    questions
+      .map((q) =>
+        JSON.stringify({
+          id: q.id,
+          ...(q.split ? { split: q.split } : {}),
+          question: q.question,
+          relevant: q.relevant,
+          ...(q.grades ? { grades: q.grades } : {}),
+        }),
+      )
+      .join('\n') + '\n'
+  );
 }

@@ -1,5 +1,5 @@
 import { EvaluationError } from './errors.js';
-import type { EvalSet } from './eval-set.js';
+import type { EvalSet, EvalSplit } from './eval-set.js';
 import { meanMetrics, scoreRanking, type QuestionMetrics, type SetMetrics } from './metrics.js';
 
 /** One way of retrieving to compare (BM25 alone, vectors alone, fused…). */
@@ -15,6 +15,8 @@ export interface EvaluateOptions {
   recallAt?: readonly number[];
   /** Evaluate only the first `limit` questions. Default all. */
   limit?: number;
+  /** Only the questions of this split (sets without splits have none). Default all questions. */
+  split?: EvalSplit;
   /** Called after each question of each run. */
   onProgress?: (progress: { run: string; done: number; total: number }) => void;
 }
@@ -31,6 +33,8 @@ export interface RunResult extends SetMetrics {
 
 export interface EvaluationReport {
   set: string;
+  /** The split evaluated, when one was asked. */
+  split?: EvalSplit;
   questions: number;
   recallAt: number[];
   runs: RunResult[];
@@ -38,7 +42,8 @@ export interface EvaluationReport {
 
 /**
  * Scores retrieval runs on an evaluation set: for each run and question, the hits' citation ids are
- * compared with the question's relevant ids (recall@k, MRR@10, nDCG@10; see `scoreRanking`). A run
+ * compared with the question's relevant ids and grades (recall@k, MRR@10, nDCG@10, P@5, graded
+ * top-1; see `scoreRanking`). A run
  * that throws for a question scores zero for it and is counted in `failures`, so one bad question
  * never ends an evaluation.
  *
@@ -60,7 +65,8 @@ export async function evaluateRetrieval(
   if (options.limit !== undefined && !(Number.isInteger(options.limit) && options.limit >= 1)) {
     throw new EvaluationError('INVALID_OPTIONS', `limit must be a whole number ≥ 1, got ${options.limit}.`);
   }
-  const questions = set.questions.slice(0, options.limit ?? set.questions.length);
+  const inSplit = options.split ? set.questions.filter((q) => q.split === options.split) : set.questions;
+  const questions = inSplit.slice(0, options.limit ?? inSplit.length);
   const results: RunResult[] = [];
   for (const run of runs) {
     const scored: QuestionMetrics[] = [];
@@ -75,7 +81,7 @@ export async function evaluateRetrieval(
         failures++;
       }
       times.push(performance.now() - started);
-      scored.push(scoreRanking(ranked, q.relevant, recallAt));
+      scored.push(scoreRanking(ranked, q.relevant, recallAt, q.grades));
       options.onProgress?.({ run: run.name, done: i + 1, total: questions.length });
     }
     times.sort((a, b) => a - b);
@@ -88,5 +94,5 @@ export async function evaluateRetrieval(
       failures,
     });
   }
-  return { set: set.name, questions: questions.length, recallAt, runs: results };
+  return { set: set.name, ...(options.split ? { split: options.split } : {}), questions: questions.length, recallAt, runs: results };
 }

@@ -117,6 +117,7 @@ export function createApp(ctx: AppContext): express.Express {
         snippet: h.snippet,
         license: h.license,
         attribution: h.attribution,
+        authority: h.authority,
       })),
       tookMs,
     });

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { type Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { JobError } from './errors.js';
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../../knowledge/index.js';
 
 /** Files of an upload, on disk, and the form fields that came with them. */
 export interface SpooledUpload {
@@ -46,7 +47,8 @@ const MAX_FILES = 50;
 export async function spoolUpload(req: IncomingMessage, options: SpoolOptions): Promise<SpooledUpload> {
   const declared = Number(req.headers['content-length'] ?? NaN);
   if (Number.isFinite(declared) && declared > options.maxBytes) throw tooLarge(options.maxBytes);
-  await mkdir(options.dir, { recursive: true });
+  // Uploads are the operator's documents and may hold patient notes: owner-only, like the store.
+  await mkdir(options.dir, { recursive: true, mode: PRIVATE_DIR_MODE });
   const idle = watchIdle(req, options.idleTimeoutMs);
   try {
     const upload = isMultipart(req) ? await spoolMultipart(req, options, idle.failed) : await spoolRaw(req, options, idle.failed);
@@ -153,7 +155,7 @@ async function spoolRaw(req: IncomingMessage, options: SpoolOptions, failed: Pro
   const budget = new Budget(options.maxBytes);
   let bytes = 0;
   const meter = budget.meter((n) => (bytes += n));
-  const file = createWriteStream(join(options.dir, name));
+  const file = createWriteStream(join(options.dir, name), { mode: PRIVATE_FILE_MODE });
   const written = pipeline(req, meter, file);
   try {
     await Promise.race([written, failed]);
@@ -205,7 +207,7 @@ async function spoolMultipart(req: IncomingMessage, options: SpoolOptions, faile
     const write = pipeline(
       stream,
       budget.meter((n) => (entry.bytes += n)),
-      createWriteStream(join(options.dir, name)),
+      createWriteStream(join(options.dir, name), { mode: PRIVATE_FILE_MODE }),
     );
     // A part cut short by a malformed or truncated body rejects here; the body's error is the one reported.
     write.catch(() => undefined);

@@ -1,7 +1,7 @@
 import BetterSqlite3 from 'better-sqlite3';
 import type { Database } from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+import { createPrivateFile } from '../../knowledge/index.js';
 import { apiKeyId, generateApiKey, hashApiKey, keyMatches } from './api-key-format.js';
 import { SecurityError } from './errors.js';
 import { parseRole, type Role } from './roles.js';
@@ -58,7 +58,8 @@ export class ApiKeyStore {
     const file = resolve(join(options.dataDir, ACCESS_STORE_FILE));
     let db: Database | undefined;
     try {
-      mkdirSync(dirname(file), { recursive: true });
+      // Owner-only before SQLite creates it 0644 (its -wal and -shm files copy the mode).
+      createPrivateFile(file);
       db = new BetterSqlite3(file);
       db.pragma('busy_timeout = 5000');
       db.pragma('journal_mode = WAL');

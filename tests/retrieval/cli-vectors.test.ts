@@ -114,7 +114,7 @@ describe('galen with vectors', () => {
     expect(bad.stderr).toMatch(/GALEN_VECTORS/);
   });
 
-  it('evaluates BM25, vectors and fusion on a question set, as a table and as JSON', async () => {
+  it('evaluates textbook BM25, BM25, vectors and fusion on a question set, as a table and as JSON', async () => {
     const set = join(tmp.dir, 'set.jsonl');
     writeFileSync(
       set,
@@ -131,12 +131,12 @@ describe('galen with vectors', () => {
       sets: Array<{ set: string; questions: number; runs: Array<{ name: string; mrr10: number; recall: Record<string, number> }> }>;
     };
     expect(report.sets[0]).toMatchObject({ set: 'set', questions: 2 });
-    expect(report.sets[0]!.runs.map((r) => r.name)).toEqual(['bm25', 'vector', 'fused', 'fused-rrf']);
-    const bm25 = report.sets[0]!.runs[0]!;
+    expect(report.sets[0]!.runs.map((r) => r.name)).toEqual(['bm25-textbook', 'bm25', 'vector', 'fused', 'fused-rrf']);
+    const bm25 = report.sets[0]!.runs[1]!;
     expect(bm25.recall['10']).toBe(1);
     expect(bm25.mrr10).toBeGreaterThan(0);
     const table = await galen(['eval', 'retrieval', '--set', set, '--runs', 'bm25,fused', '--data', data], offline);
-    expect(table.stdout).toMatch(/^set: 2 questions\nrun\s+R@1\s+R@5\s+R@10\s+R@50\s+MRR@10\s+nDCG@10/m);
+    expect(table.stdout).toMatch(/^set: 2 questions\nrun\s+R@1\s+R@5\s+R@10\s+R@50\s+top-1\s+MRR@10\s+P@5\s+nDCG@10/m);
     expect(table.stdout).toMatch(/^fused\s+\d\.\d{4}/m);
 
     writeFileSync(set, '{"id":"a","question":"q"}\n');
