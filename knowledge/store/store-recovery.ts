@@ -76,6 +76,9 @@ export function recoverStoreFile(file: string, options: { now?: () => Date } = {
     const fresh = openDatabase(target);
     try {
       tables = copyTables(source, fresh);
+      if (tables.every((t) => t.unreadable || (t.recovered === 0 && t.dropped === 0)) && tables.some((t) => t.unreadable)) {
+        throw new KnowledgeError('STORE_CORRUPT', `Nothing could be read from ${file}; it is left as it is.`);
+      }
       const bodiesDamaged = tables.some((t) => (t.table === 'sections' || t.table === 'chunks') && (t.damagedRegions || t.unreadable));
       // Which sections and chunks of a surviving document were lost cannot be told (the last ones
       // leave no gap), so every document is marked changed: `galen refresh` then rewrites each body
