@@ -222,7 +222,8 @@ class ByteWriter {
     const view = () => this.room(8);
     switch (type) {
       case GgufValueType.STRING:
-        return this.string(String(v));
+        this.string(String(v));
+        return;
       case GgufValueType.UINT8:
       case GgufValueType.BOOL:
         view().setUint8(this.at, Number(n));
@@ -241,7 +242,8 @@ class ByteWriter {
         this.at += 2;
         return;
       case GgufValueType.UINT32:
-        return this.u32(Number(n));
+        this.u32(Number(n));
+        return;
       case GgufValueType.INT32:
         view().setInt32(this.at, Number(n), true);
         this.at += 4;
@@ -251,7 +253,8 @@ class ByteWriter {
         this.at += 4;
         return;
       case GgufValueType.UINT64:
-        return this.u64(BigInt(n));
+        this.u64(BigInt(n));
+        return;
       case GgufValueType.INT64:
         view().setBigInt64(this.at, BigInt(n), true);
         this.at += 8;
