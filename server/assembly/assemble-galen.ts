@@ -54,6 +54,8 @@ export interface AssemblyOptions {
   answerLogger?: AnswerLogger;
   /** An open store the caller keeps owning (a command that already opened it). Default: the configured data directory's, opened here. */
   store?: KnowledgeStore;
+  /** What this process is (e.g. `galen serve`), told to another process that waits while this one syncs the vector files. Default `galen`. */
+  holder?: string;
 }
 
 /** Galen's parts, built from one configuration. */
@@ -136,6 +138,7 @@ export async function assembleGalen(config: GalenConfig, options: AssemblyOption
         logger: lines,
         efSearch: config.vectors.efSearch,
         lsa: { dimension: config.vectors.lsaDimension },
+        ...(options.holder ? { holder: options.holder } : {}),
         ...(embedder ? { embedder } : {}),
       });
       const v = vectors;
