@@ -70,7 +70,8 @@ export function registerAskCommand(program: Command, globals: () => GlobalOption
           await seedStore(store, { chunking: { maxChars: config.ingest.chunkChars, overlapChars: config.ingest.chunkOverlap } });
         }
         try {
-          if (galen.vectors && (!sources || sources.includes('vector'))) await syncWithProgress(galen.vectors, Boolean(g.json), false, undefined, controller.signal);
+          if (galen.vectors && (!sources || sources.includes('vector')))
+            await syncWithProgress(galen.vectors, Boolean(g.json), false, undefined, controller.signal);
           const pipeline = galen.answers();
           let answer: Answer | undefined;
           const events = pipeline.stream({
