@@ -151,19 +151,9 @@ function defaultName(req: Request): string {
   return 'upload.jsonl';
 }
 
-const KNOWLEDGE_STATUS: Record<string, number> = {
-  SOURCE_NOT_FOUND: 404,
-  INVALID_SOURCE_NAME: 400,
-  INVALID_INPUT: 400,
-  UNKNOWN_FORMAT: 400,
-};
-
+// Statuses come from the one table (toApiError, in the app's error handler).
 const toHttpError: ErrorRequestHandler = (error: unknown, req, res, next) => {
-  if (error instanceof KnowledgeError) {
-    next(new ApiError(KNOWLEDGE_STATUS[error.code] ?? 500, error.code, error.message));
-    return;
-  }
   // A refused upload may leave body bytes unread: close the connection rather than read them.
-  if (!req.complete) res.setHeader('Connection', 'close');
+  if (!(error instanceof KnowledgeError) && !req.complete) res.setHeader('Connection', 'close');
   next(error);
 };

@@ -67,7 +67,12 @@ const Answer: Json = {
       description: 'The cited passages; every [n] in the answer is one of them',
     },
     triage: { $ref: '#/components/schemas/Triage' },
-    questionType: { type: 'string' },
+    questionType: { type: 'string', description: 'The question type answered first' },
+    questionTypes: { type: 'array', items: { type: 'string' }, description: 'Every question type of the message, answered in turn' },
+    abstained: {
+      type: 'boolean',
+      description: "True when Galen's sources do not cover the question: the answer says so and cites nothing",
+    },
     language: { enum: ['en', 'zh'] },
     finishReason: { enum: ['stop', 'length'] },
     usage: {

@@ -53,7 +53,7 @@ export async function spoolUpload(req: IncomingMessage, options: SpoolOptions): 
   try {
     const upload = isMultipart(req) ? await spoolMultipart(req, options, idle.failed) : await spoolRaw(req, options, idle.failed);
     if (upload.files.length === 0 || upload.bytes === 0)
-      throw new JobError('INVALID_UPLOAD', 400, 'The upload holds no data: send a non-empty file.');
+      throw new JobError('INVALID_UPLOAD', 'The upload holds no data: send a non-empty file.');
     return upload;
   } catch (error) {
     await rm(options.dir, { recursive: true, force: true });
@@ -78,11 +78,7 @@ function watchIdle(req: IncomingMessage, ms: number | undefined): { failed: Prom
     if (!ms) return;
     clearTimeout(timer);
     timer = setTimeout(() => {
-      const error = new JobError(
-        'UPLOAD_TIMEOUT',
-        408,
-        `No upload data for ${Math.round(ms / 1000)} s (security.uploadIdleTimeoutSeconds).`,
-      );
+      const error = new JobError('UPLOAD_TIMEOUT', `No upload data for ${Math.round(ms / 1000)} s (security.uploadIdleTimeoutSeconds).`);
       fail(error);
       req.unpipe();
       req.pause();
@@ -90,7 +86,7 @@ function watchIdle(req: IncomingMessage, ms: number | undefined): { failed: Prom
     timer.unref();
   };
   const onClose = () => {
-    if (!req.complete) fail(new JobError('INVALID_UPLOAD', 400, 'The upload ended before its body was complete.'));
+    if (!req.complete) fail(new JobError('INVALID_UPLOAD', 'The upload ended before its body was complete.'));
   };
   req.on('data', arm);
   req.once('close', onClose);
@@ -125,7 +121,7 @@ function isMultipart(req: IncomingMessage): boolean {
 }
 
 function tooLarge(maxBytes: number): JobError {
-  return new JobError('UPLOAD_TOO_LARGE', 413, `The upload is larger than the limit of ${formatBytes(maxBytes)} (security.maxUploadMb).`);
+  return new JobError('UPLOAD_TOO_LARGE', `The upload is larger than the limit of ${formatBytes(maxBytes)} (security.maxUploadMb).`);
 }
 
 function formatBytes(n: number): string {
@@ -165,7 +161,7 @@ async function spoolRaw(req: IncomingMessage, options: SpoolOptions, failed: Pro
     meter.destroy();
     file.destroy();
     await written.catch(() => undefined);
-    throw error instanceof JobError ? error : new JobError('INVALID_UPLOAD', 400, 'The upload ended before its body was complete.');
+    throw error instanceof JobError ? error : new JobError('INVALID_UPLOAD', 'The upload ended before its body was complete.');
   }
   if (budget.exceeded) throw tooLarge(options.maxBytes);
   return { dir: options.dir, files: [{ name, bytes }], fields: {}, bytes };
@@ -187,7 +183,7 @@ async function spoolMultipart(req: IncomingMessage, options: SpoolOptions, faile
       limits: { files: MAX_FILES, fields: 20, fieldSize: 64 * 1024, parts: MAX_FILES + 20 },
     });
   } catch (error) {
-    throw new JobError('INVALID_UPLOAD', 400, `Not a usable multipart body: ${(error as Error).message}`);
+    throw new JobError('INVALID_UPLOAD', `Not a usable multipart body: ${(error as Error).message}`);
   }
   parser.on('field', (name, value) => {
     fields[name] = value;
@@ -214,7 +210,7 @@ async function spoolMultipart(req: IncomingMessage, options: SpoolOptions, faile
     writes.push(write);
   });
   const fail = (message: string) => () => {
-    problem ??= new JobError('INVALID_UPLOAD', 400, message);
+    problem ??= new JobError('INVALID_UPLOAD', message);
   };
   parser.on('filesLimit', fail(`At most ${MAX_FILES} files per upload.`));
   parser.on('fieldsLimit', fail('Too many form fields.'));
@@ -222,8 +218,8 @@ async function spoolMultipart(req: IncomingMessage, options: SpoolOptions, faile
 
   const parsed = new Promise<void>((resolve, reject) => {
     parser.once('close', resolve);
-    parser.once('error', (error: Error) => reject(new JobError('INVALID_UPLOAD', 400, `Malformed multipart body: ${error.message}`)));
-    req.once('error', () => reject(new JobError('INVALID_UPLOAD', 400, 'The upload ended before its body was complete.')));
+    parser.once('error', (error: Error) => reject(new JobError('INVALID_UPLOAD', `Malformed multipart body: ${error.message}`)));
+    req.once('error', () => reject(new JobError('INVALID_UPLOAD', 'The upload ended before its body was complete.')));
     req.pipe(parser);
   });
   try {
@@ -233,7 +229,7 @@ async function spoolMultipart(req: IncomingMessage, options: SpoolOptions, faile
     req.unpipe(parser);
     for (const part of parts) part.destroy();
     await Promise.allSettled(writes);
-    throw error instanceof JobError ? error : new JobError('INVALID_UPLOAD', 400, 'The upload ended before its body was complete.');
+    throw error instanceof JobError ? error : new JobError('INVALID_UPLOAD', 'The upload ended before its body was complete.');
   }
   if (budget.exceeded) throw tooLarge(options.maxBytes);
   if (problem) throw problem;

@@ -78,7 +78,7 @@ export class ApiKeyStore {
       return new ApiKeyStore(db, file);
     } catch (cause) {
       db?.close();
-      throw new SecurityError('ACCESS_STORE_FAILED', 500, `Cannot open the key database ${file}: ${(cause as Error).message}`, { cause });
+      throw new SecurityError('ACCESS_STORE_FAILED', `Cannot open the key database ${file}: ${(cause as Error).message}`, { cause });
     }
   }
 
@@ -121,7 +121,7 @@ export class ApiKeyStore {
    */
   revoke(id: string): ApiKeyInfo {
     const row = this.byId.get(id);
-    if (!row) throw new SecurityError('KEY_NOT_FOUND', 404, `No API key with id ${JSON.stringify(id)} in ${this.file}.`);
+    if (!row) throw new SecurityError('KEY_NOT_FOUND', `No API key with id ${JSON.stringify(id)} in ${this.file}.`);
     if (row.revoked_at === null) {
       row.revoked_at = new Date().toISOString();
       this.db.prepare('UPDATE api_keys SET revoked_at = ? WHERE id = ?').run(row.revoked_at, id);
