@@ -16,6 +16,7 @@ import { LocalRetrievalPool } from '../../retrieval/workers/index.js';
 import { AnswerPipeline, loadConfiguredModel, type AnswerLogger } from '../answer/index.js';
 import type { GalenConfig } from '../config/index.js';
 import type { Logger } from '../logging/logger.js';
+import { contextWindowWarning } from './context-window-warning.js';
 
 /** The file name of the Wikipedia response cache inside the data directory. */
 export const WIKIPEDIA_CACHE_FILE = 'wikipedia-cache.sqlite';
@@ -107,6 +108,8 @@ export async function assembleGalen(config: GalenConfig, options: AssemblyOption
         const own = model;
         if (own) closers.push(() => own.close());
       }
+      const tooSmall = model ? contextWindowWarning(model.contextWindow, config.answer.maxNewTokens) : null;
+      if (tooSmall) logger.warn({ model: model?.modelId, contextWindow: model?.contextWindow }, tooSmall);
     }
     const session: SessionOptions = {
       executionProvider: config.model.executionProvider,
