@@ -3,6 +3,7 @@ import { PACKAGE_ROOT } from '../package-root.js';
 import type { KnowledgeStore } from '../store/knowledge-store.js';
 import { ingest, type IngestOptions, type IngestReport } from '../ingest/ingest.js';
 import type { FormatName } from '../ingest/format.js';
+import type { Authority } from '../authority.js';
 import { MEDQUAD_ATTRIBUTION, MEDQUAD_LICENSE } from '../ingest/formats/medquad-xml.js';
 
 /** The source name the MedQuAD seed corpus is ingested as. */
@@ -24,6 +25,7 @@ export interface SeedSource {
   format: FormatName;
   license: string;
   attribution: string;
+  authority: Authority;
 }
 
 /**
@@ -33,7 +35,14 @@ export interface SeedSource {
  * and 1,000 dialogues), so a Chinese question finds Chinese evidence.
  */
 export const SEED_SOURCES: readonly SeedSource[] = [
-  { source: SEED_SOURCE, paths: [SEED_FILE], format: 'jsonl', license: MEDQUAD_LICENSE, attribution: MEDQUAD_ATTRIBUTION },
+  {
+    source: SEED_SOURCE,
+    paths: [SEED_FILE],
+    format: 'jsonl',
+    license: MEDQUAD_LICENSE,
+    attribution: MEDQUAD_ATTRIBUTION,
+    authority: 'reference',
+  },
   {
     source: 'chatdoctor-diseases',
     paths: [join(SEED_DIR, 'chatdoctor-diseases.csv.gz')],
@@ -41,6 +50,7 @@ export const SEED_SOURCES: readonly SeedSource[] = [
     license: 'Apache-2.0',
     attribution:
       'ChatDoctor disease database (format_dataset.csv), Yunxiang Li et al., "ChatDoctor", 2023, https://github.com/Kent0n-Li/ChatDoctor',
+    authority: 'encyclopedia',
   },
   {
     source: 'medicalgpt-zh',
@@ -48,6 +58,7 @@ export const SEED_SOURCES: readonly SeedSource[] = [
     format: 'dialogues',
     license: 'Apache-2.0',
     attribution: 'MedicalGPT medical samples (Chinese), Xu Ming (shibing624), https://github.com/shibing624/MedicalGPT',
+    authority: 'dialogue',
   },
 ];
 

@@ -276,6 +276,7 @@ function fromWikipedia(p: WikipediaPassage, index: number): Evidence {
     text: p.text,
     license: p.license,
     attribution: p.attribution,
+    authority: 'encyclopedia',
     score: 0,
     retrievers: [],
   };

@@ -229,9 +229,14 @@ export const ConfigSchema = z
         maxNewTokens: z.number().int().min(1).max(8192).default(256),
         /** Sampling temperature of generated answers. Env `GALEN_TEMPERATURE`. Default: the model's generation_config.json (greedy when it says nothing). */
         temperature: z.number().min(0).max(2).optional(),
+        /**
+         * Least focus match (0–1) between a question and a passage's title for the passage to count as
+         * being about it; when no passage reaches it, the answer abstains. Env `GALEN_ANSWER_FOCUS_THRESHOLD`. Default 0.6.
+         */
+        focusThreshold: z.number().min(0).max(1).default(0.6),
       })
       .strict()
-      .default({ passages: 5, maxNewTokens: 256 }),
+      .default({ passages: 5, maxNewTokens: 256, focusThreshold: 0.6 }),
     seed: z
       .object({
         /** Ingest the bundled MedQuAD seed corpus when the store is empty at server start. Env `GALEN_SEED`. Default true. */
@@ -348,9 +353,19 @@ export const ConfigSchema = z
             file: z.string().min(1).optional(),
             /** Also log question text, with names, phone numbers, e-mails, dates and record numbers redacted. Env `GALEN_AUDIT_QUESTIONS`. Default false. */
             includeQuestions: z.boolean().default(false),
+            /** Rotate the audit log before it passes this size, bytes (`audit.log` → `audit.log.1` …); 0: never (rotate it yourself, then send SIGHUP). Env `GALEN_AUDIT_MAX_BYTES`. Default 67108864 (64 MiB). */
+            maxBytes: z
+              .number()
+              .int()
+              .min(0)
+              .max(2 ** 40)
+              .refine((n) => n === 0 || n >= 1024, 'at least 1024 bytes, or 0 for no rotation by size')
+              .default(64 * 2 ** 20),
+            /** Rotated audit files kept (`audit.log.1` newest … `audit.log.<n>`); older ones are deleted. Env `GALEN_AUDIT_KEEP_FILES`. Default 5. */
+            keepFiles: z.number().int().min(0).max(1000).default(5),
           })
           .strict()
-          .default({ enabled: true, includeQuestions: false }),
+          .default({ enabled: true, includeQuestions: false, maxBytes: 64 * 2 ** 20, keepFiles: 5 }),
       })
       .strict()
       .default({
@@ -364,7 +379,7 @@ export const ConfigSchema = z
         allowedHosts: [],
         trustProxy: false,
         corsOrigins: [],
-        audit: { enabled: true, includeQuestions: false },
+        audit: { enabled: true, includeQuestions: false, maxBytes: 64 * 2 ** 20, keepFiles: 5 },
       }),
   })
   .strict()
@@ -425,6 +440,7 @@ export const ENV_KEYS: Readonly<Record<string, { path: string[]; type: 'string' 
   GALEN_MAX_QUEUE: { path: ['model', 'maxQueuedRequests'], type: 'number' },
   GALEN_PREFILL_CHUNK: { path: ['model', 'prefillChunkTokens'], type: 'number' },
   GALEN_ANSWER_PASSAGES: { path: ['answer', 'passages'], type: 'number' },
+  GALEN_ANSWER_FOCUS_THRESHOLD: { path: ['answer', 'focusThreshold'], type: 'number' },
   GALEN_MAX_NEW_TOKENS: { path: ['answer', 'maxNewTokens'], type: 'number' },
   GALEN_TEMPERATURE: { path: ['answer', 'temperature'], type: 'number' },
   GALEN_FHIR_SERVERS: { path: ['fhir', 'allowedServers'], type: 'string' },
@@ -448,4 +464,6 @@ export const ENV_KEYS: Readonly<Record<string, { path: string[]; type: 'string' 
   GALEN_AUDIT: { path: ['security', 'audit', 'enabled'], type: 'boolean' },
   GALEN_AUDIT_FILE: { path: ['security', 'audit', 'file'], type: 'string' },
   GALEN_AUDIT_QUESTIONS: { path: ['security', 'audit', 'includeQuestions'], type: 'boolean' },
+  GALEN_AUDIT_MAX_BYTES: { path: ['security', 'audit', 'maxBytes'], type: 'number' },
+  GALEN_AUDIT_KEEP_FILES: { path: ['security', 'audit', 'keepFiles'], type: 'number' },
 };

@@ -451,3 +451,80 @@ describe('the /cds-services gate and insecure mode', () => {
     }
   });
 });
+
+describe('audit and OpenAPI', () => {
+  interface AuditLine {
+    route: string;
+    path: string;
+    status: number;
+    who: string;
+    service?: string;
+    hook?: string;
+    outcome?: string;
+    cards?: number;
+  }
+  const auditLines = () =>
+    readFileSync(join(tmp.dir, 'data', 'audit.log'), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as AuditLine);
+
+  it('audits each call with its service, hook, outcome and card count, never the patient or the FHIR token', async () => {
+    const before = auditLines().length;
+    const withCards = await call('galen-order-select', orderSelect([order('a1', 'Ibuprofen 400 MG Oral Tablet')], { prefetch: PREFETCH }));
+    const cards = ((await withCards.json()) as { cards: Card[] }).cards.length;
+    expect(cards).toBeGreaterThan(0);
+    await (await call('galen-order-select', orderSelect([order('a2', 'Zyntrafolimab 10 MG Injection')], { prefetch: PREFETCH }))).json();
+    await (
+      await call(
+        'galen-order-select',
+        orderSelect([order('a3', 'Ibuprofen 400 MG')], {
+          fhirServer: 'http://127.0.0.1:9/fhir',
+          fhirAuthorization: { access_token: FHIR_TOKEN, token_type: 'Bearer', expires_in: 300, scope: 'patient/*.read', subject: 'galen' },
+        }),
+      )
+    ).json();
+    await (await call('galen-patient-view', { hook: 'order-select', hookInstance: 'x', context: {} })).json();
+    const unsigned = await call('galen-order-select', orderSelect([order('a4', 'Ibuprofen')], { prefetch: PREFETCH }), null);
+    expect(unsigned.status).toBe(401);
+    await unsigned.text();
+    await expect.poll(() => auditLines().length - before).toBe(5);
+    const lines = auditLines().slice(before);
+    expect(lines[0]).toMatchObject({
+      route: '/cds-services/:id',
+      path: '/cds-services/galen-order-select',
+      status: 200,
+      who: `ehr:${ISS}`,
+      service: 'galen-order-select',
+      hook: 'order-select',
+      outcome: 'cards',
+      cards,
+    });
+    expect(lines[1]).toMatchObject({ status: 200, service: 'galen-order-select', outcome: 'no-cards', cards: 0 });
+    expect(lines[2]).toMatchObject({ status: 200, service: 'galen-order-select', outcome: 'record-unavailable', cards: 1 });
+    expect(lines[3]).toMatchObject({ status: 400, service: 'galen-patient-view', hook: 'patient-view', outcome: 'refused' });
+    expect(lines[4]).toMatchObject({ status: 401, who: 'unauthenticated', path: '/cds-services/galen-order-select' });
+    const text = JSON.stringify(lines);
+    expect(text).not.toContain(FHIR_TOKEN);
+    for (const id of IDENTIFIERS) expect(text).not.toContain(id);
+  });
+
+  it('describes /cds-services in /openapi.json', async () => {
+    type Operation = {
+      security?: unknown[];
+      requestBody?: { content: Record<string, { schema: { properties: Record<string, unknown> } }> };
+    };
+    const doc = (await (await fetch(`${server.url}/openapi.json`)).json()) as {
+      paths: Record<string, Record<string, Operation>>;
+      components: { securitySchemes: Record<string, unknown> };
+    };
+    expect(doc.paths['/cds-services']).toHaveProperty('get');
+    const callOp = doc.paths['/cds-services/{id}']!.post!;
+    expect(callOp.security).toEqual([{ ehrJwt: [] }]);
+    expect(callOp.requestBody!.content['application/json']!.schema.properties).toHaveProperty('hookInstance');
+    expect(doc.paths['/cds-services/{id}/feedback']!.post!.requestBody!.content['application/json']!.schema.properties).toHaveProperty(
+      'feedback',
+    );
+    expect(doc.components.securitySchemes).toHaveProperty('ehrJwt');
+  });
+});
