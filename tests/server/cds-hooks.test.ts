@@ -218,13 +218,20 @@ describe('order-select', () => {
     expect(cards[0]!.detail).toMatch(/recorded allergy to Penicillin/);
   });
 
-  it('raises a corpus passage on the ordered drug and the recorded allergy (class conflicts come as evidence, warning)', async () => {
+  it('makes an allergy to the class of the ordered drug critical, citing the source that states the class', async () => {
     const { cards } = (await (
       await call('galen-order-select', orderSelect([order('o3', 'Amoxicillin 500 MG Oral Capsule')], { prefetch: PREFETCH }))
     ).json()) as { cards: Card[] };
     expect(cards).toHaveLength(1);
-    expect(cards[0]!.indicator).toBe('warning');
-    expect(cards[0]!.detail).toMatch(/penicillin allergy must not take amoxicillin/);
+    const card = cards[0]!;
+    expectSpecCard(card);
+    expect(card.indicator).toBe('critical');
+    expect(card.summary).toMatch(/Penicillin allergy \(drug class\)/);
+    expect(card.detail).toMatch(
+      /recorded allergy to Penicillin, and amoxicillin is in that class \(penicillin antibiotic; Galen's sources: Amoxicillin is a penicillin antibiotic[^)]*\[\d\]\)/,
+    );
+    expect(card.detail).toMatch(/short list \(penicillins, sulfonamide antibiotics, NSAIDs, .*\) that is not exhaustive/);
+    expect(card.links?.map((l) => l.url)).toContain('https://example.org/drugs/amoxicillin');
   });
 
   it('returns no card when the corpus says nothing about the drug', async () => {
@@ -526,5 +533,64 @@ describe('audit and OpenAPI', () => {
       'feedback',
     );
     expect(doc.components.securitySchemes).toHaveProperty('ehrJwt');
+  });
+});
+
+describe('allergies recorded as a drug class', () => {
+  const bundle = JSON.parse(
+    readFileSync(join(ROOT, 'tests', 'server', 'fixtures', 'fhir', 'synthetic-class-allergies-patient.json'), 'utf8'),
+  ) as Bundle;
+  const resources = (bundle.entry ?? []).map((e) => e.resource!) as FhirResource[];
+  const of = (type: string) => resources.filter((r) => r.resourceType === type);
+  const prefetch = {
+    patient: of('Patient')[0],
+    conditions: searchset(of('Condition')),
+    medications: searchset([]),
+    allergies: searchset(of('AllergyIntolerance')),
+  };
+  const select = (drug: string) => {
+    const body = orderSelect([order('k1', drug)], { prefetch });
+    body.context.patientId = 'syn-2';
+    return body;
+  };
+  const cardFor = async (drug: string): Promise<Card> => {
+    const res = await call('galen-order-select', select(drug));
+    expect(res.status).toBe(200);
+    const { cards } = (await res.json()) as { cards: Card[] };
+    expect(cards).toHaveLength(1);
+    expectSpecCard(cards[0]!);
+    return cards[0]!;
+  };
+
+  it('sulfonamides: a member by the short class list when the sources do not state the class', async () => {
+    const card = await cardFor('Sulfamethoxazole 800 MG / Trimethoprim 160 MG Oral Tablet');
+    expect(card.indicator).toBe('critical');
+    expect(card.detail).toMatch(
+      /recorded allergy to Sulfa drugs, and sulfamethoxazole is in that class \(sulfonamide antibiotics; Galen's short drug-class list, which is not exhaustive\)/,
+    );
+  });
+
+  it('NSAIDs: a member by the class the source states (nonsteroidal anti-inflammatory drug)', async () => {
+    const card = await cardFor('Ibuprofen 400 MG Oral Tablet');
+    expect(card.indicator).toBe('critical');
+    expect(card.detail).toMatch(
+      /recorded allergy to NSAIDs, and ibuprofen is in that class \(nonsteroidal anti-inflammatory drug; Galen's sources: Ibuprofen is a nonsteroidal/,
+    );
+  });
+
+  it("a class outside the short list, from MedlinePlus's 'is in a class of medications called'", async () => {
+    const card = await cardFor('Atenolol 50 MG Oral Tablet');
+    expect(card.indicator).toBe('critical');
+    expect(card.detail).toMatch(
+      /recorded allergy to Beta blockers, and atenolol is in that class \(beta blockers; Galen's sources: Atenolol is in a class of medications called beta blockers/,
+    );
+    expect(card.links?.map((l) => l.url)).toContain('https://example.org/drugs/atenolol');
+  });
+
+  it('no class conflict for a drug outside the recorded classes', async () => {
+    const card = await cardFor('Amoxicillin 500 MG Oral Capsule');
+    expect(card.indicator).not.toBe('critical');
+    expect(card.detail).not.toMatch(/drug class/);
+    expect(card.detail).toMatch(/not exhaustive/);
   });
 });
