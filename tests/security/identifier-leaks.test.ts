@@ -7,6 +7,7 @@
 // audit log holds the questions, redacted.
 import { spawnSync } from 'node:child_process';
 import { cpSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -203,4 +204,71 @@ describe('no identifier leaves a request', () => {
       } else expect(questions).toEqual([]);
     });
   }
+});
+
+/** A serving engine that lists a model and fails every completion with an error quoting the prompt (as some do). */
+async function echoingEngine(): Promise<{ url: string; received: string[] }> {
+  const received: string[] = [];
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+    req.on('end', () => {
+      if (req.url?.endsWith('/models')) {
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ object: 'list', data: [{ id: 'echo' }] }));
+        return;
+      }
+      received.push(body);
+      const messages = (JSON.parse(body) as { messages?: Array<{ content: string }> }).messages ?? [];
+      res
+        .writeHead(500, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ error: { message: `cannot answer: ${messages.at(-1)?.content.slice(-400) ?? body.slice(0, 400)}` } }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  cleanups.push(() => new Promise((resolve) => server.close(resolve)));
+  return { url: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}/v1`, received };
+}
+
+describe('no identifier reaches the log through an error', () => {
+  it('when the serving engine quotes the prompt in its errors', async () => {
+    const data = join(tmp.dir, 'engine');
+    cpSync(template, data, { recursive: true });
+    const engine = await echoingEngine();
+    const serve = await startServe(data, {
+      GALEN_SEED: 'false',
+      GALEN_WIKIPEDIA: 'false',
+      GALEN_VECTORS: 'false',
+      GALEN_RETRIEVAL_WORKERS: '0',
+      GALEN_MODEL_BACKEND: 'openai-compatible',
+      GALEN_UPSTREAM_URL: engine.url,
+      GALEN_UPSTREAM_MODEL: 'echo',
+      GALEN_UPSTREAM_RETRIES: '0',
+      GALEN_LOG_LEVEL: 'trace',
+    });
+    cleanups.push(() => serve.stop());
+    const post = async (path: string, body: unknown) => {
+      const res = await fetch(`${serve.url}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      await res.text();
+      return res.status;
+    };
+    for (const question of QUESTIONS.slice(0, 3)) {
+      const messages = [{ role: 'user', content: question }];
+      // Refused (no engine answered) before the response starts, or failed in the stream after it.
+      expect(await post('/v1/chat', { messages })).toBeGreaterThanOrEqual(500);
+      expect([200, 500, 503]).toContain(await post('/v1/chat', { messages, stream: true }));
+      expect(await post('/v1/chat/completions', { model: 'galen', messages })).toBeGreaterThanOrEqual(500);
+      expect([200, 500, 503]).toContain(await post('/v1/chat/completions', { model: 'galen', messages, stream: true }));
+    }
+    expect(await serve.stop()).toBe(0);
+    // The engine got the identifiers (the prompt is its to read) and the failures were logged.
+    expect(findIdentifiers(engine.received.join('\n')).length).toBeGreaterThan(0);
+    expect(serve.stdout()).toMatch(/"level":50/);
+    expect(leaks({ stdout: serve.stdout(), stderr: serve.stderr(), 'audit.log': readFileSync(join(data, 'audit.log'), 'utf8') })).toEqual(
+      [],
+    );
+  });
 });
