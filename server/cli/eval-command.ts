@@ -11,6 +11,7 @@ import {
   type RetrievalRun,
 } from '../../retrieval/evaluation/index.js';
 import { RetrievalPipeline, type EvidenceSource } from '../../retrieval/pipeline/index.js';
+import { registerEvalAnswersCommand } from './eval-answers-command.js';
 import { configFrom, output, UsageError, withStore, type GlobalOptions } from './cli-context.js';
 import { openCliVectors, syncWithProgress, type CliVectors } from './index-command.js';
 
@@ -37,6 +38,7 @@ interface EvalFlags {
  */
 export function registerEvalCommand(program: Command, globals: () => GlobalOptions): void {
   const evaluate = program.command('eval').description('Evaluate parts of Galen on question sets');
+  registerEvalAnswersCommand(evaluate, globals);
   evaluate
     .command('retrieval')
     .description('Recall@k, MRR@10 and nDCG@10 of BM25, vectors and the fused pipeline on question sets')
