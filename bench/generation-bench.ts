@@ -19,7 +19,7 @@ import { existsSync } from 'node:fs';
 import os from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { BUILDER_VERSION, buildModel, loadLanguageModel, resolveModelShape } from '../model/index.js';
-import { ROOT, round, seededRandom, type BenchModule, type BenchOptions } from './common.js';
+import { maxRssMiB, ROOT, round, seededRandom, type BenchModule, type BenchOptions } from './common.js';
 
 const TOKENIZER = join(ROOT, '..', 'shared', 'models', 'tokenizers', 'smollm');
 const TARGETS = { decodeBatch1: 1.3, aggregate16: 3 };
@@ -42,6 +42,8 @@ interface Workload {
 
 interface EngineResult {
   loadSeconds: number;
+  /** The process's peak RSS once the engine is loaded (Galen loads first, so its figure is its own). */
+  loadPeakRssMiB: number;
   prefill: { tokens: number; tokensPerSecond: number; timeToFirstTokenMs: number };
   longPrompt?: { tokens: number; tokensPerSecond: number; timeToFirstTokenMs: number };
   decodeBatch1: { tokens: number; tokensPerSecond: number; timeToFirstTokenMs: number };
@@ -145,6 +147,7 @@ interface Run {
 /** An engine under test, loaded once. */
 interface Engine {
   loadSeconds: number;
+  loadPeakRssMiB: number;
   /** Generates from the bench prompt, or from `ids`. */
   run(maxNewTokens: number, ids?: number[]): Promise<Run>;
   close(): Promise<void>;
@@ -159,6 +162,7 @@ async function galenEngine(dir: string, prompt: number[], w: Workload): Promise<
   });
   return {
     loadSeconds: (performance.now() - started) / 1000,
+    loadPeakRssMiB: maxRssMiB(),
     run: async (maxNewTokens, ids = prompt) => {
       const r = await model.generate({ tokenIds: ids }, { maxNewTokens, temperature: 0 });
       return { tokens: r.tokens.length, timeToFirstTokenMs: r.timeToFirstTokenMs, tokensPerSecond: r.tokensPerSecond };
@@ -186,6 +190,7 @@ async function peerEngine(dir: string, prompt: number[], w: Workload): Promise<E
   const benchPrompt = tensors(prompt);
   return {
     loadSeconds,
+    loadPeakRssMiB: maxRssMiB(),
     // Token times come from a streamer; its first put is the prompt.
     run: async (maxNewTokens, ids) => {
       const { inputIds, attentionMask } = ids ? tensors(ids) : benchPrompt;
@@ -258,6 +263,7 @@ async function measureBoth(
       const mid = [...decode[n]].sort((a, b) => a.tokensPerSecond - b.tokensPerSecond)[Math.floor(decode[n].length / 2)]!;
       return {
         loadSeconds: round(engines[n].loadSeconds, 2),
+        loadPeakRssMiB: engines[n].loadPeakRssMiB,
         prefill: { tokens: prompt.length, tokensPerSecond: round(prompt.length / (ttft / 1000), 1), timeToFirstTokenMs: round(ttft, 1) },
         ...(longTtft
           ? {

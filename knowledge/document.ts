@@ -1,3 +1,5 @@
+import type { Authority } from './authority.js';
+
 /** Free-form metadata kept beside a document or section (stored as JSON). */
 export type Metadata = Record<string, unknown>;
 
@@ -50,5 +52,7 @@ export interface Chunk {
   text: string;
   license: string;
   attribution: string;
+  /** Its source's authority level: how far its text can be trusted as evidence. */
+  authority: Authority;
   metadata: Metadata;
 }

@@ -1,3 +1,5 @@
+import { GalenError } from '../errors/index.js';
+
 /** Machine-readable reasons a knowledge operation can fail. */
 export type KnowledgeErrorCode =
   | 'SCHEMA_TOO_NEW'
@@ -12,13 +14,6 @@ export type KnowledgeErrorCode =
  * A failure in the knowledge base with a stable `code`, so callers (CLI, HTTP) can map it
  * to an exit status or a 4xx/5xx without parsing messages.
  */
-export class KnowledgeError extends Error {
+export class KnowledgeError extends GalenError<KnowledgeErrorCode> {
   override readonly name = 'KnowledgeError';
-  constructor(
-    readonly code: KnowledgeErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
 }

@@ -14,6 +14,7 @@ export {
 export { SCHEMA_VERSION } from './store/migrations.js';
 export type { IngestCounts, DocumentOutcome, SourceDefinition } from './store/ingest-writer.js';
 export type { Chunk, Metadata, Origin, ParsedDocument, ParsedSection } from './document.js';
+export { AUTHORITY_LEVELS, DEFAULT_AUTHORITY, isAuthority, parseAuthority, leastAuthority, type Authority } from './authority.js';
 export { KnowledgeError, type KnowledgeErrorCode } from './errors.js';
 export { ingest, type IngestOptions, type IngestProgress, type IngestReport } from './ingest/ingest.js';
 export { FORMAT_NAMES, type FormatName, type Rejection } from './ingest/format.js';
@@ -26,3 +27,12 @@ export { STOPWORDS } from './search/stopwords.js';
 export { exportSource, type ExportOptions, type ExportReport } from './seed/export-source.js';
 export { seedStore, SEED_FILE, SEED_SOURCE } from './seed/seed.js';
 export { PACKAGE_ROOT } from './package-root.js';
+export {
+  createPrivateFile,
+  ensurePrivateDir,
+  loosePermissions,
+  openPrivateAppend,
+  PRIVATE_DIR_MODE,
+  PRIVATE_FILE_MODE,
+  type LoosePath,
+} from './files/index.js';

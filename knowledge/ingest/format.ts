@@ -1,3 +1,4 @@
+import type { Authority } from '../authority.js';
 import type { ParsedDocument } from '../document.js';
 import type { InputFile, InputLimits } from './input-file.js';
 
@@ -37,6 +38,8 @@ export interface InputFormat {
   /** Licence and attribution a source of this format gets unless the operator says otherwise. */
   license?: string;
   attribution?: string;
+  /** The authority level a source of this format defaults to; none: the format says nothing of provenance (JSONL, text). */
+  authority?: Authority;
   /**
    * Supplementary formats fill in documents of the same id from other files of the same run
    * (MedQuAD's judged answers fill the answer-less A.D.A.M. pairs); they are parsed first.

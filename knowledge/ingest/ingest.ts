@@ -1,6 +1,7 @@
 import { webUrl } from './web-url.js';
 import { readdir, stat } from 'node:fs/promises';
 import { basename, join, relative, resolve } from 'node:path';
+import { DEFAULT_AUTHORITY, leastAuthority, parseAuthority, type Authority } from '../authority.js';
 import type { ParsedDocument } from '../document.js';
 import { KnowledgeError } from '../errors.js';
 import type { KnowledgeStore } from '../store/knowledge-store.js';
@@ -23,6 +24,12 @@ export interface IngestOptions {
   license?: string;
   /** Attribution text shown with citations; defaulted like `license`. */
   attribution?: string;
+  /**
+   * How authoritative the source is. Default: the previous run's level, else the least
+   * authoritative of the formats read (MedQuAD `reference`, PubMedQA `literature`, ChatDoctor's
+   * disease table `encyclopedia`, dialogues `dialogue`), else {@link DEFAULT_AUTHORITY}.
+   */
+  authority?: Authority;
   chunking?: ChunkingOptions;
   limits?: Partial<InputLimits>;
   /** Called as bytes are read and documents written. */
@@ -45,6 +52,8 @@ export interface IngestProgress {
 /** The outcome of an ingest run, as `galen ingest` summarises it. */
 export interface IngestReport extends IngestCounts {
   source: string;
+  /** The source's authority level after this run. */
+  authority: Authority;
   /** Formats used, by file count. */
   formats: Record<string, number>;
   files: number;
@@ -77,6 +86,7 @@ export async function ingest(store: KnowledgeStore, options: IngestOptions): Pro
   if (format !== 'auto' && !FORMAT_NAMES.includes(format)) {
     throw new KnowledgeError('UNKNOWN_FORMAT', `Unknown format ${JSON.stringify(format)}; use one of auto, ${FORMAT_NAMES.join(', ')}.`);
   }
+  if (options.authority !== undefined) parseAuthority(options.authority);
   const limits: InputLimits = { ...DEFAULT_LIMITS, ...options.limits };
   const rejections: Rejection[] = [];
   let rejected = 0;
@@ -125,12 +135,15 @@ export async function ingest(store: KnowledgeStore, options: IngestOptions): Pro
     const defaults = [...new Set(usedFormats.map((f) => f[key]).filter((v): v is string => Boolean(v)))];
     return defaults.length === 1 ? defaults[0]! : (previous?.[key] ?? '');
   };
+  const authority =
+    options.authority ?? previous?.authority ?? leastAuthority(usedFormats.flatMap((f) => f.authority ?? [])) ?? DEFAULT_AUTHORITY;
   const writer = store.beginIngest(
     {
       name: options.source,
       format,
       license: pick('license'),
       attribution: pick('attribution'),
+      authority,
       paths: options.paths.map((p) => resolve(p)),
     },
     options.chunking,
@@ -215,6 +228,7 @@ export async function ingest(store: KnowledgeStore, options: IngestOptions): Pro
     return {
       ...counts,
       source: options.source,
+      authority,
       formats,
       files: files.length,
       skippedFiles,

@@ -30,5 +30,6 @@ export async function seedStore(
     format: 'jsonl',
     license: MEDQUAD_LICENSE,
     attribution: MEDQUAD_ATTRIBUTION,
+    authority: 'reference',
   });
 }

@@ -1,6 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { createHash } from 'node:crypto';
 import type { Origin, ParsedDocument } from '../document.js';
+import { DEFAULT_AUTHORITY, type Authority } from '../authority.js';
 import { detectLanguage, hasCjk } from '../language.js';
 import { chunkDocument, DEFAULT_CHUNKING, type ChunkingOptions } from '../ingest/chunker.js';
 import { refreshTermStats } from './term-stats.js';
@@ -29,6 +30,8 @@ export interface SourceDefinition {
   license: string;
   attribution: string;
   paths: string[];
+  /** How authoritative its text is; default: the source's current level, else {@link DEFAULT_AUTHORITY}. */
+  authority?: Authority;
 }
 
 interface ExistingDocument {
@@ -83,10 +86,19 @@ export class IngestWriter {
     try {
       const now = new Date().toISOString();
       db.prepare(
-        `INSERT INTO sources (name, format, license, attribution, paths, created_at) VALUES (?, ?, ?, ?, ?, ?)
+        `INSERT INTO sources (name, format, license, attribution, paths, created_at, authority) VALUES (?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT(name) DO UPDATE SET format = excluded.format, license = excluded.license,
-           attribution = excluded.attribution, paths = excluded.paths`,
-      ).run(source.name, source.format, source.license, source.attribution, JSON.stringify(source.paths), now);
+           attribution = excluded.attribution, paths = excluded.paths, authority = COALESCE(?, authority)`,
+      ).run(
+        source.name,
+        source.format,
+        source.license,
+        source.attribution,
+        JSON.stringify(source.paths),
+        now,
+        source.authority ?? DEFAULT_AUTHORITY,
+        source.authority ?? null,
+      );
       this.sourceId = (db.prepare('SELECT id FROM sources WHERE name = ?').get(source.name) as { id: number }).id;
       for (const row of db
         .prepare('SELECT id, external_id, content_hash, origin FROM documents WHERE source_id = ?')

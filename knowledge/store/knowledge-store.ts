@@ -1,5 +1,6 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { join, resolve } from 'node:path';
+import { DEFAULT_AUTHORITY, isAuthority, type Authority } from '../authority.js';
 import type { Chunk, Metadata, ParsedDocument } from '../document.js';
 import { KnowledgeError } from '../errors.js';
 import { openDatabase } from './database.js';
@@ -13,6 +14,8 @@ export interface SourceSummary {
   format: string;
   license: string;
   attribution: string;
+  /** How authoritative the source's text is (see `AUTHORITY_LEVELS`). */
+  authority: Authority;
   paths: string[];
   documents: number;
   sections: number;
@@ -85,7 +88,7 @@ export class KnowledgeStore {
   listSources(): SourceSummary[] {
     const rows = this.db
       .prepare(
-        `SELECT s.name, s.format, s.license, s.attribution, s.paths, s.created_at, s.refreshed_at,
+        `SELECT s.name, s.format, s.license, s.attribution, s.authority, s.paths, s.created_at, s.refreshed_at,
            (SELECT COUNT(*) FROM documents d WHERE d.source_id = s.id) AS documents,
            (SELECT COUNT(*) FROM sections x JOIN documents d ON d.id = x.document_id WHERE d.source_id = s.id) AS sections,
            (SELECT COUNT(*) FROM chunks c JOIN documents d ON d.id = c.document_id WHERE d.source_id = s.id) AS chunks
@@ -97,6 +100,7 @@ export class KnowledgeStore {
       format: String(r.format),
       license: String(r.license),
       attribution: String(r.attribution),
+      authority: toAuthority(r.authority),
       paths: JSON.parse(String(r.paths)) as string[],
       documents: Number(r.documents),
       sections: Number(r.sections),
@@ -315,12 +319,13 @@ interface ChunkRow {
   text: string;
   license: string;
   attribution: string;
+  authority: string;
   metadata: string;
 }
 
 /** Selects a chunk with its document's and source's provenance; shared with search. */
 export const CHUNK_SELECT = `SELECT c.id, c.external_id, d.external_id AS document_external_id, s.name AS source, c.title,
-  c.section, c.question, d.url, c.language, c.text, s.license, s.attribution, x.metadata
+  c.section, c.question, d.url, c.language, c.text, s.license, s.attribution, s.authority, x.metadata
   FROM chunks c JOIN documents d ON d.id = c.document_id JOIN sources s ON s.id = d.source_id
   JOIN sections x ON x.id = c.section_id`;
 
@@ -338,8 +343,14 @@ export function toChunk(r: ChunkRow): Chunk {
     text: r.text,
     license: r.license,
     attribution: r.attribution,
+    authority: toAuthority(r.authority),
     metadata: JSON.parse(r.metadata) as Metadata,
   };
+}
+
+/** A stored level; a value this build does not know (written by hand) reads as the default. */
+function toAuthority(value: unknown): Authority {
+  return isAuthority(value) ? value : DEFAULT_AUTHORITY;
 }
 
 export type { ChunkRow };

@@ -112,6 +112,21 @@ export const MIGRATIONS: readonly Migration[] = [
       END;
     `,
   },
+  {
+    version: 2,
+    name: 'source authority (reference, literature, encyclopedia, dialogue)',
+    // Existing sources are classed as an ingest would default them: by the format they were read
+    // with, else by what their name or attribution says they are.
+    sql: `
+      ALTER TABLE sources ADD COLUMN authority TEXT NOT NULL DEFAULT 'encyclopedia';
+      UPDATE sources SET authority = CASE
+        WHEN format IN ('medquad', 'medquad-csv') OR lower(name) LIKE '%medquad%' OR attribution LIKE '%MedQuAD%' THEN 'reference'
+        WHEN format = 'pubmedqa' OR lower(name) LIKE '%pubmed%' OR attribution LIKE '%PubMedQA%' THEN 'literature'
+        WHEN format = 'dialogues' OR lower(name) LIKE '%chatdoctor%' OR lower(name) LIKE '%medicalgpt%'
+          OR attribution LIKE '%ChatDoctor%' OR attribution LIKE '%MedicalGPT%' THEN 'dialogue'
+        ELSE 'encyclopedia' END;
+    `,
+  },
 ];
 
 /** The newest schema version this build understands. */

@@ -14,7 +14,7 @@ import { randomCheckpoint } from './random-checkpoint.js';
 import type { WeightQuantization } from './weight-quantizer.js';
 
 /** Bumped when the graph or the files written change, so cached builds are redone. */
-export const BUILDER_VERSION = 1;
+export const BUILDER_VERSION = 2;
 
 /** Tokenizer files copied into a built model when present. */
 /** Tokenizer files copied into every build (when present), and hashed into the merged-model cache key. */
@@ -51,7 +51,10 @@ export interface BuildModelOptions {
   out: string;
   /** Replace `out` if it exists. Default `false`. */
   overwrite?: boolean;
-  /** Weights in `onnx/model.onnx_data`: `auto` (only past 2 GiB), `always`, `never`. Default `auto`. */
+  /**
+   * Weights in `onnx/model.onnx_data` (memory-mapped by onnxruntime at load): `auto` (when they pass
+   * 64 MiB), `always`, `never` (up to protobuf's 2 GiB). Default `auto`.
+   */
   externalData?: 'auto' | 'always' | 'never';
   /** Cancels the build between weights; nothing is written (`ABORTED`). */
   signal?: AbortSignal;

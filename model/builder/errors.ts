@@ -1,3 +1,5 @@
+import { GalenError } from '../../errors/index.js';
+
 /** Machine-readable reasons a model build can fail. */
 export type ModelBuildErrorCode =
   /** An input path (checkpoint, adapter, tokenizer, shape file) does not exist. */
@@ -23,13 +25,6 @@ export type ModelBuildErrorCode =
  * try { await buildModel({ from: 'ckpt', out: 'm' }); }
  * catch (e) { if (e instanceof ModelBuildError && e.code === 'INVALID_ADAPTER') console.error(e.message); }
  */
-export class ModelBuildError extends Error {
+export class ModelBuildError extends GalenError<ModelBuildErrorCode> {
   override readonly name = 'ModelBuildError';
-  constructor(
-    readonly code: ModelBuildErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
 }

@@ -37,6 +37,17 @@ export function llamaGraphOpsets(source: Pick<LlamaGraphSource, 'quantize'>): Re
   return source.quantize ? { '': LLAMA_GRAPH_OPSET, 'com.microsoft': 1 } : { '': LLAMA_GRAPH_OPSET };
 }
 
+/**
+ * Layer `i`'s extra outputs holding only a run's new keys and values `[batch, kvHeads, sequence,
+ * headDim]` (the second input of the Concat that makes `present.{i}.*`).
+ *
+ * @example
+ * newKvOutputNames(0); // ['new.0.key', 'new.0.value']
+ */
+export function newKvOutputNames(i: number): [string, string] {
+  return [`new.${i}.key`, `new.${i}.value`];
+}
+
 /** Opset of the default ONNX domain: every op used exists there on CPU and CUDA. */
 export const LLAMA_GRAPH_OPSET = 17;
 
@@ -44,7 +55,8 @@ export const LLAMA_GRAPH_OPSET = 17;
  * Builds the decoder graph with the optimum / transformers.js interface:
  * `input_ids`, `attention_mask` (past + new, 0 = padding), `position_ids`,
  * `past_key_values.{i}.key|value` `[batch, kvHeads, past, headDim]` → `logits`
- * `[batch, sequence, vocab]`, `present.{i}.key|value` (past ‖ new).
+ * `[batch, 1, vocab]` (the last position's only: generation reads no other), `present.{i}.key|value`
+ * (past ‖ new), and `new.{i}.key|value` (the new positions alone, see {@link newKvOutputNames}).
  *
  * Plain ONNX ops only, chosen so onnxruntime's own fusions apply: RMSNorm as
  * Pow→ReduceMean→Add→Sqrt→Div→Mul (fused to SimplifiedLayerNormalization), Transpose+MatMul+scale
@@ -200,6 +212,7 @@ export function buildLlamaGraph(source: LlamaGraphSource): OnnxGraph {
     return g.op('Mul', [toE(normed), w]);
   };
 
+  const newKvOutputs: Array<[string, string]> = [];
   for (let i = 0; i < arch.numLayers; i++) {
     const p = `model.layers.${i}`;
     const h = rmsNorm(x, weight(`${p}.input_layernorm.weight`, [`${p}.input_layernorm.weight`]));
@@ -210,8 +223,9 @@ export function buildLlamaGraph(source: LlamaGraphSource): OnnxGraph {
     );
     const [q, k, v] = g.opN('Split', [qkv, g.int64([nq * hd, nkv * hd, nkv * hd])], 3, { axis: 1 });
     const qRot = g.op('Transpose', [rope(g.op('Reshape', [q!, qShape]))], { perm: [0, 2, 1, 3] });
-    const kRot = g.op('Transpose', [rope(g.op('Reshape', [k!, kvShape]))], { perm: [0, 2, 1, 3] });
-    const vT = g.op('Transpose', [g.op('Reshape', [v!, kvShape])], { perm: [0, 2, 1, 3] });
+    const [newKey, newValue] = newKvOutputNames(i);
+    const kRot = g.op('Transpose', [rope(g.op('Reshape', [k!, kvShape]))], { perm: [0, 2, 1, 3] }, newKey);
+    const vT = g.op('Transpose', [g.op('Reshape', [v!, kvShape])], { perm: [0, 2, 1, 3] }, newValue);
     const presentKey = g.op('Concat', [past[i]![0]!, kRot], { axis: 2 }, `present.${i}.key`);
     const presentValue = g.op('Concat', [past[i]![1]!, vT], { axis: 2 }, `present.${i}.value`);
     // [batch, nq, seq, hd] → [batch, nkv, groups·seq, hd]: query heads of one KV head share its keys.
@@ -229,16 +243,27 @@ export function buildLlamaGraph(source: LlamaGraphSource): OnnxGraph {
     x = g.op('Add', [x, linear(act, `${p}.mlp.down_proj.weight`, [`${p}.mlp.down_proj.weight`])]);
     g.output(presentKey, presentKey, E, [batch, nkv, 'total_sequence_length', hd]);
     g.output(presentValue, presentValue, E, [batch, nkv, 'total_sequence_length', hd]);
+    newKvOutputs.push([kRot, vT]);
   }
+  // After present.*: the new keys and values alone, which Galen's runtime fetches instead of present.*.
+  for (const pair of newKvOutputs) for (const name of pair) g.output(name, name, E, [batch, nkv, seq, hd]);
 
-  const final = rmsNorm(x, weight('model.norm.weight', ['model.norm.weight']));
+  // Only each row's last position reaches the norm and the head: the only logits a run reads.
+  const last = g.op(
+    'Gather',
+    [g.op('Reshape', [x, g.op('Concat', [idsShape, g.int64([arch.hiddenSize])], { axis: 0 })]), g.int64([-1], true)],
+    {
+      axis: 1,
+    },
+  );
+  const final = rmsNorm(last, weight('model.norm.weight', ['model.norm.weight']));
   // A tied head reuses the embedding matrix (Gemm with transB); quantised, it gets its own copy.
   const headParts = arch.tieWordEmbeddings ? ['model.embed_tokens.weight'] : ['lm_head.weight'];
   const headOut =
     arch.tieWordEmbeddings && !source.quantize ? g.op('Gemm', [final, embed], { transB: 1 }) : linear(final, 'lm_head.weight', headParts);
-  const logits = g.op('Reshape', [headOut, g.op('Concat', [idsShape, g.int64([V])], { axis: 0 })], {}, 'logits');
+  const logits = g.op('Unsqueeze', [headOut, g.int64([1])], {}, 'logits');
   // logits first, as optimum lists it.
-  g.output(logits, 'logits', E, [batch, seq, V]);
+  g.output(logits, 'logits', E, [batch, 1, V]);
   g.outputs.unshift(g.outputs.pop()!);
   return g;
 }

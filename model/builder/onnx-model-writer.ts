@@ -11,6 +11,11 @@ const { onnx } = onnxProto;
 const PROTOBUF_LIMIT = 2 ** 31 - 64 * 1024 * 1024;
 /** External-data offsets are aligned so onnxruntime can map tensors straight from the file. */
 const ALIGNMENT = 4096;
+/**
+ * `auto` keeps weights inside the `.onnx` only below this: onnxruntime memory-maps external data
+ * when it loads a session from the file path, but copies weights parsed out of the protobuf.
+ */
+export const INLINE_WEIGHTS_LIMIT = 64 * 2 ** 20;
 
 /** Options of {@link writeOnnxModel}. */
 export interface OnnxModelWriteOptions {
@@ -20,8 +25,9 @@ export interface OnnxModelWriteOptions {
   /** Operator sets, e.g. `{ '': 17, 'com.microsoft': 1 }`. */
   opsets: Record<string, number>;
   /**
-   * `auto`: weights inside the `.onnx` file unless it would pass protobuf's 2 GiB limit, then in
-   * `<name>_data`; `always` / `never` force it. Default `auto`.
+   * `auto`: weights in `<name>_data` when they pass {@link INLINE_WEIGHTS_LIMIT} (64 MiB), inside
+   * the `.onnx` file otherwise; `always` / `never` force it (`never` fails past protobuf's 2 GiB).
+   * Default `auto`.
    */
   externalData?: 'auto' | 'always' | 'never';
   /** Called after each weight is written with bytes done and total. */
@@ -44,7 +50,7 @@ export interface OnnxModelWriteResult {
  * to `<name>_data` and dropped, so only one weight is in memory at a time. Small models are then
  * re-assembled into a single `.onnx` (the protobuf is concatenated by hand around the encoded
  * graph: a repeated field may be split, so the slots' TensorProtos follow the encoded graph body);
- * models past 2 GiB keep the data file and reference it (`data_location = EXTERNAL`).
+ * larger ones keep the data file and reference it (`data_location = EXTERNAL`), page-aligned.
  *
  * @example
  * await writeOnnxModel({ path: 'out/onnx/model.onnx', graph, opsets: { '': 17 } });
@@ -56,7 +62,7 @@ export async function writeOnnxModel(options: OnnxModelWriteOptions): Promise<On
   const weightBytes = graph.weights.reduce((n, w) => n + w.byteLength, 0);
   // With the alignment padding each weight may need: what decides whether they fit inside the .onnx.
   const total = weightBytes + graph.weights.length * ALIGNMENT;
-  const external = options.externalData === 'always' || (options.externalData !== 'never' && total > PROTOBUF_LIMIT);
+  const external = options.externalData === 'always' || (options.externalData !== 'never' && total > INLINE_WEIGHTS_LIMIT);
   if (!external && total > PROTOBUF_LIMIT)
     throw new ModelBuildError(
       'INVALID_OPTIONS',

@@ -1,3 +1,5 @@
+import { GalenError } from '../../errors/index.js';
+
 /** Machine-readable reasons an embedding operation can fail. */
 export type EmbeddingErrorCode =
   /** An option is out of range (dimension, vocabulary size…). */
@@ -17,13 +19,6 @@ export type EmbeddingErrorCode =
  * try { await LsaEmbedder.load(file); }
  * catch (e) { if (e instanceof EmbeddingError && e.code === 'INVALID_MODEL_FILE') refit(); }
  */
-export class EmbeddingError extends Error {
+export class EmbeddingError extends GalenError<EmbeddingErrorCode> {
   override readonly name = 'EmbeddingError';
-  constructor(
-    readonly code: EmbeddingErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
 }

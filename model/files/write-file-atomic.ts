@@ -13,15 +13,16 @@ export function temporaryName(file: string): string {
 
 /**
  * Writes `bytes` to `file` atomically: a temporary file beside it, fsync, then rename, so a crash
- * leaves either the old file or the new one, never a torn one.
+ * leaves either the old file or the new one, never a torn one. The file is created with `mode`,
+ * default 0600: what is written here sits beside the store and is derived from its contents.
  *
  * @example
  * await writeFileAtomic('./data/lsa.model', bytes);
  */
-export async function writeFileAtomic(file: string, bytes: Uint8Array | string): Promise<void> {
+export async function writeFileAtomic(file: string, bytes: Uint8Array | string, options: { mode?: number } = {}): Promise<void> {
   const temp = temporaryName(file);
   try {
-    const handle = await open(temp, 'w');
+    const handle = await open(temp, 'w', options.mode ?? 0o600);
     try {
       await handle.writeFile(bytes);
       await handle.sync();

@@ -1,3 +1,5 @@
+import { GalenError } from '../../errors/index.js';
+
 /** Machine-readable reasons a model operation can fail. */
 export type ModelErrorCode =
   /** The model directory, or a file it must hold, does not exist. */
@@ -25,13 +27,6 @@ export type ModelErrorCode =
  * try { await loadLanguageModel(dir); }
  * catch (e) { if (e instanceof ModelError && e.code === 'MODEL_NOT_FOUND') process.exit(2); }
  */
-export class ModelError extends Error {
+export class ModelError extends GalenError<ModelErrorCode> {
   override readonly name = 'ModelError';
-  constructor(
-    readonly code: ModelErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
 }

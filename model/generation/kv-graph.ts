@@ -7,8 +7,11 @@ type NodeProto = onnxProto.onnx.INodeProto;
 
 /** A decoder graph with each layer's new keys and values made graph outputs. */
 export interface ExposedNewKv {
-  /** The model bytes to load: the original with the extra outputs merged in. */
-  bytes: Uint8Array;
+  /**
+   * The model bytes to load: the original with the extra outputs merged in; `undefined` when the
+   * graph already outputs them all (Galen's builds), so the session is created from the file path.
+   */
+  bytes: Uint8Array | undefined;
   /** Per layer, the `[key, value]` output names holding only the run's new positions. */
   names: Array<[string, string]>;
 }
@@ -94,12 +97,11 @@ export function inspectKvGraph(bytes: Uint8Array, options: { expose: boolean; fi
       added.push({ name, type: { tensorType: { elemType: pastTypes.get(layerKvNames(layer).past[kind]!) ?? 0 } } });
     }
   }
-  return { presentLayout, exposed: { bytes: withOutputs(bytes, fileLength, added), names } };
+  return { presentLayout, exposed: { bytes: added.length > 0 ? withOutputs(bytes, fileLength, added) : undefined, names } };
 }
 
 /** The model bytes followed by a second `graph` field holding only `outputs` (in place when there is room). */
 function withOutputs(bytes: Uint8Array, fileLength: number, outputs: onnxProto.onnx.IValueInfoProto[]): Uint8Array {
-  if (outputs.length === 0) return bytes.subarray(0, fileLength);
   const extra = onnx.ModelProto.encode({ graph: { output: outputs } }).finish();
   if (bytes.length - fileLength >= extra.length) {
     bytes.set(extra, fileLength);

@@ -12,6 +12,7 @@ import type { LanguageModel, TextPrompt, TokenCount } from '../language-model/in
 import type { GenerationResult, GenerationStream, LanguageModelInfo, Prompt } from './language-model.js';
 import { readModelDirectory, type ModelDirectory, type ModelDirectoryOptions } from './model-directory.js';
 import { inspectKvGraph, type KvGraph } from './kv-graph.js';
+import { readOnnxOutline } from './onnx-outline.js';
 import { PromptEncoder, type EncodedPrompt } from './prompt-encoder.js';
 import { TextTokenizer } from './text-tokenizer.js';
 
@@ -24,13 +25,13 @@ export interface LoadOptions extends SessionOptions, ModelDirectoryOptions, Sche
   contextWindow?: number;
   /**
    * What a run fetches besides `logits`. `'new'`: when every `present.{i}.*` is `Concat(past,
-   * new)`, the graph is loaded with the new keys and values as extra outputs and only those are
-   * fetched and appended to Galen's cache (other graphs fall back to `'present'`); the `.onnx` file
-   * is then handed to onnxruntime as bytes, which loads weights inside the file more slowly
-   * (SmolLM2-135M, 538 MB: 1.8–2.8 s instead of 1.7 s). `'present'`: the graph as it is, fetching
-   * the whole `present.*` each run (onnxruntime-node copies them into new buffers: slower
-   * decoding). Either way the `.onnx` is read once to see how it makes `present.*` (peak RSS at load
-   * ≈1.5 GB for that model). Default `'new'`.
+   * new)`, only the new keys and values are fetched and appended to Galen's cache (other graphs
+   * fall back to `'present'`). Galen's builds output them already, and the session is created
+   * from the file path (onnxruntime memory-maps external weights); a foreign graph gets them as
+   * extra outputs and is handed to onnxruntime as edited bytes (the whole `.onnx` read into memory,
+   * weights inside it included). `'present'`: the graph as it is, from its path, fetching the whole
+   * `present.*` each run (onnxruntime-node copies them into new buffers: slower decoding). Either
+   * way the graph is read once without its weights to see how it makes `present.*`. Default `'new'`.
    */
   kvOutputs?: 'new' | 'present';
 }
@@ -53,6 +54,11 @@ export class OnnxLanguageModel implements LanguageModel {
   readonly info: LanguageModelInfo;
   /** What runs fetch besides logits: only the new keys and values, or all of `present.*` (see {@link LoadOptions.kvOutputs}). */
   readonly kvOutputs: 'new' | 'present';
+  /**
+   * Whether the session was created from an edited copy of the graph in memory (a foreign graph
+   * given the new-KV outputs) rather than from the file path.
+   */
+  readonly graphEdited: boolean;
   private readonly scheduler: DecodeScheduler;
   private closed = false;
 
@@ -64,8 +70,10 @@ export class OnnxLanguageModel implements LanguageModel {
     runner: GraphRunner,
     info: LanguageModelInfo,
     scheduling: ResolvedSchedulerOptions,
+    graphEdited: boolean,
   ) {
     this.info = info;
+    this.graphEdited = graphEdited;
     this.kvOutputs = runner.signature.newKvNames ? 'new' : 'present';
     this.scheduler = new DecodeScheduler(runner, scheduling, info.contextWindow);
   }
@@ -110,7 +118,8 @@ export class OnnxLanguageModel implements LanguageModel {
         eosTokenIds: [...eos],
         hasChatTemplate: tokenizer.chatTemplate !== undefined,
       };
-      return new OnnxLanguageModel(directory, session, tokenizer, prompts, new GraphRunner(session, signature), info, scheduling);
+      const runner = new GraphRunner(session, signature);
+      return new OnnxLanguageModel(directory, session, tokenizer, prompts, runner, info, scheduling, exposed?.bytes !== undefined);
     } catch (error) {
       await session.release();
       throw error;
@@ -217,8 +226,13 @@ export class OnnxLanguageModel implements LanguageModel {
   }
 }
 
-/** {@link inspectKvGraph} over the file (with room to append the new-KV outputs in place). */
+/**
+ * {@link inspectKvGraph} over the file's graph without its weights; only when outputs must be
+ * added is the whole file read (with room to append them in place).
+ */
 function readKvGraph(path: string, expose: boolean): KvGraph {
+  const outline = inspectKvGraph(readOnnxOutline(path), { expose, path });
+  if (outline.exposed?.bytes === undefined) return outline;
   const [bytes, fileLength] = readWithSlack(path);
   return inspectKvGraph(bytes, { expose, fileLength, path });
 }

@@ -11,6 +11,8 @@ export interface FocusEntity {
   kind?: string;
   /** Its UMLS concept id, when the corpus metadata carries one. */
   cui?: string;
+  /** How it was recognised: the corpus's `name`, one of its `synonym`s, a `lay` or renamed term, or a respelt misspelling (`spelling`). */
+  match?: 'name' | 'synonym' | 'lay' | 'spelling';
 }
 
 /** What retrieval understood of a question; returned with the retrieval results so answering reuses it. */

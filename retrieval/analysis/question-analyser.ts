@@ -1,9 +1,14 @@
 import type { KnowledgeStore } from '../../knowledge/index.js';
 import type { AnalysedQuestion, FocusEntity } from './analysed-question.js';
+import { coreQuestion } from './core-question.js';
 import { withPreviousTurn } from './follow-up.js';
+import { loadFocusLexicon } from './focus-lexicon.js';
+import { FocusResolver } from './focus-resolver.js';
 import { detectLanguage } from './language.js';
+import { LAY_TERMS } from './lay-terms.js';
 import { QueryNormalizer } from './query-normalizer.js';
-import { classifyQuestionTypes } from './question-type.js';
+import { QuestionTypeModel } from './question-type-model.js';
+import type { QuestionType } from './question-type.js';
 
 /** How a question arrived. */
 export interface AnalyseOptions {
@@ -15,43 +20,112 @@ export interface AnalyseOptions {
 export interface QuestionAnalyserParts {
   /** Query rewriting and focus synonyms. */
   normalizer: QueryNormalizer;
+  /** Focus resolution over the corpus vocabulary; default the bundled lexicon ({@link bundledFocusResolver}). */
+  focus?: FocusResolver;
+  /** Further focus vocabulary (e.g. the store's own subjects), consulted after `focus`. */
+  extraFocus?: () => FocusResolver;
+  /** The question-type recogniser; default the bundled model ({@link QuestionTypeModel.load}). */
+  types?: QuestionTypeModel;
+}
+
+/** Whether a focus names a disease or drug (or a lay name of one), the subjects a question is asked about. */
+function isSubject(f: FocusEntity): boolean {
+  return f.kind === 'disease' || f.kind === 'drug' || f.kind === 'supplement' || f.match === 'lay';
+}
+
+let bundledResolver: FocusResolver | undefined;
+let bundledTypes: QuestionTypeModel | undefined;
+
+/** The resolver over the bundled focus lexicon and lay terms, built once per process (about half a second). */
+export function bundledFocusResolver(): FocusResolver {
+  if (!bundledResolver) {
+    const lexicon = loadFocusLexicon();
+    bundledResolver = new FocusResolver(lexicon.entries, lexicon.words, LAY_TERMS);
+  }
+  return bundledResolver;
+}
+
+/** The bundled question-type model, loaded once per process. */
+export function bundledTypeModel(): QuestionTypeModel {
+  bundledTypes ??= QuestionTypeModel.load();
+  return bundledTypes;
 }
 
 /**
- * Question → {@link AnalysedQuestion}: language, focus entities in the corpus's vocabulary, question
- * types, core question, and the text to search.
+ * Question → {@link AnalysedQuestion}: language, focus entities in the corpus's vocabulary
+ * (misspellings and lay names resolved), the question types a learned recogniser finds, the core
+ * question of a long message, and the text to search.
  *
  * @example
  * const analyser = QuestionAnalyser.fromStore(store);
- * analyser.analyse('What are the symptoms of gout?').types // → ['symptoms']
+ * analyser.analyse('what is mpox and how is it tested?').focus[0].name // → 'Monkeypox Virus Infections'
  */
 export class QuestionAnalyser {
-  constructor(private readonly parts: QuestionAnalyserParts) {}
+  private readonly focus: FocusResolver;
+  private readonly types: QuestionTypeModel;
+  private extra: FocusResolver | undefined;
 
-  /** An analyser over the store's vocabulary (MedQuAD focus synonyms and "Also called" lists). */
+  constructor(private readonly parts: QuestionAnalyserParts) {
+    this.focus = parts.focus ?? bundledFocusResolver();
+    this.types = parts.types ?? bundledTypeModel();
+  }
+
+  /** An analyser over the bundled vocabulary plus the store's (its subjects, synonyms and "Also called" lists). */
   static fromStore(store: KnowledgeStore): QuestionAnalyser {
-    return new QuestionAnalyser({ normalizer: QueryNormalizer.fromStore(store) });
+    return new QuestionAnalyser({
+      normalizer: QueryNormalizer.fromStore(store),
+      extraFocus: () => new FocusResolver(store.focusTerms().map((name) => ({ name }))),
+    });
   }
 
   analyse(question: string, options: AnalyseOptions = {}): AnalysedQuestion {
-    const coreQuestion = question.trim();
-    const searched = withPreviousTurn(coreQuestion, options.previousTurns);
+    const message = question.trim();
+    const core = coreQuestion(message);
+    const searched = withPreviousTurn(core, options.previousTurns);
     const expanded = this.parts.normalizer.expand(searched);
-    const focus: FocusEntity[] = [];
-    for (const s of expanded.synonyms) if (!focus.some((f) => f.name === s.name)) focus.push({ text: s.text, name: s.name });
+    const focus = this.focusOf(searched, message);
+    for (const s of expanded.synonyms)
+      if (!focus.some((f) => f.name === s.name)) focus.push({ text: s.text, name: s.name, match: 'synonym' });
+    const lower = expanded.query.toLowerCase();
+    const additions = focus.map((f) => f.name).filter((name, i, all) => all.indexOf(name) === i && !lower.includes(name.toLowerCase()));
     return {
-      language: detectLanguage(coreQuestion),
+      language: detectLanguage(message),
       focus,
-      types: typesOf(coreQuestion, searched),
-      coreQuestion,
+      types: this.typesOf(core, searched, focus),
+      coreQuestion: core,
       standalone: searched,
-      query: expanded.query,
+      query: additions.length ? `${expanded.query} ${additions.join(' ')}` : expanded.query,
     };
   }
-}
 
-/** The types the question asks; a bare follow-up ("and what else?") takes the earlier turn's. */
-function typesOf(question: string, searched: string) {
-  const own = classifyQuestionTypes(question);
-  return own[0] === 'general' && searched !== question ? classifyQuestionTypes(searched) : own;
+  /**
+   * The subjects of the asking sentences; when those name no disease or drug ("Can I exercise?"),
+   * also the diseases and drugs the rest of the message names ("I had a heart attack last year"),
+   * in message order. Other background words ("to honor his memory") stay out.
+   */
+  private focusOf(searched: string, message: string): FocusEntity[] {
+    const asked = this.resolveFocus(searched);
+    if (message === searched || asked.some(isSubject)) return asked;
+    const all = this.resolveFocus(message);
+    const askedNames = new Set(asked.map((f) => f.name));
+    const kept = all.filter((f) => askedNames.has(f.name) || isSubject(f));
+    for (const f of asked) if (!kept.some((g) => g.name === f.name)) kept.push(f);
+    return kept;
+  }
+
+  private resolveFocus(text: string): FocusEntity[] {
+    const found = this.focus.resolve(text);
+    if (this.parts.extraFocus) {
+      this.extra ??= this.parts.extraFocus();
+      for (const f of this.extra.resolve(text)) if (!found.some((g) => g.name.toLowerCase() === f.name.toLowerCase())) found.push(f);
+    }
+    return found;
+  }
+
+  /** The types the core question asks; a bare follow-up ("and what else?") takes the earlier turn's. */
+  private typesOf(core: string, searched: string, focus: readonly FocusEntity[]): QuestionType[] {
+    const written = focus.map((f) => f.text);
+    const own = this.types.classify(core, written);
+    return own[0] === 'general' && searched !== core ? this.types.classify(searched, written) : own;
+  }
 }

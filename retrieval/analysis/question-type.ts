@@ -92,6 +92,23 @@ interface TypeRule {
 // not definition). Definition comes last, as the most generic shape ("what is …").
 const RULES: readonly TypeRule[] = [
   {
+    type: 'interaction',
+    question:
+      /\b(?:interact\w*|interfere\w*|together with|at the same time as|mix\w* (?:with|and)|combin\w* with|(?:take|taking|use|using|drink|drinking) \w+(?: \w+)? (?:with|while on|while taking))\b|相互作用|一起吃|一起服用|同时服用|同时吃/,
+    cue: /\b(?:interact\w*|together|combin\w*|increase\w* the (?:risk|effect)|decrease\w* the effect|tell your doctor)\b|相互作用|同时/,
+  },
+  {
+    type: 'side-effects',
+    question: /\b(?:side[- ]effects?|adverse (?:effects?|reactions?)|reactions? to)\b|副作用|不良反应/,
+    cue: /\b(?:side effects?|adverse|nausea|dizziness|rash|headache|reactions?)\b|副作用|不良反应/,
+  },
+  {
+    type: 'dosage',
+    question:
+      /\b(?:dos(?:e|es|age|ing)|how (?:much|many|often) (?:\w+ )?(?:should|can|do|to) (?:i |you )?take|mg|milligrams?|overdose|missed)\b|剂量|用量|吃多少|一次几/,
+    cue: /\b(?:dos(?:e|es|age)|mg|milligrams?|times? (?:a|per) day|daily|every \d+ hours)\b|剂量|每次|每日/,
+  },
+  {
     type: 'symptoms',
     question: /\b(?:symptoms?|signs?|feel like|look like|manifestations?|presentation|how do i know if)\b|症状|表现|征兆|迹象/,
     cue: /\b(?:symptoms?|signs?|include|experience|feel|pain|fever|swelling|redness|fatigue|may have|can cause|characteri[sz]ed by)\b|症状|表现|出现|感到/,
@@ -109,7 +126,7 @@ const RULES: readonly TypeRule[] = [
   },
   {
     type: 'diagnosis',
-    question: /\b(?:diagnos\w*|tests?|testing|exams?|screen\w*|detect\w*|find out if)\b|诊断|检查|化验|筛查/,
+    question: /\b(?:diagnos\w*|test(?:s|ed|ing)?|exams?|examin\w*|screen\w*|detect\w*|find out if)\b|诊断|检查|化验|筛查/,
     cue: /\b(?:diagnos\w*|tests?|exams?|examination|blood test|imaging|x-rays?|scan|biopsy|screen\w*|measur\w*)\b|诊断|检查|化验|筛查/,
   },
   {
@@ -135,13 +152,34 @@ const RULES: readonly TypeRule[] = [
   },
   {
     type: 'complications',
-    question: /\b(?:complications?|dangerous|serious|long[- ]term effects?|side effects?|lead to)\b|并发症|危害|副作用/,
-    cue: /\b(?:complications?|damage|lead to|can cause|serious|side effects?)\b|并发症|损害|副作用/,
+    question: /\b(?:complications?|dangerous|serious|long[- ]term effects?|lead to)\b|并发症|危害/,
+    cue: /\b(?:complications?|damage|lead to|can cause|serious)\b|并发症|损害/,
   },
   {
     type: 'frequency',
     question: /\b(?:how common|how many people|prevalence|incidence|how often|frequency)\b|多常见|发病率|患病率/,
     cue: /\b(?:affects?|common|rare|prevalence|incidence|\d+ (?:in|out of) \d+|percent|%|people)\b|发病率|患病率|常见/,
+  },
+  {
+    type: 'usage',
+    question: /\b(?:used for|used to treat|why is it prescribed|what does \w+ do|how does \w+ work|what is \w+ for)\b|用途|作用是|治什么/,
+    cue: /\b(?:used to|is used|prescribed|works by|helps)\b|用于|主治/,
+  },
+  {
+    type: 'precautions',
+    question:
+      /\b(?:is it safe|safe to|precautions?|while pregnant|during pregnancy|breastfeed\w*|stor(?:e|age))\b|注意事项|禁忌|孕妇|安全吗/,
+    cue: /\b(?:precautions?|before taking|tell your doctor|pregnan\w*|breastfeed\w*|safe|store)\b|注意|禁忌/,
+  },
+  {
+    type: 'research',
+    question: /\b(?:research\w*|clinical trials?|studies|new treatments?|latest)\b|研究|临床试验/,
+    cue: /\b(?:research\w*|trials?|studies|study|investigat\w*)\b|研究|试验/,
+  },
+  {
+    type: 'support',
+    question: /\b(?:support groups?|organi[sz]ations?|literature|resources|specialists?|where can i (?:find|get))\b|哪家医院|哪里看/,
+    cue: /\b(?:support|organi[sz]ations?|contact|resources|groups?)\b|医院|机构/,
   },
   {
     type: 'definition',
@@ -162,6 +200,15 @@ const RULES: readonly TypeRule[] = [
 export function classifyQuestion(question: string): QuestionType {
   const text = question.normalize('NFKC').toLowerCase();
   return RULES.find((rule) => rule.question.test(text))?.type ?? 'general';
+}
+
+/**
+ * The types whose wording rules match a text, in rule order: the keyword evidence the learned
+ * recogniser weighs among its features (and all it has for Chinese, which its training data lacks).
+ */
+export function ruleTypes(question: string): QuestionType[] {
+  const text = question.normalize('NFKC').toLowerCase();
+  return RULES.filter((rule) => rule.question.test(text)).map((rule) => rule.type);
 }
 
 /**

@@ -1,3 +1,5 @@
+import { GalenError } from '../../errors/index.js';
+
 /** Machine-readable reasons an evaluation can fail. */
 export type EvaluationErrorCode =
   /** The set file does not exist or cannot be read. */
@@ -14,13 +16,6 @@ export type EvaluationErrorCode =
  * try { await loadEvalSet('missing.jsonl'); }
  * catch (e) { if (e instanceof EvaluationError && e.code === 'SET_NOT_FOUND') … }
  */
-export class EvaluationError extends Error {
+export class EvaluationError extends GalenError<EvaluationErrorCode> {
   override readonly name = 'EvaluationError';
-  constructor(
-    readonly code: EvaluationErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
 }

@@ -6,6 +6,8 @@ export interface ScoredList<T> {
   retriever: string;
   /** Multiplies this list's normalised scores. Default 1. */
   weight?: number;
+  /** Multiplies one hit's normalised score besides `weight` (e.g. by its source's authority). Default 1. */
+  weightOf?: (hit: T) => number;
   hits: readonly T[];
   /** The retriever's own score of a hit; higher is better. */
   scoreOf: (hit: T) => number;
@@ -60,7 +62,7 @@ export function scoreFusion<T>(lists: readonly ScoredList<T>[], options: { keyOf
         fused.set(key, hit);
       }
       if (hit.retrievers.some((p) => p.retriever === list.retriever)) return;
-      hit.score += weight * (Number.isFinite(normalised) ? normalised : 0);
+      hit.score += weight * (list.weightOf?.(item) ?? 1) * (Number.isFinite(normalised) ? normalised : 0);
       const provenance: Provenance = { retriever: list.retriever, rank: index + 1, score: raw };
       hit.retrievers.push(provenance);
     });

@@ -1,3 +1,4 @@
+import type { Authority } from '../../knowledge/index.js';
 import type { Provenance } from '../fusion/index.js';
 
 /** Where evidence can come from. */
@@ -19,6 +20,8 @@ export interface Evidence {
   text: string;
   license: string;
   attribution: string;
+  /** How authoritative its source is (`reference`, `literature`, `encyclopedia`, `dialogue`); live Wikipedia is `encyclopedia`. */
+  authority: Authority;
   /** Ranking score, higher is better: the fused score (weighted reciprocal rank), or the reranker's when one reordered the hit. */
   score: number;
   /** Which retrievers found it, at what rank (and their own score when they have one); `reranker` or `ranker` when one reordered it. */

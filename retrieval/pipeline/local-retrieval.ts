@@ -1,5 +1,5 @@
-import { LexicalSearch, type KnowledgeStore, type LexicalHit } from '../../knowledge/index.js';
-import { scoreFusion } from '../fusion/index.js';
+import { DEFAULT_AUTHORITY, LexicalSearch, type KnowledgeStore, type LexicalHit } from '../../knowledge/index.js';
+import { authorityWeight, scoreFusion } from '../fusion/index.js';
 import type { Evidence } from './evidence.js';
 
 /** What {@link VectorSearcher.search} found. */
@@ -139,6 +139,8 @@ export class LocalRetrieval implements LocalRetriever {
         )
       : nothing;
     const corpus = corpusHits.map(fromChunk);
+    // A dialogue must match better than a reference to outrank it (see AUTHORITY_WEIGHTS).
+    const weightOf = (e: { authority: Evidence['authority'] }) => authorityWeight(e.authority);
     const vectorScores = new Map(vectorHits.map((v) => [v.chunkId, v.score]));
     const store = this.parts.store;
 
@@ -147,7 +149,11 @@ export class LocalRetrieval implements LocalRetriever {
         .getChunks(vectorHits.map((v) => v.chunkId))
         .map((c) => fromChunk({ ...c, score: vectorScores.get(c.chunkId) ?? 0, snippet: '' }));
       const lists: LocalRetrievalResult['lists'] = [];
-      if (corpus.length) lists.push({ retriever: 'corpus', hits: corpus });
+      const weighed = corpus
+        .map((e) => ({ e, s: e.score * weightOf(e) }))
+        .sort((a, b) => b.s - a.s)
+        .map(({ e }) => e);
+      if (weighed.length) lists.push({ retriever: 'corpus', hits: weighed });
       if (dense.length) lists.push({ retriever: 'vector', hits: dense });
       return { lists, timings };
     }
@@ -158,13 +164,14 @@ export class LocalRetrieval implements LocalRetriever {
     const basis = similarities.size ? [...similarities.values()] : [...vectorScores.values()];
     const mean = basis.reduce((sum, x) => sum + x, 0) / (basis.length || 1);
     const sd = Math.sqrt(basis.reduce((sum, x) => sum + (x - mean) ** 2, 0) / (basis.length || 1));
-    const dense = vectorHits.map((v) => ({ key: `chunk:${v.chunkId}`, chunkId: v.chunkId, score: v.score }));
-    const fusedLocal = scoreFusion<{ key: string; chunkId: number; score: number }>(
+    const dense = vectorHits.map((v) => ({ key: `chunk:${v.chunkId}`, chunkId: v.chunkId, score: v.score, authority: DEFAULT_AUTHORITY }));
+    const fusedLocal = scoreFusion<{ key: string; chunkId: number; score: number; authority: Evidence['authority'] }>(
       [
         {
           retriever: 'corpus',
-          hits: corpus.map((e) => ({ key: e.key, chunkId: e.chunkId!, score: e.score })),
+          hits: corpus.map((e) => ({ key: e.key, chunkId: e.chunkId!, score: e.score, authority: e.authority })),
           scoreOf: (e) => e.score,
+          weightOf,
           normalize: 'max',
         },
         ...(this.vectorWeight > 0
@@ -209,6 +216,7 @@ function fromChunk(hit: LexicalHit): Evidence {
     text: hit.text,
     license: hit.license,
     attribution: hit.attribution,
+    authority: hit.authority,
     score: hit.score,
     retrievers: [],
   };

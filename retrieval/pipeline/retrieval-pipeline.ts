@@ -292,6 +292,7 @@ function fromWikipedia(p: WikipediaPassage, index: number): Evidence {
     text: p.text,
     license: p.license,
     attribution: p.attribution,
+    authority: 'encyclopedia',
     score: 0,
     retrievers: [],
   };

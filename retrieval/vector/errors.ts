@@ -1,3 +1,5 @@
+import { GalenError } from '../../errors/index.js';
+
 /** Machine-readable reasons a vector index operation can fail. */
 export type VectorIndexErrorCode =
   /** An option is out of range (M, efConstruction, efSearch, k…). */
@@ -23,13 +25,6 @@ export type VectorIndexErrorCode =
  * try { index.search(vector, 10); }
  * catch (e) { if (e instanceof VectorIndexError && e.code === 'DIMENSION_MISMATCH') … }
  */
-export class VectorIndexError extends Error {
+export class VectorIndexError extends GalenError<VectorIndexErrorCode> {
   override readonly name = 'VectorIndexError';
-  constructor(
-    readonly code: VectorIndexErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { readFileSync, renameSync, rmSync } from 'node:fs';
+import { chmodSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import hnswlib from 'hnswlib-node';
+import { PRIVATE_FILE_MODE } from '../../knowledge/files/index.js';
 import { temporaryName } from '../../model/files/index.js';
 
 /**
@@ -93,6 +94,8 @@ export function runIndexBuild(job: IndexBuildJob): IndexBuildResult {
   const temp = temporaryName(job.file);
   try {
     index.writeIndexSync(temp);
+    // hnswlib creates it 0644; the graph is derived from the store's private contents.
+    chmodSync(temp, PRIVATE_FILE_MODE);
     const bytes = readFileSync(temp);
     const sha256 = createHash('sha256').update(bytes).digest('hex');
     renameSync(temp, job.file);

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import hnswlib from 'hnswlib-node';
+import { PRIVATE_DIR_MODE } from '../../knowledge/files/index.js';
 import { writeFileAtomic } from '../../model/files/index.js';
 import { VectorIndexError } from './errors.js';
 import {
@@ -153,7 +154,7 @@ export class VectorIndex {
   /** Opens the index in `dataDir`, or an empty one (logged) when the files are missing or unusable. */
   static async open(options: VectorIndexOptions): Promise<VectorIndex> {
     const index = new VectorIndex(options, options.logger);
-    await mkdir(options.dataDir, { recursive: true });
+    await mkdir(options.dataDir, { recursive: true, mode: PRIVATE_DIR_MODE });
     await index.load();
     return index;
   }

@@ -1,5 +1,5 @@
 import { mkdir, rm, stat } from 'node:fs/promises';
-import type { KnowledgeStore } from '../../knowledge/index.js';
+import { PRIVATE_DIR_MODE, type KnowledgeStore } from '../../knowledge/index.js';
 import { EmbeddingError, LsaEmbedder, type EmbeddingModel, type LsaOptions } from '../../model/embedding/index.js';
 import { noVectorResult, type VectorSearcher } from '../pipeline/local-retrieval.js';
 import { chunkEmbeddingText } from './chunk-embedding-text.js';
@@ -139,7 +139,7 @@ export async function openVectorRetrieval(options: VectorRetrievalOptions): Prom
   if (!Number.isInteger(maxFitTexts) || maxFitTexts < 2)
     throw new VectorIndexError('INVALID_OPTIONS', `maxFitTexts must be a whole number ≥ 2, got ${maxFitTexts}.`);
   const inlineLimit = options.inlineLimit ?? DEFAULT_INLINE_BUILD_LIMIT;
-  await mkdir(options.dataDir, { recursive: true });
+  await mkdir(options.dataDir, { recursive: true, mode: PRIVATE_DIR_MODE });
   const { store, logger, dataDir } = options;
   const builtIn = options.embedder === undefined;
   const paths = lsaPaths(dataDir);

@@ -1,3 +1,5 @@
+import { GalenError } from '../../errors/index.js';
+
 /** Machine-readable reasons a call to a MediaWiki API failed. */
 export type WikipediaErrorCode =
   /** The connection failed (refused, reset, DNS). */
@@ -15,15 +17,8 @@ export type WikipediaErrorCode =
  * A failure talking to a wiki. The retriever catches these and reports a status instead; the
  * code says which status and what to log.
  */
-export class WikipediaError extends Error {
+export class WikipediaError extends GalenError<WikipediaErrorCode> {
   override readonly name = 'WikipediaError';
-  constructor(
-    readonly code: WikipediaErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
 }
 
 /**

@@ -1,6 +1,5 @@
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { createPrivateFile } from '../../knowledge/index.js';
 
 /** How long answers are kept. */
 export interface ResponseCacheOptions {
@@ -33,7 +32,8 @@ export class ResponseCache {
   constructor(path: string, options: ResponseCacheOptions = {}) {
     this.ttlMs = Math.max(0, options.ttlMs ?? 24 * 60 * 60 * 1000);
     this.now = options.now ?? Date.now;
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    // Owner-only before SQLite creates it 0644: the cached answers say what was asked.
+    if (path !== ':memory:') createPrivateFile(path);
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');

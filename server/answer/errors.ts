@@ -1,3 +1,5 @@
+import { GalenError } from '../../errors/index.js';
+
 /** Machine-readable reasons an answer can fail. */
 export type AnswerErrorCode =
   /** The conversation is unusable (no user question last, empty text). HTTP 400. */
@@ -22,13 +24,6 @@ export type AnswerErrorCode =
  * try { await pipeline.answer(request); }
  * catch (e) { if (e instanceof AnswerError && e.code === 'BUSY') retryLater(); }
  */
-export class AnswerError extends Error {
+export class AnswerError extends GalenError<AnswerErrorCode> {
   override readonly name = 'AnswerError';
-  constructor(
-    readonly code: AnswerErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
 }

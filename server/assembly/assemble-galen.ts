@@ -18,6 +18,9 @@ import { AnswerPipeline, loadConfiguredModel, type AnswerLogger } from '../answe
 import type { GalenConfig } from '../config/index.js';
 import type { Logger } from '../logging/logger.js';
 
+/** The file name of the Wikipedia response cache inside the data directory. */
+export const WIKIPEDIA_CACHE_FILE = 'wikipedia-cache.sqlite';
+
 /** A sink for the one-line messages of vector upkeep and model loading. */
 export interface LineLog {
   info(message: string): void;
@@ -146,7 +149,7 @@ export async function assembleGalen(config: GalenConfig, options: AssemblyOption
         ? new WikipediaRetriever({
             apiUrl: config.wikipedia.apiUrl,
             budgetMs: config.wikipedia.budgetMs,
-            cachePath: join(config.dataDir, 'wikipedia-cache.sqlite'),
+            cachePath: join(config.dataDir, WIKIPEDIA_CACHE_FILE),
             logger,
           })
         : undefined;

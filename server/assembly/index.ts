@@ -1,1 +1,1 @@
-export { assembleGalen, type AssemblyOptions, type Galen, type LineLog } from './assemble-galen.js';
+export { assembleGalen, WIKIPEDIA_CACHE_FILE, type AssemblyOptions, type Galen, type LineLog } from './assemble-galen.js';

@@ -1,3 +1,4 @@
+import { GalenError } from '../../errors/index.js';
 import type { FhirResource, MedicationRequest } from 'fhir/r4.js';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import type { Evidence } from '../../retrieval/pipeline/index.js';
@@ -12,15 +13,8 @@ import { patientViewCards } from './problem-cards.js';
 import { CDS_SERVICES, type CdsServiceDefinition, findService } from './services.js';
 
 /** Why a hook call was refused (answered 400/404 by the route). */
-export class CdsRequestError extends Error {
-  constructor(
-    readonly status: 400 | 404,
-    readonly code: 'UNKNOWN_CDS_SERVICE' | 'INVALID_CDS_REQUEST',
-    message: string,
-  ) {
-    super(message);
-    this.name = 'CdsRequestError';
-  }
+export class CdsRequestError extends GalenError<'UNKNOWN_CDS_SERVICE' | 'INVALID_CDS_REQUEST'> {
+  override readonly name = 'CdsRequestError';
 }
 
 /** What the CDS Hooks service needs. */
@@ -95,17 +89,12 @@ export class CdsHooks {
   async call(serviceId: string, request: CdsRequest, signal?: AbortSignal): Promise<HookOutcome> {
     const service = this.service(serviceId);
     if (request.hook !== service.hook) {
-      throw new CdsRequestError(
-        400,
-        'INVALID_CDS_REQUEST',
-        `The service ${service.id} answers the ${service.hook} hook, not ${request.hook}.`,
-      );
+      throw new CdsRequestError('INVALID_CDS_REQUEST', `The service ${service.id} answers the ${service.hook} hook, not ${request.hook}.`);
     }
     const parsed = HOOK_CONTEXTS[service.hook].safeParse(request.context);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       throw new CdsRequestError(
-        400,
         'INVALID_CDS_REQUEST',
         `context${issue?.path.length ? `.${issue.path.join('.')}` : ''}: ${issue?.message ?? 'invalid'}`,
       );
@@ -151,11 +140,7 @@ export class CdsHooks {
   private service(id: string): CdsServiceDefinition {
     const service = findService(id);
     if (!service)
-      throw new CdsRequestError(
-        404,
-        'UNKNOWN_CDS_SERVICE',
-        `No CDS service ${JSON.stringify(id.slice(0, 80))}; GET /cds-services lists them.`,
-      );
+      throw new CdsRequestError('UNKNOWN_CDS_SERVICE', `No CDS service ${JSON.stringify(id.slice(0, 80))}; GET /cds-services lists them.`);
     return service;
   }
 

@@ -1,5 +1,6 @@
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { appendFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { ensurePrivateDir } from '../../knowledge/index.js';
 import type { CdsFeedback } from './cds-request.js';
 
 /** One stored feedback item: what the EHR said about a card, without free-text comments' owners. */
@@ -19,7 +20,7 @@ export interface StoredFeedback {
  */
 export class FeedbackStore {
   constructor(private readonly file: string) {
-    mkdirSync(dirname(file), { recursive: true });
+    ensurePrivateDir(dirname(file));
   }
 
   /** Appends the items; returns how many were stored. */

@@ -1,3 +1,4 @@
+import { GalenError } from '../../errors/index.js';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { KnowledgeError, KnowledgeStore, STORE_FILE } from '../../knowledge/index.js';
@@ -12,9 +13,11 @@ import { JobError } from '../jobs/index.js';
 import { SecurityError } from '../security/index.js';
 
 /** A mistake in how a command was called. */
-export class UsageError extends Error {
+export class UsageError extends GalenError<'INVALID_ARGUMENT'> {
   override readonly name = 'UsageError';
-  readonly code = 'INVALID_ARGUMENT';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('INVALID_ARGUMENT', message, options);
+  }
 }
 
 /** Options every command accepts. */

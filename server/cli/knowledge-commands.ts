@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import {
+  AUTHORITY_LEVELS,
   exportSource,
   FORMAT_NAMES,
   ingest,
@@ -29,37 +30,49 @@ export function registerKnowledgeCommands(program: Command, globals: () => Globa
     .addOption(new Option('-f, --format <format>', 'input format').choices(['auto', ...FORMAT_NAMES]).default('auto'))
     .option('--license <text>', "licence of the content (default: the format's own)")
     .option('--attribution <text>', 'attribution shown with citations')
-    .action(async (paths: string[], opts: { source: string; format: string; license?: string; attribution?: string }) => {
-      const g = globals();
-      const config = configFrom(g);
-      await withStore(
-        config,
-        async (store) => {
-          const existed = store.listSources().some((source) => source.name === opts.source);
-          const report = await runIngest(store, config, g, {
-            source: opts.source,
-            paths,
-            format: opts.format as (typeof FORMAT_NAMES)[number] | 'auto',
-            ...(opts.license !== undefined ? { license: opts.license } : {}),
-            ...(opts.attribution !== undefined ? { attribution: opts.attribution } : {}),
-          });
-          // Nothing read (every file rejected or skipped): no empty source is left behind, and the exit says so.
-          if (report.added + report.updated + report.unchanged === 0) {
-            if (!existed && store.listSources().some((source) => source.name === opts.source)) store.removeSource(opts.source);
-            throw new UsageError(
-              `nothing was ingested into ${opts.source}: ${report.rejected} rejected, ${report.skippedFiles} files skipped${
-                report.rejections[0] ? ` (first: ${report.rejections[0].path}: ${report.rejections[0].message})` : ''
-              }`,
+    .addOption(
+      new Option(
+        '--authority <level>',
+        "how authoritative the source is (default: the source's current level, else by format: MedQuAD reference, PubMedQA literature, dialogues dialogue, others encyclopedia)",
+      ).choices(AUTHORITY_LEVELS),
+    )
+    .action(
+      async (
+        paths: string[],
+        opts: { source: string; format: string; license?: string; attribution?: string; authority?: (typeof AUTHORITY_LEVELS)[number] },
+      ) => {
+        const g = globals();
+        const config = configFrom(g);
+        await withStore(
+          config,
+          async (store) => {
+            const existed = store.listSources().some((source) => source.name === opts.source);
+            const report = await runIngest(store, config, g, {
+              source: opts.source,
+              paths,
+              format: opts.format as (typeof FORMAT_NAMES)[number] | 'auto',
+              ...(opts.license !== undefined ? { license: opts.license } : {}),
+              ...(opts.attribution !== undefined ? { attribution: opts.attribution } : {}),
+              ...(opts.authority !== undefined ? { authority: opts.authority } : {}),
+            });
+            // Nothing read (every file rejected or skipped): no empty source is left behind, and the exit says so.
+            if (report.added + report.updated + report.unchanged === 0) {
+              if (!existed && store.listSources().some((source) => source.name === opts.source)) store.removeSource(opts.source);
+              throw new UsageError(
+                `nothing was ingested into ${opts.source}: ${report.rejected} rejected, ${report.skippedFiles} files skipped${
+                  report.rejections[0] ? ` (first: ${report.rejections[0].path}: ${report.rejections[0].message})` : ''
+                }`,
+              );
+            }
+            const vectors = await syncAfterChange(config, store, Boolean(g.json), `ingest of ${report.source}`);
+            output(g, { ...report, ...(vectors ? { vectors } : {}) }, () =>
+              [summarise(report), ...(vectors ? [describeSync(vectors)] : [])].join('\n'),
             );
-          }
-          const vectors = await syncAfterChange(config, store, Boolean(g.json), `ingest of ${report.source}`);
-          output(g, { ...report, ...(vectors ? { vectors } : {}) }, () =>
-            [summarise(report), ...(vectors ? [describeSync(vectors)] : [])].join('\n'),
-          );
-        },
-        { create: true },
-      );
-    });
+          },
+          { create: true },
+        );
+      },
+    );
 
   program
     .command('refresh')
@@ -78,6 +91,7 @@ export function registerKnowledgeCommands(program: Command, globals: () => Globa
             format: source.format as (typeof FORMAT_NAMES)[number] | 'auto',
             license: source.license,
             attribution: source.attribution,
+            authority: source.authority,
           });
           const vectors = await syncAfterChange(config, store, Boolean(g.json), `refresh of ${report.source}`);
           output(g, { ...report, ...(vectors ? { vectors } : {}) }, () =>
@@ -101,8 +115,8 @@ export function registerKnowledgeCommands(program: Command, globals: () => Globa
             sources.length === 0
               ? 'No sources yet: `galen ingest <path> --source <name>` adds one.'
               : table(
-                  ['source', 'documents', 'sections', 'chunks', 'licence', 'refreshed'],
-                  sources.map((s) => [s.name, s.documents, s.sections, s.chunks, s.license || '-', s.refreshedAt ?? '-']),
+                  ['source', 'authority', 'documents', 'sections', 'chunks', 'licence', 'refreshed'],
+                  sources.map((s) => [s.name, s.authority, s.documents, s.sections, s.chunks, s.license || '-', s.refreshedAt ?? '-']),
                 ),
           );
         },
@@ -185,7 +199,7 @@ async function runIngest(
 
 function summarise(r: IngestReport): string {
   const lines = [
-    `Source ${r.source}: ${r.added} added, ${r.updated} updated, ${r.unchanged} unchanged, ${r.removed} removed, ${r.rejected} rejected`,
+    `Source ${r.source} (${r.authority}): ${r.added} added, ${r.updated} updated, ${r.unchanged} unchanged, ${r.removed} removed, ${r.rejected} rejected`,
     `  ${r.files} files (${
       Object.entries(r.formats)
         .map(([f, n]) => `${n} ${f}`)

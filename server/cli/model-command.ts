@@ -44,7 +44,7 @@ export function registerModelCommand(program: Command, globals: () => GlobalOpti
     .requiredOption('--out <dir>', 'model directory to write (appears only when complete)')
     .option('--force', 'replace --out if it exists', false)
     .addOption(
-      new Option('--external-data <mode>', 'weights in onnx/model.onnx_data: auto = only past 2 GB')
+      new Option('--external-data <mode>', 'weights in onnx/model.onnx_data (memory-mapped at load): auto = past 64 MiB')
         .choices(['auto', 'always', 'never'])
         .default('auto'),
     )

@@ -54,6 +54,7 @@ export function registerRetrieveCommand(program: Command, globals: () => GlobalO
           text: h.text,
           license: h.license,
           attribution: h.attribution,
+          authority: h.authority,
           retrievers: h.retrievers,
         }));
         output(

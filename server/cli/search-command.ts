@@ -43,6 +43,7 @@ export function registerSearchCommand(program: Command, globals: () => GlobalOpt
             text: h.text,
             snippet: h.snippet,
             license: h.license,
+            authority: h.authority,
           }));
           output(g, { query, terms: result.terms, tookMs, hits }, () =>
             hits.length === 0

@@ -40,6 +40,11 @@ export function registerServeCommand(program: Command, globals: () => GlobalOpti
         logger.info('stopped');
         process.exit(0);
       };
+      // logrotate's postrotate: the audit log was moved away; write on in a new file of the same name.
+      process.on('SIGHUP', () => {
+        running.reopenLogs();
+        logger.info({ signal: 'SIGHUP' }, 'audit log reopened');
+      });
       process.on('SIGINT', () => void stop('SIGINT'));
       process.on('SIGTERM', () => void stop('SIGTERM'));
     });

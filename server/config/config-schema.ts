@@ -360,9 +360,19 @@ export const ConfigSchema = z
             file: z.string().min(1).optional(),
             /** Also log question text, with names, phone numbers, e-mails, dates and record numbers redacted. Env `GALEN_AUDIT_QUESTIONS`. Default false. */
             includeQuestions: z.boolean().default(false),
+            /** Rotate the audit log before it passes this size, bytes (`audit.log` → `audit.log.1` …); 0: never (rotate it yourself, then send SIGHUP). Env `GALEN_AUDIT_MAX_BYTES`. Default 67108864 (64 MiB). */
+            maxBytes: z
+              .number()
+              .int()
+              .min(0)
+              .max(2 ** 40)
+              .refine((n) => n === 0 || n >= 1024, 'at least 1024 bytes, or 0 for no rotation by size')
+              .default(64 * 2 ** 20),
+            /** Rotated audit files kept (`audit.log.1` newest … `audit.log.<n>`); older ones are deleted. Env `GALEN_AUDIT_KEEP_FILES`. Default 5. */
+            keepFiles: z.number().int().min(0).max(1000).default(5),
           })
           .strict()
-          .default({ enabled: true, includeQuestions: false }),
+          .default({ enabled: true, includeQuestions: false, maxBytes: 64 * 2 ** 20, keepFiles: 5 }),
       })
       .strict()
       .default({
@@ -376,7 +386,7 @@ export const ConfigSchema = z
         allowedHosts: [],
         trustProxy: false,
         corsOrigins: [],
-        audit: { enabled: true, includeQuestions: false },
+        audit: { enabled: true, includeQuestions: false, maxBytes: 64 * 2 ** 20, keepFiles: 5 },
       }),
   })
   .strict()
@@ -462,4 +472,6 @@ export const ENV_KEYS: Readonly<Record<string, { path: string[]; type: 'string' 
   GALEN_AUDIT: { path: ['security', 'audit', 'enabled'], type: 'boolean' },
   GALEN_AUDIT_FILE: { path: ['security', 'audit', 'file'], type: 'string' },
   GALEN_AUDIT_QUESTIONS: { path: ['security', 'audit', 'includeQuestions'], type: 'boolean' },
+  GALEN_AUDIT_MAX_BYTES: { path: ['security', 'audit', 'maxBytes'], type: 'number' },
+  GALEN_AUDIT_KEEP_FILES: { path: ['security', 'audit', 'keepFiles'], type: 'number' },
 };

@@ -1,10 +1,13 @@
+import { GalenError } from '../../errors/index.js';
 import { readFileSync } from 'node:fs';
 import { ConfigSchema, ENV_KEYS, type GalenConfig } from './config-schema.js';
 
 /** A configuration value that failed validation; the message names the key and where it came from. */
-export class ConfigError extends Error {
+export class ConfigError extends GalenError<'INVALID_CONFIG'> {
   override readonly name = 'ConfigError';
-  readonly code = 'INVALID_CONFIG';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('INVALID_CONFIG', message, options);
+  }
 }
 
 export interface LoadConfigOptions {

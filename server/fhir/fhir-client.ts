@@ -1,14 +1,9 @@
+import { GalenError } from '../../errors/index.js';
 import type { Bundle, FhirResource, OperationOutcome } from 'fhir/r4.js';
 
 /** Why the EHR's FHIR server could not be read (never carries the access token). */
-export class FhirError extends Error {
-  constructor(
-    readonly reason: 'timeout' | 'http' | 'network' | 'invalid',
-    message: string,
-  ) {
-    super(message);
-    this.name = 'FhirError';
-  }
+export class FhirError extends GalenError<'FHIR_TIMEOUT' | 'FHIR_HTTP' | 'FHIR_NETWORK' | 'FHIR_INVALID' | 'FHIR_SERVER_NOT_ALLOWED'> {
+  override readonly name = 'FhirError';
 }
 
 /** Where and how to read a FHIR R4 server. */
@@ -53,7 +48,7 @@ export class FhirClient {
     let url: string | undefined = this.resolve(path);
     for (let page = 0; url && page < this.options.maxPages; page++) {
       const bundle = await this.get(url, signal);
-      if (bundle.resourceType !== 'Bundle') throw new FhirError('invalid', `A search for ${typeOf(path)} did not return a Bundle.`);
+      if (bundle.resourceType !== 'Bundle') throw new FhirError('FHIR_INVALID', `A search for ${typeOf(path)} did not return a Bundle.`);
       for (const entry of bundle.entry ?? []) {
         if (entry.resource && entry.search?.mode !== 'outcome') found.push(entry.resource);
       }
@@ -67,7 +62,7 @@ export class FhirClient {
     if (/^https?:\/\//i.test(path)) {
       // Next links must stay on the same server: the token is only for it.
       if (!path.startsWith(`${this.base}/`) && path !== this.base)
-        throw new FhirError('invalid', 'A Bundle link pointed to another server.');
+        throw new FhirError('FHIR_INVALID', 'A Bundle link pointed to another server.');
       return path;
     }
     return `${this.base}/${path.replace(/^\/+/, '')}`;
@@ -87,24 +82,27 @@ export class FhirClient {
       });
     } catch (error) {
       if (timeout.aborted)
-        throw new FhirError('timeout', `The FHIR server did not answer for ${what} within ${this.options.timeoutMs} ms.`);
-      throw new FhirError('network', `The FHIR server could not be reached for ${what}: ${(error as Error).message}`);
+        throw new FhirError('FHIR_TIMEOUT', `The FHIR server did not answer for ${what} within ${this.options.timeoutMs} ms.`);
+      throw new FhirError('FHIR_NETWORK', `The FHIR server could not be reached for ${what}: ${(error as Error).message}`);
     }
     let body: unknown;
     try {
       body = await res.json();
     } catch {
       if (timeout.aborted)
-        throw new FhirError('timeout', `The FHIR server did not answer for ${what} within ${this.options.timeoutMs} ms.`);
-      throw new FhirError(res.ok ? 'invalid' : 'http', `The FHIR server answered ${what} with HTTP ${res.status} and no JSON.`);
+        throw new FhirError('FHIR_TIMEOUT', `The FHIR server did not answer for ${what} within ${this.options.timeoutMs} ms.`);
+      throw new FhirError(res.ok ? 'FHIR_INVALID' : 'FHIR_HTTP', `The FHIR server answered ${what} with HTTP ${res.status} and no JSON.`);
     }
     if (!res.ok) {
       const outcome = body as OperationOutcome;
       const diagnostics = outcome?.resourceType === 'OperationOutcome' ? outcome.issue?.[0]?.code : undefined;
-      throw new FhirError('http', `The FHIR server answered ${what} with HTTP ${res.status}${diagnostics ? ` (${diagnostics})` : ''}.`);
+      throw new FhirError(
+        'FHIR_HTTP',
+        `The FHIR server answered ${what} with HTTP ${res.status}${diagnostics ? ` (${diagnostics})` : ''}.`,
+      );
     }
     if (typeof body !== 'object' || body === null || typeof (body as { resourceType?: unknown }).resourceType !== 'string') {
-      throw new FhirError('invalid', `The FHIR server's answer for ${what} is not a FHIR resource.`);
+      throw new FhirError('FHIR_INVALID', `The FHIR server's answer for ${what} is not a FHIR resource.`);
     }
     return body as FhirResource;
   }

@@ -47,7 +47,10 @@ export async function resolvePatient(input: PatientInput, options: PatientFetchO
   if ('fhirServer' in input) {
     const origin = new URL(input.fhirServer).origin;
     if (!options.allowedServers.some((s) => new URL(s).origin === origin)) {
-      throw new FhirError('invalid', `Galen may not read patients from ${origin}: add it to fhir.allowedServers (GALEN_FHIR_SERVERS).`);
+      throw new FhirError(
+        'FHIR_SERVER_NOT_ALLOWED',
+        `Galen may not read patients from ${origin}: add it to fhir.allowedServers (GALEN_FHIR_SERVERS).`,
+      );
     }
     const resources = await fetchPatientRecord(
       {

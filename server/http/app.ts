@@ -117,6 +117,7 @@ export function createApp(ctx: AppContext): express.Express {
         snippet: h.snippet,
         license: h.license,
         attribution: h.attribution,
+        authority: h.authority,
       })),
       tookMs,
     });
@@ -149,7 +150,7 @@ export function createApp(ctx: AppContext): express.Express {
     res
       .status(e.status)
       .set(e.headers)
-      .json(isOpenAiPath(req.path) ? openAiErrorBody(new ApiError(e.status, code, message, e.headers)) : { error: { code, message } });
+      .json(isOpenAiPath(req.path) ? openAiErrorBody(e, { code, message }) : { error: { code, message } });
   });
   return app;
 }

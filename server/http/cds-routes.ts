@@ -1,7 +1,6 @@
 import { Router, type Request } from 'express';
-import { CdsFeedbackSchema, CdsRequestError, CdsRequestSchema, type CdsHooks } from '../cds-hooks/index.js';
+import { CdsFeedbackSchema, CdsRequestSchema, type CdsHooks } from '../cds-hooks/index.js';
 import type { Logger } from '../logging/logger.js';
-import { ApiError } from './api-error.js';
 import { requestSignal } from './client-abort.js';
 import { validateBody } from './validate-body.js';
 
@@ -25,32 +24,24 @@ export function cdsRoutes(cds: CdsHooks, logger: Logger): Router {
   router.post('/:id', async (req, res) => {
     const body = validateBody(CdsRequestSchema, req.body);
     const id = String(req.params.id);
-    try {
-      const started = performance.now();
-      const outcome = await cds.call(id, body, requestSignal(res));
-      logger.info(
-        {
-          route: '/cds-services/:id',
-          service: id,
-          cards: outcome.cards.length,
-          record: outcome.record,
-          tookMs: Math.round(performance.now() - started),
-        },
-        'cds hook',
-      );
-      res.json({ cards: outcome.cards });
-    } catch (error) {
-      throw error instanceof CdsRequestError ? new ApiError(error.status, error.code, error.message) : error;
-    }
+    const started = performance.now();
+    const outcome = await cds.call(id, body, requestSignal(res));
+    logger.info(
+      {
+        route: '/cds-services/:id',
+        service: id,
+        cards: outcome.cards.length,
+        record: outcome.record,
+        tookMs: Math.round(performance.now() - started),
+      },
+      'cds hook',
+    );
+    res.json({ cards: outcome.cards });
   });
   router.post('/:id/feedback', (req, res) => {
     const body = validateBody(CdsFeedbackSchema, req.body);
-    try {
-      const stored = cds.recordFeedback(String(req.params.id), body);
-      res.json({ stored });
-    } catch (error) {
-      throw error instanceof CdsRequestError ? new ApiError(error.status, error.code, error.message) : error;
-    }
+    const stored = cds.recordFeedback(String(req.params.id), body);
+    res.json({ stored });
   });
   return router;
 }

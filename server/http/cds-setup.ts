@@ -8,6 +8,9 @@ import { ehrJwtAuthentication, loadTrustedIssuers } from '../security/index.js';
 import type { AppContext } from './app-context.js';
 import { cdsAudience } from './cds-routes.js';
 
+/** The CDS Hooks feedback file inside the data directory, unless `cds.feedbackFile` names another. */
+export const CDS_FEEDBACK_FILE = 'cds-feedback.jsonl';
+
 /** Passages retrieved per evidence query of a card. */
 const CDS_PASSAGES = 5;
 
@@ -41,7 +44,7 @@ export function createCdsSurface(
     },
     fhirTimeoutMs: config.cds.fhirTimeoutMs,
     maxPages: config.fhir.maxPages,
-    feedbackFile: config.cds.feedbackFile ?? join(config.dataDir, 'cds-feedback.jsonl'),
+    feedbackFile: config.cds.feedbackFile ?? join(config.dataDir, CDS_FEEDBACK_FILE),
     registry: metrics.registry,
   });
   const authentication = ehrJwtAuthentication({

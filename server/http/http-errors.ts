@@ -1,42 +1,34 @@
-import { AnswerError } from '../answer/index.js';
-import { JobError } from '../jobs/index.js';
+import { GalenError } from '../../errors/index.js';
 import { ApiError } from './api-error.js';
+import { statusOfCode } from './error-status.js';
 
 /** Seconds a client is asked to wait (`Retry-After`) when the generation queue is full. */
 export const BUSY_RETRY_AFTER_SECONDS = 2;
 
-const ANSWER_STATUS: Record<AnswerError['code'], number> = {
-  INVALID_REQUEST: 400,
-  UNKNOWN_SOURCE: 400,
-  BUSY: 503,
-  UNAVAILABLE: 503,
-  UPSTREAM_UNAVAILABLE: 503,
-  GENERATION_FAILED: 500,
-  // nginx's "client closed request": nobody reads it, but logs and metrics tell it from a failure.
-  ABORTED: 499,
-};
+/** Codes whose 503 asks the client to come back (`Retry-After`). */
+const RETRY_LATER = new Set<string>(['BUSY', 'UPSTREAM_UNAVAILABLE', 'QUEUE_FULL']);
 
 /**
- * Any thrown value as the {@link ApiError} the client gets: our typed errors keep their code,
- * body-parser's become `INVALID_JSON` / `BODY_TOO_LARGE`, errors that carry their own 4xx
- * `status` and `code` (security) keep them, job errors keep theirs (503 too), and everything else is a 500 `INTERNAL` with no
- * detail (never a stack trace).
+ * Any thrown value as the {@link ApiError} the client gets: Galen's errors keep their code and
+ * take their status from the one table ({@link ERROR_STATUS}); a 5xx other than 503 says only
+ * `INTERNAL` (the log keeps the detail); body-parser's become `INVALID_JSON` / `BODY_TOO_LARGE`;
+ * a foreign error that carries its own 4xx `status` keeps it; everything else is a 500
+ * `INTERNAL` with no detail (never a stack trace).
  *
  * @example
  * const e = toApiError(new AnswerError('BUSY', 'busy')); // 503, Retry-After: 2
  */
 export function toApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
-  // Job errors carry their status, 503s included (a full or closed queue).
-  if (error instanceof JobError) return new ApiError(error.status, error.code, error.message);
-  if (error instanceof AnswerError) {
-    const status = ANSWER_STATUS[error.code];
-    if (status >= 500 && error.code === 'GENERATION_FAILED') return new ApiError(status, error.code, 'The model failed while answering.');
+  if (error instanceof GalenError) {
+    const status = statusOfCode(error.code);
+    if (error.code === 'GENERATION_FAILED') return new ApiError(status, error.code, 'The model failed while answering.');
+    if (status >= 500 && status !== 503) return new ApiError(500, 'INTERNAL', 'Internal error.');
     return new ApiError(
       status,
       error.code,
       error.message,
-      error.code === 'BUSY' || error.code === 'UPSTREAM_UNAVAILABLE' ? { 'Retry-After': String(BUSY_RETRY_AFTER_SECONDS) } : {},
+      RETRY_LATER.has(error.code) ? { 'Retry-After': String(BUSY_RETRY_AFTER_SECONDS) } : {},
     );
   }
   const e = error as {

@@ -1,6 +1,6 @@
 import { Router, type ErrorRequestHandler, type Request, type Response } from 'express';
 import { z } from 'zod';
-import { FORMAT_NAMES, KnowledgeError, KnowledgeStore, type FormatName } from '../../knowledge/index.js';
+import { AUTHORITY_LEVELS, FORMAT_NAMES, KnowledgeError, KnowledgeStore, type FormatName } from '../../knowledge/index.js';
 import type { JobView, KnowledgeJobs } from '../jobs/index.js';
 import { liftTimeLimit, requireRole } from '../security/index.js';
 import { ApiError } from './api-error.js';
@@ -22,13 +22,14 @@ const UploadParams = z.object({
   format: z.enum(['auto', ...FORMAT_NAMES], { error: `format must be one of auto, ${FORMAT_NAMES.join(', ')}` }).optional(),
   license: z.string().max(500).optional(),
   attribution: z.string().max(1000).optional(),
+  authority: z.enum(AUTHORITY_LEVELS, { error: `authority must be one of ${AUTHORITY_LEVELS.join(', ')}` }).optional(),
 });
 
 /**
  * Knowledge administration over HTTP, for the `admin` role only:
  *
  * - `GET /v1/knowledge/sources` → `{ sources }` (as `galen sources`);
- * - `POST /v1/knowledge/ingest?source=S[&format=F&license=L&attribution=A&filename=N]` with a raw
+ * - `POST /v1/knowledge/ingest?source=S[&format=F&license=L&attribution=A&authority=T&filename=N]` with a raw
  *   body (JSON Lines as `application/x-ndjson`, or any file the ingester reads) or a
  *   `multipart/form-data` upload (file parts; `source`, `format`… as fields or query) → 202 `{ job }`.
  *   The upload is size-limited and streamed to disk; it replaces the source's content (a refresh);
@@ -70,12 +71,13 @@ export function knowledgeRoutes(ctx: KnowledgeRoutesContext): Router {
       await ctx.jobs.discard(upload);
       throw error;
     }
-    const { source, format, license, attribution } = params;
+    const { source, format, license, attribution, authority } = params;
     const job = await ctx.jobs.ingestUpload(upload, {
       source,
       ...(format ? { format: format as FormatName | 'auto' } : {}),
       ...(license !== undefined ? { license } : {}),
       ...(attribution !== undefined ? { attribution } : {}),
+      ...(authority !== undefined ? { authority } : {}),
     });
     accepted(res, job);
   });
@@ -149,19 +151,9 @@ function defaultName(req: Request): string {
   return 'upload.jsonl';
 }
 
-const KNOWLEDGE_STATUS: Record<string, number> = {
-  SOURCE_NOT_FOUND: 404,
-  INVALID_SOURCE_NAME: 400,
-  INVALID_INPUT: 400,
-  UNKNOWN_FORMAT: 400,
-};
-
+// Statuses come from the one table (toApiError, in the app's error handler).
 const toHttpError: ErrorRequestHandler = (error: unknown, req, res, next) => {
-  if (error instanceof KnowledgeError) {
-    next(new ApiError(KNOWLEDGE_STATUS[error.code] ?? 500, error.code, error.message));
-    return;
-  }
   // A refused upload may leave body bytes unread: close the connection rather than read them.
-  if (!req.complete) res.setHeader('Connection', 'close');
+  if (!(error instanceof KnowledgeError) && !req.complete) res.setHeader('Connection', 'close');
   next(error);
 };

@@ -1,12 +1,7 @@
+import { GalenError } from '../../errors/index.js';
 /** The server could not listen where it was configured to (a taken port, a foreign address). */
-export class ListenError extends Error {
+export class ListenError extends GalenError<'PORT_IN_USE' | 'PORT_FORBIDDEN' | 'ADDRESS_UNAVAILABLE' | 'LISTEN_FAILED'> {
   override readonly name = 'ListenError';
-  constructor(
-    readonly code: 'PORT_IN_USE' | 'PORT_FORBIDDEN' | 'ADDRESS_UNAVAILABLE' | 'LISTEN_FAILED',
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 /** The operator's message for a failed `listen` on `host:port`. */

@@ -43,16 +43,20 @@ export function isOpenAiPath(path: string): boolean {
 }
 
 /**
- * The error body on the OpenAI routes: Galen's `{code, message}` plus OpenAI's `type` and `param`
- * (null unless one field is at fault), so the `openai` client and LangChain read it.
+ * The error body on the OpenAI routes: Galen's `{code, message}` (as the client may see them) plus
+ * OpenAI's `type` and the `param` of the original error (null unless one field is at fault), so the
+ * `openai` client and LangChain read it.
  *
  * @example
  * openAiErrorBody(new UnsupportedParameterError('tools', '…')) // → {error:{code,message,type:'invalid_request_error',param:'tools'}}
  */
-export function openAiErrorBody(error: ApiError): { error: { code: string; message: string; type: string; param: string | null } } {
+export function openAiErrorBody(
+  error: ApiError,
+  shown: { code: string; message: string } = error,
+): { error: { code: string; message: string; type: string; param: string | null } } {
   const param =
     error instanceof UnsupportedParameterError || error instanceof InvalidParameterError || error instanceof UnknownModelError
       ? error.param
       : null;
-  return { error: { code: error.code, message: error.message, type: openAiErrorType(error.status), param } };
+  return { error: { code: shown.code, message: shown.message, type: openAiErrorType(error.status), param } };
 }

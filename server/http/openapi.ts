@@ -167,14 +167,17 @@ export function openApiDocument(version: string): Json {
           responses: {
             200: {
               description:
-                'The question analysis (language, focus, types, coreQuestion, query), hits with citation fields, score and provenance; timings',
+                "The question analysis (language, focus, types, coreQuestion, query), hits with citation fields, their source's authority (reference, literature, encyclopedia, dialogue), score and provenance; timings",
             },
             ...errors(400, 413, 503),
           },
         },
       },
       '/v1/search': {
-        post: { summary: 'BM25 search of the local corpus', responses: { 200: { description: 'Hits' }, ...errors(400, 413) } },
+        post: {
+          summary: 'BM25 search of the local corpus',
+          responses: { 200: { description: "Hits with citation fields and their source's authority" }, ...errors(400, 413) },
+        },
       },
       '/v1/feedback': {
         post: {
@@ -199,7 +202,7 @@ export function openApiDocument(version: string): Json {
       },
       '/v1/knowledge/sources': {
         get: {
-          summary: 'Sources with their counts, licence and last refresh (admin)',
+          summary: 'Sources with their counts, licence, authority and last refresh (admin)',
           responses: { 200: { description: '{sources}' }, ...errors(401, 403) },
         },
       },
@@ -212,7 +215,8 @@ export function openApiDocument(version: string): Json {
       },
       '/v1/knowledge/ingest': {
         post: {
-          summary: 'Ingest uploaded files (multipart) or server-side paths into a source as a background job (admin)',
+          summary:
+            'Ingest uploaded files (multipart) into a source as a background job (admin); source, format, license, attribution and authority (reference, literature, encyclopedia, dialogue) as query or form fields',
           responses: { 202: { description: 'The job, with Location /v1/jobs/{id}' }, ...errors(400, 401, 403, 413) },
         },
       },

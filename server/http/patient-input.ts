@@ -17,8 +17,7 @@ export async function patientOf(
     return await resolvePatient(input, { allowedServers: [], timeoutMs: 2500, maxPages: 10, ...ctx.fhir, signal });
   } catch (error) {
     if (!(error instanceof FhirError)) throw error;
-    if (error.reason === 'invalid' && error.message.startsWith('Galen may not'))
-      throw new ApiError(400, 'FHIR_SERVER_NOT_ALLOWED', error.message);
+    if (error.code === 'FHIR_SERVER_NOT_ALLOWED') throw new ApiError(400, error.code, error.message);
     throw new ApiError(502, 'FHIR_UNAVAILABLE', `The patient could not be read: ${error.message}`);
   }
 }

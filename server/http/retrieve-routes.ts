@@ -38,6 +38,7 @@ export function retrieveRoutes(ctx: AppContext): Router {
         text: h.text,
         license: h.license,
         attribution: h.attribution,
+        authority: h.authority,
         retrievers: h.retrievers,
       })),
       timings: result.timings,

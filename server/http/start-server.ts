@@ -5,7 +5,8 @@ import type { GalenConfig } from '../config/index.js';
 import type { Logger } from '../logging/logger.js';
 import { createApp } from './app.js';
 import { guardProcess } from './process-guard.js';
-import { createCdsSurface } from './cds-setup.js';
+import { warnLoosePermissions } from './private-paths.js';
+import { CDS_FEEDBACK_FILE, createCdsSurface } from './cds-setup.js';
 import { listenError } from './listen-error.js';
 import { join } from 'node:path';
 import { KnowledgeJobs } from '../jobs/index.js';
@@ -35,6 +36,8 @@ export interface RunningServer {
   ready: Promise<void>;
   /** Resolves once the vector index is in step with the store (built in the background after `ready`; at once when vectors are off). */
   indexed: Promise<void>;
+  /** Closes and reopens the audit log file, creating it again when it was moved away (logrotate; `galen serve` does it on SIGHUP). */
+  reopenLogs(): void;
   /** Stops accepting connections, lets in-flight requests finish, then closes the store (once; later calls wait for the first). */
   close(): Promise<void>;
 }
@@ -84,8 +87,20 @@ export async function startServer(config: GalenConfig, logger: Logger, dependenc
   const audit = AuditLog.open({
     file: auditConfig.enabled ? (auditConfig.file ?? join(config.dataDir, 'audit.log')) : null,
     includeQuestions: auditConfig.includeQuestions,
+    maxBytes: auditConfig.maxBytes,
+    keepFiles: auditConfig.keepFiles,
+    onWarning: (message) => logger.warn(message),
   });
   const feedback = FeedbackLog.open({ file: join(config.dataDir, FEEDBACK_FILE), includeQuestions: auditConfig.includeQuestions });
+  // Files an earlier version (or an operator) made readable by others stay so until chmod: say so.
+  warnLoosePermissions(
+    {
+      dataDir: config.dataDir,
+      auditFiles: audit.file === null ? null : [audit.file, ...audit.rotatedFiles],
+      files: [feedback.file, config.cds.feedbackFile ?? join(config.dataDir, CDS_FEEDBACK_FILE)],
+    },
+    (fields, message) => logger.warn(fields, message),
+  );
   const jobs = new KnowledgeJobs({
     dataDir: config.dataDir,
     chunking: { maxChars: config.ingest.chunkChars, overlapChars: config.ingest.chunkOverlap },
@@ -251,7 +266,7 @@ export async function startServer(config: GalenConfig, logger: Logger, dependenc
     return closing;
   };
   const releaseGuard = guardProcess({ logger, close });
-  return { url, ready: seeding, indexed: vectorSync, close };
+  return { url, ready: seeding, indexed: vectorSync, reopenLogs: () => audit.reopen(), close };
 }
 
 /** Galen's version from its package.json, or `0.0.0` when it has none. */

@@ -1,3 +1,5 @@
+import { GalenError } from '../../errors/index.js';
+
 /** Machine-readable reasons a job or an upload can fail. */
 export type JobErrorCode =
   | 'JOB_NOT_FOUND'
@@ -11,14 +13,6 @@ export type JobErrorCode =
   | 'UNSUPPORTED_MEDIA_TYPE';
 
 /** A job or upload failure with a stable `code` and the HTTP `status` it answers as. */
-export class JobError extends Error {
+export class JobError extends GalenError<JobErrorCode> {
   override readonly name = 'JobError';
-  constructor(
-    readonly code: JobErrorCode,
-    readonly status: number,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
 }

@@ -13,4 +13,4 @@ export {
   type JobView,
 } from './job-queue.js';
 export { safeFileName, spoolUpload, type SpooledUpload, type SpoolOptions } from './upload-spool.js';
-export { KnowledgeJobs, type IngestJobResult, type KnowledgeJobsOptions, type UploadIngestOptions } from './knowledge-jobs.js';
+export { KnowledgeJobs, UPLOADS_DIR, type IngestJobResult, type KnowledgeJobsOptions, type UploadIngestOptions } from './knowledge-jobs.js';

@@ -93,9 +93,9 @@ export class JobQueue {
 
   /** Queues a job and returns its view; it starts when those before it have finished. */
   enqueue<R>(spec: JobSpec<R>): JobView {
-    if (this.closed) throw new JobError('QUEUE_CLOSED', 503, 'The server is shutting down; no new jobs are taken.');
+    if (this.closed) throw new JobError('QUEUE_CLOSED', 'The server is shutting down; no new jobs are taken.');
     if (this.waiting.length >= this.maxQueued) {
-      throw new JobError('QUEUE_FULL', 503, `${this.waiting.length} jobs are already waiting; try again when some have finished.`);
+      throw new JobError('QUEUE_FULL', `${this.waiting.length} jobs are already waiting; try again when some have finished.`);
     }
     const view: JobView = {
       id: randomUUID(),
@@ -136,14 +136,14 @@ export class JobQueue {
    */
   cancel(id: string): JobView {
     const record = this.jobs.get(id);
-    if (!record) throw new JobError('JOB_NOT_FOUND', 404, `No job with id ${JSON.stringify(id)}.`);
+    if (!record) throw new JobError('JOB_NOT_FOUND', `No job with id ${JSON.stringify(id)}.`);
     if (record.view.status === 'queued') {
       this.waiting.splice(this.waiting.indexOf(record), 1);
-      void this.finish(record, 'cancelled', { error: new JobError('CANCELLED', 409, 'Cancelled before it started.') }, false);
+      void this.finish(record, 'cancelled', { error: new JobError('CANCELLED', 'Cancelled before it started.') }, false);
     } else if (record.view.status === 'running') {
-      record.controller.abort(new JobError('CANCELLED', 409, 'Cancelled while running; nothing was changed.'));
+      record.controller.abort(new JobError('CANCELLED', 'Cancelled while running; nothing was changed.'));
     } else {
-      throw new JobError('JOB_FINISHED', 409, `Job ${id} has already ${record.view.status}.`);
+      throw new JobError('JOB_FINISHED', `Job ${id} has already ${record.view.status}.`);
     }
     return this.snapshot(record);
   }
@@ -152,8 +152,8 @@ export class JobQueue {
   async close(): Promise<void> {
     this.closed = true;
     for (const record of this.waiting.splice(0))
-      void this.finish(record, 'cancelled', { error: new JobError('CANCELLED', 409, 'The server shut down.') }, false);
-    this.running?.controller.abort(new JobError('CANCELLED', 409, 'The server shut down; nothing was changed.'));
+      void this.finish(record, 'cancelled', { error: new JobError('CANCELLED', 'The server shut down.') }, false);
+    this.running?.controller.abort(new JobError('CANCELLED', 'The server shut down; nothing was changed.'));
     await this.idle;
   }
 

@@ -7,6 +7,8 @@ import {
   ingest,
   KnowledgeError,
   KnowledgeStore,
+  PRIVATE_DIR_MODE,
+  type Authority,
   type ChunkingOptions,
   type FormatName,
   type IngestReport,
@@ -14,6 +16,9 @@ import {
 } from '../../knowledge/index.js';
 import { JobQueue, type JobContext, type JobView } from './job-queue.js';
 import { spoolUpload, type SpooledUpload } from './upload-spool.js';
+
+/** The folder of knowledge uploads inside the data directory. */
+export const UPLOADS_DIR = 'uploads';
 
 /** How knowledge jobs read and write. */
 export interface KnowledgeJobsOptions {
@@ -43,6 +48,7 @@ export interface UploadIngestOptions {
   format?: FormatName | 'auto';
   license?: string;
   attribution?: string;
+  authority?: Authority;
 }
 
 /** An ingest job's result: the ingest report, with at most 100 rejections listed. */
@@ -73,7 +79,7 @@ export class KnowledgeJobs {
 
   constructor(private readonly options: KnowledgeJobsOptions) {
     this.queue = new JobQueue(options.maxQueued === undefined ? {} : { maxQueued: options.maxQueued });
-    this.uploadsDir = resolve(options.dataDir, 'uploads');
+    this.uploadsDir = resolve(options.dataDir, UPLOADS_DIR);
     this.swept = this.sweepOrphans().catch(() => undefined);
     this.queue.runAfter(this.swept);
   }
@@ -130,7 +136,7 @@ export class KnowledgeJobs {
       }
       const sourceDir = join(this.uploadsDir, options.source);
       const dir = join(sourceDir, randomUUID());
-      await mkdir(sourceDir, { recursive: true });
+      await mkdir(sourceDir, { recursive: true, mode: PRIVATE_DIR_MODE });
       await rename(upload.dir, dir);
       return this.queue.enqueue<IngestJobResult>({
         kind: 'ingest',
@@ -142,6 +148,7 @@ export class KnowledgeJobs {
             format,
             ...(options.license !== undefined ? { license: options.license } : {}),
             ...(options.attribution !== undefined ? { attribution: options.attribution } : {}),
+            ...(options.authority !== undefined ? { authority: options.authority } : {}),
           }),
         settled: async ({ status }) => {
           if (status === 'succeeded') await removeSiblings(sourceDir, dir);
@@ -170,6 +177,7 @@ export class KnowledgeJobs {
           format: s.format as FormatName | 'auto',
           license: s.license,
           attribution: s.attribution,
+          authority: s.authority,
         });
       },
     });
@@ -196,7 +204,14 @@ export class KnowledgeJobs {
 
   private async ingestInto(
     ctx: JobContext,
-    options: { source: string; paths: string[]; format: FormatName | 'auto'; license?: string; attribution?: string },
+    options: {
+      source: string;
+      paths: string[];
+      format: FormatName | 'auto';
+      license?: string;
+      attribution?: string;
+      authority?: Authority;
+    },
   ): Promise<IngestJobResult> {
     const store = KnowledgeStore.open({ dataDir: this.options.dataDir });
     try {

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { type Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { JobError } from './errors.js';
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../../knowledge/index.js';
 
 /** Files of an upload, on disk, and the form fields that came with them. */
 export interface SpooledUpload {
@@ -46,12 +47,13 @@ const MAX_FILES = 50;
 export async function spoolUpload(req: IncomingMessage, options: SpoolOptions): Promise<SpooledUpload> {
   const declared = Number(req.headers['content-length'] ?? NaN);
   if (Number.isFinite(declared) && declared > options.maxBytes) throw tooLarge(options.maxBytes);
-  await mkdir(options.dir, { recursive: true });
+  // Uploads are the operator's documents and may hold patient notes: owner-only, like the store.
+  await mkdir(options.dir, { recursive: true, mode: PRIVATE_DIR_MODE });
   const idle = watchIdle(req, options.idleTimeoutMs);
   try {
     const upload = isMultipart(req) ? await spoolMultipart(req, options, idle.failed) : await spoolRaw(req, options, idle.failed);
     if (upload.files.length === 0 || upload.bytes === 0)
-      throw new JobError('INVALID_UPLOAD', 400, 'The upload holds no data: send a non-empty file.');
+      throw new JobError('INVALID_UPLOAD', 'The upload holds no data: send a non-empty file.');
     return upload;
   } catch (error) {
     await rm(options.dir, { recursive: true, force: true });
@@ -76,11 +78,7 @@ function watchIdle(req: IncomingMessage, ms: number | undefined): { failed: Prom
     if (!ms) return;
     clearTimeout(timer);
     timer = setTimeout(() => {
-      const error = new JobError(
-        'UPLOAD_TIMEOUT',
-        408,
-        `No upload data for ${Math.round(ms / 1000)} s (security.uploadIdleTimeoutSeconds).`,
-      );
+      const error = new JobError('UPLOAD_TIMEOUT', `No upload data for ${Math.round(ms / 1000)} s (security.uploadIdleTimeoutSeconds).`);
       fail(error);
       req.unpipe();
       req.pause();
@@ -88,7 +86,7 @@ function watchIdle(req: IncomingMessage, ms: number | undefined): { failed: Prom
     timer.unref();
   };
   const onClose = () => {
-    if (!req.complete) fail(new JobError('INVALID_UPLOAD', 400, 'The upload ended before its body was complete.'));
+    if (!req.complete) fail(new JobError('INVALID_UPLOAD', 'The upload ended before its body was complete.'));
   };
   req.on('data', arm);
   req.once('close', onClose);
@@ -123,7 +121,7 @@ function isMultipart(req: IncomingMessage): boolean {
 }
 
 function tooLarge(maxBytes: number): JobError {
-  return new JobError('UPLOAD_TOO_LARGE', 413, `The upload is larger than the limit of ${formatBytes(maxBytes)} (security.maxUploadMb).`);
+  return new JobError('UPLOAD_TOO_LARGE', `The upload is larger than the limit of ${formatBytes(maxBytes)} (security.maxUploadMb).`);
 }
 
 function formatBytes(n: number): string {
@@ -153,7 +151,7 @@ async function spoolRaw(req: IncomingMessage, options: SpoolOptions, failed: Pro
   const budget = new Budget(options.maxBytes);
   let bytes = 0;
   const meter = budget.meter((n) => (bytes += n));
-  const file = createWriteStream(join(options.dir, name));
+  const file = createWriteStream(join(options.dir, name), { mode: PRIVATE_FILE_MODE });
   const written = pipeline(req, meter, file);
   try {
     await Promise.race([written, failed]);
@@ -163,7 +161,7 @@ async function spoolRaw(req: IncomingMessage, options: SpoolOptions, failed: Pro
     meter.destroy();
     file.destroy();
     await written.catch(() => undefined);
-    throw error instanceof JobError ? error : new JobError('INVALID_UPLOAD', 400, 'The upload ended before its body was complete.');
+    throw error instanceof JobError ? error : new JobError('INVALID_UPLOAD', 'The upload ended before its body was complete.');
   }
   if (budget.exceeded) throw tooLarge(options.maxBytes);
   return { dir: options.dir, files: [{ name, bytes }], fields: {}, bytes };
@@ -185,7 +183,7 @@ async function spoolMultipart(req: IncomingMessage, options: SpoolOptions, faile
       limits: { files: MAX_FILES, fields: 20, fieldSize: 64 * 1024, parts: MAX_FILES + 20 },
     });
   } catch (error) {
-    throw new JobError('INVALID_UPLOAD', 400, `Not a usable multipart body: ${(error as Error).message}`);
+    throw new JobError('INVALID_UPLOAD', `Not a usable multipart body: ${(error as Error).message}`);
   }
   parser.on('field', (name, value) => {
     fields[name] = value;
@@ -205,14 +203,14 @@ async function spoolMultipart(req: IncomingMessage, options: SpoolOptions, faile
     const write = pipeline(
       stream,
       budget.meter((n) => (entry.bytes += n)),
-      createWriteStream(join(options.dir, name)),
+      createWriteStream(join(options.dir, name), { mode: PRIVATE_FILE_MODE }),
     );
     // A part cut short by a malformed or truncated body rejects here; the body's error is the one reported.
     write.catch(() => undefined);
     writes.push(write);
   });
   const fail = (message: string) => () => {
-    problem ??= new JobError('INVALID_UPLOAD', 400, message);
+    problem ??= new JobError('INVALID_UPLOAD', message);
   };
   parser.on('filesLimit', fail(`At most ${MAX_FILES} files per upload.`));
   parser.on('fieldsLimit', fail('Too many form fields.'));
@@ -220,8 +218,8 @@ async function spoolMultipart(req: IncomingMessage, options: SpoolOptions, faile
 
   const parsed = new Promise<void>((resolve, reject) => {
     parser.once('close', resolve);
-    parser.once('error', (error: Error) => reject(new JobError('INVALID_UPLOAD', 400, `Malformed multipart body: ${error.message}`)));
-    req.once('error', () => reject(new JobError('INVALID_UPLOAD', 400, 'The upload ended before its body was complete.')));
+    parser.once('error', (error: Error) => reject(new JobError('INVALID_UPLOAD', `Malformed multipart body: ${error.message}`)));
+    req.once('error', () => reject(new JobError('INVALID_UPLOAD', 'The upload ended before its body was complete.')));
     req.pipe(parser);
   });
   try {
@@ -231,7 +229,7 @@ async function spoolMultipart(req: IncomingMessage, options: SpoolOptions, faile
     req.unpipe(parser);
     for (const part of parts) part.destroy();
     await Promise.allSettled(writes);
-    throw error instanceof JobError ? error : new JobError('INVALID_UPLOAD', 400, 'The upload ended before its body was complete.');
+    throw error instanceof JobError ? error : new JobError('INVALID_UPLOAD', 'The upload ended before its body was complete.');
   }
   if (budget.exceeded) throw tooLarge(options.maxBytes);
   if (problem) throw problem;

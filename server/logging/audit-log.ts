@@ -1,8 +1,8 @@
 import type { RequestHandler } from 'express';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { pino } from 'pino';
+import { closeSync, existsSync, fstatSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { openPrivateAppend } from '../../knowledge/index.js';
 import { routeLabel } from '../metrics/index.js';
 import { describePrincipal } from '../security/index.js';
 import { redact } from './redaction.js';
@@ -56,43 +56,79 @@ export interface AuditRecord {
   patient?: string;
 }
 
+/** Default size at which the audit log is rotated: 64 MiB. */
+export const DEFAULT_AUDIT_MAX_BYTES = 64 * 2 ** 20;
+/** Default number of rotated audit files kept. */
+export const DEFAULT_AUDIT_KEEP_FILES = 5;
+
 /** Where and what the audit log writes. */
 export interface AuditLogOptions {
-  /** JSON-lines file, appended to (its folder is created); null turns the audit log off. */
+  /** JSON-lines file, appended to, created 0600 (its folder 0700); null turns the audit log off. */
   file: string | null;
   /** Write question text and patient details (redacted). Default false: never. */
   includeQuestions?: boolean;
+  /**
+   * Rotate before a line would take the file past this many bytes: `audit.log` becomes
+   * `audit.log.1`, `.1` becomes `.2`… 0: never (rotation left to the operator, see {@link AuditLog.reopen}).
+   * Default {@link DEFAULT_AUDIT_MAX_BYTES}.
+   */
+  maxBytes?: number;
+  /** Rotated files kept (`audit.log.1` … `audit.log.<keepFiles>`); older ones are deleted. Default {@link DEFAULT_AUDIT_KEEP_FILES}. */
+  keepFiles?: number;
+  /** Told when rotating failed (the log then goes on in the current file). Default: nobody. */
+  onWarning?: (message: string) => void;
 }
 
 /**
  * The audit log: one JSON line per `/v1` request — who (key id or anonymous), when, route, status,
  * latency, triage level and sources used. Question text and patient details stay out unless
  * `includeQuestions` is set; then names, phone numbers, e-mails, dates (of birth) and record
- * numbers are redacted first. Lines are written synchronously, so a crash loses none.
+ * numbers are redacted first. Lines are written synchronously, so a crash loses none. The file is
+ * owner-only, rotated by size with a fixed number of old files kept, and {@link reopen} (on
+ * SIGHUP) lets an external logrotate move it away.
  *
  * @example
  * const audit = AuditLog.open({ file: './data/audit.log' });
  * app.use(audit.middleware);
  */
 export class AuditLog {
-  private readonly out: ReturnType<typeof pino.destination> | null;
+  private fd: number | null;
+  private size = 0;
   private readonly includeQuestions: boolean;
+  private readonly maxBytes: number;
+  private readonly keepFiles: number;
+  private readonly onWarning: (message: string) => void;
   readonly file: string | null;
 
   private constructor(options: AuditLogOptions) {
     this.file = options.file === null ? null : resolve(options.file);
     this.includeQuestions = options.includeQuestions ?? false;
-    if (this.file === null) {
-      this.out = null;
-      return;
-    }
-    mkdirSync(dirname(this.file), { recursive: true });
-    this.out = pino.destination({ dest: this.file, sync: true, append: true });
+    this.maxBytes = options.maxBytes ?? DEFAULT_AUDIT_MAX_BYTES;
+    this.keepFiles = options.keepFiles ?? DEFAULT_AUDIT_KEEP_FILES;
+    this.onWarning = options.onWarning ?? (() => undefined);
+    this.fd = this.file === null ? null : this.openFile(this.file);
   }
 
   /** Opens (creating if needed) the audit log file. */
   static open(options: AuditLogOptions): AuditLog {
     return new AuditLog(options);
+  }
+
+  /** The rotated files that may exist, newest first (`audit.log.1` …). */
+  get rotatedFiles(): string[] {
+    const file = this.file;
+    if (file === null) return [];
+    return Array.from({ length: this.keepFiles }, (_, i) => `${file}.${i + 1}`);
+  }
+
+  /**
+   * Closes the file and opens `file` again, creating it when it was moved away: what logrotate's
+   * `postrotate` (a SIGHUP to `galen serve`) asks for.
+   */
+  reopen(): void {
+    if (this.fd === null || this.file === null) return;
+    closeSync(this.fd);
+    this.fd = this.openFile(this.file);
   }
 
   /**
@@ -106,12 +142,43 @@ export class AuditLog {
       if (question !== undefined) line.question = redact(question);
       if (patient !== undefined) line.patient = redact(patient);
     }
-    this.out?.write(`${JSON.stringify(line)}\n`);
+    this.append(`${JSON.stringify(line)}\n`);
+  }
+
+  private append(text: string): void {
+    if (this.fd === null) return;
+    const bytes = Buffer.from(text, 'utf8');
+    if (this.maxBytes > 0 && this.size > 0 && this.size + bytes.length > this.maxBytes) this.rotate();
+    writeSync(this.fd, bytes);
+    this.size += bytes.length;
+  }
+
+  private openFile(file: string): number {
+    const fd = openPrivateAppend(file);
+    this.size = fstatSync(fd).size;
+    return fd;
+  }
+
+  /** `audit.log` → `.1` → `.2` … dropping the oldest, then a new empty `audit.log`. */
+  private rotate(): void {
+    const file = this.file;
+    if (file === null || this.fd === null) return;
+    closeSync(this.fd);
+    try {
+      // Files beyond keepFiles (left when it was lowered) go first, then each moves up one.
+      for (let i = this.keepFiles + 1; existsSync(`${file}.${i}`); i++) rmSync(`${file}.${i}`, { force: true });
+      for (let i = this.keepFiles - 1; i >= 1; i--) if (existsSync(`${file}.${i}`)) renameSync(`${file}.${i}`, `${file}.${i + 1}`);
+      if (this.keepFiles > 0) renameSync(file, `${file}.1`);
+      else rmSync(file, { force: true });
+    } catch (error) {
+      this.onWarning(`audit log rotation failed (${(error as NodeJS.ErrnoException).code ?? 'error'}); writing on in ${file}`);
+    }
+    this.fd = this.openFile(file);
   }
 
   /** Middleware that audits each `/v1` request when its response finishes (or the client leaves). */
   readonly middleware: RequestHandler = (req, res, next) => {
-    if (this.out === null || !(req.path === '/v1' || req.path.startsWith('/v1/'))) {
+    if (this.fd === null || !(req.path === '/v1' || req.path.startsWith('/v1/'))) {
       next();
       return;
     }
@@ -144,7 +211,7 @@ export class AuditLog {
   };
 
   close(): void {
-    this.out?.flushSync();
-    this.out?.end();
+    if (this.fd !== null) closeSync(this.fd);
+    this.fd = null;
   }
 }

@@ -1,7 +1,7 @@
 import BetterSqlite3 from 'better-sqlite3';
 import type { Database } from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+import { createPrivateFile } from '../../knowledge/index.js';
 import { apiKeyId, generateApiKey, hashApiKey, keyMatches } from './api-key-format.js';
 import { SecurityError } from './errors.js';
 import { parseRole, type Role } from './roles.js';
@@ -58,7 +58,8 @@ export class ApiKeyStore {
     const file = resolve(join(options.dataDir, ACCESS_STORE_FILE));
     let db: Database | undefined;
     try {
-      mkdirSync(dirname(file), { recursive: true });
+      // Owner-only before SQLite creates it 0644 (its -wal and -shm files copy the mode).
+      createPrivateFile(file);
       db = new BetterSqlite3(file);
       db.pragma('busy_timeout = 5000');
       db.pragma('journal_mode = WAL');
@@ -77,7 +78,7 @@ export class ApiKeyStore {
       return new ApiKeyStore(db, file);
     } catch (cause) {
       db?.close();
-      throw new SecurityError('ACCESS_STORE_FAILED', 500, `Cannot open the key database ${file}: ${(cause as Error).message}`, { cause });
+      throw new SecurityError('ACCESS_STORE_FAILED', `Cannot open the key database ${file}: ${(cause as Error).message}`, { cause });
     }
   }
 
@@ -120,7 +121,7 @@ export class ApiKeyStore {
    */
   revoke(id: string): ApiKeyInfo {
     const row = this.byId.get(id);
-    if (!row) throw new SecurityError('KEY_NOT_FOUND', 404, `No API key with id ${JSON.stringify(id)} in ${this.file}.`);
+    if (!row) throw new SecurityError('KEY_NOT_FOUND', `No API key with id ${JSON.stringify(id)} in ${this.file}.`);
     if (row.revoked_at === null) {
       row.revoked_at = new Date().toISOString();
       this.db.prepare('UPDATE api_keys SET revoked_at = ? WHERE id = ?').run(row.revoked_at, id);

@@ -51,7 +51,6 @@ export function limitAuthFailures(options: AuthFailureLimitOptions): AuthFailure
       next(
         new SecurityError(
           'TOO_MANY_AUTH_FAILURES',
-          429,
           `Too many requests with a bad API key from this address: at most ${options.limit} per ${windowMs / 1000} s.`,
         ),
       );

@@ -47,9 +47,9 @@ export function authenticate(options: AuthenticationOptions): RequestHandler {
       return;
     }
     res.setHeader('WWW-Authenticate', 'Bearer realm="galen"');
-    if (check === null) next(new SecurityError('INVALID_API_KEY', 401, 'The Authorization header must be "Bearer <API key>".'));
-    else if (check.status === 'revoked') next(new SecurityError('REVOKED_API_KEY', 401, 'The API key has been revoked.'));
-    else next(new SecurityError('INVALID_API_KEY', 401, 'The API key is not valid.'));
+    if (check === null) next(new SecurityError('INVALID_API_KEY', 'The Authorization header must be "Bearer <API key>".'));
+    else if (check.status === 'revoked') next(new SecurityError('REVOKED_API_KEY', 'The API key has been revoked.'));
+    else next(new SecurityError('INVALID_API_KEY', 'The API key is not valid.'));
   };
 }
 

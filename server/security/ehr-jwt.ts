@@ -32,16 +32,12 @@ export function loadTrustedIssuers(file: string): TrustedIssuer[] {
   try {
     raw = JSON.parse(readFileSync(file, 'utf8'));
   } catch (error) {
-    throw new SecurityError(
-      'CDS_ISSUERS_INVALID',
-      500,
-      `The CDS issuers file ${file} could not be read as JSON: ${(error as Error).message}`,
-    );
+    throw new SecurityError('CDS_ISSUERS_INVALID', `The CDS issuers file ${file} could not be read as JSON: ${(error as Error).message}`);
   }
   const parsed = IssuersFile.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw new SecurityError('CDS_ISSUERS_INVALID', 500, `The CDS issuers file ${file}: [${issue.path.join('.')}] ${issue.message}`);
+    throw new SecurityError('CDS_ISSUERS_INVALID', `The CDS issuers file ${file}: [${issue.path.join('.')}] ${issue.message}`);
   }
   return parsed.data;
 }
@@ -79,8 +75,7 @@ export function ehrJwtAuthentication(options: EhrJwtOptions): RequestHandler {
     );
   }
   const seen = new Map<string, number>();
-  const refuse = (code: 'CDS_JWT_REQUIRED' | 'CDS_JWT_INVALID' | 'CDS_JWT_REPLAYED', message: string) =>
-    new SecurityError(code, 401, message);
+  const refuse = (code: 'CDS_JWT_REQUIRED' | 'CDS_JWT_INVALID' | 'CDS_JWT_REPLAYED', message: string) => new SecurityError(code, message);
   return (req, res, next) => {
     const header = req.headers.authorization;
     const token = header ? /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1] : undefined;

@@ -1,3 +1,5 @@
+import { GalenError } from '../../errors/index.js';
+
 /** Machine-readable reasons a security check can fail. */
 export type SecurityErrorCode =
   | 'KEYS_REQUIRED'
@@ -20,14 +22,6 @@ export type SecurityErrorCode =
  * A refused request or a refused start, with a stable `code` and the HTTP `status` it answers as
  * (the app's error handler turns it into `{"error":{"code","message"}}`).
  */
-export class SecurityError extends Error {
+export class SecurityError extends GalenError<SecurityErrorCode> {
   override readonly name = 'SecurityError';
-  constructor(
-    readonly code: SecurityErrorCode,
-    readonly status: number,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
 }

@@ -44,7 +44,6 @@ export function checkHost(options: HostCheckOptions): RequestHandler {
     next(
       new SecurityError(
         'MISDIRECTED_REQUEST',
-        421,
         'This server does not answer to that host name; an operator can add it to security.allowedHosts (GALEN_ALLOWED_HOSTS).',
       ),
     );

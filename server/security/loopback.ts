@@ -31,7 +31,6 @@ export function assertKeysWhenExposed(host: string, keys: ApiKeyStore): void {
   if (isLoopbackHost(host) || keys.countActive() > 0) return;
   throw new SecurityError(
     'KEYS_REQUIRED',
-    500,
     `Galen will not listen on ${host}, beyond loopback, without API keys: every request from the network must carry one. ` +
       `Create one with \`galen keys create --role clinician\` (and \`--role admin\` for knowledge administration), ` +
       `or bind to 127.0.0.1 (GALEN_HOST / --host).`,

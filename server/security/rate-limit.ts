@@ -34,7 +34,6 @@ export function limitRate(options: RateLimitOptions): RequestHandler {
       next(
         new SecurityError(
           'RATE_LIMITED',
-          429,
           `Too many requests: at most ${options.limit} per ${windowMs / 1000} s; retry after the Retry-After seconds.`,
         ),
       );

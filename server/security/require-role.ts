@@ -15,7 +15,7 @@ export function requireRole(role: Role): RequestHandler {
     const principal = res.locals.principal;
     if (!principal || principal.role === null) {
       res.setHeader('WWW-Authenticate', 'Bearer realm="galen"');
-      next(new SecurityError('API_KEY_REQUIRED', 401, 'An API key is required: send "Authorization: Bearer <key>".'));
+      next(new SecurityError('API_KEY_REQUIRED', 'An API key is required: send "Authorization: Bearer <key>".'));
       return;
     }
     if (!roleAllows(principal.role, role)) {
@@ -23,7 +23,7 @@ export function requireRole(role: Role): RequestHandler {
         principal.kind === 'key'
           ? `the key ${principal.keyId} has the role ${principal.role}`
           : `anonymous callers have the role ${principal.role}`;
-      next(new SecurityError('FORBIDDEN', 403, `This route needs the ${role} role; ${who}.`));
+      next(new SecurityError('FORBIDDEN', `This route needs the ${role} role; ${who}.`));
       return;
     }
     next();

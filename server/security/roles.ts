@@ -28,5 +28,5 @@ export function roleAllows(have: Role, need: Role): boolean {
  */
 export function parseRole(value: string): Role {
   if ((ROLES as readonly string[]).includes(value)) return value as Role;
-  throw new SecurityError('INVALID_ROLE', 400, `Unknown role ${JSON.stringify(value)}; use one of ${ROLES.join(', ')}.`);
+  throw new SecurityError('INVALID_ROLE', `Unknown role ${JSON.stringify(value)}; use one of ${ROLES.join(', ')}.`);
 }

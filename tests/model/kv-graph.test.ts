@@ -26,12 +26,12 @@ describe('inspectKvGraph', () => {
       expect(nodes.find((n) => n.output![0] === `present.${i}.value`)!.input).toEqual([`past_key_values.${i}.value`, value]);
     }
     // The original bytes come first, unchanged; a second graph field with only the outputs follows.
-    expect(Buffer.from(exposed!.bytes.subarray(0, original.length)).equals(original)).toBe(true);
-    const tail = onnx.ModelProto.decode(exposed!.bytes.subarray(original.length));
+    expect(Buffer.from(exposed!.bytes!.subarray(0, original.length)).equals(original)).toBe(true);
+    const tail = onnx.ModelProto.decode(exposed!.bytes!.subarray(original.length));
     expect(tail.graph!.output!.map((o) => o.name)).toEqual(exposed!.names.flat());
     expect(tail.graph!.node).toEqual([]);
     // onnxruntime merges the two graph fields: the old outputs, then the new ones.
-    const session = await InferenceSession.create(exposed!.bytes);
+    const session = await InferenceSession.create(exposed!.bytes!);
     try {
       expect(session.outputNames).toEqual([
         ...onnx.ModelProto.decode(original).graph!.output!.map((o) => o.name),
@@ -47,8 +47,8 @@ describe('inspectKvGraph', () => {
     const roomy = new Uint8Array(original.length + 4096);
     roomy.set(original);
     const { exposed } = inspectKvGraph(roomy, { expose: true, fileLength: original.length });
-    expect(exposed!.bytes.buffer).toBe(roomy.buffer);
-    expect(exposed!.bytes.length).toBeGreaterThan(original.length);
+    expect(exposed!.bytes!.buffer).toBe(roomy.buffer);
+    expect(exposed!.bytes!.length).toBeGreaterThan(original.length);
     expect(inspectKvGraph(roomy, { expose: false, fileLength: original.length }).exposed).toBeUndefined();
   });
 });

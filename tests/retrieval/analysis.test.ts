@@ -33,7 +33,7 @@ describe('question analysis', () => {
 
   it('reads several types in one message', () => {
     const analyser = new QuestionAnalyser({ normalizer: QueryNormalizer.fromPairs([]) });
-    expect(analyser.analyse('What causes gout and how is it treated?').types).toEqual(['treatment', 'causes']);
+    expect(analyser.analyse('What causes gout and how is it treated?').types).toEqual(['causes', 'treatment']);
     expect(analyser.analyse('What is gout?').types).toEqual(['definition']);
   });
 

@@ -71,7 +71,8 @@ async function finished(id: string): Promise<{ job: JobView; seen: JobView[] }> 
     const { job } = (await res.json()) as { job: JobView };
     seen.push(job);
     if (!['queued', 'running'].includes(job.status)) return { job, seen };
-    await new Promise((resolve) => setTimeout(resolve, 25));
+    // Back off (25 ms up to 400 ms) so a slow machine's long job stays under the key's 300/min budget.
+    await new Promise((resolve) => setTimeout(resolve, Math.min(400, 25 * 1.25 ** i)));
   }
   throw new Error(`job ${id} did not finish`);
 }

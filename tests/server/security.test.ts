@@ -7,7 +7,7 @@ import { loadConfig } from '../../server/config/index.js';
 import { startServer, type RunningServer } from '../../server/http/start-server.js';
 import { createLogger } from '../../server/logging/logger.js';
 import { ApiKeyStore, liftTimeLimit, limitRequestTime, SecurityError } from '../../server/security/index.js';
-import { galen } from '../helpers/cli.js';
+import { galen, galenAsync } from '../helpers/cli.js';
 import { tempDir } from '../helpers/paths.js';
 
 // Real servers on free ports over empty stores (no seed, no Wikipedia), keys made in their access.sqlite.
@@ -103,7 +103,7 @@ describe('authentication and roles on loopback', () => {
 
   it('refuses a key from the request after `galen keys revoke`', async () => {
     expect((await search(server.url, bearer(keys.clinician))).status).toBe(200);
-    const r = galen(['keys', 'revoke', keys.clinicianId, '--data', dataDir, '--json']);
+    const r = await galenAsync(['keys', 'revoke', keys.clinicianId, '--data', dataDir, '--json']);
     expect(r.status).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ id: keys.clinicianId, role: 'clinician' });
     expect(await errorOf(await search(server.url, bearer(keys.clinician)))).toMatchObject({ status: 401, code: 'REVOKED_API_KEY' });

@@ -24,6 +24,8 @@ export const chatdoctorDb: InputFormat = {
   name: 'chatdoctor-db',
   description: 'ChatDoctor disease database CSV (list cells are Python-literal lists)',
   license: 'Apache-2.0',
+  // A table compiled for a chatbot, not a curated reference.
+  authority: 'encyclopedia',
   attribution: 'ChatDoctor disease database, Yunxiang Li et al., "ChatDoctor", 2023',
   async *parse(file, ctx) {
     const stem = basename(file.path).replace(/\.csv(\.gz)?$/i, '');

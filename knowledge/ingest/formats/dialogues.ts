@@ -20,6 +20,7 @@ interface Exchange {
 export const dialogues: InputFormat = {
   name: 'dialogues',
   description: 'Question–answer dialogues: ChatDoctor, MedicalGPT (问/答), ShareGPT conversations',
+  authority: 'dialogue',
   async *parse(file, ctx) {
     for await (const { value, line } of jsonRecords(file, ctx)) {
       const exchange = toExchange(value);

@@ -21,6 +21,7 @@ export const medquadCsv: InputFormat = {
   description: "MedQuAD judged-answers CSV (fills the XML's answer-less pairs)",
   license: MEDQUAD_LICENSE,
   attribution: MEDQUAD_ATTRIBUTION,
+  authority: 'reference',
   supplements: true,
   async *parse(file, ctx) {
     const docs = new Map<string, { doc: ParsedDocument; line: number; seen: Set<string> }>();

@@ -32,6 +32,7 @@ export const medquadXml: InputFormat = {
   description: 'MedQuAD XML documents (a folder of them, or single files)',
   license: MEDQUAD_LICENSE,
   attribution: MEDQUAD_ATTRIBUTION,
+  authority: 'reference',
   async *parse(file, ctx) {
     const xml = await readWholeText(file, ctx.limits, ctx.onBytes);
     let tree: Node;

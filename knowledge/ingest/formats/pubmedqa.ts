@@ -10,6 +10,7 @@ export const pubmedqa: InputFormat = {
   name: 'pubmedqa',
   description: 'PubMedQA abstracts JSONL (one document per PMID, sections kept)',
   license: 'MIT',
+  authority: 'literature',
   attribution:
     'PubMedQA, Qiao Jin et al., "PubMedQA: A Dataset for Biomedical Research Question Answering", EMNLP 2019; abstracts from PubMed',
   async *parse(file, ctx) {

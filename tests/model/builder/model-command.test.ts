@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { BUILDER_VERSION } from '../../../model/index.js';
 import { galen } from '../../helpers/cli.js';
 import { tempDir } from '../../helpers/paths.js';
 import { REFERENCE, STORIES, STORIES_LLAMA2C, STORIES_LORA } from './fixtures.js';
@@ -16,7 +17,7 @@ describe('galen model build', () => {
     expect(built.status, built.stderr).toBe(0);
     const report = JSON.parse(built.stdout) as { out: string; adapters: Array<{ modules: number }>; dtype: string };
     expect(report).toMatchObject({ out, dtype: 'fp32', adapters: [{ modules: 35 }] });
-    expect(JSON.parse(readFileSync(join(out, 'build.json'), 'utf8'))).toMatchObject({ builderVersion: 1, dtype: 'fp32' });
+    expect(JSON.parse(readFileSync(join(out, 'build.json'), 'utf8'))).toMatchObject({ builderVersion: BUILDER_VERSION, dtype: 'fp32' });
     const run = galen([
       '--json',
       'generate',

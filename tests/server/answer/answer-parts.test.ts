@@ -24,6 +24,7 @@ function evidence(id: string, text: string, extra: Partial<Evidence> = {}): Evid
     text,
     license: 'CC BY 4.0',
     attribution: 'Example',
+    authority: 'reference',
     score: 1,
     retrievers: [],
     ...extra,

@@ -13,6 +13,7 @@ function evidence(id: string, text: string, score: number): Evidence {
     text,
     license: 'CC BY 4.0',
     attribution: 'Example',
+    authority: 'reference',
     score,
     retrievers: [],
   };

@@ -1,0 +1,1 @@
+export { GalenError } from './galen-error.js';
