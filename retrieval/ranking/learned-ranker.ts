@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import type { Statement } from 'better-sqlite3';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { type KnowledgeStore, PACKAGE_ROOT } from '../../knowledge/index.js';
+import { type Authority, type KnowledgeStore, PACKAGE_ROOT } from '../../knowledge/index.js';
+import { authorityWeight } from '../fusion/index.js';
 import { type AnalysedQuestion, MEDQUAD_QTYPES } from '../analysis/index.js';
 import { checkModel, LogisticModel, logit } from './logistic-regression.js';
 import { QuestionEntailment } from './question-entailment.js';
@@ -92,8 +93,8 @@ export interface RankableHit {
   retrievers: Array<{ retriever: string; rank: number; score?: number }>;
   /** Cosine similarity to the question, when the vector index scored it. */
   similarity?: number;
-  /** How authoritative its source is, when the source says. */
-  authority?: number;
+  /** Its source's authority level. */
+  authority?: Authority;
 }
 
 /**
@@ -123,7 +124,7 @@ export interface RankedCandidate<T extends RankableHit = RankableHit> {
  * of that question it asks (all of it, word for word: `questionSame`), focus
  * match (title terms the question names, analysed focus = title), question-type match (the
  * passage's MedQuAD qtype vs the analysed types), the vector cosine (standardised over the
- * candidates), the passage's authority when its source has one, and a prior per MedQuAD
+ * candidates), the weight of its source's authority level, and a prior per MedQuAD
  * collection. Weights are learned by `galen eval train-ranker`; the model file ships with Galen.
  *
  * @example
@@ -246,7 +247,7 @@ export class LearnedRanker {
         qtype && wantedAny.has(qtype) ? 1 : 0,
         general && qtype === 'information' ? 1 : 0,
         h.similarity === undefined ? 0 : (h.similarity - simMean) / simSd,
-        typeof authority === 'number' && Number.isFinite(authority) ? authority : 0,
+        authority ? authorityWeight(authority) : 1,
         ...RANKED_COLLECTIONS.map((c) => (c === collection ? 1 : 0)),
       ];
       return row;
