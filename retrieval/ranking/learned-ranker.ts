@@ -74,6 +74,13 @@ interface ChunkInfo {
 /** Chunks whose {@link ChunkInfo} is remembered (about 200 bytes each). */
 const MAX_CACHED_CHUNKS = 200_000;
 
+/**
+ * Log-odds added per unit of log authority weight: a dialogue (weight 0.5) loses 1.4, an
+ * encyclopedia (0.8) 0.4. Fixed, not learned: the dev sets judge MedQuAD references only, so they
+ * cannot teach how far a ChatDoctor dialogue should trail a reference.
+ */
+const AUTHORITY_PRIOR = 2;
+
 /** How often changed field statistics are re-read while a store keeps changing (an ingest). */
 const STATS_REFRESH_MS = 30_000;
 
@@ -124,8 +131,8 @@ export interface RankedCandidate<T extends RankableHit = RankableHit> {
  * of that question it asks (all of it, word for word: `questionSame`), focus
  * match (title terms the question names, analysed focus = title), question-type match (the
  * passage's MedQuAD qtype vs the analysed types), the vector cosine (standardised over the
- * candidates), the weight of its source's authority level, and a prior per MedQuAD
- * collection. Weights are learned by `galen eval train-ranker`; the model file ships with Galen.
+ * candidates), the weight of its source's authority level (which also weighs BM25, and adds a
+ * fixed prior to the score), and a prior per MedQuAD collection. Weights are learned by `galen eval train-ranker`; the model file ships with Galen.
  *
  * @example
  * const ranker = LearnedRanker.load(store);
@@ -195,7 +202,12 @@ export class LearnedRanker {
   /** Features and score of each candidate, in the order given. */
   score<T extends RankableHit>(analysis: AnalysedQuestion, hits: readonly T[]): RankedCandidate<T>[] {
     const rows = this.features(analysis, hits);
-    return hits.map((evidence, i) => ({ evidence, features: rows[i]!, score: logit(this.model.logistic, rows[i]!) }));
+    return hits.map((evidence, i) => ({
+      evidence,
+      features: rows[i]!,
+      score:
+        logit(this.model.logistic, rows[i]!) + AUTHORITY_PRIOR * Math.log(evidence.authority ? authorityWeight(evidence.authority) : 1),
+    }));
   }
 
   /** The {@link RANKER_FEATURES} of each candidate. */
@@ -213,7 +225,9 @@ export class LearnedRanker {
     const general = !first || first === 'definition';
     const focusNames = new Set(analysis.focus.map((f) => f.name.toLowerCase()));
     const corpusScore = (e: RankableHit) => e.retrievers.find((p) => p.retriever === 'corpus');
-    const maxBm25 = Math.max(0, ...hits.map((h) => corpusScore(h)?.score ?? 0));
+    // BM25 weighed by the source's authority, as the fusion weighs it.
+    const weightedBm25 = (h: RankableHit) => (corpusScore(h)?.score ?? 0) * (h.authority ? authorityWeight(h.authority) : 1);
+    const maxBm25 = Math.max(0, ...hits.map(weightedBm25));
     const maxFused = Math.max(0, ...hits.map((h) => h.score));
     const sims = hits.flatMap((h) => (h.similarity === undefined ? [] : [h.similarity]));
     const simMean = sims.reduce((s, x) => s + x, 0) / (sims.length || 1);
@@ -232,7 +246,7 @@ export class LearnedRanker {
       const collection = h.externalId.slice(0, h.externalId.indexOf('_'));
       const authority = h.authority;
       const row = [
-        maxBm25 > 0 && corpus?.score !== undefined ? corpus.score / maxBm25 : 0,
+        maxBm25 > 0 && corpus?.score !== undefined ? weightedBm25(h) / maxBm25 : 0,
         corpus ? 1 / Math.log2(corpus.rank + 1) : 0,
         maxFused > 0 ? h.score / maxFused : 0,
         fieldBm25(stats.title, queryTerms, titleTerms) / idfMass,

@@ -48,9 +48,10 @@ describe('question entailment', () => {
 
 describe('collapsing', () => {
   it('keeps one hit per section, the best-scoring chunk, where it stood', () => {
-    const hit = (externalId: string, score: number, chunkId?: number) => ({
+    const hit = (externalId: string, score: number, chunkId?: number, section = 'What is it ?') => ({
       source: 'medquad',
       externalId,
+      section,
       score,
       ...(chunkId ? { chunkId } : {}),
     });
@@ -59,12 +60,17 @@ describe('collapsing', () => {
       hit('B', 2.5, 2),
       hit('A', 2, 3),
       hit('B', 2.8, 4),
+      // An abstract's sections share its id; they are different passages.
+      hit('PMID_1', 2.7, 5, 'METHODS'),
+      hit('PMID_1', 2.6, 6, 'RESULTS'),
       hit('https://w', 1),
       hit('https://w', 0.5),
     ]);
     expect(collapsed.map((h) => [h.externalId, h.score])).toEqual([
       ['A', 3],
       ['B', 2.8],
+      ['PMID_1', 2.7],
+      ['PMID_1', 2.6],
       ['https://w', 1],
       ['https://w', 0.5],
     ]);
@@ -75,6 +81,7 @@ describe('collapsing', () => {
     for (const q of ['What is the treatment for breast cancer?', 'How is type 2 diabetes diagnosed?']) {
       const { hits } = await pipeline.retrieve(q, { k: 20, sources: ['corpus'] });
       expect(hits).toHaveLength(20);
+      expect(new Set(hits.map((h) => `${h.externalId} ${h.section}`)).size).toBe(hits.length);
       expect(new Set(hits.map((h) => h.externalId)).size).toBe(hits.length);
     }
   });
