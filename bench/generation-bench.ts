@@ -14,12 +14,22 @@
  * `--set quantize=int8|int4` benchmarks a weight-quantised build instead of fp32;
  * `--set kvOutputs=present` runs Galen fetching the whole `present.*` each step (default `new`:
  * only the new keys and values), to see what that costs.
+ *
+ * Then the llama.cpp peer (node-llama-cpp's prebuilt CPU binaries) on the first shape: Galen's
+ * fp32/int8/int4 builds against GGUF F32/Q8_0/Q4_0 files written from the same checkpoint, each
+ * engine in its own process, alternately, after checking the F32 file's logits against Galen's fp32
+ * graph; prefill, decode at each stream count, time to first token of a 1,024-token prompt, load
+ * time and peak RSS per engine, and the `llamaCpp` summary (Galen ÷ llama.cpp, best format against
+ * best). Both get `threads` (default: every core). `--set llamaCpp=0` skips it (and
+ * `--set transformersJs=0` the transformers.js part),
+ * `--set llamaFormats=fp32,int8,int4` picks pairs, `--set llamaRepeats=N` (default 5, --quick 2).
  */
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { BUILDER_VERSION, buildModel, loadLanguageModel, resolveModelShape } from '../model/index.js';
 import { maxRssMiB, ROOT, round, seededRandom, type BenchModule, type BenchOptions } from './common.js';
+import { checkF32Logits, ensureGguf, FORMAT_PAIRS, measurePair, summarize, type ComparisonWorkload } from './llama-cpp-comparison.js';
 
 const TOKENIZER = join(ROOT, '..', 'shared', 'models', 'tokenizers', 'smollm');
 const TARGETS = { decodeBatch1: 1.3, aggregate16: 3 };
@@ -60,7 +70,7 @@ async function runGenerationBench(options: BenchOptions): Promise<Record<string,
   const { log, overrides, quick } = options;
   const shapes = overrides.genShapes?.split(',') ?? (quick ? ['smollm2-135m'] : ['smollm2-135m', 'tinyllama-1.1b']);
   const results: Record<string, unknown> = {};
-  for (const shape of shapes) {
+  for (const shape of overrides.transformersJs === '0' ? [] : shapes) {
     if (shape === 'tinyllama-1.1b' && os.freemem() < TINYLLAMA_MIN_MEMORY) {
       results[shape] = {
         skipped: `needs ${TINYLLAMA_MIN_MEMORY / 2 ** 30} GiB of free memory, the machine has ${round(os.freemem() / 2 ** 30, 1)}`,
@@ -110,7 +120,45 @@ async function runGenerationBench(options: BenchOptions): Promise<Record<string,
     };
     log(`${shape}: ratios ${JSON.stringify(ratios)}`);
   }
-  return { cpus: os.cpus().length, executionProvider: 'cpu', shapes: results };
+  const llamaCpp = overrides.llamaCpp === '0' ? undefined : await compareWithLlamaCpp(shapes[0]!, options);
+  return { cpus: os.cpus().length, executionProvider: 'cpu', shapes: results, ...(llamaCpp ? { llamaCpp } : {}) };
+}
+
+/**
+ * The llama.cpp peer on the first shape: Galen's fp32/int8/int4 builds against GGUF F32/Q8_0/Q4_0
+ * files of the same checkpoint (see `llama-cpp-comparison.ts`), after checking the F32 logits.
+ */
+async function compareWithLlamaCpp(shape: string, options: BenchOptions): Promise<Record<string, unknown>> {
+  const { log, overrides, quick } = options;
+  const w: ComparisonWorkload = {
+    threads: overrides.threads === undefined ? os.availableParallelism() : intOption(overrides.threads, 1),
+    promptTokens: intOption(overrides.promptTokens, quick ? 64 : 128),
+    longPromptTokens: overrides.longPromptTokens === '0' ? 0 : intOption(overrides.longPromptTokens, 1024),
+    decodeTokens: intOption(overrides.decodeTokens, quick ? 32 : 64),
+    streams: overrides.streams?.split(',').map(Number) ?? [1, 4, 16],
+    repeats: intOption(overrides.llamaRepeats, quick ? 2 : 5),
+  };
+  const wanted = overrides.llamaFormats?.split(',') ?? FORMAT_PAIRS.map((p) => p.name);
+  const vocab = resolveModelShape(shape).vocabSize;
+  const prompt = promptIds(w.promptTokens, vocab);
+  const longPrompt = w.longPromptTokens > 0 ? promptIds(w.longPromptTokens, vocab) : [];
+  const formats: Record<string, Awaited<ReturnType<typeof measurePair>>> = {};
+  let logitCheck: Awaited<ReturnType<typeof checkF32Logits>> | undefined;
+  for (const pair of FORMAT_PAIRS.filter((p) => wanted.includes(p.name))) {
+    const galenDir = await ensureBenchModel(shape, pair.quantize, log);
+    const gguf = ensureGguf(shape, pair.gguf, TOKENIZER, log);
+    if (pair.gguf === 'f32') {
+      logitCheck = await checkF32Logits(galenDir, gguf, shape, prompt, w.threads);
+      log(`F32 logits against Galen fp32: ${JSON.stringify(logitCheck)}`);
+      if (!logitCheck.sameArgmax || logitCheck.relative > 0.01)
+        throw new Error(`llama.cpp's F32 file and Galen's fp32 build disagree (${JSON.stringify(logitCheck)}): not timing them`);
+    }
+    log(`${shape} ${pair.name} vs llama.cpp ${pair.gguf}: prompt ${w.promptTokens}, ${w.decodeTokens} new tokens, ${w.threads} threads`);
+    formats[`${pair.name}/${pair.gguf}`] = await measurePair({ galen: galenDir, 'llama.cpp': gguf }, prompt, longPrompt, w, log);
+  }
+  const summary = summarize(formats, String(Math.max(...w.streams)));
+  log(`llama.cpp summary: ${JSON.stringify({ ...summary, formats: undefined })}`);
+  return { shape, workload: w, ...(logitCheck ? { f32LogitCheck: logitCheck } : {}), ...summary };
 }
 
 /** Builds (once) a seeded random model of `shape` under the OS temp dir. */

@@ -25,6 +25,7 @@ import { modelBuildBench } from './model-build-bench.js';
 import { generationBench } from './generation-bench.js';
 import { answerBench } from './answer-bench.js';
 import { cdsBench } from './cds-bench.js';
+import { upstreamBench } from './upstream-bench.js';
 
 /** Every benchmark, in the order they run. */
 const MODULES: readonly BenchModule[] = [
@@ -36,6 +37,7 @@ const MODULES: readonly BenchModule[] = [
   retrievalBench,
   answerBench,
   cdsBench,
+  upstreamBench,
 ];
 
 function machine() {

@@ -4,6 +4,8 @@ import { GalenError } from '../errors/index.js';
 export type KnowledgeErrorCode =
   | 'SCHEMA_TOO_NEW'
   | 'STORE_OPEN_FAILED'
+  /** The store file is damaged (truncated, overwritten): `galen store recover` rebuilds it. */
+  | 'STORE_CORRUPT'
   | 'SOURCE_NOT_FOUND'
   | 'INVALID_SOURCE_NAME'
   | 'INVALID_INPUT'

@@ -12,6 +12,8 @@ export {
   type StoredDocument,
 } from './store/knowledge-store.js';
 export { SCHEMA_VERSION } from './store/migrations.js';
+export { checkStoreFile, type StoreCheckReport, type StoreCheckResult } from './store/store-check.js';
+export { recoverStoreFile, type StoreRecoveryReport, type TableRecovery } from './store/store-recovery.js';
 export type { IngestCounts, DocumentOutcome, SourceDefinition } from './store/ingest-writer.js';
 export type { Chunk, Metadata, Origin, ParsedDocument, ParsedSection } from './document.js';
 export { AUTHORITY_LEVELS, DEFAULT_AUTHORITY, isAuthority, parseAuthority, leastAuthority, type Authority } from './authority.js';

@@ -1,5 +1,6 @@
 import BetterSqlite3 from 'better-sqlite3';
 import type { Database } from 'better-sqlite3';
+import { basename, dirname } from 'node:path';
 import { KnowledgeError } from '../errors.js';
 import { createPrivateFile } from '../files/private-files.js';
 import { migrate } from './migrations.js';
@@ -16,6 +17,7 @@ export function openDatabase(file: string): Database {
     createPrivateFile(file);
     db = new BetterSqlite3(file);
   } catch (cause) {
+    if (isCorruption(cause)) throw corruptStoreError(file, cause);
     throw new KnowledgeError('STORE_OPEN_FAILED', `Cannot open the knowledge store ${file}: ${(cause as Error).message}`, { cause });
   }
   try {
@@ -30,6 +32,25 @@ export function openDatabase(file: string): Database {
   } catch (error) {
     db.close();
     if (error instanceof KnowledgeError) throw error;
+    if (isCorruption(error)) throw corruptStoreError(file, error);
     throw new KnowledgeError('STORE_OPEN_FAILED', `Cannot open the knowledge store ${file}: ${(error as Error).message}`, { cause: error });
   }
+}
+
+/** Whether `error` is SQLite saying the file is damaged or not a database. */
+export function isCorruption(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB');
+}
+
+/** The error for a damaged store file: what happened, and the commands that help. */
+export function corruptStoreError(file: string, cause: unknown): KnowledgeError {
+  const dir = dirname(file);
+  return new KnowledgeError(
+    'STORE_CORRUPT',
+    `The knowledge store ${file} is damaged (${(cause as Error).message}). ` +
+      `Run \`galen store check --data ${dir}\` to see what is wrong, then \`galen store recover --data ${dir}\` ` +
+      `to rebuild it from what can still be read (the damaged file is kept as ${basename(file)}.corrupt-<time>).`,
+    { cause },
+  );
 }

@@ -21,3 +21,5 @@ export type { GraphDtype } from './llama-graph.js';
 export { decodeFloats, encodeFloats, type FloatFormat } from './float-formats.js';
 export { quantizeMatrix, type QuantizedMatrix, type WeightQuantization } from './weight-quantizer.js';
 export { ensureMergedModel, type EnsureMergedModelOptions, type MergedModel } from './merged-model-cache.js';
+export { exportGguf, permuteRotaryRows, type GgufExportOptions, type GgufFormat } from './gguf-export.js';
+export { dequantizeGgml, quantizeQ4_0, quantizeQ8_0, GGML_BLOCK } from './ggml-quantizer.js';

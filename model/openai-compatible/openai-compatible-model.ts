@@ -126,6 +126,8 @@ export class OpenAiCompatibleModel implements LanguageModel {
   private closed = false;
   private readonly inFlight = new Set<AbortController>();
   private readonly listeners = new Set<(report: UpstreamRequestReport) => void>();
+  /** Where the next tie between engines starts. */
+  private turn = 0;
 
   private constructor(
     readonly modelId: string,
@@ -286,12 +288,19 @@ export class OpenAiCompatibleModel implements LanguageModel {
     for (const controller of this.inFlight) controller.abort();
   }
 
-  /** Least outstanding requests among engines whose breaker lets a request through and that have room; untried ones first. */
+  /**
+   * Least outstanding requests among engines whose breaker lets a request through and that have
+   * room; untried ones first; ties taken in turn (so requests one at a time alternate too).
+   */
   private pick(tried: Set<Upstream>): Upstream | undefined {
-    const open = this.upstreams.filter((u) => u.breaker.allows() && u.status.outstanding < this.options.maxConcurrent);
+    const n = this.upstreams.length;
+    const order = Array.from({ length: n }, (_, i) => this.upstreams[(this.turn + i) % n]!);
+    const open = order.filter((u) => u.breaker.allows() && u.status.outstanding < this.options.maxConcurrent);
     const fresh = open.filter((u) => !tried.has(u));
     const pool = fresh.length ? fresh : open;
-    return pool.reduce<Upstream | undefined>((best, u) => (!best || u.status.outstanding < best.status.outstanding ? u : best), undefined);
+    const best = pool.reduce<Upstream | undefined>((b, u) => (!b || u.status.outstanding < b.status.outstanding ? u : b), undefined);
+    if (best) this.turn = (this.upstreams.indexOf(best) + 1) % n;
+    return best;
   }
 
   private requestBody(prompt: TextPrompt, options: TextGenerationOptions): Record<string, unknown> {

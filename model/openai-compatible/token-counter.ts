@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { ChatMessage } from '../generation/chat-template.js';
 import { readJsonObject } from '../generation/model-directory.js';
 import { PromptEncoder } from '../generation/prompt-encoder.js';
@@ -20,11 +21,17 @@ const TOKENS_PER_MESSAGE = 8;
  * context packing errs on leaving room.
  */
 const BYTES_PER_TOKEN = 2.5;
+/**
+ * Engine counts kept, by the text's SHA-256 (never the text): context packing counts the same
+ * corpus passages again and again, and each count is a round trip to the engine.
+ */
+const ENGINE_COUNT_CACHE = 4096;
 
 /**
  * The best counter there is: the model's tokenizer folder (exact, chat template included), else
  * the engine's `/tokenize` (vLLM: `{prompt}` → `{count}`; llama.cpp: `{content}` → `{tokens}`),
- * probed once, else an estimate from the UTF-8 length that says it is one.
+ * probed once (a count it then fails to give is estimated), else an estimate from the UTF-8 length
+ * that says it is one.
  */
 export async function openTokenCounter(options: {
   tokenizer?: string;
@@ -64,14 +71,35 @@ export async function openTokenCounter(options: {
       () => true,
       () => false,
     );
+    const cache = new Map<string, number>();
+    const cachedTokenize = async (text: string): Promise<number> => {
+      const key = createHash('sha256').update(text).digest('base64');
+      const known = cache.get(key);
+      if (known !== undefined) {
+        // Most recently used last, so the oldest is dropped first.
+        cache.delete(key);
+        cache.set(key, known);
+        return known;
+      }
+      const count = await tokenize(text);
+      cache.set(key, count);
+      if (cache.size > ENGINE_COUNT_CACHE) cache.delete(cache.keys().next().value!);
+      return count;
+    };
     if (works)
       return {
         source: 'engine',
         count: async (prompt) => {
-          if (typeof prompt === 'string') return { tokens: await tokenize(prompt), estimated: false };
-          // The engine counts text; the template's tokens around each turn are a margin.
-          const texts = await Promise.all(prompt.messages.map((m) => tokenize(m.content)));
-          return { tokens: texts.reduce((a, b) => a + b + TOKENS_PER_MESSAGE, TOKENS_PER_MESSAGE), estimated: true };
+          try {
+            if (typeof prompt === 'string') return { tokens: await cachedTokenize(prompt), estimated: false };
+            // The engine counts text; the template's tokens around each turn are a margin.
+            const texts = await Promise.all(prompt.messages.map((m) => tokenize(m.content)));
+            return { tokens: texts.reduce((a, b) => a + b + TOKENS_PER_MESSAGE, TOKENS_PER_MESSAGE), estimated: true };
+          } catch {
+            // A busy or restarting engine answers /tokenize late or not at all: packing goes on
+            // with the conservative estimate rather than failing the answer.
+            return { tokens: estimateTokens(prompt), estimated: true };
+          }
         },
       };
   }

@@ -6,9 +6,11 @@ import { toCitation, type Citation, type NumberedPassage } from './citation.js';
 import { CitationFilter } from './citation-checker.js';
 import { packContext, type DroppedPassage } from './context-packer.js';
 import { disclaimer, noEvidenceAnswer } from './disclaimer.js';
+import { planAnswer, type PlanOptions } from './answer-plan.js';
+import { sectionLeads, type SectionStore } from './section-leads.js';
 import { estimateTokens } from './token-estimate.js';
 import { AnswerError } from './errors.js';
-import { answerExtractively, rankPassagesForType, type ExtractiveOptions } from './extractive-answerer.js';
+import { writeExtractiveAnswer } from './extractive-answerer.js';
 import { describePatient, patientAlerts, patientSearchTerms, type PatientContext } from './patient-context.js';
 import { buildPrompt, COMPACT_DOCTOR_PERSONA, DOCTOR_PERSONA, renderPassage } from './prompt-builder.js';
 import { knownSources } from './requested-sources.js';
@@ -59,7 +61,12 @@ export interface Answer {
   /** The passages the answer cites, by marker number. Every `[n]` in `answer` is one of them. */
   citations: Citation[];
   triage: AnswerTriage;
+  /** The question type answered first (a message may ask several: {@link Answer.questionTypes}). */
   questionType: QuestionType;
+  /** The question types answered, in turn. */
+  questionTypes: QuestionType[];
+  /** True when Galen's sources do not cover the question: the answer says so and cites nothing. */
+  abstained: boolean;
   language: QuestionLanguage;
   finishReason: AnswerFinishReason;
   usage: { promptTokens: number; completionTokens: number; totalTokens: number; passages: number };
@@ -100,7 +107,12 @@ export interface AnswerPipelineParts {
   model?: LanguageModel;
   /** One line per answer (never its text: questions can carry patient details). Default none. */
   logger?: AnswerLogger;
+  /** The store, to quote a retrieved section from its opening and read its question type. Default: passages as retrieved. */
+  sections?: SectionStore;
 }
+
+/** Extractive answer options: how much is quoted per question type. */
+export type ExtractiveOptions = Pick<PlanOptions, 'maxSentences' | 'maxChars'>;
 
 /** Tuning of the pipeline; every field optional. */
 export interface AnswerPipelineOptions {
@@ -115,8 +127,13 @@ export interface AnswerPipelineOptions {
    * {@link COMPACT_DOCTOR_PERSONA} for models whose context window is under 2,048 tokens.
    */
   persona?: string;
-  /** Extractive answer options (sentences, length). Default: {@link answerExtractively}'s. */
+  /** Extractive answer options (sentences and characters per question type). Default 4 and 800. */
   extractive?: ExtractiveOptions;
+  /**
+   * Least focus match (0–1) between the question and a passage's title for the passage to count
+   * as being about the question; below it for every passage, the answer abstains. Default 0.6.
+   */
+  focusThreshold?: number;
   /** When the generator's engines are all down: `none` (the request fails, 503) or `extractive` (answer from the passages). Default `none`. */
   fallback?: 'none' | 'extractive';
 }
@@ -188,8 +205,8 @@ export class AnswerPipeline {
     const answerTriage: AnswerTriage = { level: triaged.level, reasons: triaged.reasons };
 
     const k = request.k ?? this.options.passages ?? 5;
-    // Extractive answers pick the passages that fit the question type from a wider net.
-    const wanted = this.parts.model ? k : Math.min(100, Math.max(2 * k, 10));
+    // Answers pick the passages about the subject that fit the question type from a wider net.
+    const wanted = Math.min(100, Math.max(4 * k, 20));
     const previousTurns = request.messages
       .filter((m) => m.role === 'user')
       .slice(0, -1)
@@ -204,34 +221,38 @@ export class AnswerPipeline {
     await this.addPatientEvidence(retrieved, question, request, wanted);
     if (request.signal?.aborted) return;
     const { language } = retrieved.analysis;
-    const questionType: QuestionType = retrieved.analysis.types[0] ?? 'general';
-    // The searched text before normalisation: the question, with the previous turn for a bare follow-up.
-    const query = retrieved.analysis.standalone;
+    const plan = planAnswer(retrieved.analysis, retrieved.hits, this.planOptions());
+    const questionType: QuestionType = plan.types[0] ?? 'general';
 
-    let passages: NumberedPassage[];
+    let passages: NumberedPassage[] = [];
     let droppedPassages: DroppedPassage[] = [];
     let generation: TextStream | undefined;
-    let extractiveText = '';
+    let extractive: Iterable<string> | undefined;
     let mode: AnswerMode = this.mode;
     const model = this.parts.model;
-    if (model) {
+    if (model && !plan.abstain) {
       const maxNewTokens = Math.max(
         1,
         Math.min(request.maxTokens ?? this.options.maxNewTokens ?? 256, Math.floor(model.contextWindow / 2)),
       );
       const persona = this.options.persona ?? (model.contextWindow < COMPACT_PERSONA_BELOW ? COMPACT_DOCTOR_PERSONA : DOCTOR_PERSONA);
-      const base = buildPrompt({ messages: request.messages, passages: [], patient, language, persona });
+      // Small windows (the compact persona) keep their few tokens for passages.
+      const compact = model.contextWindow < COMPACT_PERSONA_BELOW;
+      const asked = compact ? {} : { ...(plan.subject ? { focus: plan.subject } : {}), types: plan.types };
+      const base = buildPrompt({ messages: request.messages, passages: [], patient, language, persona, ...asked });
       const budget = model.contextWindow - maxNewTokens - (await model.countTokens({ messages: base })).tokens - PROMPT_MARGIN_TOKENS;
-      const packed = await packContext(retrieved.hits, {
+      // The passages the extractive answer would quote come first, then the rest about the subject.
+      const packed = await packContext(plan.context.slice(0, Math.max(k, plan.passages.length)), {
         budgetTokens: budget,
-        maxPassages: k,
+        maxPassages: Math.max(k, plan.passages.length),
+        keepOrder: true,
         render: renderPassage,
         countTokens: async (text) => (await model.countTokens(text)).tokens,
       });
       passages = number(packed.passages);
       droppedPassages = packed.dropped;
       if (passages.length > 0) {
-        const prompt = buildPrompt({ messages: request.messages, passages, patient, language, persona });
+        const prompt = buildPrompt({ messages: request.messages, passages, patient, language, persona, ...asked });
         try {
           generation = await this.startGeneration(model, prompt, request, maxNewTokens);
         } catch (error) {
@@ -239,19 +260,16 @@ export class AnswerPipeline {
             throw error;
           // Every engine is down and the operator chose answers from the passages over a 503.
           mode = 'extractive';
-          passages = number(rankPassagesForType(retrieved.hits, questionType, k));
-          extractiveText = answerExtractively(query === question ? question : `${question} ${query}`, passages, {
-            ...this.options.extractive,
-            type: questionType,
-          }).text;
+          passages = number(plan.passages);
+          droppedPassages = [];
+          extractive = writeExtractiveAnswer(plan, language);
         }
       }
     } else {
-      passages = number(rankPassagesForType(retrieved.hits, questionType, k));
-      extractiveText = answerExtractively(query === question ? question : `${question} ${query}`, passages, {
-        ...this.options.extractive,
-        type: questionType,
-      }).text;
+      // Without a model, or when no passage is about the question (a generator would be given nothing to answer from).
+      mode = model && plan.abstain ? this.mode : 'extractive';
+      passages = number(plan.passages);
+      extractive = writeExtractiveAnswer(plan, language);
     }
 
     const citations = passages.map(toCitation);
@@ -303,8 +321,20 @@ export class AnswerPipeline {
       if (!text.slice(triaged.guidance ? triaged.guidance.length : 0).trim() && finishReason !== 'aborted')
         yield emit(noEvidenceAnswer(language));
     } else {
-      const body = extractiveText ? filter.push(extractiveText) + filter.flush() : noEvidenceAnswer(language);
-      for (const sentence of body.split(/(?<=[.!?。！？]\s)/)) yield emit(sentence);
+      // Sentence by sentence, as written, yielding to the event loop between them so each goes out as its own write.
+      let wrote = false;
+      for (const piece of extractive ?? [noEvidenceAnswer(language)]) {
+        if (request.signal?.aborted) break;
+        const shown = filter.push(piece);
+        if (shown) {
+          if (wrote) await new Promise<void>((resolve) => setImmediate(resolve));
+          wrote = true;
+          yield emit(shown);
+        }
+      }
+      const tail = filter.flush();
+      if (tail) yield emit(tail);
+      if (!wrote && !tail) yield emit(noEvidenceAnswer(language));
       // No tokenizer read these: usage is a stated estimate (estimateTokens) of what was read and written.
       usage = {
         promptTokens: estimateTokens([...request.messages.map((m) => m.content), ...passages.map((p) => p.evidence.text)].join('\n')),
@@ -336,6 +366,8 @@ export class AnswerPipeline {
       citations: citations.filter((c) => cited.has(c.n)),
       triage: answerTriage,
       questionType,
+      questionTypes: plan.types,
+      abstained: plan.abstain,
       language,
       finishReason,
       usage: { ...usage, totalTokens: usage.promptTokens + usage.completionTokens, passages: passages.length },
@@ -357,6 +389,7 @@ export class AnswerPipeline {
         triage: triaged.level,
         passages: passages.length,
         cited: answer.citations.length,
+        abstained: plan.abstain,
         removedCitations: answer.removedCitations.length,
         finishReason,
         totalMs: answer.timings.totalMs,
@@ -364,6 +397,15 @@ export class AnswerPipeline {
       'answer',
     );
     yield { type: 'done', answer };
+  }
+
+  private planOptions(): PlanOptions {
+    const { sections } = this.parts;
+    return {
+      ...this.options.extractive,
+      ...(this.options.focusThreshold !== undefined ? { focusThreshold: this.options.focusThreshold } : {}),
+      ...(sections ? { lead: sectionLeads(sections) } : {}),
+    };
   }
 
   private validate(request: AnswerRequest): string {

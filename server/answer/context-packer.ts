@@ -11,6 +11,8 @@ export interface PackOptions {
   render: (evidence: Evidence, n: number) => string;
   /** Most passages to include. Default: no limit beyond the budget. */
   maxPassages?: number;
+  /** Take the passages in the order given (the answer plan's) rather than by score. Default false. */
+  keepOrder?: boolean;
 }
 
 /** A passage left out of the prompt, and why. */
@@ -43,7 +45,8 @@ export interface PackedContext {
  * packed.passages.length; packed.dropped; packed.trimmed; // what fitted, what did not, what was shortened
  */
 export async function packContext(passages: readonly Evidence[], options: PackOptions): Promise<PackedContext> {
-  const ranked = passages.map((e, i) => ({ e, i })).sort((a, b) => b.e.score - a.e.score || a.i - b.i);
+  const indexed = passages.map((e, i) => ({ e, i }));
+  const ranked = options.keepOrder ? indexed : indexed.sort((a, b) => b.e.score - a.e.score || a.i - b.i);
   const included: Evidence[] = [];
   const dropped: DroppedPassage[] = [];
   const trimmed: string[] = [];

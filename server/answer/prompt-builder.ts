@@ -1,4 +1,5 @@
 import type { ChatMessage } from '../../model/index.js';
+import type { QuestionType } from '../../retrieval/analysis/index.js';
 import type { Evidence } from '../../retrieval/pipeline/index.js';
 import type { NumberedPassage } from './citation.js';
 import type { AnswerLanguage } from './disclaimer.js';
@@ -14,6 +15,10 @@ export interface PromptInput {
   language: AnswerLanguage;
   /** The system instructions. Default {@link DOCTOR_PERSONA}. */
   persona?: string;
+  /** What the question is about (its focus, in the corpus's words), named to the model. */
+  focus?: string;
+  /** What it asks (question types, in turn), named to the model. Default: not named. */
+  types?: readonly QuestionType[];
 }
 
 /**
@@ -66,6 +71,7 @@ export function buildPrompt(input: PromptInput): ChatMessage[] {
     input.language === 'zh' ? 'Answer in Chinese (简体中文).' : 'Answer in English.',
     ...(notes.length ? [`Notes from the application: ${notes.join(' ')}`] : []),
     ...(input.patient ? [input.patient] : []),
+    ...(asks(input) ? [asks(input)] : []),
     'Passages:',
     ...input.passages.map((p) => renderPassage(p.evidence, p.n)),
   ].join('\n\n');
@@ -74,6 +80,37 @@ export function buildPrompt(input: PromptInput): ChatMessage[] {
     ...input.messages.filter((m) => m.role !== 'system').map((m) => ({ role: m.role, content: m.content })),
   ];
 }
+
+/** "The question is about Gout and asks about its symptoms, then its treatment." */
+function asks(input: PromptInput): string {
+  const types = (input.types ?? []).filter((t) => t !== 'general').map((t) => TYPE_WORDS[t]);
+  if (!input.focus && types.length === 0) return '';
+  const about = input.focus ? `The question is about ${attribute(input.focus)}` : 'The question';
+  return `${about}${types.length ? ` and asks about ${types.join(', then ')}` : ''}. Answer that first, from the passages about it.`;
+}
+
+const TYPE_WORDS: Readonly<Record<QuestionType, string>> = {
+  symptoms: 'its symptoms',
+  causes: 'its causes',
+  treatment: 'its treatment',
+  diagnosis: 'how it is diagnosed or tested',
+  prevention: 'how to prevent it',
+  outlook: 'its outlook',
+  inheritance: 'whether it is inherited',
+  risk: 'who is at risk',
+  complications: 'its complications',
+  frequency: 'how common it is',
+  definition: 'what it is',
+  'genetic-changes': 'its genetic causes',
+  dosage: 'dosage',
+  interaction: 'interactions between medicines',
+  'side-effects': 'side effects',
+  usage: 'how it is used',
+  precautions: 'precautions',
+  research: 'research on it',
+  support: 'support resources',
+  general: 'it in general',
+};
 
 function attribute(text: string): string {
   return text.replace(/["<>\n\r]+/g, ' ').trim();

@@ -187,10 +187,16 @@ export async function assembleGalen(config: GalenConfig, options: AssemblyOption
       retrieval,
       answers: (over = retrieval()) =>
         new AnswerPipeline(
-          { retrieval: over, ...(model ? { model } : {}), ...(options.answerLogger ? { logger: options.answerLogger } : {}) },
+          {
+            retrieval: over,
+            sections: store,
+            ...(model ? { model } : {}),
+            ...(options.answerLogger ? { logger: options.answerLogger } : {}),
+          },
           {
             passages: config.answer.passages,
             maxNewTokens: config.answer.maxNewTokens,
+            focusThreshold: config.answer.focusThreshold,
             ...(config.answer.temperature !== undefined ? { temperature: config.answer.temperature } : {}),
             fallback: config.upstream.fallback,
           },

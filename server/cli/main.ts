@@ -12,6 +12,7 @@ import { registerIndexCommand } from './index-command.js';
 import { registerEvalCommand } from './eval-command.js';
 import { registerModelCommand } from './model-command.js';
 import { registerKeysCommand } from './keys-command.js';
+import { registerStoreCommand } from './store-command.js';
 import { reportError, type GlobalOptions } from './cli-context.js';
 
 const program = new Command('galen')
@@ -34,6 +35,7 @@ registerIndexCommand(program, globals);
 registerEvalCommand(program, globals);
 registerGenerateCommand(program, globals);
 registerKeysCommand(program, globals);
+registerStoreCommand(program, globals);
 registerModelCommand(program, globals);
 
 try {

@@ -241,9 +241,14 @@ export const ConfigSchema = z
         maxNewTokens: z.number().int().min(1).max(8192).default(256),
         /** Sampling temperature of generated answers. Env `GALEN_TEMPERATURE`. Default: the model's generation_config.json (greedy when it says nothing). */
         temperature: z.number().min(0).max(2).optional(),
+        /**
+         * Least focus match (0–1) between a question and a passage's title for the passage to count as
+         * being about it; when no passage reaches it, the answer abstains. Env `GALEN_ANSWER_FOCUS_THRESHOLD`. Default 0.6.
+         */
+        focusThreshold: z.number().min(0).max(1).default(0.6),
       })
       .strict()
-      .default({ passages: 5, maxNewTokens: 256 }),
+      .default({ passages: 5, maxNewTokens: 256, focusThreshold: 0.6 }),
     seed: z
       .object({
         /** Ingest the bundled MedQuAD seed corpus when the store is empty at server start. Env `GALEN_SEED`. Default true. */
@@ -449,6 +454,7 @@ export const ENV_KEYS: Readonly<Record<string, { path: string[]; type: 'string' 
   GALEN_MAX_QUEUE: { path: ['model', 'maxQueuedRequests'], type: 'number' },
   GALEN_PREFILL_CHUNK: { path: ['model', 'prefillChunkTokens'], type: 'number' },
   GALEN_ANSWER_PASSAGES: { path: ['answer', 'passages'], type: 'number' },
+  GALEN_ANSWER_FOCUS_THRESHOLD: { path: ['answer', 'focusThreshold'], type: 'number' },
   GALEN_MAX_NEW_TOKENS: { path: ['answer', 'maxNewTokens'], type: 'number' },
   GALEN_TEMPERATURE: { path: ['answer', 'temperature'], type: 'number' },
   GALEN_FHIR_SERVERS: { path: ['fhir', 'allowedServers'], type: 'string' },

@@ -2,6 +2,7 @@ import type { Response } from 'express';
 import type { AnswerEvent } from '../answer/index.js';
 import type { Logger } from '../logging/logger.js';
 import { toApiError } from './http-errors.js';
+import { describeFault } from './process-guard.js';
 import { SseStream } from './sse.js';
 
 /**
@@ -32,7 +33,8 @@ export async function streamAnswer(
     if (!sse.closed && onEnd) await onEnd(sse);
   } catch (error) {
     const e = toApiError(error);
-    if (e.status >= 500) logger.error({ err: error }, 'answer stream failed');
+    // Type, code and frames only: an engine's error text can quote the prompt.
+    if (e.status >= 500) logger.error({ fault: describeFault(error) }, 'answer stream failed');
     const f = errorFrame({ code: e.code, message: e.message });
     await sse.send(f.data, f.event);
   } finally {

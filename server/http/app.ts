@@ -14,6 +14,7 @@ import { isOpenAiPath, openAiErrorBody } from './openai-errors.js';
 import { openApiDocument } from './openapi.js';
 import { openAiRoutes } from './openai-routes.js';
 import { retrieveRoutes } from './retrieve-routes.js';
+import { describeFault } from './process-guard.js';
 import { validateBody } from './validate-body.js';
 import { webRoutes } from './web-routes.js';
 
@@ -136,7 +137,7 @@ export function createApp(ctx: AppContext): express.Express {
     // Already answered (the time limit spoke first) or mid-stream: no JSON error can follow.
     if (res.headersSent) {
       if (!res.writableEnded) {
-        ctx.logger.error({ err: error }, 'request failed mid-response');
+        ctx.logger.error({ fault: describeFault(error) }, 'request failed mid-response');
         res.destroy();
       }
       return;
@@ -144,7 +145,8 @@ export function createApp(ctx: AppContext): express.Express {
     const e = toApiError(error);
     const message = clientMessage(e.message);
     const code = clientCode(e.code, e.status >= 500 ? 'INTERNAL' : 'BAD_REQUEST');
-    if (e.status >= 500) ctx.logger.error({ err: error }, 'request failed');
+    // Type, code and frames, not the message: an engine's or a library's error text can quote the question.
+    if (e.status >= 500) ctx.logger.error({ fault: describeFault(error) }, 'request failed');
     // The detail the client does not get (paths, internal codes) stays in the log.
     else if (message !== e.message) ctx.logger.warn({ code: e.code, detail: e.message }, 'request refused');
     res

@@ -17,15 +17,26 @@ export function cdsAudience(req: Request, publicUrl: string | undefined): string
 
 /**
  * `POST /cds-services/{id}` (cards) and `POST /cds-services/{id}/feedback`, mounted behind the
- * CDS gate. Logs counts only: never the patient, the context or the FHIR token.
+ * CDS gate. Logs and audits counts only (service, hook, outcome, cards): never the patient, the
+ * context or the FHIR token.
  */
 export function cdsRoutes(cds: CdsHooks, logger: Logger): Router {
   const router = Router();
+  // Only ids and hooks Galen offers reach the audit log, never free text from the request.
+  const offered = new Map(cds.discovery().services.map((s) => [s.id, s.hook]));
   router.post('/:id', async (req, res) => {
-    const body = validateBody(CdsRequestSchema, req.body);
     const id = String(req.params.id);
+    const hook = offered.get(id);
+    res.locals.audit = { ...(hook ? { service: id, hook } : {}), outcome: 'refused' };
+    const body = validateBody(CdsRequestSchema, req.body);
     const started = performance.now();
     const outcome = await cds.call(id, body, requestSignal(res));
+    res.locals.audit = {
+      service: id,
+      ...(hook ? { hook } : {}),
+      outcome: outcome.record === 'unavailable' ? 'record-unavailable' : outcome.cards.length ? 'cards' : 'no-cards',
+      cards: outcome.cards.length,
+    };
     logger.info(
       {
         route: '/cds-services/:id',
@@ -39,8 +50,12 @@ export function cdsRoutes(cds: CdsHooks, logger: Logger): Router {
     res.json({ cards: outcome.cards });
   });
   router.post('/:id/feedback', (req, res) => {
+    const id = String(req.params.id);
+    const hook = offered.get(id);
+    res.locals.audit = { ...(hook ? { service: id, hook } : {}), outcome: 'refused' };
     const body = validateBody(CdsFeedbackSchema, req.body);
-    const stored = cds.recordFeedback(String(req.params.id), body);
+    const stored = cds.recordFeedback(id, body);
+    res.locals.audit = { ...res.locals.audit, outcome: 'feedback', cards: stored };
     res.json({ stored });
   });
   return router;

@@ -284,6 +284,7 @@ function galenExtras(answer: Answer) {
     mode: answer.mode,
     triage: answer.triage,
     questionType: answer.questionType,
+    abstained: answer.abstained,
     timings: answer.timings,
     removedCitations: answer.removedCitations,
   };

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ChatCompletionRequestSchema, ChatRequestSchema, RetrieveRequestSchema } from './request-schemas.js';
+import { CdsFeedbackSchema, CdsRequestSchema } from '../cds-hooks/index.js';
 import { FeedbackRequestSchema } from './feedback-routes.js';
 
 type Json = Record<string, unknown>;
@@ -67,7 +68,12 @@ const Answer: Json = {
       description: 'The cited passages; every [n] in the answer is one of them',
     },
     triage: { $ref: '#/components/schemas/Triage' },
-    questionType: { type: 'string' },
+    questionType: { type: 'string', description: 'The question type answered first' },
+    questionTypes: { type: 'array', items: { type: 'string' }, description: 'Every question type of the message, answered in turn' },
+    abstained: {
+      type: 'boolean',
+      description: "True when Galen's sources do not cover the question: the answer says so and cites nothing",
+    },
     language: { enum: ['en', 'zh'] },
     finishReason: { enum: ['stop', 'length'] },
     usage: {
@@ -89,6 +95,25 @@ const Answer: Json = {
   },
 };
 
+const CdsCard: Json = {
+  type: 'object',
+  required: ['uuid', 'summary', 'indicator', 'source'],
+  properties: {
+    uuid: { type: 'string' },
+    summary: { type: 'string', maxLength: 139 },
+    detail: { type: 'string', description: 'Markdown with numbered citations [n] and what the card cannot say' },
+    indicator: {
+      enum: ['info', 'warning', 'critical'],
+      description: 'critical only from the rule-based triage or a documented contraindication rule',
+    },
+    source: { type: 'object', required: ['label'], properties: { label: { type: 'string' }, url: { type: 'string' } } },
+    links: {
+      type: 'array',
+      items: { type: 'object', properties: { label: { type: 'string' }, url: { type: 'string' }, type: { const: 'absolute' } } },
+    },
+  },
+};
+
 const errors = (...statuses: number[]): Json =>
   Object.fromEntries(
     statuses.map((s) => [
@@ -99,7 +124,9 @@ const errors = (...statuses: number[]): Json =>
 
 const ERROR_TEXT: Record<number, string> = {
   400: 'Malformed JSON, wrong types, empty or too long messages, unknown source',
-  404: 'Unknown model',
+  401: 'No or invalid credentials (an API key; on /cds-services the EHR-signed JWT)',
+  403: "The key's role may not do this",
+  404: 'Unknown model, CDS service, source or job',
   413: 'Body too large',
   503: 'Not ready, or the generation queue is full (see Retry-After)',
 };
@@ -241,13 +268,53 @@ export function openApiDocument(version: string): Json {
           responses: { 200: { description: 'The job' }, ...errors(401, 403, 404) },
         },
       },
+      '/cds-services': {
+        get: {
+          summary: 'CDS Hooks 2.0 discovery: the services with their hooks and prefetch templates (public)',
+          security: [],
+          responses: { 200: { description: '{services: [{id, hook, title, description, prefetch}]}' } },
+        },
+      },
+      '/cds-services/{id}': {
+        post: {
+          summary:
+            "Call a CDS service (galen-patient-view, galen-order-select, galen-order-sign): the patient's record from prefetch or fetched from fhirServer, answered with cards; a failing FHIR server gives a card saying so",
+          security: [{ ehrJwt: [] }],
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          requestBody: { required: true, ...json(schema(CdsRequestSchema)) },
+          responses: {
+            200: json({
+              type: 'object',
+              required: ['cards'],
+              properties: { cards: { type: 'array', items: { $ref: '#/components/schemas/CdsCard' } } },
+            }),
+            ...errors(400, 401, 404, 413),
+          },
+        },
+      },
+      '/cds-services/{id}/feedback': {
+        post: {
+          summary: "The EHR's feedback on cards (accepted or overridden, with the override reason), stored and counted",
+          security: [{ ehrJwt: [] }],
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          requestBody: { required: true, ...json(schema(CdsFeedbackSchema)) },
+          responses: { 200: { description: '{stored: <items>}' }, ...errors(400, 401, 404, 413) },
+        },
+      },
       '/openapi.json': { get: { summary: 'This document', responses: { 200: { description: 'OpenAPI 3.1' } } } },
       '/': { get: { summary: 'The chat page', responses: { 200: { description: 'HTML' } } } },
     },
     components: {
-      schemas: { Error: ErrorBody, Citation, Triage, Answer },
+      schemas: { Error: ErrorBody, Citation, Triage, Answer, CdsCard },
       securitySchemes: {
         bearer: { type: 'http', scheme: 'bearer', description: 'An API key (galen keys create), when the server requires one' },
+        ehrJwt: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'JWT',
+          description:
+            "CDS Hooks: a JWT the EHR signs (iss a trusted issuer of GALEN_CDS_ISSUERS, aud this service's URL, exp, iat, jti used once)",
+        },
       },
     },
   };

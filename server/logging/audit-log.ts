@@ -24,6 +24,13 @@ export interface AuditDetails {
   question?: string;
   /** Patient details sent with the question (age, sex, history…): as `question`. */
   patient?: string;
+  /** A CDS Hooks call: the service id (one Galen offers), its hook and how it ended. */
+  service?: string;
+  hook?: string;
+  /** `cards`, `no-cards`, `record-unavailable` (the FHIR server failed), `refused` (a bad request), `feedback`. */
+  outcome?: string;
+  /** Cards returned (a call) or feedback items stored. */
+  cards?: number;
 }
 
 declare global {
@@ -36,6 +43,9 @@ declare global {
     }
   }
 }
+
+/** The surfaces whose requests are audited. */
+const AUDITED = /^\/(v1|cds-services)(\/|$)/;
 
 /** One audit line (JSON). */
 export interface AuditRecord {
@@ -54,6 +64,10 @@ export interface AuditRecord {
   sources?: string[];
   question?: string;
   patient?: string;
+  service?: string;
+  hook?: string;
+  outcome?: string;
+  cards?: number;
 }
 
 /** Default size at which the audit log is rotated: 64 MiB. */
@@ -80,8 +94,9 @@ export interface AuditLogOptions {
 }
 
 /**
- * The audit log: one JSON line per `/v1` request — who (key id or anonymous), when, route, status,
- * latency, triage level and sources used. Question text and patient details stay out unless
+ * The audit log: one JSON line per `/v1` and `/cds-services` request — who (key id, EHR issuer or
+ * anonymous), when, route, status, latency, triage level and sources used; for CDS Hooks the
+ * service, hook, outcome and card count (never the patient, the context or the FHIR token). Question text and patient details stay out unless
  * `includeQuestions` is set; then names, phone numbers, e-mails, dates (of birth) and record
  * numbers are redacted first. Lines are written synchronously, so a crash loses none. The file is
  * owner-only, rotated by size with a fixed number of old files kept, and {@link reopen} (on
@@ -176,9 +191,9 @@ export class AuditLog {
     this.fd = this.openFile(file);
   }
 
-  /** Middleware that audits each `/v1` request when its response finishes (or the client leaves). */
+  /** Middleware that audits each `/v1` and `/cds-services` request when its response finishes (or the client leaves). */
   readonly middleware: RequestHandler = (req, res, next) => {
-    if (this.fd === null || !(req.path === '/v1' || req.path.startsWith('/v1/'))) {
+    if (this.fd === null || !AUDITED.test(req.path)) {
       next();
       return;
     }
@@ -205,6 +220,10 @@ export class AuditLog {
         ...(details.sources !== undefined ? { sources: details.sources } : {}),
         ...(details.question !== undefined ? { question: details.question } : {}),
         ...(details.patient !== undefined ? { patient: details.patient } : {}),
+        ...(details.service !== undefined ? { service: details.service } : {}),
+        ...(details.hook !== undefined ? { hook: details.hook } : {}),
+        ...(details.outcome !== undefined ? { outcome: details.outcome } : {}),
+        ...(details.cards !== undefined ? { cards: details.cards } : {}),
       });
     });
     next();

@@ -149,6 +149,15 @@ const RULES: readonly RedactionRule[] = [
     ),
     replace: (_m, cue: string) => `${cue}[name]`,
   },
+  {
+    name: 'name',
+    // Who cares for the patient: "seen by Barnaby Thistlewood", "referred by Ann Lee", "under Ann Lee".
+    pattern: new RegExp(
+      `\\b((?:[Ss]een|[Rr]eferred|[Tt]reated|[Ee]xamined|[Aa]ttended|[Vv]isited|[Cc]ared for|[Ll]ooked after|[Aa]ccompanied|[Pp]rescribed|[Dd]iagnosed|[Ff]ollowed|[Mm]anaged|[Ss]upervised) by\\s+|[Uu]nder the care of\\s+|[Cc]are of\\s+|[Cc]/[Oo]\\s+)(${NAME})`,
+      'gu',
+    ),
+    replace: (_m, cue: string) => `${cue}[name]`,
+  },
   { name: 'name', pattern: /(我叫|我的名字是|我的名字叫)\s*[\u4e00-\u9fff]{1,4}/gu, replace: (_m, cue: string) => `${cue}[name]` },
 ];
 
@@ -158,7 +167,7 @@ const RULES: readonly RedactionRule[] = [
  * Medicare/passport ids, dashed letter-and-digit codes, bare runs of 7+ digits), street addresses
  * and what follows "I live at/in", postcodes, phone numbers (international forms), ages over 89
  * (HIPAA), and names after "my name is", "I'm", "this is", "patient", "Mr/Mrs/Ms/Dr", "my son",
- * sign-offs ("Regards,") and 我叫. It errs on the side of removing too much: a log needs the shape
+ * "seen/referred/treated by", "under the care of", sign-offs ("Regards,") and 我叫. It errs on the side of removing too much: a log needs the shape
  * of a question, not its particulars. What it is known to miss: tests/security/redaction-corpus.test.ts.
  *
  * @example

@@ -85,11 +85,12 @@ export async function startServe(dataDir: string, env: Record<string, string> = 
   };
 
   try {
-    await waitFor(/"msg":"Galen listening on /);
+    await waitFor(/"msg":"Galen listening on [^\n]*\n/);
   } catch (error) {
     await stop();
     throw error;
   }
-  const url = /"url":"(http:\/\/[^"]+)"/.exec(out)![1]!;
+  const listening = out.split('\n').find((line) => line.includes('"msg":"Galen listening on '))!;
+  const url = (JSON.parse(listening) as { url: string }).url;
   return { url, child, stdout: () => out, stderr: () => err, waitFor, stop };
 }

@@ -36,6 +36,9 @@ describe('the store file', () => {
   it('refuses a file that is not a SQLite database', async () => {
     const { writeFileSync } = await import('node:fs');
     writeFileSync(join(tmp.dir, STORE_FILE), 'this is not a database'.repeat(100));
-    expect(() => KnowledgeStore.open({ dataDir: tmp.dir })).toThrow(/Cannot open the knowledge store/);
+    // Damaged or not a store at all: the message says which file and how to go on.
+    expect(() => KnowledgeStore.open({ dataDir: tmp.dir })).toThrow(
+      /knowledge store .* is damaged \(file is not a database\).*galen store check/,
+    );
   });
 });

@@ -114,7 +114,12 @@ describe('openai-compatible backend', () => {
       const viaEngine = await OpenAiCompatibleModel.open({ urls: [upstream.url] });
       expect(viaEngine.tokenCountSource).toBe('engine');
       expect(await viaEngine.countTokens(text)).toEqual({ tokens: exact, estimated: false });
+      // An engine that stops counting (busy, restarting) leaves packing with the estimate, not an error.
       upstream.tokenize = false;
+      const fallback = await viaEngine.countTokens(`${text} again`);
+      expect(fallback.estimated).toBe(true);
+      expect(fallback.tokens).toBeGreaterThanOrEqual(engine.encode(`${text} again`).length);
+      expect(await viaEngine.countTokens(text)).toEqual({ tokens: exact, estimated: false }); // counted before: kept
       const estimated = await OpenAiCompatibleModel.open({ urls: [upstream.url] });
       expect(estimated.tokenCountSource).toBe('estimate');
       const guess = await estimated.countTokens(text);
@@ -225,6 +230,10 @@ describe('openai-compatible backend', () => {
       await Promise.all(Array.from({ length: 8 }, async () => (await model.stream('Once upon a time', { maxNewTokens: 16 })).result));
       expect(a.requests).toBe(4);
       expect(b.requests).toBe(4);
+      // One at a time, the tie between two idle engines is taken in turn.
+      for (let i = 0; i < 4; i++) await (await model.stream('Once upon a time', { maxNewTokens: 2 })).result;
+      expect(a.requests).toBe(6);
+      expect(b.requests).toBe(6);
     } finally {
       await a.close();
       await b.close();

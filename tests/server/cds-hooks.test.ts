@@ -218,13 +218,20 @@ describe('order-select', () => {
     expect(cards[0]!.detail).toMatch(/recorded allergy to Penicillin/);
   });
 
-  it('raises a corpus passage on the ordered drug and the recorded allergy (class conflicts come as evidence, warning)', async () => {
+  it('makes an allergy to the class of the ordered drug critical, citing the source that states the class', async () => {
     const { cards } = (await (
       await call('galen-order-select', orderSelect([order('o3', 'Amoxicillin 500 MG Oral Capsule')], { prefetch: PREFETCH }))
     ).json()) as { cards: Card[] };
     expect(cards).toHaveLength(1);
-    expect(cards[0]!.indicator).toBe('warning');
-    expect(cards[0]!.detail).toMatch(/penicillin allergy must not take amoxicillin/);
+    const card = cards[0]!;
+    expectSpecCard(card);
+    expect(card.indicator).toBe('critical');
+    expect(card.summary).toMatch(/Penicillin allergy \(drug class\)/);
+    expect(card.detail).toMatch(
+      /recorded allergy to Penicillin, and amoxicillin is in that class \(penicillin antibiotic; Galen's sources: Amoxicillin is a penicillin antibiotic[^)]*\[\d\]\)/,
+    );
+    expect(card.detail).toMatch(/short list \(penicillins, sulfonamide antibiotics, NSAIDs, .*\) that is not exhaustive/);
+    expect(card.links?.map((l) => l.url)).toContain('https://example.org/drugs/amoxicillin');
   });
 
   it('returns no card when the corpus says nothing about the drug', async () => {
@@ -449,5 +456,141 @@ describe('the /cds-services gate and insecure mode', () => {
     } finally {
       await insecure.close();
     }
+  });
+});
+
+describe('audit and OpenAPI', () => {
+  interface AuditLine {
+    route: string;
+    path: string;
+    status: number;
+    who: string;
+    service?: string;
+    hook?: string;
+    outcome?: string;
+    cards?: number;
+  }
+  const auditLines = () =>
+    readFileSync(join(tmp.dir, 'data', 'audit.log'), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as AuditLine);
+
+  it('audits each call with its service, hook, outcome and card count, never the patient or the FHIR token', async () => {
+    const before = auditLines().length;
+    const withCards = await call('galen-order-select', orderSelect([order('a1', 'Ibuprofen 400 MG Oral Tablet')], { prefetch: PREFETCH }));
+    const cards = ((await withCards.json()) as { cards: Card[] }).cards.length;
+    expect(cards).toBeGreaterThan(0);
+    await (await call('galen-order-select', orderSelect([order('a2', 'Zyntrafolimab 10 MG Injection')], { prefetch: PREFETCH }))).json();
+    await (
+      await call(
+        'galen-order-select',
+        orderSelect([order('a3', 'Ibuprofen 400 MG')], {
+          fhirServer: 'http://127.0.0.1:9/fhir',
+          fhirAuthorization: { access_token: FHIR_TOKEN, token_type: 'Bearer', expires_in: 300, scope: 'patient/*.read', subject: 'galen' },
+        }),
+      )
+    ).json();
+    await (await call('galen-patient-view', { hook: 'order-select', hookInstance: 'x', context: {} })).json();
+    const unsigned = await call('galen-order-select', orderSelect([order('a4', 'Ibuprofen')], { prefetch: PREFETCH }), null);
+    expect(unsigned.status).toBe(401);
+    await unsigned.text();
+    await expect.poll(() => auditLines().length - before).toBe(5);
+    const lines = auditLines().slice(before);
+    expect(lines[0]).toMatchObject({
+      route: '/cds-services/:id',
+      path: '/cds-services/galen-order-select',
+      status: 200,
+      who: `ehr:${ISS}`,
+      service: 'galen-order-select',
+      hook: 'order-select',
+      outcome: 'cards',
+      cards,
+    });
+    expect(lines[1]).toMatchObject({ status: 200, service: 'galen-order-select', outcome: 'no-cards', cards: 0 });
+    expect(lines[2]).toMatchObject({ status: 200, service: 'galen-order-select', outcome: 'record-unavailable', cards: 1 });
+    expect(lines[3]).toMatchObject({ status: 400, service: 'galen-patient-view', hook: 'patient-view', outcome: 'refused' });
+    expect(lines[4]).toMatchObject({ status: 401, who: 'unauthenticated', path: '/cds-services/galen-order-select' });
+    const text = JSON.stringify(lines);
+    expect(text).not.toContain(FHIR_TOKEN);
+    for (const id of IDENTIFIERS) expect(text).not.toContain(id);
+  });
+
+  it('describes /cds-services in /openapi.json', async () => {
+    type Operation = {
+      security?: unknown[];
+      requestBody?: { content: Record<string, { schema: { properties: Record<string, unknown> } }> };
+    };
+    const doc = (await (await fetch(`${server.url}/openapi.json`)).json()) as {
+      paths: Record<string, Record<string, Operation>>;
+      components: { securitySchemes: Record<string, unknown> };
+    };
+    expect(doc.paths['/cds-services']).toHaveProperty('get');
+    const callOp = doc.paths['/cds-services/{id}']!.post!;
+    expect(callOp.security).toEqual([{ ehrJwt: [] }]);
+    expect(callOp.requestBody!.content['application/json']!.schema.properties).toHaveProperty('hookInstance');
+    expect(doc.paths['/cds-services/{id}/feedback']!.post!.requestBody!.content['application/json']!.schema.properties).toHaveProperty(
+      'feedback',
+    );
+    expect(doc.components.securitySchemes).toHaveProperty('ehrJwt');
+  });
+});
+
+describe('allergies recorded as a drug class', () => {
+  const bundle = JSON.parse(
+    readFileSync(join(ROOT, 'tests', 'server', 'fixtures', 'fhir', 'synthetic-class-allergies-patient.json'), 'utf8'),
+  ) as Bundle;
+  const resources = (bundle.entry ?? []).map((e) => e.resource!) as FhirResource[];
+  const of = (type: string) => resources.filter((r) => r.resourceType === type);
+  const prefetch = {
+    patient: of('Patient')[0],
+    conditions: searchset(of('Condition')),
+    medications: searchset([]),
+    allergies: searchset(of('AllergyIntolerance')),
+  };
+  const select = (drug: string) => {
+    const body = orderSelect([order('k1', drug)], { prefetch });
+    body.context.patientId = 'syn-2';
+    return body;
+  };
+  const cardFor = async (drug: string): Promise<Card> => {
+    const res = await call('galen-order-select', select(drug));
+    expect(res.status).toBe(200);
+    const { cards } = (await res.json()) as { cards: Card[] };
+    expect(cards).toHaveLength(1);
+    expectSpecCard(cards[0]!);
+    return cards[0]!;
+  };
+
+  it('sulfonamides: a member by the short class list when the sources do not state the class', async () => {
+    const card = await cardFor('Sulfamethoxazole 800 MG / Trimethoprim 160 MG Oral Tablet');
+    expect(card.indicator).toBe('critical');
+    expect(card.detail).toMatch(
+      /recorded allergy to Sulfa drugs, and sulfamethoxazole is in that class \(sulfonamide antibiotics; Galen's short drug-class list, which is not exhaustive\)/,
+    );
+  });
+
+  it('NSAIDs: a member by the class the source states (nonsteroidal anti-inflammatory drug)', async () => {
+    const card = await cardFor('Ibuprofen 400 MG Oral Tablet');
+    expect(card.indicator).toBe('critical');
+    expect(card.detail).toMatch(
+      /recorded allergy to NSAIDs, and ibuprofen is in that class \(nonsteroidal anti-inflammatory drug; Galen's sources: Ibuprofen is a nonsteroidal/,
+    );
+  });
+
+  it("a class outside the short list, from MedlinePlus's 'is in a class of medications called'", async () => {
+    const card = await cardFor('Atenolol 50 MG Oral Tablet');
+    expect(card.indicator).toBe('critical');
+    expect(card.detail).toMatch(
+      /recorded allergy to Beta blockers, and atenolol is in that class \(beta blockers; Galen's sources: Atenolol is in a class of medications called beta blockers/,
+    );
+    expect(card.links?.map((l) => l.url)).toContain('https://example.org/drugs/atenolol');
+  });
+
+  it('no class conflict for a drug outside the recorded classes', async () => {
+    const card = await cardFor('Amoxicillin 500 MG Oral Capsule');
+    expect(card.indicator).not.toBe('critical');
+    expect(card.detail).not.toMatch(/drug class/);
+    expect(card.detail).toMatch(/not exhaustive/);
   });
 });

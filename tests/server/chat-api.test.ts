@@ -28,6 +28,7 @@ interface AnswerBody {
   model: { id: string; mode: string };
   language: string;
   questionType: string;
+  abstained: boolean;
 }
 
 const ask = async (content: string, options: Record<string, unknown> = { sources: ['corpus'] }) => {
@@ -192,7 +193,8 @@ describe('POST /v1/chat', () => {
     const body = await ask('zzzqx wibblefrotz');
     expect(body.citations).toEqual([]);
     expect(markers(body.answer)).toEqual([]);
-    expect(body.answer).toMatch(/could not find information/);
+    expect(body.answer).toMatch(/sources do not cover this question/);
+    expect(body.abstained).toBe(true);
   });
 });
 

@@ -18,6 +18,9 @@ export class TestUpstream {
   tokenize = true;
   /** Text sent as the first piece, before what the model generates (say, citation markers). */
   prefix = '';
+  /** When on, the bodies of completion requests are kept in `recorded` (to replay them directly). */
+  record = false;
+  readonly recorded: Array<Record<string, unknown>> = [];
   /** Completion requests received, and those whose client closed before the engine finished. */
   requests = 0;
   closedEarly = 0;
@@ -58,6 +61,7 @@ export class TestUpstream {
     const chat = req.url === '/v1/chat/completions';
     if (req.method !== 'POST' || (!chat && req.url !== '/v1/completions')) return json(res, 404, { error: { message: 'no such route' } });
     this.requests++;
+    if (this.record) this.recorded.push(body);
     if (this.mode === 'fail') return json(res, 500, { error: { message: 'engine failure' } });
     this.active++;
     this.peak = Math.max(this.peak, this.active);

@@ -1,0 +1,328 @@
+import {
+  answersType,
+  classifyQuestion,
+  MEDQUAD_QTYPES,
+  sectionMatchesType,
+  type AnalysedQuestion,
+  type QuestionType,
+} from '../../retrieval/analysis/index.js';
+import type { Evidence } from '../../retrieval/pipeline/index.js';
+import { answerTerms } from './answer-terms.js';
+import { focusScore, questionFocus, subjectEntities } from './focus-match.js';
+import { interactionPair, type InteractionPair } from './interaction-pair.js';
+import { quotableSentences } from './quotable-sentences.js';
+import type { SectionLead } from './section-leads.js';
+import { authorityOf, authorityRank, type SourceAuthority } from './source-authority.js';
+
+/** Options of {@link planAnswer}; every field optional. */
+export interface PlanOptions {
+  /**
+   * Least focus match (0–1, see `focusScore`) for a passage to count as being about the question;
+   * when none reaches it the answer abstains. Default {@link DEFAULT_FOCUS_THRESHOLD}.
+   */
+  focusThreshold?: number;
+  /** Most sentences quoted for one question type. Default 4. */
+  maxSentences?: number;
+  /** Most characters quoted for one question type (markers excluded). Default 800. */
+  maxChars?: number;
+  /** Most question types of one message answered in turn. Default 3. */
+  maxTypes?: number;
+  /** A passage's section as written (first chunk, question type); default: the passage as retrieved. */
+  lead?: (evidence: Evidence) => SectionLead;
+}
+
+/**
+ * Default least focus match: more than half of a title's subject terms named by the question (so
+ * "Oil Spills" is not about changing a car's oil). Tuned with `galen eval answers` on the dev sets
+ * and the unanswerable list.
+ */
+export const DEFAULT_FOCUS_THRESHOLD = 0.6;
+
+/** Sentences quoted from one passage. */
+export interface Quote {
+  /** Index into {@link AnswerPlan.passages}; its citation number is index + 1. */
+  passage: number;
+  sentences: string[];
+}
+
+/** The answer to one question type of the message. */
+export interface AnswerPart {
+  type: QuestionType;
+  /** What Galen says before (or instead of) the quotes: a near miss, or that the sources do not say. */
+  note?:
+    | { kind: 'near-miss'; subject: string; described: QuestionType }
+    | { kind: 'not-said'; subject: string }
+    | { kind: 'interaction-not-covered'; pair: InteractionPair };
+  quotes: Quote[];
+}
+
+/** What an answer will say and from which passages. */
+export interface AnswerPlan {
+  /** True when no passage is about the question's subject: the answer says so and cites nothing. */
+  abstain: boolean;
+  /** The subject's name as the answer writes it (the analyser's focus, else the main passage's title). */
+  subject?: string;
+  parts: AnswerPart[];
+  /** The passages quoted, numbered 1..n in order of first use. */
+  passages: Evidence[];
+  /** Every retrieved passage about the question's subject, the quoted ones first: what a generator is given. */
+  context: Evidence[];
+  /** The question types answered, in turn. */
+  types: QuestionType[];
+}
+
+interface Candidate {
+  evidence: Evidence;
+  rank: number;
+  about: number;
+  authority: SourceAuthority;
+  qtype?: string;
+}
+
+/**
+ * Plans an answer from retrieved passages: for each question type the message asks (in turn), the
+ * best passage about the question's subject whose section answers that type (a reference before an
+ * encyclopedia before a dialogue, then the retrieval rank), quoted from its opening as written; a
+ * sentence or two from another passage only where it adds something (a short main passage, the
+ * second medicine of an interaction question). A subject the passages cover but not for this type
+ * is a near miss; no passage about the subject (or no sentence naming both medicines of an
+ * interaction question) abstains.
+ *
+ * @example
+ * const plan = planAnswer(result.analysis, result.hits);
+ * plan.parts[0].quotes[0].sentences[0]; // 'Gout is a form of arthritis that causes sudden onset of intense pain …'
+ */
+export function planAnswer(analysis: AnalysedQuestion, hits: readonly Evidence[], options: PlanOptions = {}): AnswerPlan {
+  const threshold = options.focusThreshold ?? DEFAULT_FOCUS_THRESHOLD;
+  const maxSentences = options.maxSentences ?? 4;
+  const maxChars = options.maxChars ?? 800;
+  const focus = questionFocus(analysis);
+  const seen = new Set<string>();
+  const about: Candidate[] = [];
+  hits.forEach((e, rank) => {
+    if (seen.has(e.externalId)) return;
+    seen.add(e.externalId);
+    const score = focusScore(focus, e.title);
+    if (score < threshold) return;
+    const lead = options.lead?.(e) ?? { evidence: e };
+    about.push({ evidence: lead.evidence, rank, about: score, authority: authorityOf(e), ...(lead.qtype ? { qtype: lead.qtype } : {}) });
+  });
+  const asked = analysis.types.filter((t) => t !== 'general');
+  const types = (asked.length ? asked : (['general'] as QuestionType[])).slice(0, options.maxTypes ?? 3);
+  const builder = new PlanBuilder(about);
+
+  const pair = interactionPair(analysis.coreQuestion);
+  if (pair && (types.includes('interaction') || types[0] === 'general' || types.includes('treatment'))) {
+    return builder.interaction(pair, hits, threshold, options.lead);
+  }
+  if (about.length === 0) return builder.abstain(types);
+
+  const subject = subjectEntities(analysis.focus).find((f) => focus.names.includes(f.name.toLowerCase().trim()))?.name ?? bestTitle(about);
+  let nearMissQuoted = false;
+  for (const type of types) {
+    // A question of no recognised type is answered first with what the subject is.
+    const fitting = about
+      .filter((c) => fits(c, type))
+      .sort((a, b) => (type === 'general' ? Number(fits(b, 'definition')) - Number(fits(a, 'definition')) : 0) || byStanding(a, b));
+    // The best-standing fitting passage with something quotable (a list of links says nothing).
+    const main = fitting
+      .map((c) => ({ c, sentences: leadSentences(c, type, maxSentences, maxChars, builder.quoted) }))
+      .find((m) => m.sentences.length > 0);
+    if (main) {
+      const { sentences } = main;
+      const quotes: Quote[] = [builder.quote(main.c.evidence, sentences)];
+      // A short answer gets one more passage's opening, from another document, when it says something new.
+      const chars = sentences.join(' ').length;
+      const other = fitting.find((c) => documentOf(c.evidence) !== documentOf(main.c.evidence));
+      if (other && (sentences.length < 2 || chars < 250)) {
+        const extra = leadSentences(other, type, 2, maxChars - chars, builder.quoted).filter((s) => !redundant(s, sentences));
+        if (extra.length) quotes.push(builder.quote(other.evidence, extra));
+      }
+      builder.parts.push({ type, quotes });
+      continue;
+    }
+    if (type === 'general') continue;
+    // A near miss: the subject's best passage of another type (what it is, first), said to be that.
+    const near = nearMissQuoted
+      ? undefined
+      : [...about]
+          .map((c) => ({ c, described: typeOf(c) }))
+          .sort((a, b) => nearMissOrder(a.described) - nearMissOrder(b.described) || byStanding(a.c, b.c))
+          .map((n) => ({ ...n, sentences: leadSentences(n.c, n.described, Math.min(3, maxSentences), maxChars, builder.quoted) }))
+          .find((n) => n.sentences.length > 0);
+    if (!near) {
+      builder.parts.push({ type, note: { kind: 'not-said', subject }, quotes: [] });
+      continue;
+    }
+    nearMissQuoted = true;
+    builder.parts.push({
+      type,
+      note: { kind: 'near-miss', subject, described: near.described },
+      quotes: [builder.quote(near.c.evidence, near.sentences)],
+    });
+  }
+  if (builder.parts.every((p) => p.quotes.length === 0)) return builder.abstain(types, subject);
+  return builder.done(types, subject);
+}
+
+class PlanBuilder {
+  readonly parts: AnswerPart[] = [];
+  readonly passages: Evidence[] = [];
+  /** Sentences already quoted (by their words), so a later type does not repeat them. */
+  readonly quoted = new Set<string>();
+
+  constructor(private readonly about: readonly Candidate[]) {}
+
+  quote(evidence: Evidence, sentences: string[]): Quote {
+    let index = this.passages.findIndex((p) => p.externalId === evidence.externalId && p.source === evidence.source);
+    if (index < 0) index = this.passages.push(evidence) - 1;
+    for (const s of sentences) this.quoted.add(key(s));
+    return { passage: index, sentences };
+  }
+
+  abstain(types: QuestionType[], subject?: string): AnswerPlan {
+    return { abstain: true, ...(subject ? { subject } : {}), parts: [], passages: [], context: [], types };
+  }
+
+  done(types: QuestionType[], subject: string): AnswerPlan {
+    const quoted = new Set(this.passages.map((p) => p.externalId));
+    const rest = [...this.about]
+      .sort(byStanding)
+      .map((c) => c.evidence)
+      .filter((e) => !quoted.has(e.externalId));
+    return { abstain: false, subject, parts: this.parts, passages: this.passages, context: [...this.passages, ...rest], types };
+  }
+
+  /**
+   * An interaction question: the sentences that name both things, from the best-standing passage
+   * about one of them that has them (the second medicine is often only in the first one's text);
+   * without one, the sources do not say, and nothing is cited.
+   */
+  interaction(pair: InteractionPair, hits: readonly Evidence[], threshold: number, lead?: (e: Evidence) => SectionLead): AnswerPlan {
+    const types: QuestionType[] = ['interaction'];
+    const a = nameTerms(pair.a);
+    const b = nameTerms(pair.b);
+    const aboutA = questionFocus({ focus: [], standalone: pair.a });
+    const aboutB = questionFocus({ focus: [], standalone: pair.b });
+    const found: Array<{ evidence: Evidence; sentences: string[]; standing: number; rank: number }> = [];
+    hits.forEach((hit, rank) => {
+      // A passage about one of the two that names the other; a list that merely names both (drugs linked to colitis) is not about either.
+      if (focusScore(aboutA, hit.title) < threshold && focusScore(aboutB, hit.title) < threshold) return;
+      const evidence = lead?.(hit).evidence ?? hit;
+      for (const e of evidence === hit ? [hit] : [evidence, hit]) {
+        const sentences = quotableSentences(e.text, e.title).filter((s) => {
+          const terms = new Set(answerTerms(s));
+          return a.some((t) => terms.has(t)) && b.some((t) => terms.has(t));
+        });
+        if (sentences.length) {
+          found.push({ evidence: e, sentences: sentences.slice(0, 2), standing: authorityRank(authorityOf(e)), rank });
+          break;
+        }
+      }
+    });
+    const best = found.sort((x, y) => y.standing - x.standing || x.rank - y.rank)[0];
+    if (!best) {
+      this.parts.push({ type: 'interaction', note: { kind: 'interaction-not-covered', pair }, quotes: [] });
+      return { abstain: true, parts: this.parts, passages: [], context: [], types };
+    }
+    this.parts.push({ type: 'interaction', quotes: [this.quote(best.evidence, best.sentences)] });
+    return {
+      abstain: false,
+      subject: `${pair.a} and ${pair.b}`,
+      parts: this.parts,
+      passages: this.passages,
+      context: this.passages,
+      types,
+    };
+  }
+}
+
+/** Whether a passage's section answers `type`: its MedQuAD qtype, else its section heading or question. */
+function fits(c: Candidate, type: QuestionType): boolean {
+  if (type === 'general') return true;
+  if (c.qtype) return MEDQUAD_QTYPES[type].includes(c.qtype);
+  const section = c.evidence.section.trim();
+  if (!section) return type === 'definition' && c.authority === 'encyclopedia';
+  return sectionMatchesType(section, type);
+}
+
+/** The type a passage's section answers (what a near miss says the sources describe). */
+function typeOf(c: Candidate): QuestionType {
+  if (c.qtype) {
+    for (const [type, qtypes] of Object.entries(MEDQUAD_QTYPES) as Array<[QuestionType, readonly string[]]>)
+      if (qtypes.includes(c.qtype)) return type;
+  }
+  const section = c.evidence.section.trim();
+  const type = section ? classifyQuestion(section) : 'definition';
+  return type === 'general' ? 'definition' : type;
+}
+
+// What a near miss offers first: what the subject is, what it is for, then how it shows and why.
+const NEAR_MISS_ORDER: readonly QuestionType[] = ['definition', 'usage', 'symptoms', 'causes', 'treatment', 'diagnosis', 'outlook'];
+
+function nearMissOrder(type: QuestionType): number {
+  const at = NEAR_MISS_ORDER.indexOf(type);
+  return at < 0 ? NEAR_MISS_ORDER.length + (type === 'research' ? 1 : 0) : at;
+}
+
+/** References before encyclopedias before dialogues; a title that is the subject before a partial match; then the retrieval rank. */
+function byStanding(a: Candidate, b: Candidate): number {
+  return (
+    Number(b.authority !== 'dialogue') - Number(a.authority !== 'dialogue') ||
+    Number(b.about >= 1) - Number(a.about >= 1) ||
+    authorityRank(b.authority) - authorityRank(a.authority) ||
+    a.rank - b.rank
+  );
+}
+
+/**
+ * The passage's opening sentences for `type`, as written: from its start when its section answers
+ * that type, else from its first sentence that speaks to it (or its start). Stops at `max`
+ * sentences or `maxChars` (at least one sentence); sentences already quoted are skipped.
+ */
+function leadSentences(c: Candidate, type: QuestionType, max: number, maxChars: number, quoted: ReadonlySet<string>): string[] {
+  const all = quotableSentences(c.evidence.text, c.evidence.title).filter((s) => !quoted.has(key(s)));
+  if (all.length === 0) return [];
+  let start = 0;
+  if (!fits(c, type) && type !== 'general' && type !== 'definition') {
+    const at = all.findIndex((s) => answersType(s, type));
+    start = Math.max(at, 0);
+  }
+  const out: string[] = [];
+  let chars = 0;
+  for (const s of all.slice(start)) {
+    if (out.length >= max || (out.length > 0 && chars + s.length > maxChars)) break;
+    out.push(s);
+    chars += s.length;
+  }
+  return out;
+}
+
+function bestTitle(about: readonly Candidate[]): string {
+  return [...about].sort((a, b) => b.about - a.about || byStanding(a, b))[0]!.evidence.title;
+}
+
+function documentOf(e: Evidence): string {
+  return `${e.source}\u0000${e.externalId.replace(/_Sec\d+$/, '')}\u0000${e.title}`;
+}
+
+function nameTerms(name: string): string[] {
+  return answerTerms(name);
+}
+
+function key(sentence: string): string {
+  return sentence
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}]+/gu, ' ')
+    .trim();
+}
+
+function redundant(sentence: string, chosen: readonly string[]): boolean {
+  const words = new Set(answerTerms(sentence));
+  return chosen.some((c) => {
+    const other = new Set(answerTerms(c));
+    let both = 0;
+    for (const w of words) if (other.has(w)) both++;
+    return words.size > 0 && both / (words.size + other.size - both) > 0.5;
+  });
+}

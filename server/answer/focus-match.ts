@@ -1,0 +1,154 @@
+import type { AnalysedQuestion } from '../../retrieval/analysis/index.js';
+import { answerTerms } from './answer-terms.js';
+
+/** What a question is about, as terms to match passage titles against. */
+export interface QuestionFocus {
+  /** The analyser's focus entities, by their corpus names (lower-cased), when it recognised any. */
+  names: string[];
+  /** The question's content terms that can name a subject: stemmed, with question-type and generic words dropped. */
+  terms: string[];
+  /** The question's words in order, stemmed; stopwords as null (they break a phrase). */
+  words: Array<string | null>;
+}
+
+// Words that name no subject of their own: question-type words and generic medical nouns. A title
+// that shares only these with a question ("Heart failure - tests" for "how is mpox tested?") is not about it.
+const GENERIC = new Set(
+  answerTerms(
+    [
+      'disease diseases syndrome syndromes disorder disorders condition conditions infection infections virus viral type types',
+      'test tests testing tested exam exams screening diagnosis diagnose diagnosed symptom symptoms sign signs cause causes caused',
+      'treatment treatments treat treated therapy therapies medicine medicines medication medications drug drugs cure',
+      'prevention prevent risk risks outlook prognosis complication complications effect effects side deficiency problem problems',
+      'health healthy care medical information people person adult adults child children kid kids baby babies woman women man men',
+      'take taking get getting use used using good bad normal body chronic acute long term need want feel feeling like also',
+      'year years day days old new doctor doctors hospital patient patients common rare help thing things way work life',
+      'fix make made know question answer please thank thanks hi hello dear sir madam',
+      'severe mild bad worse worst sudden constant high low little big small left right upper lower frequent painful terrible',
+      'diet diets food foods eat eating',
+    ].join(' '),
+  ),
+);
+// Chinese bigrams that ask rather than name ("症状", "怎么", "治疗").
+const GENERIC_ZH = new Set(
+  '症状 治疗 什么 哪些 怎么 如何 原因 可以 医生 患者 病人 疾病 问题 检查 诊断 预防 是否 需要 应该 有哪 么办 怎样 为什 什么 吗？ 一下 请问 谢谢 你好 您好'.split(
+    ' ',
+  ),
+);
+
+/**
+ * The focus of an analysed question: the analyser's focus names, and the content terms of the
+ * question as it stands alone (a bare follow-up borrows the previous turn).
+ *
+ * @example
+ * questionFocus(analysis).terms // 'What are the symptoms of gout?' → ['gout']
+ */
+export function questionFocus(analysis: Pick<AnalysedQuestion, 'focus' | 'standalone'>): QuestionFocus {
+  const words = (
+    analysis.standalone
+      .normalize('NFKC')
+      .toLowerCase()
+      .match(/[\p{L}\p{N}][\p{L}\p{N}'-]*/gu) ?? []
+  ).map((w) => answerTerms(w)[0] ?? null);
+  // "Buruli ulcer" recognised as the corpus's "ulcer" is narrower than it: not that entity.
+  const names = subjectEntities(analysis.focus)
+    .filter((f) => !narrowedInQuestion(words, focusTerms(f.text)))
+    .map((f) => f.name.toLowerCase().trim());
+  const terms = new Set(focusTerms(analysis.standalone));
+  for (const name of names) for (const t of focusTerms(name)) terms.add(t);
+  return { names, terms: [...terms], words };
+}
+
+/**
+ * The analyser's focus entities that name a subject: not those recognised from generic words only
+ * ("side effects" → Drug Reactions), which say what is asked rather than about what.
+ */
+export function subjectEntities<T extends { text: string; name: string }>(focus: readonly T[]): T[] {
+  return focus.filter((f) => f.name.trim() && focusTerms(f.text).length > 0);
+}
+
+/** A text's subject-naming terms: {@link answerTerms} without the generic ones. */
+export function focusTerms(text: string): string[] {
+  return [...new Set(answerTerms(text))].filter((t) => !GENERIC.has(t) && !GENERIC_ZH.has(t) && !/^\d+$/.test(t));
+}
+
+/**
+ * How much a passage title is about the question's focus, 0–1: 1 when the title is one of the
+ * analyser's focus names (or contains it, or is contained in it); else the share of the title's
+ * subject terms that the question names (misspellings within an edit or two count: "diabetis").
+ * Chinese titles count matched bigrams against the question's, at most three needed.
+ *
+ * @example
+ * focusScore(questionFocus(analysis), 'Gout') // 'What are the symptoms of gout?' → 1
+ * focusScore(questionFocus(analysis), 'Heart failure - tests') // 'how is mpox tested?' → 0
+ */
+export function focusScore(focus: QuestionFocus, title: string): number {
+  const lower = title.toLowerCase().trim();
+  if (!lower) return 0;
+  for (const name of focus.names) if (name === lower || containsPhrase(lower, name) || containsPhrase(name, lower)) return 1;
+  const titleTerms = focusTerms(title);
+  if (titleTerms.length === 0 || focus.terms.length === 0) return 0;
+  const matched = titleTerms.filter((t) => focus.terms.some((q) => sameTerm(q, t))).length;
+  if (matched === 0) return 0;
+  if (narrowedInQuestion(focus.words, titleTerms)) return 0;
+  if (/[\u4e00-\u9fff]/.test(title)) {
+    const asked = focus.terms.filter((t) => /[\u4e00-\u9fff]/.test(t)).length;
+    return Math.min(1, matched / Math.max(1, Math.min(3, asked, titleTerms.length)));
+  }
+  return matched / titleTerms.length;
+}
+
+/**
+ * Whether the question names something narrower than the title: a subject word right before the
+ * title's words that the title lacks ("Oropouche fever" is not "Fever", "breast cancer" not "Cancer").
+ */
+function narrowedInQuestion(words: ReadonlyArray<string | null>, titleTerms: readonly string[]): boolean {
+  const inTitle = (w: string | null) => w !== null && titleTerms.some((t) => sameTerm(w, t));
+  for (let i = 0; i < words.length; i++) {
+    if (!inTitle(words[i]!) || inTitle(words[i - 1] ?? null)) continue;
+    const before = words[i - 1];
+    if (before && !GENERIC.has(before) && !/^\d+$/.test(before) && !/[\u4e00-\u9fff]/.test(before)) return true;
+  }
+  return false;
+}
+
+/** Whether `phrase` occurs in `text` as whole words. */
+function containsPhrase(text: string, phrase: string): boolean {
+  if (phrase.length < 3) return false;
+  const at = text.indexOf(phrase);
+  if (at < 0) return false;
+  const before = text[at - 1];
+  const after = text[at + phrase.length];
+  return (before === undefined || !/[\p{L}\p{N}]/u.test(before)) && (after === undefined || !/[\p{L}\p{N}]/u.test(after));
+}
+
+/** The same stem, or a consumer misspelling of it: one edit for 5–7 letters, two from 8, same first letter. */
+function sameTerm(a: string, b: string): boolean {
+  if (a === b) return true;
+  const shorter = Math.min(a.length, b.length);
+  if (shorter < 5 || a[0] !== b[0] || /[\u4e00-\u9fff]/.test(a)) return false;
+  const allowed = shorter >= 8 ? 2 : 1;
+  return Math.abs(a.length - b.length) <= allowed && editDistance(a, b, allowed) <= allowed;
+}
+
+/** Damerau–Levenshtein distance (adjacent transpositions), stopping early above `limit`. */
+function editDistance(a: string, b: string, limit: number): number {
+  const rows: number[][] = [];
+  for (let i = 0; i <= a.length; i++) {
+    rows.push(new Array<number>(b.length + 1).fill(0));
+    rows[i]![0] = i;
+  }
+  for (let j = 0; j <= b.length; j++) rows[0]![j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    let best = Number.POSITIVE_INFINITY;
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let d = Math.min(rows[i - 1]![j]! + 1, rows[i]![j - 1]! + 1, rows[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d = Math.min(d, rows[i - 2]![j - 2]! + 1);
+      rows[i]![j] = d;
+      best = Math.min(best, d);
+    }
+    if (best > limit) return best;
+  }
+  return rows[a.length]![b.length]!;
+}
