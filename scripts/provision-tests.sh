@@ -4,12 +4,15 @@
 # test set-up imports the shared articles into it), unless GALEN_TEST_MEDIAWIKI_URL names one that
 # answers. Installs what is missing with apt when run as root, within a time budget; otherwise
 # says exactly what to run. Does nothing (in a second) when all is there.
+# GALEN_PROVISION_CHROMIUM (default /usr/bin/chromium) is the browser checked for; tests point it
+# elsewhere to see what a machine without it is told.
 set -euo pipefail
 BUDGET_S="${GALEN_PROVISION_BUDGET_S:-600}"
+CHROMIUM="${GALEN_PROVISION_CHROMIUM:-/usr/bin/chromium}"
 log() { echo "[provision $(date +%H:%M:%S)] $*" >&2; }
 
 packages=()
-[ -x /usr/bin/chromium ] || packages+=(chromium)
+[ -x "$CHROMIUM" ] || packages+=(chromium)
 wiki_url="${GALEN_TEST_MEDIAWIKI_URL:-}"
 if [ -z "$wiki_url" ] || ! node -e 'fetch(process.argv[1] + "?action=query&meta=siteinfo&format=json", { signal: AbortSignal.timeout(3000) }).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))' "$wiki_url"; then
   for p in mediawiki php-sqlite3 php-cli php-intl php-mbstring php-xml; do

@@ -132,6 +132,18 @@ export class KnowledgeStore {
     return { documents: source.documents, chunks: source.chunks };
   }
 
+  /**
+   * A number that changes whenever another connection (another process, or another connection of
+   * this one) commits to the store: SQLite's `PRAGMA data_version`. Cheap: no table is read, so a
+   * server can poll it to notice a CLI ingest into the same data directory.
+   *
+   * @example
+   * const seen = store.dataVersion(); … if (store.dataVersion() !== seen) reloadDerivedState();
+   */
+  dataVersion(): number {
+    return this.db.pragma('data_version', { simple: true }) as number;
+  }
+
   /** Total number of chunks in the store. */
   countChunks(): number {
     return (this.db.prepare('SELECT COUNT(*) AS n FROM chunks').get() as { n: number }).n;

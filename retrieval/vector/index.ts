@@ -28,4 +28,5 @@ export { syncVectorIndex, type SyncOptions, type SyncReport } from './sync-vecto
 export { chunkEmbeddingText } from './chunk-embedding-text.js';
 export { VECTOR_INDEX_FILE, VECTOR_LABELS_FILE, VECTOR_META_FILE, type VectorIndexMeta } from './index-files.js';
 export { VectorIndexError, type VectorIndexErrorCode } from './errors.js';
+export { acquireIndexLock, readIndexLock, VECTOR_LOCK_FILE, type IndexLock, type IndexLockHolder } from './index-lock.js';
 export { verifyVectorIndexFiles, type VectorFilesCheck } from './verify-index-files.js';

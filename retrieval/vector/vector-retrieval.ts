@@ -5,6 +5,7 @@ import { noVectorResult, type VectorSearcher } from '../pipeline/local-retrieval
 import { chunkEmbeddingText } from './chunk-embedding-text.js';
 import { VectorIndexError } from './errors.js';
 import { readMeta, vectorIndexPaths } from './index-files.js';
+import { acquireIndexLock, type IndexLockHolder } from './index-lock.js';
 import { runInWorker } from './index-worker-client.js';
 import { corpusDrift, evenSample, lsaPaths, readLsaState, writeLsaState, type LsaFitJob, type LsaState } from './lsa-state.js';
 import { syncVectorIndex, type SyncOptions, type SyncReport } from './sync-vector-index.js';
@@ -49,6 +50,8 @@ export interface VectorRetrievalOptions {
   efSearch?: number;
   /** See `VectorIndexOptions.verifyChecksums`. Default true. */
   verifyChecksums?: boolean;
+  /** What this process is, for another one waiting for the vector files while it syncs (see `acquireIndexLock`). Default `galen`. */
+  holder?: string;
 }
 
 /** Options of {@link VectorRetrieval.sync}. */
@@ -58,6 +61,8 @@ export interface VectorSyncOptions extends SyncOptions {
    * Default none: changes found are logged as a repair of an index that fell out of step.
    */
   after?: string;
+  /** Called while another process syncs the vector files (a sync waits for it, then reuses its work). */
+  onWait?: (holder: IndexLockHolder) => void;
 }
 
 /** What {@link VectorRetrieval.sync} did: the index sync, plus whether the embedder was (re)fitted and why. */
@@ -106,12 +111,16 @@ export interface VectorRetrieval {
   /**
    * Brings model and index in step with the store: fits the built-in embedder when it has none or
    * the store drifted (logged), embeds new chunks, drops removed ones, repairs a mismatch found at
-   * open (logged). Calls run one at a time.
+   * open (logged). Calls run one at a time, and one process at a time per data directory: a sync
+   * waits while another process syncs (`onWait` says who, with its progress), then first reloads
+   * the model and index files that process wrote, so their work is reused rather than redone.
    */
   sync(options?: VectorSyncOptions): Promise<VectorSyncReport>;
   /** Throws the model (built-in embedder) and index away and builds both anew from the store. */
   rebuild(options?: SyncOptions): Promise<VectorSyncReport>;
   status(): Promise<VectorIndexStatus>;
+  /** Whether another process rewrote the model or index files since this one last read or wrote them (the next sync reloads them). */
+  filesChanged(): Promise<boolean>;
   /** Releases the index; later searches find nothing, later syncs throw `CLOSED`. */
   close(): void;
 }
@@ -159,6 +168,56 @@ export async function openVectorRetrieval(options: VectorRetrievalOptions): Prom
   let closed = false;
   let synced = false;
   let queue: Promise<unknown> = Promise.resolve();
+  const indexFiles = vectorIndexPaths(dataDir);
+  /** What the model and index files said when this process last read or wrote them. */
+  const diskStamp = async (): Promise<string> => {
+    const [meta, state] = await Promise.all([readMeta(indexFiles.meta), readLsaState(paths.state)]);
+    return JSON.stringify([
+      meta instanceof Error ? 'unusable' : (meta?.updatedAt ?? null),
+      state?.modelId ?? null,
+      state?.fittedAt ?? null,
+    ]);
+  };
+  let knownStamp = await diskStamp();
+
+  /** Loads the files again when another process rewrote them since this one last did. */
+  const reloadIfChanged = async (): Promise<void> => {
+    if ((await diskStamp()) === knownStamp) return;
+    const model = builtIn ? await loadLsa(paths.model, logger) : embedder;
+    const next = model ? await VectorIndex.open({ ...indexOptions, embedder: model }) : null;
+    const old = index;
+    index = next;
+    embedder = model;
+    if (old !== next) old?.close();
+    logger.info(
+      `The vector files were updated by another process: reloaded them (${next?.count ?? 0} vectors${model ? `, ${model.id}` : ''}).`,
+    );
+  };
+
+  /** Runs a sync holding the data directory's lock, after taking in what another process wrote. */
+  const locked = (syncOptions: VectorSyncOptions, work: (options: VectorSyncOptions) => Promise<VectorSyncReport>) =>
+    exclusive(async () => {
+      if (closed) throw new VectorIndexError('CLOSED', 'Vector retrieval was closed.');
+      const lock = await acquireIndexLock(dataDir, {
+        holder: options.holder ?? 'galen',
+        ...(syncOptions.onWait ? { onWait: syncOptions.onWait } : {}),
+        ...(syncOptions.signal ? { signal: syncOptions.signal } : {}),
+      });
+      try {
+        await reloadIfChanged();
+        const report = await work({
+          ...syncOptions,
+          onProgress: (p) => {
+            lock.progress(p.embedded, p.total);
+            syncOptions.onProgress?.(p);
+          },
+        });
+        knownStamp = await diskStamp();
+        return report;
+      } finally {
+        lock.release();
+      }
+    });
 
   const exclusive = <T>(task: () => Promise<T>): Promise<T> => {
     const run = queue.then(task, task);
@@ -275,7 +334,7 @@ export async function openVectorRetrieval(options: VectorRetrievalOptions): Prom
     }
     // A refit on unchanged data gives the same model, whose index would load as it was.
     if (resetIndex && target.index.rebuildReason === null) target.index.reset('a rebuild was requested');
-    const { after: _after, ...indexSyncOptions } = syncOptions;
+    const { after: _after, onWait: _onWait, ...indexSyncOptions } = syncOptions;
     let report: SyncReport;
     try {
       report = await syncVectorIndex(store, target.index, target.model, indexSyncOptions);
@@ -320,13 +379,14 @@ export async function openVectorRetrieval(options: VectorRetrievalOptions): Prom
     get count() {
       return index?.count ?? 0;
     },
-    sync: (syncOptions = {}) => exclusive(() => syncNow(syncOptions, null)),
+    sync: (syncOptions = {}) => locked(syncOptions, (o) => syncNow(o, null)),
     rebuild: (syncOptions = {}) =>
-      exclusive(async () => {
+      locked(syncOptions, async (o) => {
         if (builtIn) await rm(paths.model, { force: true });
-        return syncNow(syncOptions, builtIn ? 'a rebuild was requested' : null, true);
+        return syncNow(o, builtIn ? 'a rebuild was requested' : null, true);
       }),
     status: async () => readVectorIndexStatus({ dataDir, store }),
+    filesChanged: async () => (await diskStamp()) !== knownStamp,
     close() {
       closed = true;
       index?.close();

@@ -17,6 +17,7 @@ import { LocalRetrievalPool } from '../../retrieval/workers/index.js';
 import { AnswerPipeline, loadConfiguredModel, type AnswerLogger } from '../answer/index.js';
 import type { GalenConfig } from '../config/index.js';
 import type { Logger } from '../logging/logger.js';
+import { contextWindowWarning } from './context-window-warning.js';
 
 /** The file name of the Wikipedia response cache inside the data directory. */
 export const WIKIPEDIA_CACHE_FILE = 'wikipedia-cache.sqlite';
@@ -55,6 +56,8 @@ export interface AssemblyOptions {
   answerLogger?: AnswerLogger;
   /** An open store the caller keeps owning (a command that already opened it). Default: the configured data directory's, opened here. */
   store?: KnowledgeStore;
+  /** What this process is (e.g. `galen serve`), told to another process that waits while this one syncs the vector files. Default `galen`. */
+  holder?: string;
 }
 
 /** Galen's parts, built from one configuration. */
@@ -106,6 +109,8 @@ export async function assembleGalen(config: GalenConfig, options: AssemblyOption
         const own = model;
         if (own) closers.push(() => own.close());
       }
+      const tooSmall = model ? contextWindowWarning(model.contextWindow, config.answer.maxNewTokens) : null;
+      if (tooSmall) logger.warn({ model: model?.modelId, contextWindow: model?.contextWindow }, tooSmall);
     }
     const session: SessionOptions = {
       executionProvider: config.model.executionProvider,
@@ -137,6 +142,7 @@ export async function assembleGalen(config: GalenConfig, options: AssemblyOption
         logger: lines,
         efSearch: config.vectors.efSearch,
         lsa: { dimension: config.vectors.lsaDimension },
+        ...(options.holder ? { holder: options.holder } : {}),
         ...(embedder ? { embedder } : {}),
       });
       const v = vectors;

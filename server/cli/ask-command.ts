@@ -57,6 +57,7 @@ export function registerAskCommand(program: Command, globals: () => GlobalOption
       const galen = await assembleGalen(config, {
         logger: createLogger(config.log.level, 2),
         lines: stderrLines,
+        holder: 'galen ask',
         ...(sources ? { sources: sources as EvidenceSource[] } : {}),
       });
       const controller = new AbortController();
@@ -69,7 +70,8 @@ export function registerAskCommand(program: Command, globals: () => GlobalOption
           await seedStore(store, { chunking: { maxChars: config.ingest.chunkChars, overlapChars: config.ingest.chunkOverlap } });
         }
         try {
-          if (galen.vectors && (!sources || sources.includes('vector'))) await syncWithProgress(galen.vectors, Boolean(g.json));
+          if (galen.vectors && (!sources || sources.includes('vector')))
+            await syncWithProgress(galen.vectors, Boolean(g.json), false, undefined, controller.signal);
           const pipeline = galen.answers();
           let answer: Answer | undefined;
           const events = pipeline.stream({

@@ -4,6 +4,7 @@ import type { KnowledgeStore } from '../../knowledge/index.js';
 import {
   readVectorIndexStatus,
   VectorIndexError,
+  type IndexLockHolder,
   type VectorIndexStatus,
   type VectorRetrieval,
   type VectorSyncReport,
@@ -43,11 +44,12 @@ export async function openCliVectors(
   config: GalenConfig,
   store: KnowledgeStore,
   settings: VectorSettings = config.vectors,
+  holder = 'galen',
 ): Promise<CliVectors> {
   // Opened even when vectors are off in the configuration: the caller asked for them (a rebuild).
   const galen = await assembleGalen(
     { ...config, vectors: { ...settings, enabled: true } },
-    { logger: createLogger(config.log.level, 2), lines: stderrLines, store, model: false, wikipedia: false },
+    { logger: createLogger(config.log.level, 2), lines: stderrLines, store, model: false, wikipedia: false, holder },
   );
   return { vectors: galen.vectors!, ...(galen.reranker ? { reranker: galen.reranker } : {}), close: () => galen.close() };
 }
@@ -63,6 +65,7 @@ export async function syncWithProgress(
   json: boolean,
   rebuild = false,
   after?: string,
+  signal?: AbortSignal,
 ): Promise<VectorSyncReport> {
   const bar =
     !json && process.stderr.isTTY
@@ -85,7 +88,15 @@ export async function syncWithProgress(
         started = true;
       } else bar.update(embedded);
     };
-    return await (rebuild ? vectors.rebuild({ onProgress }) : vectors.sync({ onProgress, ...(after ? { after } : {}) }));
+    // Another process syncing the same files (a server building its index): wait and say so, then reuse its work.
+    const onWait = (holder: IndexLockHolder) => {
+      const done = holder.progress ? `: ${holder.progress.embedded} of ${holder.progress.total} chunks embedded` : '';
+      process.stderr.write(
+        `vectors: waiting for ${holder.holder} (pid ${holder.pid}) to finish syncing the vector index${done} (Ctrl-C stops)\n`,
+      );
+    };
+    const common = { onProgress, onWait, ...(signal ? { signal } : {}) };
+    return await (rebuild ? vectors.rebuild(common) : vectors.sync({ ...common, ...(after ? { after } : {}) }));
   } finally {
     if (started) bar?.stop();
   }
@@ -109,7 +120,7 @@ export async function syncAfterChange(
   if (!settings.enabled) return undefined;
   let opened: CliVectors | undefined;
   try {
-    opened = await openCliVectors(config, store, settings);
+    opened = await openCliVectors(config, store, settings, `galen, after the ${change}`);
     return summariseSync(await syncWithProgress(opened.vectors, json, false, change));
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
@@ -194,7 +205,7 @@ export function registerIndexCommand(program: Command, globals: () => GlobalOpti
       await withStore(
         config,
         async (store) => {
-          const opened = await openCliVectors(config, store);
+          const opened = await openCliVectors(config, store, config.vectors, 'galen index rebuild');
           try {
             const report = summariseSync(await syncWithProgress(opened.vectors, Boolean(g.json), true));
             const status = await opened.vectors.status();

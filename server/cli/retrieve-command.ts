@@ -37,6 +37,7 @@ export function registerRetrieveCommand(program: Command, globals: () => GlobalO
         logger: createLogger(config.log.level, 2),
         lines: stderrLines,
         model: false,
+        holder: 'galen retrieve',
         ...(sources ? { sources: sources as EvidenceSource[] } : {}),
       });
       try {

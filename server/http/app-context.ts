@@ -26,7 +26,7 @@ export interface AppContext {
    * repairs it) in the background — answers use BM25 and Wikipedia meanwhile — then `ready`; absent
    * when dense retrieval is off.
    */
-  vectorIndex?: () => { state: 'building' | 'ready' | 'failed'; vectors: number };
+  vectorIndex?: () => { state: 'building' | 'ready' | 'failed'; vectors: number; embedder: string | null };
   /** Running retrieval worker threads, for `/readyz` (0: searches run on the HTTP thread). Default 0. */
   retrievalWorkers?: () => number;
   /** The serving engines' last `/v1/models` probes, for `/readyz` (backend `openai-compatible`); absent otherwise. */

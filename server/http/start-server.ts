@@ -73,6 +73,7 @@ export async function startServer(config: GalenConfig, logger: Logger, dependenc
       vectors: dependencies.vector ?? true,
       workers: true,
       answerLogger: logger,
+      holder: 'galen serve',
     });
   } catch (error) {
     keys.close();
@@ -101,6 +102,8 @@ export async function startServer(config: GalenConfig, logger: Logger, dependenc
     },
     (fields, message) => logger.warn(fields, message),
   );
+  // What the store's data_version was when this server last took in its changes (see watchStore).
+  let seenVersion = store.dataVersion();
   const jobs = new KnowledgeJobs({
     dataDir: config.dataDir,
     chunking: { maxChars: config.ingest.chunkChars, overlapChars: config.ingest.chunkOverlap },
@@ -114,6 +117,7 @@ export async function startServer(config: GalenConfig, logger: Logger, dependenc
         await vectors.sync({ after: `a knowledge job on ${source}`, signal });
         await pool?.reloadVectors();
       }
+      seenVersion = store.dataVersion();
     },
   });
   metrics.watchKnowledgeJobs(() => jobs.queue.counts());
@@ -132,7 +136,7 @@ export async function startServer(config: GalenConfig, logger: Logger, dependenc
     logger,
     unreadiness: () => (shuttingDown ? { reason: 'shutting down' } : ready ? null : { reason: 'ingesting the seed corpus' }),
     version: packageVersion(),
-    ...(vectors ? { vectorIndex: () => ({ state: vectorState, vectors: vectors.count }) } : {}),
+    ...(vectors ? { vectorIndex: () => ({ state: vectorState, vectors: vectors.count, embedder: vectors.embedder?.id ?? null }) } : {}),
     retrievalWorkers: () => pool?.size ?? 0,
     ...(upstreams ? { upstreams } : {}),
     ...pipelines(),
@@ -240,9 +244,54 @@ export async function startServer(config: GalenConfig, logger: Logger, dependenc
     if (!stopSeeding.signal.aborted) logger.error({ err: error }, 'the vector index could not be built; answers use BM25 and Wikipedia');
   });
 
+  // Another process (a CLI `galen ingest`, `remove`, `index rebuild`) may change the store or the
+  // vector files of this data directory: checked every STORE_POLL_MS (one pragma and a small file
+  // read), and taken in as the server's own knowledge jobs are, so searches, /readyz counts and the
+  // vector index follow without a restart.
+  let watching = false;
+  const watchStore = async () => {
+    if (watching || shuttingDown || !ready || vectorState === 'building') return;
+    const jobsNow = jobs.queue.counts();
+    // A knowledge job of this server brings its own changes in step when it ends.
+    if (jobsNow.running || jobsNow.queued) return;
+    watching = true;
+    try {
+      const version = store.dataVersion();
+      const storeChanged = version !== seenVersion;
+      const filesChanged = vectors ? await vectors.filesChanged() : false;
+      if (!storeChanged && !filesChanged) return;
+      seenVersion = version;
+      if (storeChanged) {
+        Object.assign(ctx, pipelines());
+        logger.info({ chunks: store.countChunks() }, 'the store was changed by another process; searching it as it is now');
+      }
+      if (vectors) {
+        let told = false;
+        await vectors.sync({
+          after: 'a change by another process',
+          signal: stopSeeding.signal,
+          onWait: (holder) => {
+            if (!told) logger.info({ pid: holder.pid, holder: holder.holder }, 'waiting for another process to finish the vector index');
+            told = true;
+          },
+        });
+        await pool?.reloadVectors();
+        logger.info({ vectors: vectors.count, embedder: vectors.embedder?.id ?? null }, 'vector index in step with the store');
+      }
+    } catch (error) {
+      if (!stopSeeding.signal.aborted)
+        logger.error({ err: error }, 'taking in a change made by another process failed; the next change, or a restart, tries again');
+    } finally {
+      watching = false;
+    }
+  };
+  const storeWatch = setInterval(() => void watchStore(), STORE_POLL_MS);
+  storeWatch.unref();
+
   const close = (): Promise<void> => {
     closing ??= (async () => {
       shuttingDown = true;
+      clearInterval(storeWatch);
       releaseGuard();
       stopSeeding.abort();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
@@ -268,6 +317,9 @@ export async function startServer(config: GalenConfig, logger: Logger, dependenc
   const releaseGuard = guardProcess({ logger, close });
   return { url, ready: seeding, indexed: vectorSync, reopenLogs: () => audit.reopen(), close };
 }
+
+/** How often a server checks its data directory for changes made by another process. */
+const STORE_POLL_MS = 2000;
 
 /** Galen's version from its package.json, or `0.0.0` when it has none. */
 function packageVersion(): string {
