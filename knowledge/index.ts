@@ -27,7 +27,7 @@ export { DEFAULT_LIMITS, type InputLimits } from './ingest/input-file.js';
 export { LexicalSearch, type LexicalHit, type LexicalResult, type LexicalSearchOptions } from './search/lexical-search.js';
 export { STOPWORDS } from './search/stopwords.js';
 export { exportSource, type ExportOptions, type ExportReport } from './seed/export-source.js';
-export { seedStore, SEED_FILE, SEED_SOURCE } from './seed/seed.js';
+export { seedStore, SEED_FILE, SEED_SOURCE, SEED_SOURCES, type SeedSource } from './seed/seed.js';
 export { PACKAGE_ROOT } from './package-root.js';
 export {
   createPrivateFile,

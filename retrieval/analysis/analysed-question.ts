@@ -1,3 +1,4 @@
+import type { CandidateCondition } from './condition-finder.js';
 import type { QuestionLanguage } from './language.js';
 import type { QuestionType } from './question-type.js';
 
@@ -28,4 +29,11 @@ export interface AnalysedQuestion {
   standalone: string;
   /** The text searched: the core question (with the previous turn for a bare follow-up) and the corpus names and expansions it adds. */
   query: string;
+  /** The symptoms the message describes (the corpus's names for them), when it describes any. */
+  symptoms?: string[];
+  /**
+   * For a message that describes symptoms without naming its disease: the conditions the corpus
+   * lists with those symptoms, likeliest first. Their names are searched too.
+   */
+  candidateConditions?: CandidateCondition[];
 }

@@ -230,14 +230,14 @@ export class FocusResolver {
  * asked about as "alzheimers"); a Chinese name as written. None for a phrase of only general words
  * or a short all-capital abbreviation ("ALL", "MS": the abbreviation table decides those).
  */
-export function phrasesOf(text: string, how: Phrase['how']): string[] {
+export function phrasesOf(text: string, how: Phrase['how'], everyday: ReadonlySet<string> = new Set()): string[] {
   const trimmed = text.trim();
   if (hasHan(trimmed)) return trimmed.length >= 2 ? [trimmed] : [];
   if (how !== 'lay' && /^[A-Z0-9-]{1,5}$/.test(trimmed)) return [];
   const bare = trimmed.replace(/\s*\([^)]*\)\s*/g, ' ').trim();
   const head = bare.replace(GENERIC_TAIL, '').trim();
-  // A short head is often an everyday word ("Pick disease" is no "pick up").
-  const headOk = head.length >= 6;
+  // A short head, or an everyday word, is no name ("Pick disease" is no "pick up", "Eating Disorders" no "after eating").
+  const headOk = head.length >= 6 && !everyday.has(words(head).join(' '));
   const out = new Set<string>();
   for (const variant of [trimmed, bare, ...(headOk && head !== bare && how === 'name' ? [head] : [])]) {
     const keys = words(variant).map(wordKey);
@@ -249,10 +249,10 @@ export function phrasesOf(text: string, how: Phrase['how']): string[] {
 }
 
 /** An entry's lookup phrases: from its name, and from its aliases. */
-export function compilePhrases(entry: LexiconEntry): { names: string[]; synonyms: string[] } {
+export function compilePhrases(entry: LexiconEntry, everyday?: ReadonlySet<string>): { names: string[]; synonyms: string[] } {
   const key = entry.name.trim().toLowerCase();
   return {
-    names: phrasesOf(entry.name, 'name'),
+    names: phrasesOf(entry.name, 'name', everyday),
     synonyms: [...new Set((entry.aliases ?? []).filter((a) => a.trim().toLowerCase() !== key).flatMap((a) => phrasesOf(a, 'synonym')))],
   };
 }

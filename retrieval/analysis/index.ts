@@ -4,6 +4,7 @@
  */
 export type { AnalysedQuestion, FocusEntity } from './analysed-question.js';
 export {
+  bundledConditionFinder,
   bundledFocusResolver,
   bundledTypeModel,
   QuestionAnalyser,
@@ -11,6 +12,13 @@ export {
   type QuestionAnalyserParts,
 } from './question-analyser.js';
 export { FocusResolver } from './focus-resolver.js';
+export {
+  CONDITIONS_FILE,
+  ConditionFinder,
+  type CandidateCondition,
+  type ConditionsFile,
+  type SymptomReading,
+} from './condition-finder.js';
 export { FOCUS_LEXICON_FILE, loadFocusLexicon, type FocusLexiconFile, type LexiconEntry } from './focus-lexicon.js';
 export { LAY_TERMS } from './lay-terms.js';
 export { coreQuestion, questionClauses, sentencesOf } from './core-question.js';

@@ -1,5 +1,6 @@
 import type { KnowledgeStore } from '../../knowledge/index.js';
 import type { AnalysedQuestion, FocusEntity } from './analysed-question.js';
+import { ConditionFinder } from './condition-finder.js';
 import { coreQuestion } from './core-question.js';
 import { withPreviousTurn } from './follow-up.js';
 import { loadFocusLexicon } from './focus-lexicon.js';
@@ -26,6 +27,8 @@ export interface QuestionAnalyserParts {
   extraFocus?: () => FocusResolver;
   /** The question-type recogniser; default the bundled model ({@link QuestionTypeModel.load}). */
   types?: QuestionTypeModel;
+  /** Symptoms → candidate conditions; default the bundled table ({@link ConditionFinder.load}). */
+  conditions?: ConditionFinder;
 }
 
 /** Whether a focus names a disease or drug (or a lay name of one), the subjects a question is asked about. */
@@ -35,6 +38,16 @@ function isSubject(f: FocusEntity): boolean {
 
 let bundledResolver: FocusResolver | undefined;
 let bundledTypes: QuestionTypeModel | undefined;
+let bundledConditions: ConditionFinder | undefined;
+
+/** The bundled symptom–condition table, loaded once per process. */
+export function bundledConditionFinder(): ConditionFinder {
+  bundledConditions ??= ConditionFinder.load();
+  return bundledConditions;
+}
+
+/** Candidate conditions searched with a symptom description. */
+const SEARCHED_CONDITIONS = 3;
 
 /** The resolver over the bundled focus lexicon and lay terms, built once per process (about half a second). */
 export function bundledFocusResolver(): FocusResolver {
@@ -63,11 +76,13 @@ export function bundledTypeModel(): QuestionTypeModel {
 export class QuestionAnalyser {
   private readonly focus: FocusResolver;
   private readonly types: QuestionTypeModel;
+  private readonly conditions: ConditionFinder;
   private extra: FocusResolver | undefined;
 
   constructor(private readonly parts: QuestionAnalyserParts) {
     this.focus = parts.focus ?? bundledFocusResolver();
     this.types = parts.types ?? bundledTypeModel();
+    this.conditions = parts.conditions ?? bundledConditionFinder();
   }
 
   /** An analyser over the bundled vocabulary plus the store's (its subjects, synonyms and "Also called" lists). */
@@ -82,19 +97,40 @@ export class QuestionAnalyser {
     const message = question.trim();
     const core = coreQuestion(message);
     const searched = withPreviousTurn(core, options.previousTurns);
-    const expanded = this.parts.normalizer.expand(searched);
+    // The whole message is searched (its background carries the subject's words; searching only the core
+    // question lost hit@5 on ChatDoctor's symptom messages), the core question is what the answer addresses.
+    const expanded = this.parts.normalizer.expand(withPreviousTurn(message, options.previousTurns));
     const focus = this.focusOf(searched, message);
     for (const s of expanded.synonyms)
       if (!focus.some((f) => f.name === s.name)) focus.push({ text: s.text, name: s.name, match: 'synonym' });
+    const reading = this.conditions.read(message);
+    // A description of symptoms names no disease of its own (a symptom the corpus has a page on is no diagnosis).
+    const describesSymptoms =
+      reading.symptoms.length > 0 &&
+      !focus.some(
+        (f) =>
+          isSubject(f) &&
+          f.kind !== 'drug' &&
+          !this.conditions.isSymptom(f.name, reading.symptoms) &&
+          !this.conditions.isSymptom(f.text, reading.symptoms),
+      );
+    const candidates = describesSymptoms ? reading.conditions : [];
     const lower = expanded.query.toLowerCase();
-    const additions = focus.map((f) => f.name).filter((name, i, all) => all.indexOf(name) === i && !lower.includes(name.toLowerCase()));
+    const additions = [...focus.map((f) => f.name), ...candidates.slice(0, SEARCHED_CONDITIONS).map((c) => c.name)].filter(
+      (name, i, all) => all.indexOf(name) === i && !lower.includes(name.toLowerCase()),
+    );
+    // The symptoms are searched with the candidates: a short core question ("what could it be?") drops them.
+    const described = describesSymptoms ? reading.symptoms.filter((x) => !lower.includes(x.toLowerCase())) : [];
+    const extra = [...described, ...additions];
     return {
       language: detectLanguage(message),
       focus,
       types: this.typesOf(core, searched, focus),
       coreQuestion: core,
       standalone: searched,
-      query: additions.length ? `${expanded.query} ${additions.join(' ')}` : expanded.query,
+      query: extra.length ? `${expanded.query} ${extra.join(' ')}` : expanded.query,
+      ...(reading.symptoms.length ? { symptoms: reading.symptoms } : {}),
+      ...(candidates.length ? { candidateConditions: candidates } : {}),
     };
   }
 

@@ -114,3 +114,25 @@ describe('core question', () => {
     expect(type / heldOut.length).toBeGreaterThan(0.38);
   });
 });
+
+describe('symptom descriptions', () => {
+  it('maps a message that names no disease to candidate conditions, and searches them', () => {
+    const a = analyser.analyse(
+      'Doctor, I have been experiencing severe pain in my upper right abdomen and back along with nausea and vomiting. What could it be?',
+    );
+    expect(a.symptoms).toEqual(expect.arrayContaining(['Upper abdominal pain', 'Nausea', 'Vomiting']));
+    const names = a.candidateConditions!.map((c) => c.name);
+    expect(names.slice(0, 3)).toEqual(expect.arrayContaining(['Gallstone', 'Cholecystitis']));
+    expect(a.candidateConditions![0]!.score).toBe(1);
+    for (const name of names.slice(0, 3)) expect(a.query).toContain(name);
+  });
+
+  it('gives no candidates when the message names its disease, or describes nothing', () => {
+    const named = analyser.analyse(
+      "I'm having pain, swelling and redness in my leg. My doctor suspected thrombophlebitis. What medicines do I need?",
+    );
+    expect(named.symptoms).toEqual(expect.arrayContaining(['Leg pain']));
+    expect(named.candidateConditions).toBeUndefined();
+    expect(analyser.analyse('What is gout?').candidateConditions).toBeUndefined();
+  });
+});

@@ -14,7 +14,8 @@ import { isHeldOut } from './split.js';
 import { evaluateTypes } from './type-evaluation.js';
 import { readLiveqa, readMedquad, type TypeExample } from './type-examples.js';
 import { trainTypeModel } from './train-type-model.js';
-import { buildFocusLexicon } from './build-lexicon.js';
+import { buildConditions, buildFocusLexicon, chineseDiseaseTerms } from './build-lexicon.js';
+import { CONDITIONS_FILE } from '../condition-finder.js';
 import { FOCUS_LEXICON_FILE } from '../focus-lexicon.js';
 
 /** Held-out share (percent) of LiveQA messages and of MedQuAD documents. */
@@ -51,6 +52,10 @@ file.trained = report;
 writeFileSync(QUESTION_TYPE_MODEL_FILE, gzipSync(JSON.stringify(file), { level: 9 }));
 console.log(JSON.stringify(report, null, 1));
 
-const lexicon = buildFocusLexicon(data);
+const lexicon = buildFocusLexicon(data, chineseDiseaseTerms(data));
 writeFileSync(FOCUS_LEXICON_FILE, gzipSync(JSON.stringify(lexicon), { level: 9 }));
 console.log(`focus lexicon: ${lexicon.entries.length} entries, ${lexicon.words.length} known words`);
+
+const conditions = buildConditions(data);
+writeFileSync(CONDITIONS_FILE, gzipSync(JSON.stringify(conditions), { level: 9 }));
+console.log(`conditions: ${conditions.conditions.length} conditions, ${conditions.symptoms.length} symptoms`);
