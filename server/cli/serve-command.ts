@@ -42,8 +42,13 @@ export function registerServeCommand(program: Command, globals: () => GlobalOpti
       };
       // logrotate's postrotate: the audit log was moved away; write on in a new file of the same name.
       process.on('SIGHUP', () => {
-        running.reopenLogs();
-        logger.info({ signal: 'SIGHUP' }, 'audit log reopened');
+        try {
+          running.reopenLogs();
+          logger.info({ signal: 'SIGHUP' }, 'audit log reopened');
+        } catch (error) {
+          // A signal is no reason to stop serving: the log says why the file could not be opened.
+          logger.error({ signal: 'SIGHUP', code: (error as NodeJS.ErrnoException).code }, 'audit log could not be reopened');
+        }
       });
       process.on('SIGINT', () => void stop('SIGINT'));
       process.on('SIGTERM', () => void stop('SIGTERM'));

@@ -142,8 +142,11 @@ export class AuditLog {
    */
   reopen(): void {
     if (this.fd === null || this.file === null) return;
+    // The new file first: when it cannot be opened (this throws) the log goes on in the old one.
+    const fd = openPrivateAppend(this.file);
     closeSync(this.fd);
-    this.fd = this.openFile(this.file);
+    this.fd = fd;
+    this.size = fstatSync(fd).size;
   }
 
   /**
@@ -178,17 +181,22 @@ export class AuditLog {
   private rotate(): void {
     const file = this.file;
     if (file === null || this.fd === null) return;
-    closeSync(this.fd);
+    // Renamed while still open (POSIX allows it), so a failure at any step leaves a file to write to.
     try {
       // Files beyond keepFiles (left when it was lowered) go first, then each moves up one.
       for (let i = this.keepFiles + 1; existsSync(`${file}.${i}`); i++) rmSync(`${file}.${i}`, { force: true });
       for (let i = this.keepFiles - 1; i >= 1; i--) if (existsSync(`${file}.${i}`)) renameSync(`${file}.${i}`, `${file}.${i + 1}`);
       if (this.keepFiles > 0) renameSync(file, `${file}.1`);
       else rmSync(file, { force: true });
+      const fd = openPrivateAppend(file);
+      closeSync(this.fd);
+      this.fd = fd;
+      this.size = fstatSync(fd).size;
     } catch (error) {
-      this.onWarning(`audit log rotation failed (${(error as NodeJS.ErrnoException).code ?? 'error'}); writing on in ${file}`);
+      this.onWarning(`audit log rotation failed (${(error as NodeJS.ErrnoException).code ?? 'error'}); writing on in the current file`);
+      // Not again at every line: the next attempt waits for another maxBytes.
+      this.size = 0;
     }
-    this.fd = this.openFile(file);
   }
 
   /** Middleware that audits each `/v1` and `/cds-services` request when its response finishes (or the client leaves). */
