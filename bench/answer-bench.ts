@@ -3,6 +3,7 @@ import { KnowledgeStore, seedStore } from '../knowledge/index.js';
 import { loadLanguageModel } from '../model/index.js';
 import { RetrievalPipeline } from '../retrieval/pipeline/index.js';
 import { AnswerPipeline, type Answer } from '../server/answer/index.js';
+import { ANSWER_SETS, evaluateAnswers, loadAnswerSet } from '../server/eval/index.js';
 import { intOption, latencyStats, ROOT, round, tempDir, type BenchModule, type BenchOptions } from './common.js';
 
 /**
@@ -10,7 +11,8 @@ import { intOption, latencyStats, ROOT, round, tempDir, type BenchModule, type B
  * latency and how often an answer cites the document its question came from (MedQuAD questions,
  * asked as written); then generative answers with the tiny stories260k model (time to first token,
  * tokens/s; its text is nonsense, the numbers are the pipeline's overhead around a generator).
- * `--set questions=N` (default 300, quick 60), `--set generative=N` (default 20, quick 5).
+ * `--set questions=N` (default 300, quick 60), `--set generative=N` (default 20, quick 5). Then
+ * `galen eval answers`' measures on the heldout consumer sets and the unanswerable list (quick: 20 a set).
  */
 export const answerBench: BenchModule = {
   name: 'answer',
@@ -37,7 +39,7 @@ async function runAnswerBench(options: BenchOptions): Promise<Record<string, unk
     const questions = rows.filter((_, i) => i % step === 0).slice(0, questionCount);
     const retrieval = new RetrievalPipeline({ store });
 
-    const extractive = new AnswerPipeline({ retrieval });
+    const extractive = new AnswerPipeline({ retrieval, sections: store });
     const samples: number[] = [];
     let cited = 0;
     let ownDocument = 0;
@@ -49,6 +51,15 @@ async function runAnswerBench(options: BenchOptions): Promise<Record<string, unk
       if (answer.citations.some((c) => c.externalId.startsWith(`${q.document}_`) || c.externalId === q.document)) ownDocument++;
     }
     log(`extractive: ${questions.length} questions`);
+
+    // `galen eval answers` on the heldout split of the consumer sets and the unanswerable list.
+    const answerSets = await Promise.all(ANSWER_SETS.map((file) => loadAnswerSet(file)));
+    const evaluation = await evaluateAnswers(new AnswerPipeline({ retrieval, sections: store }), answerSets, {
+      sources: ['corpus'],
+      split: 'heldout',
+      ...(options.quick ? { limit: 20 } : {}),
+    });
+    log('answer evaluation: heldout consumer sets and the unanswerable list');
 
     const model = await loadLanguageModel(join(ROOT, '..', 'shared', 'models', 'stories260k'));
     const generative = new AnswerPipeline({ retrieval, model }, { maxNewTokens: 64, temperature: 0 });
@@ -70,6 +81,7 @@ async function runAnswerBench(options: BenchOptions): Promise<Record<string, unk
     const tokens = generated.reduce((s, g) => s + g.tokens, 0);
     const generationS = generated.reduce((s, g) => s + g.generationMs, 0) / 1000;
     return {
+      evaluation,
       extractive: {
         questions: questions.length,
         latency: latencyStats(samples),

@@ -221,7 +221,7 @@ export class AnswerPipeline {
     await this.addPatientEvidence(retrieved, question, request, wanted);
     if (request.signal?.aborted) return;
     const { language } = retrieved.analysis;
-    const plan = planAnswer(retrieved.analysis, retrieved.hits, this.planOptions());
+    const plan = planAnswer(retrieved.analysis, retrieved.hits, { ...this.planOptions(), message: question });
     const questionType: QuestionType = plan.types[0] ?? 'general';
 
     let passages: NumberedPassage[] = [];

@@ -29,6 +29,8 @@ export interface PlanOptions {
   maxTypes?: number;
   /** A passage's section as written (first chunk, question type); default: the passage as retrieved. */
   lead?: (evidence: Evidence) => SectionLead;
+  /** The message as asked (its subject may be outside the analysed core question). Default: the analysis's standalone question. */
+  message?: string;
 }
 
 /**
@@ -96,7 +98,9 @@ export function planAnswer(analysis: AnalysedQuestion, hits: readonly Evidence[]
   const threshold = options.focusThreshold ?? DEFAULT_FOCUS_THRESHOLD;
   const maxSentences = options.maxSentences ?? 4;
   const maxChars = options.maxChars ?? 800;
-  const focus = questionFocus(analysis);
+  const vocabulary = new Set<string>();
+  for (const e of hits) for (const t of answerTerms(`${e.title} ${e.text}`)) vocabulary.add(t);
+  const focus = questionFocus(analysis, options.message, (t) => vocabulary.has(t));
   const seen = new Set<string>();
   const about: Candidate[] = [];
   hits.forEach((e, rank) => {
@@ -117,7 +121,9 @@ export function planAnswer(analysis: AnalysedQuestion, hits: readonly Evidence[]
   }
   if (about.length === 0) return builder.abstain(types);
 
-  const subject = subjectEntities(analysis.focus).find((f) => focus.names.includes(f.name.toLowerCase().trim()))?.name ?? bestTitle(about);
+  const subject =
+    subjectEntities(analysis.focus, options.message).find((f) => focus.names.includes(f.name.toLowerCase().trim()))?.name ??
+    bestTitle(about);
   let nearMissQuoted = false;
   for (const type of types) {
     // A question of no recognised type is answered first with what the subject is.

@@ -9,6 +9,8 @@ export interface QuestionFocus {
   terms: string[];
   /** The question's words in order, stemmed; stopwords as null (they break a phrase). */
   words: Array<string | null>;
+  /** Whether a term occurs in the retrieved evidence (a word no passage has can narrow a subject: "Oropouche fever"). */
+  known: (term: string) => boolean;
 }
 
 // Words that name no subject of their own: question-type words and generic medical nouns. A title
@@ -43,28 +45,44 @@ const GENERIC_ZH = new Set(
  * @example
  * questionFocus(analysis).terms // 'What are the symptoms of gout?' → ['gout']
  */
-export function questionFocus(analysis: Pick<AnalysedQuestion, 'focus' | 'standalone'>): QuestionFocus {
-  const words = (
-    analysis.standalone
-      .normalize('NFKC')
-      .toLowerCase()
-      .match(/[\p{L}\p{N}][\p{L}\p{N}'-]*/gu) ?? []
-  ).map((w) => answerTerms(w)[0] ?? null);
+export function questionFocus(
+  analysis: Pick<AnalysedQuestion, 'focus' | 'standalone'>,
+  message?: string,
+  known: (term: string) => boolean = () => false,
+): QuestionFocus {
+  // The whole message counts: a long one's core question may say only "what can I do about it?".
+  const text = decodeEntities(
+    message && !analysis.standalone.includes(message) ? `${message}\n${analysis.standalone}` : analysis.standalone,
+  );
+  const words = phraseWords(text);
   // "Buruli ulcer" recognised as the corpus's "ulcer" is narrower than it: not that entity.
-  const names = subjectEntities(analysis.focus)
-    .filter((f) => !narrowedInQuestion(words, focusTerms(f.text)))
+  const names = subjectEntities(analysis.focus, message)
+    .filter((f) => !narrowedInQuestion(words, focusTerms(f.text), known))
     .map((f) => f.name.toLowerCase().trim());
-  const terms = new Set(focusTerms(analysis.standalone));
+  const terms = new Set(focusTerms(text));
   for (const name of names) for (const t of focusTerms(name)) terms.add(t);
-  return { names, terms: [...terms], words };
+  return { names, terms: [...terms], words, known };
 }
 
 /**
  * The analyser's focus entities that name a subject: not those recognised from generic words only
  * ("side effects" → Drug Reactions), which say what is asked rather than about what.
  */
-export function subjectEntities<T extends { text: string; name: string }>(focus: readonly T[]): T[] {
-  return focus.filter((f) => f.name.trim() && focusTerms(f.text).length > 0);
+export function subjectEntities<T extends { text: string; name: string; match?: string }>(focus: readonly T[], message?: string): T[] {
+  return focus.filter((f) => {
+    const said = focusTerms(f.text);
+    if (!f.name.trim() || said.length === 0) return false;
+    // A short respelling is trusted only as close as a typo ("diabetis"), not "chess" → "cholestasis"; a long word is rarely another real one.
+    if (f.match === 'spelling' && f.text.trim().length < 9) {
+      const named = focusTerms(f.name);
+      if (!said.every((t) => named.some((n) => t[0] === n[0] && Math.abs(t.length - n.length) <= 2 && editDistance(t, n, 2) <= 2)))
+        return false;
+    }
+    // An acronym name ("CHARGE syndrome") is meant only when the message writes it so, not "one charge".
+    const acronym = f.name.match(/\b[A-Z]{3,}\b/)?.[0];
+    if (message !== undefined && acronym && acronym.toLowerCase() === f.text.trim() && !message.includes(acronym)) return false;
+    return true;
+  });
 }
 
 /** A text's subject-naming terms: {@link answerTerms} without the generic ones. */
@@ -85,12 +103,14 @@ export function focusTerms(text: string): string[] {
 export function focusScore(focus: QuestionFocus, title: string): number {
   const lower = title.toLowerCase().trim();
   if (!lower) return 0;
-  for (const name of focus.names) if (name === lower || containsPhrase(lower, name) || containsPhrase(name, lower)) return 1;
+  if (focus.names.includes(lower)) return 1;
+  // A title naming the subject among other words ("Obesity Hypoventilation Syndrome") is about it, less than "Obesity" is.
+  for (const name of focus.names) if (containsPhrase(lower, name) || containsPhrase(name, lower)) return 0.8;
   const titleTerms = focusTerms(title);
   if (titleTerms.length === 0 || focus.terms.length === 0) return 0;
   const matched = titleTerms.filter((t) => focus.terms.some((q) => sameTerm(q, t))).length;
   if (matched === 0) return 0;
-  if (narrowedInQuestion(focus.words, titleTerms)) return 0;
+  if (narrowedInQuestion(focus.words, titleTerms, focus.known)) return 0;
   if (/[\u4e00-\u9fff]/.test(title)) {
     const asked = focus.terms.filter((t) => /[\u4e00-\u9fff]/.test(t)).length;
     return Math.min(1, matched / Math.max(1, Math.min(3, asked, titleTerms.length)));
@@ -99,17 +119,37 @@ export function focusScore(focus: QuestionFocus, title: string): number {
 }
 
 /**
- * Whether the question names something narrower than the title: a subject word right before the
- * title's words that the title lacks ("Oropouche fever" is not "Fever", "breast cancer" not "Cancer").
+ * Whether the question names something narrower than the title: a word right before the title's
+ * words that the title lacks and no retrieved passage knows ("Oropouche fever" is not "Fever");
+ * a known word there is rather a verb or a qualifier ("relieve dry mouth").
  */
-function narrowedInQuestion(words: ReadonlyArray<string | null>, titleTerms: readonly string[]): boolean {
+function narrowedInQuestion(words: ReadonlyArray<string | null>, titleTerms: readonly string[], known: (term: string) => boolean): boolean {
   const inTitle = (w: string | null) => w !== null && titleTerms.some((t) => sameTerm(w, t));
   for (let i = 0; i < words.length; i++) {
     if (!inTitle(words[i]!) || inTitle(words[i - 1] ?? null)) continue;
     const before = words[i - 1];
-    if (before && !GENERIC.has(before) && !/^\d+$/.test(before) && !/[\u4e00-\u9fff]/.test(before)) return true;
+    if (before && !GENERIC.has(before) && !known(before) && !/^\d+$/.test(before) && !/[\u4e00-\u9fff]/.test(before)) return true;
   }
   return false;
+}
+
+/** The text's words in order, stemmed; stopwords and punctuation between words (quotes, slashes, commas) as null. */
+function phraseWords(text: string): Array<string | null> {
+  const words: Array<string | null> = [];
+  for (const m of text
+    .normalize('NFKC')
+    .toLowerCase()
+    .matchAll(/([\p{L}\p{N}][\p{L}\p{N}'-]*)|([^\p{L}\p{N}\s]+)/gu)) {
+    words.push(m[1] ? (answerTerms(m[1])[0] ?? null) : null);
+  }
+  return words;
+}
+
+const ENTITIES: Readonly<Record<string, string>> = { '&quot;': '"', '&amp;': '&', '&apos;': "'", '&lt;': '<', '&gt;': '>', '&nbsp;': ' ' };
+
+/** "&quot;hypothyroidism&quot;" → '"hypothyroidism"': consumer messages arrive HTML-escaped. */
+function decodeEntities(text: string): string {
+  return text.replace(/&(?:quot|amp|apos|lt|gt|nbsp|#\d{1,6});/g, (e) => ENTITIES[e] ?? String.fromCodePoint(Number(e.slice(2, -1))));
 }
 
 /** Whether `phrase` occurs in `text` as whole words. */

@@ -12,6 +12,7 @@ import {
 } from '../../retrieval/evaluation/index.js';
 import { RetrievalPipeline, type EvidenceSource } from '../../retrieval/pipeline/index.js';
 import { LearnedRanker } from '../../retrieval/ranking/index.js';
+import { registerEvalAnswersCommand } from './eval-answers-command.js';
 import { configFrom, output, UsageError, withStore, type GlobalOptions } from './cli-context.js';
 import { openCliVectors, syncWithProgress, type CliVectors } from './index-command.js';
 import { registerTrainCommands } from './train-commands.js';
@@ -40,6 +41,7 @@ interface EvalFlags {
 export function registerEvalCommand(program: Command, globals: () => GlobalOptions): void {
   const evaluate = program.command('eval').description('Evaluate parts of Galen on question sets, and retrain its ranking models');
   registerTrainCommands(evaluate, globals);
+  registerEvalAnswersCommand(evaluate, globals);
   evaluate
     .command('retrieval')
     .description('Recall@k, MRR@10 and nDCG@10 of BM25, vectors and the fused pipeline on question sets')
