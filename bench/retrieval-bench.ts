@@ -1,20 +1,23 @@
 /**
  * Retrieval benchmark: vector upkeep and the fused pipeline. On the shared corpus: the built-in
  * embedder's fit, embedding and HNSW build rates, HNSW recall@10 against exact cosine search,
- * latency of the fused pipeline without Wikipedia (BM25 + vectors, score fusion), and the dev-set
- * metrics of BM25 alone, vectors alone and fused. On a large synthetic store (1,000,000 chunks;
- * `--quick` 50,000; `--set syntheticChunks=N`): the same build rates and latency.
+ * latency of the fused pipeline without Wikipedia (BM25 + vectors, score fusion), the dev-set
+ * metrics of BM25 alone, vectors alone and fused, and what analysis + learned ranking cost. On a
+ * large synthetic store (1,000,000 chunks; `--quick` 50,000; `--set syntheticChunks=N`): the same
+ * build rates and latency. On the seed corpus: the consumer sets per split, textbook BM25 vs fused
+ * vs ranked.
  */
 import { join } from 'node:path';
-import { ingest, KnowledgeStore } from '../knowledge/index.js';
-import { DEV_SETS, evaluateRetrieval, loadEvalSet, type EvalSet } from '../retrieval/evaluation/index.js';
+import { ingest, KnowledgeStore, seedStore } from '../knowledge/index.js';
+import { CONSUMER_SETS, DEV_SETS, evaluateRetrieval, loadEvalSet, TextbookBm25, type EvalSet } from '../retrieval/evaluation/index.js';
 import { RetrievalPipeline, type EvidenceSource } from '../retrieval/pipeline/index.js';
+import { LearnedRanker } from '../retrieval/ranking/index.js';
 import { chunkEmbeddingText, openVectorRetrieval, readVectorIndexStatus, type VectorRetrieval } from '../retrieval/vector/index.js';
 import { CORPUS, intOption, latencyStats, maxRssMiB, round, SHARED_DATA, tempDir, type BenchModule, type BenchOptions } from './common.js';
 import { buildSyntheticStore, sentencePool } from './synthetic-corpus.js';
 
-/** Latency targets of the fused pipeline without Wikipedia (issue 3). */
-const TARGETS = { corpusP50Ms: 15, syntheticP50Ms: 40 };
+/** Latency targets of the fused pipeline without Wikipedia (issue 3), and of analysis + learned ranking (issue 12). */
+const TARGETS = { corpusP50Ms: 15, syntheticP50Ms: 40, analysisRankingP50Ms: 5 };
 const K = 10;
 const WARMUP = 50;
 const RECALL_QUERIES = 500;
@@ -57,6 +60,13 @@ async function runRetrievalBench(options: BenchOptions): Promise<Record<string, 
     const recall = await hnswRecall(vectors, store, sets.flatMap((s) => s.questions.map((q) => q.question)).slice(0, RECALL_QUERIES), log);
     const corpusLatency = await pipelineLatency(store, vectors, queries, log, 'corpus');
     const devSets = await devSetMetrics(store, vectors, sets, log);
+    const consumer = await Promise.all(CONSUMER_SETS.map((f) => loadEvalSet(f)));
+    const ranking = await rankingLatency(
+      store,
+      vectors,
+      consumer.flatMap((s) => s.questions.map((q) => q.question)),
+      log,
+    );
     const pool = sentencePool(store);
     vectors.close();
     vectors = undefined;
@@ -71,6 +81,18 @@ async function runRetrievalBench(options: BenchOptions): Promise<Record<string, 
     vectors = await openVectorRetrieval({ dataDir: syntheticDir, store, logger });
     const syntheticBuild = await buildFigures(vectors, store, syntheticDir, log, 'synthetic');
     const syntheticLatency = await pipelineLatency(store, vectors, queries, log, 'synthetic');
+    vectors.close();
+    vectors = undefined;
+    store.close();
+    store = undefined;
+
+    // 3. The seed corpus, which the consumer sets' passage ids name.
+    const seedDir = join(tmp.dir, 'seed');
+    store = KnowledgeStore.open({ dataDir: seedDir });
+    await seedStore(store);
+    vectors = await openVectorRetrieval({ dataDir: seedDir, store, logger });
+    await vectors.sync();
+    const consumerSets = await consumerSetMetrics(store, vectors, consumer, log);
 
     return {
       corpus: {
@@ -78,6 +100,13 @@ async function runRetrievalBench(options: BenchOptions): Promise<Record<string, 
         recallAt10VsExact: recall,
         latency: { ...corpusLatency, target: { p50Ms: TARGETS.corpusP50Ms, met: corpusLatency.fused.p50Ms <= TARGETS.corpusP50Ms } },
         devSets,
+        ranking: {
+          ...ranking,
+          target: {
+            analysisRankingP50Ms: TARGETS.analysisRankingP50Ms,
+            met: ranking.analysisRanking.p50Ms <= TARGETS.analysisRankingP50Ms,
+          },
+        },
       },
       synthetic: {
         store: storeBuild,
@@ -87,6 +116,7 @@ async function runRetrievalBench(options: BenchOptions): Promise<Record<string, 
           target: { p50Ms: TARGETS.syntheticP50Ms, met: syntheticLatency.fused.p50Ms <= TARGETS.syntheticP50Ms },
         },
       },
+      seed: { consumerSets },
       durationS: round((performance.now() - started) / 1000, 1),
       maxRssMiB: maxRssMiB(),
     };
@@ -201,6 +231,69 @@ async function devSetMetrics(store: KnowledgeStore, vectors: VectorRetrieval, se
     );
     log(`${set.name}: ${report.runs.map((r) => `${r.name} MRR@10 ${round(r.mrr10, 4)}`).join(', ')}`);
   }
+  return out;
+}
+
+/**
+ * What analysis and learned ranking cost per question (consumer questions, corpus + vectors, k 10):
+ * the pipeline's own timings of the two, and its whole latency with and without the ranker (which
+ * also reads 100 candidates instead of 30).
+ */
+async function rankingLatency(store: KnowledgeStore, vectors: VectorRetrieval, queries: string[], log: (m: string) => void) {
+  const plain = new RetrievalPipeline({ store, vector: vectors.searcher });
+  const ranked = new RetrievalPipeline({ store, vector: vectors.searcher, ranker: LearnedRanker.load(store) });
+  const sources: EvidenceSource[] = ['corpus', 'vector'];
+  for (const q of queries.slice(0, WARMUP)) {
+    await plain.retrieve(q, { k: K, sources });
+    await ranked.retrieve(q, { k: K, sources });
+  }
+  const plainMs: number[] = [];
+  const rankedMs: number[] = [];
+  const analysisRanking: number[] = [];
+  for (const q of queries) {
+    let t = performance.now();
+    await plain.retrieve(q, { k: K, sources });
+    plainMs.push(performance.now() - t);
+    t = performance.now();
+    const result = await ranked.retrieve(q, { k: K, sources });
+    rankedMs.push(performance.now() - t);
+    analysisRanking.push((result.timings.analysis ?? 0) + (result.timings.rank ?? 0));
+  }
+  const figures = {
+    queries: queries.length,
+    analysisRanking: latencyStats(analysisRanking),
+    fused: latencyStats(plainMs),
+    ranked: latencyStats(rankedMs),
+  };
+  log(
+    `ranking: analysis + ranking p50 ${figures.analysisRanking.p50Ms} ms; pipeline p50 ${figures.fused.p50Ms} ms fused, ${figures.ranked.p50Ms} ms ranked`,
+  );
+  return figures;
+}
+
+/** Graded top-1, MRR@10, P@5, nDCG@10 of textbook BM25, the fused pipeline and the ranked one on the consumer sets, per split. */
+async function consumerSetMetrics(store: KnowledgeStore, vectors: VectorRetrieval, sets: EvalSet[], log: (m: string) => void) {
+  const textbook = TextbookBm25.fromStore(store);
+  const fused = new RetrievalPipeline({ store, vector: vectors.searcher });
+  const ranked = new RetrievalPipeline({ store, vector: vectors.searcher, ranker: LearnedRanker.load(store) });
+  const sources: EvidenceSource[] = ['corpus', 'vector'];
+  const runs = [
+    { name: 'bm25-textbook', retrieve: async (q: string) => textbook.search(q, K) },
+    { name: 'fused', retrieve: async (q: string) => (await fused.retrieve(q, { k: K, sources })).hits.map((h) => h.externalId) },
+    { name: 'ranked', retrieve: async (q: string) => (await ranked.retrieve(q, { k: K, sources })).hits.map((h) => h.externalId) },
+  ];
+  const out: Record<string, Record<string, { top1: number; mrr10: number; precision5: number; ndcg10: number }>> = {};
+  for (const set of sets)
+    for (const split of ['dev', 'heldout'] as const) {
+      const report = await evaluateRetrieval(set, runs, { recallAt: [K], split });
+      out[`${set.name}/${split}`] = Object.fromEntries(
+        report.runs.map((r) => [
+          r.name,
+          { top1: round(r.top1, 4), mrr10: round(r.mrr10, 4), precision5: round(r.precision5, 4), ndcg10: round(r.ndcg10, 4) },
+        ]),
+      );
+      log(`${set.name} ${split}: ${report.runs.map((r) => `${r.name} top-1 ${round(r.top1, 3)} MRR@10 ${round(r.mrr10, 3)}`).join(', ')}`);
+    }
   return out;
 }
 

@@ -24,6 +24,8 @@ export interface Evidence {
   authority: Authority;
   /** Ranking score, higher is better: the fused score (weighted reciprocal rank), or the reranker's when one reordered the hit. */
   score: number;
-  /** Which retrievers found it, at what rank (and their own score when they have one); `reranker` when one reordered it. */
+  /** Which retrievers found it, at what rank (and their own score when they have one); `reranker` or `ranker` when one reordered it. */
   retrievers: Provenance[];
+  /** Cosine similarity of the question to this chunk, when the vector index scored it (a ranking feature). */
+  similarity?: number;
 }

@@ -196,7 +196,9 @@ export class LocalRetrieval implements LocalRetriever {
       byId.set(c.chunkId, fromChunk({ ...c, score: vectorScores.get(c.chunkId) ?? 0, snippet: '' }));
     const local = fusedLocal.flatMap((f) => {
       const evidence = byId.get(f.item.chunkId);
-      return evidence ? [{ ...evidence, score: f.score, retrievers: f.retrievers }] : [];
+      if (!evidence) return [];
+      const similarity = similarities.get(f.item.chunkId) ?? vectorScores.get(f.item.chunkId);
+      return [{ ...evidence, score: f.score, retrievers: f.retrievers, ...(similarity !== undefined ? { similarity } : {}) }];
     });
     return { lists: local.length ? [{ retriever: 'corpus', hits: local }] : [], timings };
   }

@@ -1,6 +1,7 @@
 import type { KnowledgeStore } from '../../knowledge/index.js';
 import { MEDICAL_ABBREVIATIONS, QuestionAnalyser, type AnalysedQuestion, type QueryNormalizer } from '../analysis/index.js';
 import type { RerankingModel } from '../../model/reranking/index.js';
+import { collapseSections, type LearnedRanker } from '../ranking/index.js';
 import { applySourceQuotas, reciprocalRankFusion, removeNearDuplicates, type RankedList } from '../fusion/index.js';
 import {
   MedicalVocabulary,
@@ -25,6 +26,11 @@ export interface RetrievalPipelineParts {
   wikipedia?: WikipediaRetriever;
   /** Cross-encoder that reorders the best fused candidates. Default none. */
   reranker?: RerankingModel;
+  /**
+   * Learned ranking of the local candidates (BM25, entailment, focus, type, vectors; see
+   * `LearnedRanker`), applied before Wikipedia is fused in. Default none: fused order.
+   */
+  ranker?: LearnedRanker;
   /** Query rewriting for the default analyser; default: abbreviations and synonyms mined from the store. */
   normalizer?: QueryNormalizer;
   /** Question analysis; default: a {@link QuestionAnalyser} over `normalizer`. */
@@ -85,13 +91,15 @@ export interface RetrieveRequest {
   sources?: readonly EvidenceSource[];
   /** Use the reranker, when the pipeline has one. Default true. */
   rerank?: boolean;
+  /** Use the learned ranker, when the pipeline has one. Default true. */
+  rank?: boolean;
   /** Earlier user turns of the conversation, oldest first (a bare follow-up borrows the last one). */
   previousTurns?: readonly string[];
   signal?: AbortSignal;
 }
 
-/** Milliseconds per retriever, for reranking, and in all. */
-export type RetrievalTimings = Partial<Record<EvidenceSource | 'rerank', number>> & { total: number };
+/** Milliseconds per retriever, for analysis, learned ranking and reranking, and in all. */
+export type RetrievalTimings = Partial<Record<EvidenceSource | 'analysis' | 'rank' | 'rerank', number>> & { total: number };
 
 export interface RetrievalResult {
   hits: Evidence[];
@@ -153,12 +161,14 @@ export class RetrievalPipeline {
   async retrieve(question: string, request: RetrieveRequest = {}): Promise<RetrievalResult> {
     const started = performance.now();
     const k = Math.min(100, Math.max(1, Math.floor(request.k ?? 10)));
-    const candidates = Math.max(20, this.options.candidates ?? 3 * k);
+    const ranking = Boolean(this.parts.ranker) && request.rank !== false;
+    const candidates = Math.max(20, this.options.candidates ?? 3 * k, ranking ? this.parts.ranker!.candidateCount : 0);
     const wanted = new Set(request.sources ?? this.sources);
+    const analysed = performance.now();
     const analysis = this.analyser.analyse(question, request.previousTurns ? { previousTurns: request.previousTurns } : {});
     const query = analysis.query;
-    const timings: RetrievalTimings = { total: 0 };
-    const timed = async <T>(source: EvidenceSource | 'rerank', work: () => Promise<T> | T): Promise<T> => {
+    const timings: RetrievalTimings = { total: 0, analysis: round(performance.now() - analysed) };
+    const timed = async <T>(source: EvidenceSource | 'rank' | 'rerank', work: () => Promise<T> | T): Promise<T> => {
       const t = performance.now();
       try {
         return await work();
@@ -185,7 +195,13 @@ export class RetrievalPipeline {
     for (const [source, ms] of Object.entries(local.timings) as Array<[LocalSource, number]>) timings[source] = round(ms);
     const wiki = wikipedia ? await wikipedia : undefined;
 
-    const lists: RankedList<Evidence>[] = local.lists.map((list) => ({
+    // One hit per passage: a section's chunks collapse into its best one.
+    const localLists = local.lists.map((list) => ({ ...list, hits: collapseSections(list.hits) }));
+    if (ranking) {
+      const corpus = localLists.find((list) => list.retriever === 'corpus');
+      if (corpus?.hits.length) corpus.hits = await timed('rank', () => this.parts.ranker!.rank(analysis, corpus.hits));
+    }
+    const lists: RankedList<Evidence>[] = localLists.map((list) => ({
       retriever: list.retriever,
       weight: this.weights[list.retriever],
       hits: list.hits,

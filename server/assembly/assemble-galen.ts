@@ -10,6 +10,7 @@ import {
   type SessionOptions,
 } from '../../model/index.js';
 import { RetrievalPipeline, type EvidenceSource, type VectorSearcher } from '../../retrieval/pipeline/index.js';
+import { LearnedRanker } from '../../retrieval/ranking/index.js';
 import { openVectorRetrieval, type VectorRetrieval } from '../../retrieval/vector/index.js';
 import { WikipediaRetriever } from '../../retrieval/wikipedia/index.js';
 import { LocalRetrievalPool } from '../../retrieval/workers/index.js';
@@ -160,17 +161,26 @@ export async function assembleGalen(config: GalenConfig, options: AssemblyOption
         : undefined;
     if (wikipedia) closers.push(() => wikipedia.close());
     const searcher = allowed('vector') ? (givenVectors ?? vectors?.searcher) : undefined;
+    // Loaded with the first pipeline: commands that only use the vectors never read the model files.
+    let rankerCache: LearnedRanker | undefined;
+    const rankerOf = () =>
+      config.ranking.enabled
+        ? (rankerCache ??= LearnedRanker.load(store, config.ranking.model ? { ranker: config.ranking.model } : {}))
+        : undefined;
 
-    const retrieval = () =>
-      new RetrievalPipeline(
+    const retrieval = () => {
+      const ranker = rankerOf();
+      return new RetrievalPipeline(
         {
           store,
           ...(pool ? { local: pool } : searcher ? { vector: searcher } : {}),
           ...(wikipedia ? { wikipedia } : {}),
           ...(reranker ? { reranker } : {}),
+          ...(ranker ? { ranker } : {}),
         },
         { vectorWeight: config.vectors.weight },
       );
+    };
     let closing: Promise<void> | undefined;
     return {
       config,

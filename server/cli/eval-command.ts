@@ -11,15 +11,17 @@ import {
   type RetrievalRun,
 } from '../../retrieval/evaluation/index.js';
 import { RetrievalPipeline, type EvidenceSource } from '../../retrieval/pipeline/index.js';
+import { LearnedRanker } from '../../retrieval/ranking/index.js';
 import { registerEvalAnswersCommand } from './eval-answers-command.js';
 import { configFrom, output, UsageError, withStore, type GlobalOptions } from './cli-context.js';
 import { openCliVectors, syncWithProgress, type CliVectors } from './index-command.js';
+import { registerTrainCommands } from './train-commands.js';
 
 /** The runs `galen eval retrieval` can compare. */
-const RUNS = ['bm25-textbook', 'bm25', 'vector', 'fused', 'fused-rrf'] as const;
+const RUNS = ['bm25-textbook', 'bm25', 'vector', 'fused', 'fused-rrf', 'ranked'] as const;
 type RunName = (typeof RUNS)[number];
-/** Runs that need no vectors. */
-const LEXICAL: readonly RunName[] = ['bm25-textbook', 'bm25'];
+/** Runs that need no vectors (`ranked` uses them when they are on). */
+const LEXICAL: readonly RunName[] = ['bm25-textbook', 'bm25', 'ranked'];
 
 interface EvalFlags {
   set?: string[];
@@ -37,7 +39,8 @@ interface EvalFlags {
  * split. Live Wikipedia is left out: its answers change over time.
  */
 export function registerEvalCommand(program: Command, globals: () => GlobalOptions): void {
-  const evaluate = program.command('eval').description('Evaluate parts of Galen on question sets');
+  const evaluate = program.command('eval').description('Evaluate parts of Galen on question sets, and retrain its ranking models');
+  registerTrainCommands(evaluate, globals);
   registerEvalAnswersCommand(evaluate, globals);
   evaluate
     .command('retrieval')
@@ -91,6 +94,9 @@ export function registerEvalCommand(program: Command, globals: () => GlobalOptio
           const vector = vectors ? { vector: vectors.searcher } : {};
           const fused = new RetrievalPipeline({ store, ...vector }, { vectorWeight: settings.weight });
           const rrf = new RetrievalPipeline({ store, ...vector }, { localFusion: 'rrf' });
+          const ranked = runs.includes('ranked')
+            ? new RetrievalPipeline({ store, ...vector, ranker: LearnedRanker.load(store) }, { vectorWeight: settings.weight })
+            : undefined;
           const k = Math.max(10, ...recallAt);
           const run = (name: RunName, pipeline: RetrievalPipeline, sources: EvidenceSource[]): RetrievalRun => ({
             name,
@@ -103,6 +109,7 @@ export function registerEvalCommand(program: Command, globals: () => GlobalOptio
             vector: run('vector', fused, ['vector']),
             fused: run('fused', fused, ['corpus', 'vector']),
             'fused-rrf': run('fused-rrf', rrf, ['corpus', 'vector']),
+            ranked: run('ranked', ranked ?? fused, vectors ? ['corpus', 'vector'] : ['corpus']),
           };
           const reports: EvaluationReport[] = [];
           for (const set of sets) {

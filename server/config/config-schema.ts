@@ -221,6 +221,18 @@ export const ConfigSchema = z
       })
       .strict()
       .default({ enabled: true, weight: 0.01, efSearch: 128, lsaDimension: 256 }),
+    ranking: z
+      .object({
+        /**
+         * Learned ranking of the best local candidates (BM25, question entailment, focus and type
+         * match, vectors): `retrieval/ranking`. Env `GALEN_RANKING`. Default true; false keeps the fused order.
+         */
+        enabled: z.boolean().default(true),
+        /** A ranker model file (`galen eval train-ranker --out`). Env `GALEN_RANKER_MODEL`. Default the shipped `retrieval/ranking/ranker-model.json`. */
+        model: z.string().min(1).optional(),
+      })
+      .strict()
+      .default({ enabled: true }),
     answer: z
       .object({
         /** Passages retrieved and given to the answerer per question. Env `GALEN_ANSWER_PASSAGES`. Default 5. */
@@ -413,6 +425,8 @@ export const ENV_KEYS: Readonly<Record<string, { path: string[]; type: 'string' 
   GALEN_LSA_DIMENSION: { path: ['vectors', 'lsaDimension'], type: 'number' },
   GALEN_EMBEDDER: { path: ['vectors', 'embedder'], type: 'string' },
   GALEN_RERANKER: { path: ['vectors', 'reranker'], type: 'string' },
+  GALEN_RANKING: { path: ['ranking', 'enabled'], type: 'boolean' },
+  GALEN_RANKER_MODEL: { path: ['ranking', 'model'], type: 'string' },
   GALEN_MODEL: { path: ['model', 'path'], type: 'string' },
   GALEN_MODEL_BACKEND: { path: ['model', 'backend'], type: 'string' },
   GALEN_UPSTREAM_URL: { path: ['upstream', 'urls'], type: 'string' },

@@ -205,7 +205,11 @@ describe('POST /v1/retrieve', () => {
     const body = (await res.json()) as { hits: Array<Record<string, unknown>>; timings: { total: number } };
     expect(body.hits).toHaveLength(2);
     expect(body.hits[0]).toMatchObject({ externalId: 'GOUT_1_Sec3', source: 'mini', title: 'Gout', license: 'CC BY 4.0' });
-    expect(body.hits[0]!.retrievers).toEqual([expect.objectContaining({ retriever: 'corpus', rank: 1 })]);
+    // Found first by BM25, and kept first by the learned ranker.
+    expect(body.hits[0]!.retrievers).toEqual([
+      expect.objectContaining({ retriever: 'corpus', rank: 1 }),
+      expect.objectContaining({ retriever: 'ranker', rank: 1 }),
+    ]);
     expect(body).not.toHaveProperty('answer');
   });
 
