@@ -6,6 +6,7 @@ import { applySourceQuotas, reciprocalRankFusion, removeNearDuplicates, type Ran
 import {
   MedicalVocabulary,
   wikipediaSearchQuery,
+  type SearchTerms,
   type WikipediaPassage,
   type WikipediaRetriever,
   type WikipediaStatus,
@@ -182,7 +183,7 @@ export class RetrievalPipeline {
       wanted.has('wikipedia') && this.parts.wikipedia
         ? timed('wikipedia', () =>
             // Only the question's medical focus and type words go out, never its text.
-            this.parts.wikipedia!.retrieve(wikipediaSearchQuery(this.vocabulary().terms(analysis.standalone)).text, {
+            this.parts.wikipedia!.retrieve(wikipediaSearchQuery(this.wikipediaTerms(analysis)).text, {
               k: Math.min(candidates, 10),
               ...(request.signal ? { signal: request.signal } : {}),
             }),
@@ -243,6 +244,17 @@ export class RetrievalPipeline {
   }
 
   /** Built on first use: a pipeline without Wikipedia never reads the focus terms. */
+  /**
+   * The store's vocabulary words found in the question, plus the names the analysis resolved its
+   * focus to (the corpus's names, from the shipped vocabulary, never the words as typed), so a
+   * store without curated foci still sends "gout" for "Gout".
+   */
+  private wikipediaTerms(analysis: AnalysedQuestion): SearchTerms {
+    const terms = this.vocabulary().terms(analysis.standalone);
+    const names = analysis.focus.map((f) => f.name.toLowerCase());
+    return { focus: [...new Set([...terms.focus, ...names])], types: terms.types };
+  }
+
   private vocabulary(): MedicalVocabulary {
     this.vocabularyCache ??= this.parts.vocabulary ?? MedicalVocabulary.fromTerms(this.parts.store.focusTerms(), MEDICAL_ABBREVIATIONS);
     return this.vocabularyCache;
