@@ -7,6 +7,7 @@ import { CitationFilter } from './citation-checker.js';
 import { packContext, type DroppedPassage } from './context-packer.js';
 import { disclaimer, noEvidenceAnswer } from './disclaimer.js';
 import { planAnswer, type PlanOptions } from './answer-plan.js';
+import { sectionQuestion } from './section-questions.js';
 import { sectionLeads, type SectionStore } from './section-leads.js';
 import { estimateTokens } from './token-estimate.js';
 import { AnswerError } from './errors.js';
@@ -221,7 +222,29 @@ export class AnswerPipeline {
     await this.addPatientEvidence(retrieved, question, request, wanted);
     if (request.signal?.aborted) return;
     const { language } = retrieved.analysis;
-    const plan = planAnswer(retrieved.analysis, retrieved.hits, { ...this.planOptions(), message: question });
+    let plan = planAnswer(retrieved.analysis, retrieved.hits, { ...this.planOptions(), message: question });
+    // A type the passages about the subject do not answer: search the corpus for the subject's section of that type, once.
+    const missing = plan.subject
+      ? plan.parts.filter((p) => p.note?.kind === 'near-miss' || p.note?.kind === 'not-said').map((p) => p.type)
+      : [];
+    const local = (request.sources ?? this.parts.retrieval.sources).filter((s) => s !== 'wikipedia');
+    if (!plan.abstain && missing.length && local.length) {
+      const extra: Evidence[] = [];
+      for (const type of missing.slice(0, 2)) {
+        const asked = sectionQuestion(type, plan.subject!);
+        if (!asked) continue;
+        const found = await this.parts.retrieval.retrieve(asked, {
+          k: 10,
+          sources: local,
+          ...(request.signal ? { signal: request.signal } : {}),
+        });
+        extra.push(...found.hits);
+      }
+      if (request.signal?.aborted) return;
+      const seen = new Set(retrieved.hits.map((h) => h.key));
+      const more = extra.filter((h) => !seen.has(h.key) && (seen.add(h.key), true));
+      if (more.length) plan = planAnswer(retrieved.analysis, [...retrieved.hits, ...more], { ...this.planOptions(), message: question });
+    }
     const questionType: QuestionType = plan.types[0] ?? 'general';
 
     let passages: NumberedPassage[] = [];
