@@ -12,7 +12,7 @@ import { sectionLeads, type SectionStore } from './section-leads.js';
 import { estimateTokens } from './token-estimate.js';
 import { AnswerError } from './errors.js';
 import { writeExtractiveAnswer } from './extractive-answerer.js';
-import { describePatient, patientAlerts, patientSearchTerms, type PatientContext } from './patient-context.js';
+import { describePatient, mentionsPatient, patientAlerts, patientSearchTerms, type PatientContext } from './patient-context.js';
 import { buildPrompt, COMPACT_DOCTOR_PERSONA, DOCTOR_PERSONA, renderPassage } from './prompt-builder.js';
 import { knownSources } from './requested-sources.js';
 import { type TriageReason, triageConversation } from './triage/index.js';
@@ -291,7 +291,12 @@ export class AnswerPipeline {
     } else {
       // Without a model, or when no passage is about the question (a generator would be given nothing to answer from).
       mode = model && plan.abstain ? this.mode : 'extractive';
-      passages = number(plan.passages);
+      // The answer quotes the plan's passages; a patient's other medicines or pregnancy may be
+      // spoken of in another one about the subject, which the alert before the answer cites.
+      const forPatient = plan.abstain
+        ? []
+        : plan.context.filter((e) => !plan.passages.includes(e) && mentionsPatient(question, request.patient, e.text)).slice(0, 2);
+      passages = number([...plan.passages, ...forPatient]);
       extractive = writeExtractiveAnswer(plan, language);
     }
 
@@ -381,7 +386,8 @@ export class AnswerPipeline {
     yield emit(`\n\n${disclaimer(language)}`);
     if (!generation) usage.completionTokens = estimateTokens(text);
 
-    const cited = new Set(filter.cited);
+    // The alert's own [n] count as cited, though it was written before the filter saw the answer.
+    const cited = new Set([...filter.cited, ...[...alert.matchAll(/\[(\d+)\]/g)].map((m) => Number(m[1]))]);
     const answer: Answer = {
       id,
       answer: text,

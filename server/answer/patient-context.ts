@@ -97,10 +97,7 @@ export interface AlertPassage {
  */
 export function patientAlerts(question: string, patient: PatientContext | undefined, passages: readonly AlertPassage[]): string {
   if (!patient) return '';
-  const subject = question
-    .toLowerCase()
-    .split(/[^\p{L}]+/u)
-    .filter((w) => w.length >= 5);
+  const subject = subjectWords(question);
   const notes: string[] = [];
   for (const allergy of patient.allergies ?? []) {
     const terms = itemTerms(allergy);
@@ -115,4 +112,28 @@ export function patientAlerts(question: string, patient: PatientContext | undefi
   for (const a of patient.allergies ?? []) check(a, itemTerms(a), 'to which the patient has a recorded allergy');
   if (patient.pregnant) check('pregnancy', ['pregnan'], 'and the patient is pregnant');
   return notes.length ? `**For this patient:** ${notes.join('; ')}.` : '';
+}
+
+function subjectWords(question: string): string[] {
+  return question
+    .toLowerCase()
+    .split(/[^\p{L}]+/u)
+    .filter((w) => w.length >= 5);
+}
+
+/**
+ * Whether a passage speaks of one of the patient's medications, allergies or pregnancy (one the
+ * question does not name itself) together with the question's subject: a passage an alert of
+ * {@link patientAlerts} would cite, so the answer carries it even when it quotes another.
+ *
+ * @example
+ * mentionsPatient('Can I take ibuprofen?', { medications: ['Warfarin'] }, 'Ibuprofen with warfarin raises bleeding risk.') // → true
+ */
+export function mentionsPatient(question: string, patient: PatientContext | undefined, text: string): boolean {
+  if (!patient) return false;
+  const subject = subjectWords(question);
+  if (!names(text, subject)) return false;
+  const items = [...(patient.medications ?? []).map((m) => itemTerms(m).slice(0, 1)), ...(patient.allergies ?? []).map(itemTerms)];
+  if (patient.pregnant) items.push(['pregnan']);
+  return items.some((terms) => terms.length > 0 && !names(question, terms) && names(text, terms));
 }
