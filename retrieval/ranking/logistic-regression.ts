@@ -22,13 +22,22 @@ export interface TrainOptions {
   learningRate?: number;
   /** Weight of each example (default 1 each). */
   sampleWeights?: readonly number[];
+  /** Features kept at weight 0: ones the labels cannot teach, whose effect the caller sets by hand. Default none. */
+  unlearned?: readonly string[];
 }
 
-/** Checks a model's arrays agree with its feature list. */
+/** Relative spread below which a training feature counts as constant. */
+const MIN_SPREAD = 1e-9;
+
+/** Checks a model's arrays agree with its feature list, and that no feature is scaled by noise. */
 export function checkModel(model: LogisticModel): LogisticModel {
   const n = model.features.length;
   if (model.mean.length !== n || model.scale.length !== n || model.weights.length !== n)
     throw new RangeError(`model arrays must have one value per feature (${n})`);
+  model.scale.forEach((scale, j) => {
+    if (scale <= MIN_SPREAD * Math.max(1, Math.abs(model.mean[j]!)) && model.weights[j] !== 0)
+      throw new RangeError(`feature ${model.features[j]} was constant in training (scale ${scale}): retrain the model`);
+  });
   return model;
 }
 
@@ -70,7 +79,12 @@ export function trainLogistic(
   const scale = new Array<number>(d).fill(0);
   for (const r of rows) for (let j = 0; j < d; j++) mean[j]! += (r[j] ?? 0) / n;
   for (const r of rows) for (let j = 0; j < d; j++) scale[j]! += ((r[j] ?? 0) - mean[j]!) ** 2 / n;
-  for (let j = 0; j < d; j++) scale[j] = Math.sqrt(scale[j]!) || 1;
+  // A feature (nearly) constant in training teaches nothing; dividing by its rounding noise would
+  // turn any other value at serving time into an enormous score. It keeps scale 1 and weight 0.
+  const constant = scale.map((variance, j) => Math.sqrt(variance) <= MIN_SPREAD * Math.max(1, Math.abs(mean[j]!)));
+  for (let j = 0; j < d; j++) scale[j] = constant[j] ? 1 : Math.sqrt(scale[j]!);
+  const unlearned = new Set(options.unlearned ?? []);
+  const held = features.map((f, j) => constant[j]! || unlearned.has(f));
   const x = rows.map((r) => Array.from({ length: d }, (_, j) => ((r[j] ?? 0) - mean[j]!) / scale[j]!));
   const w = new Array<number>(d + 1).fill(0);
   const m = new Array<number>(d + 1).fill(0);
@@ -86,7 +100,7 @@ export function trainLogistic(
       for (let j = 0; j < d; j++) g[j]! += err * xi[j]!;
       g[d]! += err;
     }
-    for (let j = 0; j < d; j++) g[j]! += l2 * w[j]!;
+    for (let j = 0; j < d; j++) g[j] = held[j] ? 0 : g[j]! + l2 * w[j]!;
     for (let j = 0; j <= d; j++) {
       m[j] = b1 * m[j]! + (1 - b1) * g[j]!;
       v[j] = b2 * v[j]! + (1 - b2) * g[j]! ** 2;

@@ -25,7 +25,8 @@ export function untrainedRankerModel(): RankerModel {
 /**
  * Fits the ranker: pointwise logistic regression, a candidate graded 3 or 4 positive, each
  * question weighing the same (half on its positives, half on its negatives). Questions with no
- * positive or no negative candidate teach nothing and are skipped.
+ * positive or no negative candidate teach nothing and are skipped. The authority feature is not
+ * learned (weight 0).
  *
  * @example
  * const model = trainRanker(examples); // examples from the dev split's candidates
@@ -48,6 +49,13 @@ export function trainRanker(examples: readonly RankerExample[], options: { l2?: 
     });
   }
   if (!rows.length) throw new RangeError('no training question has both a relevant and an irrelevant candidate');
-  const logistic = trainLogistic(RANKER_FEATURES, rows, labels, { l2: options.l2 ?? 1e-3, sampleWeights: weights, iterations: 1500 });
+  const logistic = trainLogistic(RANKER_FEATURES, rows, labels, {
+    l2: options.l2 ?? 1e-3,
+    sampleWeights: weights,
+    iterations: 1500,
+    // The sets judge MedQuAD references only, so every other level would look irrelevant: the
+    // ranker's fixed authority prior weighs it instead.
+    unlearned: ['authority'],
+  });
   return { kind: 'galen-passage-ranker', version: 1, logistic, trainedOn: { questions: used, candidates: rows.length } };
 }
