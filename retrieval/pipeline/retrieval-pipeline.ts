@@ -92,7 +92,7 @@ export interface RetrieveRequest {
   sources?: readonly EvidenceSource[];
   /** Use the reranker, when the pipeline has one. Default true. */
   rerank?: boolean;
-  /** Use the learned ranker, when the pipeline has one. Default true. */
+  /** Use the learned ranker, when the pipeline has one and the corpus is searched. Default true. */
   rank?: boolean;
   /** Earlier user turns of the conversation, oldest first (a bare follow-up borrows the last one). */
   previousTurns?: readonly string[];
@@ -162,9 +162,10 @@ export class RetrievalPipeline {
   async retrieve(question: string, request: RetrieveRequest = {}): Promise<RetrievalResult> {
     const started = performance.now();
     const k = Math.min(100, Math.max(1, Math.floor(request.k ?? 10)));
-    const ranking = Boolean(this.parts.ranker) && request.rank !== false;
-    const candidates = Math.max(20, this.options.candidates ?? 3 * k, ranking ? this.parts.ranker!.candidateCount : 0);
     const wanted = new Set(request.sources ?? this.sources);
+    // The ranker's features are BM25's: a vector-only search keeps the index's own order.
+    const ranking = Boolean(this.parts.ranker) && request.rank !== false && wanted.has('corpus');
+    const candidates = Math.max(20, this.options.candidates ?? 3 * k, ranking ? this.parts.ranker!.candidateCount : 0);
     const analysed = performance.now();
     const analysis = this.analyser.analyse(question, request.previousTurns ? { previousTurns: request.previousTurns } : {});
     const query = analysis.query;
