@@ -9,6 +9,7 @@ import {
   CitationFilter,
   classifyQuestion,
   describePatient,
+  interactionPair,
   packContext,
   renderPassage,
   splitSentences,
@@ -283,5 +284,15 @@ describe('extractive answers', () => {
     const found = write('can i take ibuprofen with lisinopril', ['general'], [lisinopril, warning]);
     expect(found.plan.abstain).toBe(false);
     expect(found.text).toBe('Tell your doctor if you take NSAIDs such as ibuprofen, which can make lisinopril work less well [1].');
+  });
+
+  it('reads two things taken together as an interaction question, and a list of symptoms as none', () => {
+    expect(interactionPair('can i take ibuprofen with lisinopril')).toEqual({ a: 'ibuprofen', b: 'lisinopril' });
+    expect(interactionPair('Can I have wine with metronidazole?')).toEqual({ a: 'wine', b: 'metronidazole' });
+    expect(interactionPair('is it safe to drink alcohol while taking metronidazole')).toEqual({ a: 'alcohol', b: 'metronidazole' });
+    expect(interactionPair('does warfarin interact with vitamin K?')).toEqual({ a: 'warfarin', b: 'vitamin K' });
+    expect(interactionPair('I have crushing chest pain and I am sweating')).toBeUndefined();
+    expect(interactionPair('I have a headache and fever')).toBeUndefined();
+    expect(interactionPair('I take aspirin and I feel dizzy')).toBeUndefined();
   });
 });
