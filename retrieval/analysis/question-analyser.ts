@@ -53,9 +53,18 @@ const SEARCHED_CONDITIONS = 3;
 export function bundledFocusResolver(): FocusResolver {
   if (!bundledResolver) {
     const lexicon = loadFocusLexicon();
+    bundledWords = lexicon.words;
     bundledResolver = new FocusResolver(lexicon.entries, lexicon.words, LAY_TERMS);
   }
   return bundledResolver;
+}
+
+let bundledWords: readonly string[] | undefined;
+
+/** The correctly spelt words of the bundled lexicon: never respelt, whichever names a resolver knows. */
+function bundledKnownWords(): readonly string[] {
+  if (!bundledWords) bundledFocusResolver();
+  return bundledWords!;
 }
 
 /** The bundled question-type model, loaded once per process. */
@@ -89,7 +98,12 @@ export class QuestionAnalyser {
   static fromStore(store: KnowledgeStore): QuestionAnalyser {
     return new QuestionAnalyser({
       normalizer: QueryNormalizer.fromStore(store),
-      extraFocus: () => new FocusResolver(store.focusTerms().map((name) => ({ name }))),
+      // With the bundled words as known: "crushing chest pain" is no misspelt "Cushing".
+      extraFocus: () =>
+        new FocusResolver(
+          store.focusTerms().map((name) => ({ name })),
+          bundledKnownWords(),
+        ),
     });
   }
 
