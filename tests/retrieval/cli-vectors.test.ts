@@ -78,7 +78,8 @@ describe('galen with vectors', () => {
       (await galen(['--json', 'retrieve', 'uric acid crystals big toe', '--k', '3', '--data', data], offline)).stdout,
     );
     expect(retrieve.hits[0].title).toBe('Gout');
-    expect(retrieve.hits[0].retrievers.map((p: { retriever: string }) => p.retriever)).toEqual(['corpus', 'vector']);
+    // Found by both retrievers, then ordered by the learned ranker.
+    expect(retrieve.hits[0].retrievers.map((p: { retriever: string }) => p.retriever)).toEqual(['corpus', 'vector', 'ranker']);
     const removed = await galen(['remove', '--source', 'notes', '--data', data], offline);
     expect(removed.stdout).toMatch(/Vectors: 0 added, 0 re-embedded, 1 removed, \d+ in the index/);
     expect(JSON.parse((await galen(['--json', 'index', 'status', '--data', data], offline)).stdout)).toMatchObject({
@@ -131,7 +132,7 @@ describe('galen with vectors', () => {
       sets: Array<{ set: string; questions: number; runs: Array<{ name: string; mrr10: number; recall: Record<string, number> }> }>;
     };
     expect(report.sets[0]).toMatchObject({ set: 'set', questions: 2 });
-    expect(report.sets[0]!.runs.map((r) => r.name)).toEqual(['bm25-textbook', 'bm25', 'vector', 'fused', 'fused-rrf']);
+    expect(report.sets[0]!.runs.map((r) => r.name)).toEqual(['bm25-textbook', 'bm25', 'vector', 'fused', 'fused-rrf', 'ranked']);
     const bm25 = report.sets[0]!.runs[1]!;
     expect(bm25.recall['10']).toBe(1);
     expect(bm25.mrr10).toBeGreaterThan(0);
