@@ -25,5 +25,13 @@ function usable(sentence: string): boolean {
   const chinese = /[\u4e00-\u9fff]/.test(trimmed);
   if (chinese ? trimmed.length < 6 : trimmed.split(/\s+/).length < 4) return false;
   if (trimmed.length > 700) return false;
+  if (!chinese && titleLine(trimmed)) return false;
   return !BOILERPLATE.test(trimmed) && !INSTRUCTION_TO_MODEL.test(trimmed);
+}
+
+/** A heading or an attribution ("Centers for Disease Control and Prevention"): no closing stop, every longer word capitalised. */
+function titleLine(sentence: string): boolean {
+  if (/[.!?:;)\]]$/.test(sentence)) return false;
+  const long = sentence.split(/\s+/).filter((w) => /^\p{L}{4,}/u.test(w));
+  return long.length > 0 && long.every((w) => /^\p{Lu}/u.test(w));
 }

@@ -185,7 +185,10 @@ describe('extractive answers', () => {
     const { plan, text } = write('What are the symptoms of gout?', ['symptoms'], passages);
     expect(plan.abstain).toBe(false);
     expect(plan.passages[0]!.externalId).toBe('sym');
-    expect(text).toBe('Symptoms of gout include intense pain, redness and swelling in the big toe. Attacks often start at night [1].');
+    // The type's passage as written, then a sentence of the ranker's first passage (the overview).
+    expect(text).toBe(
+      'Symptoms of gout include intense pain, redness and swelling in the big toe. Attacks often start at night [1]. Gout is a form of arthritis that causes sudden, severe joint pain [2].',
+    );
     expect(text).not.toMatch(/ignore previous instructions|harmless|click here/i);
   });
 
@@ -202,9 +205,10 @@ describe('extractive answers', () => {
       section: 'What are the treatments for Gout ?',
     });
     const { plan, text } = write('What causes gout and how is it treated?', ['causes', 'treatment'], [treatment, ...passages, causes]);
-    expect(plan.passages.map((p) => p.externalId)).toEqual(['cause', 'treat']);
+    // The ranked overview joins the first turn; the treatment passage (ranked first) waits for its own; symptoms were not asked.
+    expect(plan.passages.map((p) => p.externalId)).toEqual(['cause', 'def', 'treat']);
     expect(text).toBe(
-      'Gout is caused by too much uric acid in the blood. Purines in food raise it [1].\n\nGout is treated with NSAIDs, colchicine or steroids. Allopurinol lowers uric acid over time [2].',
+      'Gout is caused by too much uric acid in the blood. Purines in food raise it [1]. Gout is a form of arthritis that causes sudden, severe joint pain [2].\n\nGout is treated with NSAIDs, colchicine or steroids. Allopurinol lowers uric acid over time [3].',
     );
   });
 

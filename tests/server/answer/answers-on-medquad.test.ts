@@ -81,6 +81,8 @@ describe('extractive answers on the MedQuAD seed corpus', () => {
     expect(answer.answer).not.toMatch(/heart failure|glucose|tolerance test|procedure preparation/i);
     if (answer.abstained) expect(answer.citations).toEqual([]);
     else for (const c of answer.citations) expect(c.title).toMatch(/monkeypox/i);
+    // The passage's closing attribution is no sentence to quote ("…: Centers for Disease Control and Prevention [1]").
+    expect(answer.answer).not.toMatch(/Centers for Disease Control and Prevention \[\d\]/);
     const named = await ask('How is monkeypox diagnosed?');
     expect(named.abstained).toBe(false);
     expect(named.citations.map((c) => c.title)).toEqual(['Monkeypox Virus Infections']);
