@@ -7,26 +7,31 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ingest, KnowledgeStore } from '../../knowledge/index.js';
 import { loadConfig } from '../../server/config/index.js';
+import { fillTemplate, PATIENT_RECORD_QUERIES } from '../../server/fhir/index.js';
 import { startServer, type RunningServer } from '../../server/http/start-server.js';
 import { type TestFhirServer, startFhirServer } from '../helpers/fhir-server.js';
 import { ROOT, tempDir } from '../helpers/paths.js';
 import { MINI_CORPUS } from './chat-server.js';
 
 const DRUG_CORPUS = join(ROOT, 'tests', 'server', 'fixtures', 'drug-corpus.jsonl');
-const PATIENT_BUNDLE = JSON.parse(
-  readFileSync(join(ROOT, 'tests', 'server', 'fixtures', 'fhir', 'synthetic-pregnant-patient.json'), 'utf8'),
-) as Bundle;
-const RESOURCES = (PATIENT_BUNDLE.entry ?? []).map((e) => e.resource!) as FhirResource[];
+const fixture = (name: string) => JSON.parse(readFileSync(join(ROOT, 'tests', 'fixtures', 'fhir', name), 'utf8')) as Bundle;
+/** Synthea-style transaction Bundles: a pregnant woman with asthma and hypertension on warfarin and lisinopril (penicillin and peanut allergies); a man whose allergies are recorded as drug classes; and another patient on the same server. */
+const PATIENT_BUNDLE = fixture('synthea-pregnant-patient.json');
+const CLASS_ALLERGIES_BUNDLE = fixture('synthea-class-allergies-patient.json');
+const OTHER_BUNDLE = fixture('synthea-ckd-gout-patient.json');
 const IDENTIFIERS = [
   'Mariabella',
   'Synthetica',
+  'Prosacco',
   'MRN-778899',
   '999-41-7733',
+  'S99941277',
+  'X41277339X',
   '555-867-5309',
   'mariabella.synthetica@example.org',
   '42 Wallaby Way',
   '1996-03-15',
-  'syn-1',
+  PATIENT_BUNDLE.entry![0]!.resource!.id!,
 ];
 const FHIR_TOKEN = 'fhir-token-5f2b9c1e-never-log-me';
 const ISS = 'https://ehr.example.org';
@@ -38,6 +43,30 @@ type SigningKey = Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
 let privateKey: SigningKey;
 let otherKey: SigningKey;
 let fhir: TestFhirServer;
+/** The patients' ids on the FHIR server, which assigns them when it loads the Bundles. */
+let patientId: string;
+let classAllergiesPatientId: string;
+/** What an EHR prefetches for the services' templates, read from the FHIR server (every match on one page). */
+let PREFETCH: Record<string, FhirResource>;
+let CLASS_ALLERGIES_PREFETCH: Record<string, FhirResource>;
+
+async function loadPatient(bundle: Bundle): Promise<string> {
+  const ids = await fhir.load(bundle);
+  return ids.get(bundle.entry![0]!.fullUrl!)!.replace(/^Patient\//, '');
+}
+
+async function prefetchFor(id: string): Promise<Record<string, FhirResource>> {
+  const prefetch: Record<string, FhirResource> = {};
+  for (const [key, template] of Object.entries(PATIENT_RECORD_QUERIES)) {
+    const path = fillTemplate(template, id);
+    const res = await fetch(`${fhir.url}/${path}${path.includes('?') ? '&_count=100' : ''}`, {
+      headers: { authorization: `Bearer ${FHIR_TOKEN}` },
+    });
+    expect(res.status).toBe(200);
+    prefetch[key] = (await res.json()) as FhirResource;
+  }
+  return prefetch;
+}
 
 beforeAll(async () => {
   tmp = tempDir('galen-cds-');
@@ -57,7 +86,14 @@ beforeAll(async () => {
   writeFileSync(jwksFile, JSON.stringify({ keys: [jwk] }));
   const issuersFile = join(tmp.dir, 'issuers.json');
   writeFileSync(issuersFile, JSON.stringify([{ iss: ISS, jwksFile }]));
-  fhir = await startFhirServer(RESOURCES, { mode: 'ok', token: FHIR_TOKEN });
+  // A real FHIR R4 server, two search results a page (so Galen follows next links), holding three patients.
+  fhir = await startFhirServer({ mode: 'ok', token: FHIR_TOKEN, pageSize: 2 });
+  patientId = await loadPatient(PATIENT_BUNDLE);
+  classAllergiesPatientId = await loadPatient(CLASS_ALLERGIES_BUNDLE);
+  await loadPatient(OTHER_BUNDLE);
+  IDENTIFIERS.push(patientId);
+  PREFETCH = await prefetchFor(patientId);
+  CLASS_ALLERGIES_PREFETCH = await prefetchFor(classAllergiesPatientId);
   const sink = new Writable({
     write(chunk, _enc, done) {
       logs += chunk.toString();
@@ -108,26 +144,13 @@ async function call(service: string, body: unknown, token?: string | null): Prom
   });
 }
 
-const byType = (type: string) => RESOURCES.filter((r) => r.resourceType === type);
-const searchset = (resources: FhirResource[]): Bundle => ({
-  resourceType: 'Bundle',
-  type: 'searchset',
-  entry: resources.map((resource) => ({ resource })),
-});
-const PREFETCH = {
-  patient: byType('Patient')[0],
-  conditions: searchset(byType('Condition')),
-  medications: searchset(byType('MedicationRequest').filter((m) => (m as MedicationRequest).status === 'active')),
-  allergies: searchset(byType('AllergyIntolerance')),
-};
-
 function order(id: string, display: string): MedicationRequest {
   return {
     resourceType: 'MedicationRequest',
     id,
     status: 'draft',
     intent: 'order',
-    subject: { reference: 'Patient/syn-1' },
+    subject: { reference: `Patient/${patientId}` },
     medicationCodeableConcept: { text: display },
   };
 }
@@ -138,7 +161,7 @@ function orderSelect(drugs: MedicationRequest[], extra: Record<string, unknown> 
     hookInstance: crypto.randomUUID(),
     context: {
       userId: 'Practitioner/123',
-      patientId: 'syn-1',
+      patientId,
       selections: drugs.map((d) => `MedicationRequest/${d.id}`),
       draftOrders: { resourceType: 'Bundle', entry: drugs.map((resource) => ({ resource })) },
     },
@@ -252,8 +275,11 @@ describe('order-select', () => {
     expect(cards[0]!.detail).toMatch(/warfarin increases/);
     const made = fhir.requests.slice(before);
     expect(made.every((r) => r.authorization === `Bearer ${FHIR_TOKEN}`)).toBe(true);
-    expect(made.some((r) => r.path.includes('_offset='))).toBe(true);
-    expect(made.some((r) => r.path.startsWith('/fhir/Patient/syn-1'))).toBe(true);
+    const paths = made.map((r) => decodeURIComponent(r.path));
+    // The four prefetch templates, as CDS Hooks writes them, against the real server...
+    for (const template of Object.values(PATIENT_RECORD_QUERIES)) expect(paths).toContain(`/fhir/${fillTemplate(template, patientId)}`);
+    // ...and the second page of the three active conditions (two a page), from the Bundle's next link.
+    expect(paths).toContain(`/fhir/Condition?_count=2&_offset=2&clinical-status=active&patient=Patient/${patientId}`);
     const audit = readFileSync(join(tmp.dir, 'data', 'audit.log'), 'utf8');
     const metrics = await (await fetch(`${server.url}/metrics`)).text();
     for (const text of [logs, audit, metrics]) {
@@ -286,8 +312,8 @@ describe('order-sign and patient-view', () => {
         scope: 'user/Patient.read user/Observation.read',
         subject: 'cds-service4',
       },
-      context: { userId: 'Practitioner/example', patientId: 'syn-1', encounterId: '89284' },
-      prefetch: { patientToGreet: { resourceType: 'Patient', gender: 'female', birthDate: '1996-03-15', id: 'syn-1', active: true } },
+      context: { userId: 'Practitioner/example', patientId, encounterId: '89284' },
+      prefetch: { patientToGreet: { resourceType: 'Patient', gender: 'female', birthDate: '1996-03-15', id: patientId, active: true } },
     };
     const { cards } = (await (await call('galen-patient-view', spec)).json()) as { cards: Card[] };
     expect(cards.length).toBeGreaterThan(0);
@@ -303,16 +329,18 @@ describe('a misbehaving FHIR server', () => {
     ['failing', { mode: 'fail' as const }],
     ['slow', { mode: 'slow' as const, delayMs: 5000 }],
   ])('a %s server gives a could-not-gather card with HTTP 200', async (_name, behaviour) => {
-    const bad = await startFhirServer(RESOURCES, behaviour);
+    // The real server with the patient loaded, then failing or slow in front.
+    const bad = await startFhirServer({ mode: 'ok' });
     try {
+      const ids = await bad.load(PATIENT_BUNDLE);
+      Object.assign(bad.behaviour, behaviour);
+      const body = orderSelect([order('o1', 'Ibuprofen 400 MG')], {
+        fhirServer: bad.url,
+        fhirAuthorization: { access_token: FHIR_TOKEN, token_type: 'Bearer' },
+      });
+      body.context.patientId = ids.get(PATIENT_BUNDLE.entry![0]!.fullUrl!)!.replace(/^Patient\//, '');
       const started = Date.now();
-      const res = await call(
-        'galen-order-select',
-        orderSelect([order('o1', 'Ibuprofen 400 MG')], {
-          fhirServer: bad.url,
-          fhirAuthorization: { access_token: FHIR_TOKEN, token_type: 'Bearer' },
-        }),
-      );
+      const res = await call('galen-order-select', body);
       expect(res.status).toBe(200);
       const { cards } = (await res.json()) as { cards: Card[] };
       expect(cards).toHaveLength(1);
@@ -537,20 +565,9 @@ describe('audit and OpenAPI', () => {
 });
 
 describe('allergies recorded as a drug class', () => {
-  const bundle = JSON.parse(
-    readFileSync(join(ROOT, 'tests', 'server', 'fixtures', 'fhir', 'synthetic-class-allergies-patient.json'), 'utf8'),
-  ) as Bundle;
-  const resources = (bundle.entry ?? []).map((e) => e.resource!) as FhirResource[];
-  const of = (type: string) => resources.filter((r) => r.resourceType === type);
-  const prefetch = {
-    patient: of('Patient')[0],
-    conditions: searchset(of('Condition')),
-    medications: searchset([]),
-    allergies: searchset(of('AllergyIntolerance')),
-  };
   const select = (drug: string) => {
-    const body = orderSelect([order('k1', drug)], { prefetch });
-    body.context.patientId = 'syn-2';
+    const body = orderSelect([order('k1', drug)], { prefetch: CLASS_ALLERGIES_PREFETCH });
+    body.context.patientId = classAllergiesPatientId;
     return body;
   };
   const cardFor = async (drug: string): Promise<Card> => {

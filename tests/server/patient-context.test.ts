@@ -6,31 +6,46 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ingest, KnowledgeStore } from '../../knowledge/index.js';
 import { loadConfig } from '../../server/config/index.js';
-import { summarizePatient } from '../../server/fhir/index.js';
+import { fetchPatientRecord, summarizePatient } from '../../server/fhir/index.js';
 import { startServer, type RunningServer } from '../../server/http/start-server.js';
 import { type TestFhirServer, startFhirServer } from '../helpers/fhir-server.js';
 import { ROOT, tempDir } from '../helpers/paths.js';
 
 const DRUG_CORPUS = join(ROOT, 'tests', 'server', 'fixtures', 'drug-corpus.jsonl');
-const BUNDLE = JSON.parse(
-  readFileSync(join(ROOT, 'tests', 'server', 'fixtures', 'fhir', 'synthetic-pregnant-patient.json'), 'utf8'),
-) as Bundle;
+const fixture = (name: string) => JSON.parse(readFileSync(join(ROOT, 'tests', 'fixtures', 'fhir', name), 'utf8')) as Bundle;
+/** A Synthea-style transaction Bundle: a pregnant woman with asthma and hypertension, on warfarin and lisinopril. */
+const BUNDLE = fixture('synthea-pregnant-patient.json');
 const RESOURCES = (BUNDLE.entry ?? []).map((e) => e.resource!) as FhirResource[];
 const IDENTIFIERS = [
   'Mariabella',
   'Synthetica',
+  'Prosacco',
   'MRN-778899',
   '999-41-7733',
+  'S99941277',
+  'X41277339X',
   '555-867-5309',
   'mariabella.synthetica@example.org',
   '42 Wallaby Way',
   '1996-03-15',
-  'syn-1',
+  RESOURCES[0]!.id!,
 ];
+/** The clinical summary of the Bundle (and of the same record read from the FHIR server). */
+const SUMMARY = {
+  age: 30,
+  sex: 'female',
+  pregnant: true,
+  conditions: ['Asthma', 'Essential hypertension'],
+  medications: ['Warfarin Sodium 5 MG Oral Tablet', 'Lisinopril 10 MG Oral Tablet'],
+  allergies: ['Penicillin', 'Peanut'],
+  observations: ['eGFR 55 mL/min/1.73m2'],
+};
 const TOKEN = 'chat-fhir-token-a81c3d';
 
 let server: RunningServer;
 let fhir: TestFhirServer;
+/** The patient's id on the FHIR server (the server assigns ids when it loads the Bundle). */
+let patientId: string;
 let tmp: ReturnType<typeof tempDir>;
 let logs = '';
 
@@ -43,7 +58,13 @@ beforeAll(async () => {
   } finally {
     store.close();
   }
-  fhir = await startFhirServer(RESOURCES, { mode: 'ok', token: TOKEN });
+  // A real FHIR R4 server, two search results a page, holding this patient and two others.
+  fhir = await startFhirServer({ mode: 'ok', token: TOKEN, pageSize: 2 });
+  const ids = await fhir.load(BUNDLE);
+  await fhir.load(fixture('synthea-class-allergies-patient.json'));
+  await fhir.load(fixture('synthea-ckd-gout-patient.json'));
+  patientId = ids.get(BUNDLE.entry![0]!.fullUrl!)!.replace(/^Patient\//, '');
+  IDENTIFIERS.push(patientId);
   const sink = new Writable({
     write(chunk, _e, done) {
       logs += chunk.toString();
@@ -87,16 +108,22 @@ async function ask(
 describe('FHIR patient context in chat', () => {
   it('reduces a Bundle to the clinical summary, without names, identifiers, addresses, telecoms or the birth date', () => {
     const summary = summarizePatient(RESOURCES, new Date('2026-12-02T00:00:00Z'));
-    expect(summary).toEqual({
-      age: 30,
-      sex: 'female',
-      pregnant: true,
-      conditions: ['Asthma', 'Essential hypertension'],
-      medications: ['Warfarin Sodium 5 MG Oral Tablet', 'Lisinopril 10 MG Oral Tablet'],
-      allergies: ['Penicillin', 'Peanut'],
-      observations: ['eGFR 55 mL/min/1.73m2'],
-    });
+    expect(summary).toEqual(SUMMARY);
     for (const id of IDENTIFIERS) expect(JSON.stringify(summary)).not.toContain(id);
+  });
+
+  it("reads the same record from the FHIR server: the record's searches, only this patient's resources, every page followed", async () => {
+    const before = fhir.requests.length;
+    const resources = await fetchPatientRecord({ baseUrl: fhir.url, accessToken: TOKEN, timeoutMs: 5000, maxPages: 10 }, patientId);
+    expect(summarizePatient(resources as FhirResource[], new Date('2026-12-02T00:00:00Z'))).toEqual(SUMMARY);
+    const made = fhir.requests.slice(before).map((r) => decodeURIComponent(r.path));
+    // Three active conditions at two a page: the second page came from the Bundle's next link.
+    expect(made.filter((p) => p.startsWith('/fhir/Condition?'))).toEqual([
+      `/fhir/Condition?patient=${patientId}&clinical-status=active`,
+      `/fhir/Condition?_count=2&_offset=2&clinical-status=active&patient=Patient/${patientId}`,
+    ]);
+    expect(made.filter((p) => p.startsWith('/fhir/Observation?')).length).toBe(3);
+    expect(resources.filter((r) => r.resourceType === 'Observation').map((r) => r.id)).toHaveLength(6);
   });
 
   it('a patient Bundle changes retrieval and raises the interaction and pregnancy first', async () => {
@@ -114,14 +141,14 @@ describe('FHIR patient context in chat', () => {
 
   it('reads {fhirServer, patientId, accessToken} from an allowed server, and refuses others', async () => {
     const before = fhir.requests.length;
-    const read = await ask({ fhirServer: fhir.url, patientId: 'syn-1', accessToken: TOKEN });
+    const read = await ask({ fhirServer: fhir.url, patientId, accessToken: TOKEN });
     expect(read.status).toBe(200);
     expect(read.body.answer).toMatch(/warfarin, which the patient takes/);
     expect(fhir.requests.slice(before).every((r) => r.authorization === `Bearer ${TOKEN}`)).toBe(true);
-    const refused = await ask({ fhirServer: 'http://127.0.0.2:1/fhir', patientId: 'syn-1' });
+    const refused = await ask({ fhirServer: 'http://127.0.0.2:1/fhir', patientId });
     expect(refused.status).toBe(400);
     expect(refused.body.error?.code).toBe('FHIR_SERVER_NOT_ALLOWED');
-    const badToken = await ask({ fhirServer: fhir.url, patientId: 'syn-1', accessToken: 'wrong' });
+    const badToken = await ask({ fhirServer: fhir.url, patientId, accessToken: 'wrong' });
     expect(badToken.status).toBe(502);
     expect(badToken.body.error?.code).toBe('FHIR_UNAVAILABLE');
   });
