@@ -47,6 +47,8 @@ export const DEFAULT_FOCUS_THRESHOLD = 0.6;
  */
 const EXTRA_RANKS = 3;
 const RANKED_QUOTED = 3;
+/** Most conditions a differential names. */
+const DIFFERENTIAL_CONDITIONS = 3;
 
 /** Sentences quoted from one passage. */
 export interface Quote {
@@ -62,7 +64,8 @@ export interface AnswerPart {
   note?:
     | { kind: 'near-miss'; subject: string; described: QuestionType }
     | { kind: 'not-said'; subject: string }
-    | { kind: 'interaction-not-covered'; pair: InteractionPair };
+    | { kind: 'interaction-not-covered'; pair: InteractionPair }
+    | { kind: 'differential'; symptoms: string[]; conditions: string[] };
   quotes: Quote[];
 }
 
@@ -126,6 +129,11 @@ export function planAnswer(analysis: AnalysedQuestion, hits: readonly Evidence[]
   const pair = interactionPair(analysis.coreQuestion);
   if (pair && (types.includes('interaction') || types[0] === 'general' || types.includes('treatment'))) {
     return builder.interaction(pair, hits, threshold, options.lead);
+  }
+  // "I have neck pain and tingling arms, what could it be?": the conditions the sources list with those symptoms.
+  if (analysis.candidateConditions?.length && (types.includes('causes') || types.includes('diagnosis') || types[0] === 'general')) {
+    const differential = builder.differential(analysis, hits, threshold, maxChars, options.lead);
+    if (differential) return differential;
   }
   if (about.length === 0) return builder.abstain(types);
 
@@ -218,6 +226,54 @@ class PlanBuilder {
       .map((c) => c.evidence)
       .filter((e) => !quoted.has(e.externalId));
     return { abstain: false, subject, parts: this.parts, passages: this.passages, context: [...this.passages, ...rest], types };
+  }
+
+  /**
+   * A description of symptoms naming no cause: the best-ranked passages about up to
+   * {@link DIFFERENTIAL_CONDITIONS} of the analysis's candidate conditions (what each is, else its
+   * symptoms), a sentence or two each, in ranking order; none found leaves the usual plan.
+   */
+  differential(
+    analysis: AnalysedQuestion,
+    hits: readonly Evidence[],
+    threshold: number,
+    maxChars: number,
+    lead?: (e: Evidence) => SectionLead,
+  ): AnswerPlan | undefined {
+    const conditions = (analysis.candidateConditions ?? []).map((c) => ({
+      name: c.name,
+      focus: questionFocus({ focus: [], standalone: c.name }),
+    }));
+    const found = new Map<string, Candidate[]>();
+    hits.forEach((e, rank) => {
+      if (authorityOf(e) === 'dialogue') return;
+      const named = conditions.find((c) => focusScore(c.focus, e.title) >= threshold);
+      if (!named) return;
+      const l = lead?.(e) ?? { evidence: e };
+      const list = found.get(named.name) ?? [];
+      if (!found.has(named.name)) {
+        if (found.size >= DIFFERENTIAL_CONDITIONS) return;
+        found.set(named.name, list);
+      }
+      list.push({ evidence: l.evidence, rank, about: 1, authority: authorityOf(e), ...(l.qtype ? { qtype: l.qtype } : {}) });
+    });
+    const quotes: Quote[] = [];
+    const names: string[] = [];
+    const each = Math.max(200, Math.floor(maxChars / Math.max(1, found.size)));
+    for (const [name, candidates] of found) {
+      const best = (['definition', 'symptoms'] as const)
+        .flatMap((type) => candidates.filter((c) => fits(c, type)).map((c) => ({ c, type })))
+        .concat(candidates.map((c) => ({ c, type: 'definition' as const })))
+        .map(({ c, type }) => ({ c, sentences: leadSentences(c, type, 2, each, this.quoted) }))
+        .find((m) => m.sentences.length > 0);
+      if (!best) continue;
+      names.push(best.c.evidence.title || name);
+      quotes.push(this.quote(best.c.evidence, best.sentences));
+    }
+    if (!quotes.length) return undefined;
+    const types: QuestionType[] = ['causes'];
+    this.parts.push({ type: 'causes', note: { kind: 'differential', symptoms: analysis.symptoms ?? [], conditions: names }, quotes });
+    return { abstain: false, subject: names.join(', '), parts: this.parts, passages: this.passages, context: this.passages, types };
   }
 
   /**

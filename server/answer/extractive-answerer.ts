@@ -1,5 +1,6 @@
 import { interactionNotCovered, nearMissLead, notCoveredAnswer, notSaid } from './abstention.js';
 import type { AnswerPlan } from './answer-plan.js';
+import { differentialClose, differentialLead } from './differential.js';
 import type { AnswerLanguage } from './disclaimer.js';
 
 /**
@@ -29,11 +30,13 @@ export function* writeExtractiveAnswer(plan: AnswerPlan, language: AnswerLanguag
     const note = part.note;
     if (note?.kind === 'near-miss') paragraph.push(nearMissLead(language, note.subject, part.type, note.described));
     else if (note?.kind === 'not-said') paragraph.push(notSaid(language, note.subject, part.type));
+    else if (note?.kind === 'differential') paragraph.push(differentialLead(language, note.symptoms, note.conditions));
     for (const quote of part.quotes) {
       quote.sentences.forEach((sentence, i) => {
         paragraph.push(i === quote.sentences.length - 1 ? withMarker(sentence, ` [${quote.passage + 1}]`) : sentence);
       });
     }
+    if (note?.kind === 'differential') paragraph.push(differentialClose(language));
     for (let i = 0; i < paragraph.length; i++) {
       const lead = i === 0 ? (first ? '' : '\n\n') : space;
       yield `${lead}${paragraph[i]}`;

@@ -134,6 +134,24 @@ describe('extractive answers on the MedQuAD seed corpus', () => {
     expect(answer.answer.startsWith('⚠️')).toBe(true);
   });
 
+  it('answers a description of symptoms naming no cause with a hedged differential of cited conditions', async () => {
+    const answer = await ask(
+      'Doctor, I have severe joint pain, stiffness in my neck and lower back, and tingling in my arms. What could it be?',
+    );
+    const text = body(answer);
+    expect(answer.abstained).toBe(false);
+    expect(text).toMatch(/^Symptoms like these \(joint pain, [^)]*neck pain[^)]*\) can occur with several conditions, among them /);
+    // Two or three conditions, each quoted with its own citation, in the order named.
+    const named = /among them (.*?); the sources cannot tell which/.exec(text)![1]!.split(/, | or /);
+    expect(named.length).toBeGreaterThanOrEqual(2);
+    expect(named.length).toBeLessThanOrEqual(3);
+    expect(answer.citations.map((c) => c.title)).toEqual(named);
+    expect(markers(text)).toEqual(named.map((_, i) => i + 1));
+    expect(text).toMatch(/Only a clinician who examines you can find the cause/);
+    // A named disease is answered as asked, not as a differential.
+    expect(body(await ask('What are the symptoms of gout?'))).not.toMatch(/can occur with several conditions/);
+  });
+
   it('answers several questions of one message in turn', async () => {
     const answer = await ask('What causes gout and how is it treated?');
     expect(answer.abstained).toBe(false);
