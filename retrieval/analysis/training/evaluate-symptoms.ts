@@ -1,7 +1,7 @@
 /**
  * hit@5 on symptom messages: the share of ChatDoctor messages (whose doctor's reply names the
  * disease) with a passage about that disease in the top 5, for a textbook BM25 over the same
- * passages and for Galen's pipeline (corpus retriever). Seeds `--store` first when it is empty.
+ * passages and for Galen's pipeline (corpus retriever, learned ranker; `fused`: without the ranker). Seeds `--store` first when it is empty.
  * `npm run eval:symptoms -- --store /tmp/galen-seed [--limit 400]`
  */
 import { join, resolve } from 'node:path';
@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import { KnowledgeStore, PACKAGE_ROOT, seedStore } from '../../../knowledge/index.js';
 import { TextbookBm25 } from '../../evaluation/index.js';
 import { RetrievalPipeline } from '../../pipeline/index.js';
+import { LearnedRanker } from '../../ranking/index.js';
 import { wordKey, words } from '../words.js';
 import { type SymptomCase, symptomCases } from './symptom-dev-set.js';
 
@@ -42,12 +43,15 @@ const titleOf = (externalId: string) => {
 };
 
 const bm25 = TextbookBm25.fromStore(store);
-const pipeline = new RetrievalPipeline({ store });
+// Galen as it serves (the learned ranker over the corpus candidates), and its fusion without the ranker.
+const pipeline = new RetrievalPipeline({ store, ranker: LearnedRanker.load(store) });
+const fusedOnly = new RetrievalPipeline({ store });
 const report: Record<string, unknown> = {};
 for (const split of ['dev', 'heldout'] as const) {
   const set: SymptomCase[] = cases.filter((c) => c.split === split).slice(0, limit);
   let bm = 0;
   let galen = 0;
+  let fused = 0;
   let covered = 0;
   const times: number[] = [];
   for (const c of set) {
@@ -56,6 +60,7 @@ for (const split of ['dev', 'heldout'] as const) {
     const result = await pipeline.retrieve(c.message, { k: 5, sources: ['corpus'] });
     times.push(performance.now() - t);
     if (result.hits.some((h) => about(h.title, c.disease))) galen++;
+    if ((await fusedOnly.retrieve(c.message, { k: 5, sources: ['corpus'] })).hits.some((h) => about(h.title, c.disease))) fused++;
     if (result.analysis.candidateConditions?.some((x) => about(x.name, c.disease))) covered++;
   }
   times.sort((a, b) => a - b);
@@ -63,6 +68,7 @@ for (const split of ['dev', 'heldout'] as const) {
     messages: set.length,
     bm25HitAt5: round(bm / set.length),
     galenHitAt5: round(galen / set.length),
+    fusedHitAt5: round(fused / set.length),
     diseaseAmongCandidates: round(covered / set.length),
     galenP50Ms: round(times[times.length >> 1] ?? 0),
   };
