@@ -4,6 +4,7 @@ import { PACKAGE_ROOT, seedStore } from '../../knowledge/index.js';
 import type { GalenConfig } from '../config/index.js';
 import type { Logger } from '../logging/logger.js';
 import { createApp } from './app.js';
+import { answerClientError } from './client-error.js';
 import { guardProcess } from './process-guard.js';
 import { warnLoosePermissions } from './private-paths.js';
 import { CDS_FEEDBACK_FILE, createCdsSurface } from './cds-setup.js';
@@ -169,6 +170,7 @@ export async function startServer(config: GalenConfig, logger: Logger, dependenc
     throw listenError(error as NodeJS.ErrnoException, config.server.host, config.server.port);
   }
   server.maxConnections = config.server.maxConnections;
+  server.on('clientError', answerClientError);
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host}:${address.port}`;
