@@ -131,7 +131,15 @@ export function planAnswer(analysis: AnalysedQuestion, hits: readonly Evidence[]
     return builder.interaction(pair, hits, threshold, options.lead);
   }
   // "I have neck pain and tingling arms, what could it be?": the conditions the sources list with those symptoms.
-  if (analysis.candidateConditions?.length && (types.includes('causes') || types.includes('diagnosis') || types[0] === 'general')) {
+  // One symptom the sources have a passage about for the asked type ("the cause of my insomnia") is answered from it.
+  const namedAnswers =
+    (analysis.symptoms?.length ?? 0) <= 1 &&
+    about.some((c) => c.about >= 1 && c.authority !== 'dialogue' && types.some((t) => t !== 'general' && fits(c, t)));
+  if (
+    analysis.candidateConditions?.length &&
+    !namedAnswers &&
+    (types.includes('causes') || types.includes('diagnosis') || types[0] === 'general')
+  ) {
     const differential = builder.differential(analysis, hits, threshold, maxChars, options.lead);
     if (differential) return differential;
   }

@@ -51,10 +51,12 @@ export function questionFocus(
   known: (term: string) => boolean = () => false,
 ): QuestionFocus {
   // The whole message counts: a long one's core question may say only "what can I do about it?".
-  const text = decodeEntities(
-    message && !analysis.standalone.includes(message) ? `${message}\n${analysis.standalone}` : analysis.standalone,
+  const texts = (message && !analysis.standalone.includes(message) ? [message, analysis.standalone] : [analysis.standalone]).map(
+    decodeEntities,
   );
-  const words = phraseWords(text);
+  const text = texts.join('\n');
+  // The message's last word does not stand before the core question's first (null breaks the phrase).
+  const words = texts.flatMap((t, i) => (i === 0 ? phraseWords(t) : [null, ...phraseWords(t)]));
   // "Buruli ulcer" recognised as the corpus's "ulcer" is narrower than it: not that entity.
   const names = subjectEntities(analysis.focus, message)
     .filter((f) => !narrowedInQuestion(words, focusTerms(f.text), known))

@@ -152,6 +152,27 @@ describe('extractive answers on the MedQuAD seed corpus', () => {
     expect(body(await ask('What are the symptoms of gout?'))).not.toMatch(/can occur with several conditions/);
   });
 
+  it('answers the cause of one named symptom from its own passage, not a differential', async () => {
+    const answer = await ask(
+      'Hello, I am a 40 year old man. I have had social anxiety since I was a child and I practise meditation every day. ' +
+        'For a year I have not slept well. Can you help me find the real cause of my insomnia?',
+    );
+    const text = body(answer);
+    expect(answer.abstained).toBe(false);
+    expect(text).not.toMatch(/can occur with several conditions/);
+    expect(answer.citations[0]!.title).toMatch(/insomnia/i);
+  });
+
+  it('keeps the subject line’s disease as the subject when the message ends in a sign-off ("best Regards")', async () => {
+    const answer = await ask(
+      'Rheumatoid arthritis. Dear Sir, my wife has suffered from it for two years and was recently diagnosed with it. ' +
+        'I need your kind support for treatment and the next steps. Awaiting your kind reply. Thanks and best Regards',
+    );
+    expect(answer.abstained).toBe(false);
+    expect(answer.citations[0]!.title).toMatch(/rheumatoid arthritis/i);
+    expect(body(answer)).toMatch(/treat|medicine|medication|therap/i);
+  });
+
   it('answers several questions of one message in turn', async () => {
     const answer = await ask('What causes gout and how is it treated?');
     expect(answer.abstained).toBe(false);
