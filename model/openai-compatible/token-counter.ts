@@ -23,7 +23,7 @@ const TOKENS_PER_MESSAGE = 8;
 const BYTES_PER_TOKEN = 2.5;
 /**
  * Engine counts kept, by the text's SHA-256 (never the text): context packing counts the same
- * corpus passages again and again, and each count is a round trip to the engine.
+ * corpus passages and the same persona again and again, and each count is a round trip to the engine.
  */
 const ENGINE_COUNT_CACHE = 4096;
 
@@ -92,8 +92,10 @@ export async function openTokenCounter(options: {
         count: async (prompt) => {
           try {
             if (typeof prompt === 'string') return { tokens: await cachedTokenize(prompt), estimated: false };
-            // The engine counts text; the template's tokens around each turn are a margin.
-            const texts = await Promise.all(prompt.messages.map((m) => tokenize(m.content)));
+            // The engine counts text; the template's tokens around each turn are a margin. Turns
+            // are cached like passages: the persona and the conversation's earlier turns recur, and
+            // a round trip before each answer is time to first token.
+            const texts = await Promise.all(prompt.messages.map((m) => cachedTokenize(m.content)));
             return { tokens: texts.reduce((a, b) => a + b + TOKENS_PER_MESSAGE, TOKENS_PER_MESSAGE), estimated: true };
           } catch {
             // A busy or restarting engine answers /tokenize late or not at all: packing goes on
