@@ -5,7 +5,7 @@ import type { Checkpoint } from './checkpoint.js';
 import { ModelBuildError } from './errors.js';
 import { openHuggingFaceCheckpoint } from './huggingface-checkpoint.js';
 import { toHuggingFaceConfig, type LlamaArchitecture } from './llama-architecture.js';
-import { buildLlamaGraph, llamaGraphOpsets, type GraphDtype, type ScaledAdapter } from './llama-graph.js';
+import { buildLlamaGraph, llamaGraphOpsets, type GraphDtype, type GraphLayout, type ScaledAdapter } from './llama-graph.js';
 import { openLlama2cCheckpoint } from './llama2c-checkpoint.js';
 import { openLoraAdapter, validateLoraAdapter, type LoraAdapter } from './lora-adapter.js';
 import { resolveModelShape } from './model-shapes.js';
@@ -47,6 +47,12 @@ export interface BuildModelOptions {
   dtype?: GraphDtype;
   /** Weight-only quantisation of the projections and head (`MatMulNBits`, blocks of 32). Default none. */
   quantize?: WeightQuantization;
+  /**
+   * Operator layout: `plain` (ONNX ops only, any runtime) or `fused` (onnxruntime's
+   * GroupQueryAttention with rotary inside and Skip/SimplifiedLayerNormalization, as
+   * onnxruntime-genai writes; onnxruntime only). Default `plain`.
+   */
+  layout?: GraphLayout;
   /** The model directory to write (atomically). */
   out: string;
   /** Replace `out` if it exists. Default `false`. */
@@ -79,6 +85,7 @@ export interface BuildReport {
   architecture: LlamaArchitecture;
   dtype: GraphDtype;
   quantize: WeightQuantization | undefined;
+  layout: GraphLayout;
   adapters: Array<{ path: string; modules: number; factor: number }>;
   weightBytes: number;
   externalData: boolean;
@@ -102,6 +109,9 @@ export async function buildModel(options: BuildModelOptions): Promise<BuildRepor
     throw new ModelBuildError('INVALID_OPTIONS', `dtype must be fp32 or fp16 (got ${JSON.stringify(dtype)})`);
   if (options.quantize !== undefined && options.quantize !== 'int8' && options.quantize !== 'int4')
     throw new ModelBuildError('INVALID_OPTIONS', `quantize must be int8 or int4 (got ${JSON.stringify(options.quantize)})`);
+  const layout = options.layout ?? 'plain';
+  if (layout !== 'plain' && layout !== 'fused')
+    throw new ModelBuildError('INVALID_OPTIONS', `layout must be plain or fused (got ${JSON.stringify(layout)})`);
   if ((options.from === undefined) === (options.random === undefined))
     throw new ModelBuildError('INVALID_OPTIONS', 'give exactly one of from (a checkpoint) and random (a shape)');
   const paths = options.adapters ?? [];
@@ -126,11 +136,17 @@ export async function buildModel(options: BuildModelOptions): Promise<BuildRepor
       options.out,
       async (staging) => {
         mkdirSync(join(staging, 'onnx'));
-        const graph = buildLlamaGraph({ checkpoint, adapters: scaled, dtype, ...(options.quantize ? { quantize: options.quantize } : {}) });
+        const graph = buildLlamaGraph({
+          checkpoint,
+          adapters: scaled,
+          dtype,
+          layout,
+          ...(options.quantize ? { quantize: options.quantize } : {}),
+        });
         const written = await writeOnnxModel({
           path: join(staging, 'onnx', 'model.onnx'),
           graph,
-          opsets: llamaGraphOpsets(options),
+          opsets: llamaGraphOpsets({ layout, ...(options.quantize ? { quantize: options.quantize } : {}) }),
           externalData: options.externalData ?? 'auto',
           ...(options.signal ? { signal: options.signal } : {}),
           onWeight: (doneBytes, totalBytes, tensor) => options.onProgress?.({ stage: 'weights', doneBytes, totalBytes, tensor }),
@@ -142,6 +158,7 @@ export async function buildModel(options: BuildModelOptions): Promise<BuildRepor
           architecture: checkpoint.architecture,
           dtype,
           quantize: options.quantize,
+          layout,
           adapters: adapters.map((a, i) => ({ path: a.path, modules: a.modules.size, factor: factors[i]! })),
           weightBytes: written.weightBytes,
           externalData: written.externalDataFile !== undefined,

@@ -17,7 +17,7 @@ export { parseLlamaArchitecture, llamaWeightShapes, type LlamaArchitecture } fro
 export { MODEL_SHAPES, resolveModelShape } from './model-shapes.js';
 export { SafetensorsFile, writeSafetensors, type SafetensorsEntry, type SafetensorsTensor } from './safetensors-file.js';
 export { openLoraAdapter, validateLoraAdapter, type LoraAdapter, type LoraConfig, type LoraModule } from './lora-adapter.js';
-export type { GraphDtype } from './llama-graph.js';
+export type { GraphDtype, GraphLayout } from './llama-graph.js';
 export { decodeFloats, encodeFloats, type FloatFormat } from './float-formats.js';
 export { quantizeMatrix, type QuantizedMatrix, type WeightQuantization } from './weight-quantizer.js';
 export { ensureMergedModel, type EnsureMergedModelOptions, type MergedModel } from './merged-model-cache.js';

@@ -4,7 +4,7 @@ import { floatToHalfBits } from './float-formats.js';
 const { onnx } = onnxProto;
 
 /** ONNX element types the builder uses (`TensorProto.DataType` values). */
-export const ElementType = { FLOAT: 1, UINT8: 2, INT64: 7, BOOL: 9, FLOAT16: 10 } as const;
+export const ElementType = { FLOAT: 1, UINT8: 2, INT32: 6, INT64: 7, BOOL: 9, FLOAT16: 10 } as const;
 export type ElementType = (typeof ElementType)[keyof typeof ElementType];
 
 /** A dimension: fixed size or a named symbolic one (`batch_size`). */

@@ -13,6 +13,7 @@ interface BuildFlags {
   loraScale: string[];
   dtype: 'fp32' | 'fp16';
   quantize?: 'int8' | 'int4';
+  layout: 'plain' | 'fused';
   out: string;
   force: boolean;
   externalData: 'auto' | 'always' | 'never';
@@ -40,6 +41,14 @@ export function registerModelCommand(program: Command, globals: () => GlobalOpti
         'int8',
         'int4',
       ]),
+    )
+    .addOption(
+      new Option(
+        '--layout <layout>',
+        'operators: plain = standard ONNX ops (any runtime); fused = onnxruntime GroupQueryAttention, SkipSimplifiedLayerNormalization (onnxruntime only)',
+      )
+        .choices(['plain', 'fused'])
+        .default('plain'),
     )
     .requiredOption('--out <dir>', 'model directory to write (appears only when complete)')
     .option('--force', 'replace --out if it exists', false)
@@ -91,7 +100,7 @@ export function registerModelCommand(program: Command, globals: () => GlobalOpti
       output(g, { ...report, seconds: Math.round(report.seconds * 100) / 100 }, () =>
         [
           `built ${report.out} from ${report.source} in ${report.seconds.toFixed(1)} s`,
-          `  ${a.numLayers} layers, hidden ${a.hiddenSize}, ${a.numAttentionHeads} heads / ${a.numKeyValueHeads} KV heads, vocab ${a.vocabSize}, ${report.dtype}${report.quantize ? ` (${report.quantize} weights)` : ''}`,
+          `  ${a.numLayers} layers, hidden ${a.hiddenSize}, ${a.numAttentionHeads} heads / ${a.numKeyValueHeads} KV heads, vocab ${a.vocabSize}, ${report.dtype}${report.quantize ? ` (${report.quantize} weights)` : ''}, ${report.layout} layout`,
           `  weights ${(report.weightBytes / 1e6).toFixed(1)} MB${report.externalData ? ' (onnx/model.onnx_data)' : ''}`,
           ...report.adapters.map((x) => `  merged ${x.path} (${x.modules} modules, scale ×${x.factor})`),
         ].join('\n'),
@@ -121,6 +130,7 @@ function buildOptions(flags: BuildFlags): BuildModelOptions {
     ...(scales.length ? { loraScale: scales } : {}),
     dtype: flags.dtype,
     ...(flags.quantize ? { quantize: flags.quantize } : {}),
+    layout: flags.layout,
     out: flags.out,
     overwrite: flags.force,
     externalData: flags.externalData,
