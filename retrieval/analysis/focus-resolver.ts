@@ -8,6 +8,8 @@ export interface Phrase {
   keys: string[];
   entry: number;
   how: NonNullable<FocusEntity['match']>;
+  /** An eponym's bare head ("Still's disease" as "still"): the question must write it possessive ("Still's", "stills"). */
+  possessive?: boolean;
 }
 
 /** Words that name no subject on their own even where a corpus uses them as a title. */
@@ -48,6 +50,30 @@ const TOO_GENERAL: ReadonlySet<string> = new Set([
   'food',
   'foods',
 ]);
+
+/**
+ * Everyday words that name a subject only in some senses: the word counts only where the text uses it
+ * in that sense somewhere ("my period is late", not "a shorter time period"; "went into shock", not
+ * "a twist sends shock through my body").
+ */
+const SENSES: Readonly<Record<string, RegExp>> = {
+  period:
+    /\b(?:my|her|your|their|missed|late|heavy|painful|irregular|first|next|menstrual|monthly|no)\s+periods?\b|\bperiods?\s+(?:pain|cramps?|blood|bleeding|is late|are late|came|stopped)\b/i,
+  shock:
+    /\b(?:went|go|goes|going|gone|into|septic|anaphylactic|toxic|circulatory|signs? of|symptoms? of|treat(?:ing|ment of)?|what is|about)\s+shock\b|^\W*shock\W*$/i,
+};
+
+/** Whether a one-word phrase is used in the text in the sense that names a subject (always, for most words). */
+export function inSense(key: string, text: string): boolean {
+  const sense = SENSES[key];
+  return !sense || sense.test(text);
+}
+
+/** A subject's own name before a synonym, and a name before a lay term, at equal length. */
+function outranks(a: Phrase, b: Phrase): boolean {
+  const rank = (p: Phrase) => (p.how === 'name' ? 0 : p.how === 'lay' ? 1 : 2);
+  return rank(a) < rank(b);
+}
 
 /** A name's generic last words, without which it is still asked about. */
 const GENERIC_TAIL = /\s+(?:virus\s+)?(?:disease|diseases|disorder|disorders|syndrome|infections?)$/i;
@@ -108,14 +134,15 @@ export class FocusResolver {
       i =
         this.entries.push({ name: entry.name, ...(entry.kind ? { kind: entry.kind } : {}), ...(entry.cui ? { cui: entry.cui } : {}) }) - 1;
       this.byName.set(key, i);
-      for (const phrase of names) this.index(phrase, i, 'name');
+      const eponym = possessiveHead(entry.name);
+      for (const phrase of names) this.index(phrase, i, 'name', phrase === eponym);
     }
     for (const phrase of synonyms) this.index(phrase, i, 'synonym');
     return i;
   }
 
   /** Indexes a compiled phrase (its word keys joined by spaces, or a Chinese name as written). */
-  private index(phrase: string, entry: number, how: Phrase['how']): void {
+  private index(phrase: string, entry: number, how: Phrase['how'], possessive = false): void {
     if (hasHan(phrase)) {
       if (!this.chinese.some((c) => c.text === phrase)) this.chinese.push({ text: phrase, entry });
       return;
@@ -125,7 +152,7 @@ export class FocusResolver {
     this.indexed.add(id);
     const keys = phrase.split(' ');
     const list = this.phrases.get(keys[0]!) ?? [];
-    list.push({ keys, entry, how });
+    list.push({ keys, entry, how, ...(possessive ? { possessive } : {}) });
     this.phrases.set(keys[0]!, list);
     for (const k of keys) {
       if (k.length < MIN_RESPELL || /\d/.test(k)) continue;
@@ -141,6 +168,11 @@ export class FocusResolver {
   /** How many subjects the resolver knows. */
   get size(): number {
     return this.entries.length;
+  }
+
+  /** Whether a subject of this name (any case) is known. */
+  knows(name: string): boolean {
+    return this.byName.has(name.trim().toLowerCase());
   }
 
   /** The subjects a text names, in the order they appear, each once. */
@@ -160,7 +192,16 @@ export class FocusResolver {
       let best: { phrase: Phrase; respelt: boolean } | undefined;
       for (const start of new Set([keys[i]!, ...respelt[i]!])) {
         for (const phrase of this.phrases.get(start) ?? []) {
-          if (best && phrase.keys.length <= best.phrase.keys.length) continue;
+          // Longest first; of equal length, a subject's own name before another's synonym ("polymicrogyria").
+          if (
+            best &&
+            (phrase.keys.length < best.phrase.keys.length ||
+              (phrase.keys.length === best.phrase.keys.length && !outranks(phrase, best.phrase)))
+          )
+            continue;
+          // "still trying" is no Still's disease, "in the west" no West's syndrome.
+          if (phrase.possessive && !/s$/.test(tokens[i + phrase.keys.length - 1] ?? '')) continue;
+          if (phrase.keys.length === 1 && !inSense(phrase.keys[0]!, text)) continue;
           let exact = true;
           const ok = phrase.keys.every((k, j) => {
             if (keys[i + j] === k) return true;
@@ -246,6 +287,18 @@ export function phrasesOf(text: string, how: Phrase['how'], everyday: ReadonlySe
     out.add(keys.join(' '));
   }
   return [...out];
+}
+
+/** The lookup phrase of a name's head when that head is possessive ("Still's disease" → "still"), else undefined. */
+function possessiveHead(name: string): string | undefined {
+  const head = name
+    .trim()
+    .replace(/\s*\([^)]*\)\s*/g, ' ')
+    .trim()
+    .replace(GENERIC_TAIL, '')
+    .trim();
+  if (head === name.trim() || !/['’]s$/i.test(head)) return undefined;
+  return words(head).map(wordKey).join(' ');
 }
 
 /** An entry's lookup phrases: from its name, and from its aliases. */

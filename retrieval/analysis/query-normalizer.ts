@@ -1,4 +1,6 @@
 import type { KnowledgeStore } from '../../knowledge/index.js';
+import { inSense } from './focus-resolver.js';
+import { wordKey } from './words.js';
 
 /**
  * Common clinical abbreviations, expanded beside (not instead of) the abbreviation so that both
@@ -120,6 +122,8 @@ export class QueryNormalizer {
     const words = tokenize(question.slice(0, 10_000));
     for (let i = 0; i < words.length; i++) {
       for (const candidate of this.byFirstWord.get(words[i]!) ?? []) {
+        // "a shorter time period" is no menstrual period.
+        if (candidate.words.length === 1 && !inSense(wordKey(candidate.words[0]!), question)) continue;
         if (candidate.words.every((w, j) => words[i + j] === w)) {
           synonyms.push({ text: candidate.words.join(' '), name: candidate.preferred });
           if (!lower.includes(candidate.preferred.toLowerCase())) additions.add(candidate.preferred);

@@ -99,9 +99,13 @@ export class QuestionAnalyser {
     return new QuestionAnalyser({
       normalizer: QueryNormalizer.fromStore(store),
       // With the bundled words as known: "crushing chest pain" is no misspelt "Cushing".
+      // Names the bundled lexicon knows keep its phrases (compiled without everyday heads: "Eating Disorders" is no "eating").
       extraFocus: () =>
         new FocusResolver(
-          store.focusTerms().map((name) => ({ name })),
+          store
+            .focusTerms()
+            .filter((name) => !bundledFocusResolver().knows(name))
+            .map((name) => ({ name })),
           bundledKnownWords(),
         ),
     });

@@ -48,6 +48,28 @@ describe('focus resolution', () => {
     );
   });
 
+  it('reads everyday words and bare eponyms as subjects only in their medical sense', () => {
+    expect(names('Does not sit up yet but still trying')).toEqual([]);
+    expect(names('new ways in urology in the west')).toEqual([]);
+    expect(names('would it kill a person within a shorter time period than 6 years?')).toEqual([]);
+    expect(names('my period is late, could I be pregnant?')).toContain('Menstruation');
+    expect(names('a sudden twist sends shock through my body')).toEqual([]);
+    expect(names('he went into shock after a bee sting')).toContain('Shock');
+    // The possessive or the generic word keeps the eponym.
+    expect(names("what is Still's disease?").join(' ')).toMatch(/still|arthritis/i);
+    expect(names('my mother has alzheimers')[0]).toMatch(/alzheimer/i);
+  });
+
+  it('prefers a subject’s own name over another subject’s synonym of the same words', () => {
+    expect(names('polymicrogyria. My 16 month old son has this')[0]).toBe('Polymicrogyria');
+  });
+
+  it('leaves a possessive eponym head of a small resolver to possessive writing', () => {
+    const resolver = new FocusResolver([{ name: "West's syndrome", kind: 'disease' }]);
+    expect(resolver.resolve('I live in the west').map((f) => f.name)).toEqual([]);
+    expect(resolver.resolve("does West's cause seizures").map((f) => f.name)).toEqual(["West's syndrome"]);
+  });
+
   it('takes the names of a small resolver of its own, with synonyms and Chinese names', () => {
     const resolver = new FocusResolver([{ name: 'Gout', kind: 'disease', aliases: ['podagra'] }, { name: '痛风' }], [], {
       'the gout': 'Gout',
