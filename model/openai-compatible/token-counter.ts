@@ -71,8 +71,9 @@ export async function openTokenCounter(options: {
       () => true,
       () => false,
     );
-    const cache = new Map<string, number>();
-    const cachedTokenize = async (text: string): Promise<number> => {
+    // In-flight counts are shared: a count started early (while retrieval runs) serves the later one.
+    const cache = new Map<string, Promise<number>>();
+    const cachedTokenize = (text: string): Promise<number> => {
       const key = createHash('sha256').update(text).digest('base64');
       const known = cache.get(key);
       if (known !== undefined) {
@@ -81,8 +82,10 @@ export async function openTokenCounter(options: {
         cache.set(key, known);
         return known;
       }
-      const count = await tokenize(text);
+      const count = tokenize(text);
       cache.set(key, count);
+      // A failed count is not kept: the next asks the engine again.
+      count.catch(() => cache.get(key) === count && cache.delete(key));
       if (cache.size > ENGINE_COUNT_CACHE) cache.delete(cache.keys().next().value!);
       return count;
     };

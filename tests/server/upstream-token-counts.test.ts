@@ -63,6 +63,19 @@ describe("the engine's /tokenize counts", () => {
       });
       expect(again).toEqual(first);
       expect(tokenized).toHaveLength(3);
+      // Two counts of a new turn at once (one started early, one for the prompt) share one round trip.
+      const [x, y] = await Promise.all([
+        model.countTokens({ messages: [{ role: 'user', content: 'Is gout inherited?' }] }),
+        model.countTokens({
+          messages: [
+            { role: 'system', content: persona },
+            { role: 'user', content: 'Is gout inherited?' },
+          ],
+        }),
+      ]);
+      expect(tokenized.slice(3)).toEqual(['Is gout inherited?']);
+      expect(x).toEqual({ tokens: 3 + 2 * 8, estimated: true });
+      expect(y).toEqual({ tokens: 10 + 3 + 3 * 8, estimated: true });
     } finally {
       await model.close();
     }

@@ -21,6 +21,8 @@ export class TestUpstream {
   /** When on, the bodies of completion requests are kept in `recorded` (to replay them directly). */
   record = false;
   readonly recorded: Array<Record<string, unknown>> = [];
+  /** Called with each text /tokenize is asked to count, as the request arrives. */
+  onTokenize: ((text: string) => void) | undefined;
   /** Completion requests received, and those whose client closed before the engine finished. */
   requests = 0;
   closedEarly = 0;
@@ -55,6 +57,7 @@ export class TestUpstream {
     if (req.method === 'POST' && req.url === '/tokenize') {
       if (!this.tokenize) return json(res, 404, { error: 'not found' });
       const text = String(body.prompt ?? '');
+      this.onTokenize?.(text);
       const count = model.encode(text).length;
       return json(res, 200, { count, max_model_len: model.contextWindow, tokens: [] });
     }
