@@ -46,6 +46,9 @@ export function bundledConditionFinder(): ConditionFinder {
   return bundledConditions;
 }
 
+/** A question that runs every part of the analysis once. */
+const WARM_QUESTION = 'Hi doctor, my mother has diabetis and a headache for two days: what is the treatment?';
+
 /** Candidate conditions searched with a symptom description. */
 const SEARCHED_CONDITIONS = 3;
 
@@ -109,6 +112,11 @@ export class QuestionAnalyser {
           bundledKnownWords(),
         ),
     });
+  }
+
+  /** Builds what the first question would otherwise wait for (the store's names, the type model's first run). */
+  warm(): void {
+    this.analyse(WARM_QUESTION);
   }
 
   analyse(question: string, options: AnalyseOptions = {}): AnalysedQuestion {

@@ -154,6 +154,16 @@ export class RetrievalPipeline {
     this.weights = { corpus: 1, vector: 1, wikipedia: 1, ...options.weights };
   }
 
+  /**
+   * Builds the analyser's and the ranker's store-derived parts (and the Wikipedia vocabulary) now,
+   * so the first question is answered as fast as the next.
+   */
+  warm(): void {
+    this.analyser.warm();
+    this.parts.ranker?.warm();
+    if (this.parts.wikipedia) this.vocabulary();
+  }
+
   /** Retrievers this pipeline has. */
   get sources(): EvidenceSource[] {
     return [...this.local.sources, ...(this.parts.wikipedia ? (['wikipedia'] as const) : [])];

@@ -180,6 +180,11 @@ export class LearnedRanker {
     return new LearnedRanker(store, model, QuestionEntailment.load(files.entailment), options);
   }
 
+  /** Reads the store's field statistics now, so the first question does not wait for them. */
+  warm(): void {
+    this.fieldStats();
+  }
+
   /** How many of the best fused candidates are reranked. */
   get candidateCount(): number {
     return this.candidates;

@@ -130,6 +130,15 @@ export async function startServer(config: GalenConfig, logger: Logger, dependenc
   // The query normaliser reads synonyms from the store: the pipelines are built again once the seed is in.
   const pipelines = () => {
     const retrieval = galen.retrieval();
+    // Off the caller's turn (the listen, a job's completion): the first question then finds them built.
+    setImmediate(() => {
+      if (shuttingDown) return;
+      try {
+        retrieval.warm();
+      } catch (error) {
+        logger.warn({ err: error }, 'warming the question analysis and ranking failed: the first question builds them');
+      }
+    });
     return { retrieval, answers: galen.answers(retrieval) };
   };
   const ctx: AppContext = {
