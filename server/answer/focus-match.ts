@@ -56,11 +56,12 @@ export function questionFocus(
   );
   const text = texts.join('\n');
   // The message's last word does not stand before the core question's first (null breaks the phrase).
-  const words = texts.flatMap((t, i) => (i === 0 ? phraseWords(t) : [null, ...phraseWords(t)]));
+  // Hyphenated words as their parts: a title's compound ("cri-du-chat") is matched as a phrase of them.
+  const words = texts.map(unhyphenate).flatMap((t, i) => (i === 0 ? phraseWords(t) : [null, ...phraseWords(t)]));
   // "Buruli ulcer" recognised as the corpus's "ulcer" is narrower than it: not that entity.
   const names = subjectEntities(analysis.focus, message)
     .filter((f) => !narrowedInQuestion(words, focusTerms(f.text), known))
-    .map((f) => f.name.toLowerCase().trim());
+    .map((f) => unhyphenate(f.name.toLowerCase().trim()));
   const terms = new Set(focusTerms(text));
   for (const name of names) for (const t of focusTerms(name)) terms.add(t);
   return { names, terms: [...terms], words, known };
@@ -103,16 +104,19 @@ export function focusTerms(text: string): string[] {
  * focusScore(questionFocus(analysis), 'Heart failure - tests') // 'how is mpox tested?' → 0
  */
 export function focusScore(focus: QuestionFocus, title: string): number {
-  const lower = title.toLowerCase().trim();
+  // The sources spell names apart: "cri-du-chat syndrome" (one collection) is "Cri du chat syndrome" (another).
+  const lower = unhyphenate(title.toLowerCase().trim());
   if (!lower) return 0;
   if (focus.names.includes(lower)) return 1;
   // A title naming the subject among other words ("Obesity Hypoventilation Syndrome") is about it, less than "Obesity" is.
   for (const name of focus.names) if (containsPhrase(lower, name) || containsPhrase(name, lower)) return 0.8;
   const titleTerms = focusTerms(title);
   if (titleTerms.length === 0 || focus.terms.length === 0) return 0;
-  const matched = titleTerms.filter((t) => focus.terms.some((q) => sameTerm(q, t))).length;
+  const written = writtenCompounds(focus.words, title);
+  const matched = titleTerms.filter((t) => focus.terms.some((q) => sameTerm(q, t)) || written.has(t)).length;
   if (matched === 0) return 0;
-  if (narrowedInQuestion(focus.words, titleTerms, focus.known)) return 0;
+  // The question writes hyphenated words apart: their parts are the title's words too.
+  if (narrowedInQuestion(focus.words, [...titleTerms, ...focusTerms(unhyphenate(title))], focus.known)) return 0;
   if (/[\u4e00-\u9fff]/.test(title)) {
     const asked = focus.terms.filter((t) => /[\u4e00-\u9fff]/.test(t)).length;
     return Math.min(1, matched / Math.max(1, Math.min(3, asked, titleTerms.length)));
@@ -145,6 +149,51 @@ function phraseWords(text: string): Array<string | null> {
     words.push(m[1] ? (answerTerms(m[1])[0] ?? null) : null);
   }
   return words;
+}
+
+/**
+ * The title's hyphenated terms ("cri-du-chat") that the question writes as their words in a row
+ * ("cri du chat"), as title terms; "port-wine" is not written by "red wine" alone.
+ */
+function writtenCompounds(words: ReadonlyArray<string | null>, title: string): Set<string> {
+  const found = new Set<string>();
+  for (const compound of title.toLowerCase().match(/[\p{L}\p{N}]+(?:-[\p{L}\p{N}]+)+/gu) ?? []) {
+    const parts = compound.split('-').map((p) => answerTerms(p)[0] ?? null);
+    if (parts.some((p) => p === null)) continue;
+    for (let i = 0; i + parts.length <= words.length; i++)
+      if (parts.every((p, j) => words[i + j] === p)) {
+        for (const t of answerTerms(compound)) found.add(t);
+        break;
+      }
+  }
+  return found;
+}
+
+/** Prefixes that stay joined: "non-Hodgkin" is no "Hodgkin", "anti-NMDA" no "NMDA". */
+const BOUND_PREFIXES = new Set([
+  'non',
+  'anti',
+  'pre',
+  'post',
+  'co',
+  'self',
+  'multi',
+  'semi',
+  'pseudo',
+  'hyper',
+  'hypo',
+  'ex',
+  'de',
+  're',
+  'un',
+]);
+
+/**
+ * Hyphens between words as spaces, so the sources' spellings meet: "cri-du-chat syndrome" (one
+ * collection) is "Cri du chat syndrome" (another), "hand-foot-and-mouth" is "hand, foot and mouth".
+ */
+function unhyphenate(text: string): string {
+  return text.replace(/(\p{L}+)-(?=\p{L})/gu, (whole, left: string) => (BOUND_PREFIXES.has(left.toLowerCase()) ? whole : `${left} `));
 }
 
 const ENTITIES: Readonly<Record<string, string>> = { '&quot;': '"', '&amp;': '&', '&apos;': "'", '&lt;': '<', '&gt;': '>', '&nbsp;': ' ' };

@@ -255,6 +255,26 @@ describe('extractive answers', () => {
     expect(write('what is a myocardial infarction', ['definition'], [mi], { focus }).plan.abstain).toBe(false);
   });
 
+  it("meets the sources' spellings of a hyphenated name, and no compound by one of its words", () => {
+    const ghr = evidence('ghr', 'Cri-du-chat syndrome is a chromosomal condition that results when a piece of chromosome 5 is missing.', {
+      title: 'cri-du-chat syndrome',
+      section: 'What is (are) cri-du-chat syndrome ?',
+    });
+    const focus = [{ text: 'cri du chat syndrome', name: 'Cri du chat syndrome' }];
+    expect(write('article about Cri du chat syndrome', ['definition'], [ghr], { focus }).plan.passages).toEqual([ghr]);
+    expect(write('what is cri du chat', ['definition'], [ghr]).plan.abstain).toBe(false);
+    const stain = evidence(
+      'pws',
+      'A port-wine stain is a birthmark in which swollen blood vessels create a reddish-purplish discoloration.',
+      {
+        title: 'Port-wine stain',
+        section: 'What is (are) Port-wine stain ?',
+      },
+    );
+    expect(write('How do I remove a red wine stain from a carpet?', ['general'], [stain]).plan.abstain).toBe(true);
+    expect(write('is a port wine stain dangerous?', ['general'], [stain]).plan.abstain).toBe(false);
+  });
+
   it('never makes a dialogue the main evidence when a reference source answers', () => {
     const dialogue = evidence('chat', 'Hi, thanks for your query. Gout symptoms are pain and swelling, take rest.', {
       source: 'chatdoctor',
