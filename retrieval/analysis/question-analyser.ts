@@ -31,6 +31,18 @@ export interface QuestionAnalyserParts {
   conditions?: ConditionFinder;
 }
 
+/** Whether `narrow` is `broad` with more words ("Hiatal hernia" of "Hernia"). */
+function narrowerName(narrow: string, broad: string): boolean {
+  const words = (name: string) =>
+    name
+      .toLowerCase()
+      .split(/[^\p{L}\p{N}]+/u)
+      .filter(Boolean);
+  const n = words(narrow);
+  const b = words(broad);
+  return n.length > b.length && b.every((w) => n.includes(w));
+}
+
 /** Whether a focus names a disease or drug (or a lay name of one), the subjects a question is asked about. */
 function isSubject(f: FocusEntity): boolean {
   return f.kind === 'disease' || f.kind === 'drug' || f.kind === 'supplement' || f.match === 'lay';
@@ -166,9 +178,14 @@ export class QuestionAnalyser {
    * in message order. Other background words ("to honor his memory") stay out.
    */
   private focusOf(searched: string, message: string): FocusEntity[] {
-    const asked = this.resolveFocus(searched);
-    if (message === searched || asked.some(isSubject)) return asked;
+    const said = this.resolveFocus(searched);
+    if (message === searched) return said;
     const all = this.resolveFocus(message);
+    // The rest of the message may name the asked subject more exactly: "correct my hernia" after "hiatal hernia".
+    const asked = said
+      .map((f) => (isSubject(f) ? (all.find((g) => isSubject(g) && narrowerName(g.name, f.name)) ?? f) : f))
+      .filter((f, i, list) => list.findIndex((g) => g.name === f.name) === i);
+    if (asked.some(isSubject)) return asked;
     const askedNames = new Set(asked.map((f) => f.name));
     const kept = all.filter((f) => askedNames.has(f.name) || isSubject(f));
     for (const f of asked) if (!kept.some((g) => g.name === f.name)) kept.push(f);

@@ -64,6 +64,14 @@ describe('focus resolution', () => {
     expect(names('polymicrogyria. My 16 month old son has this')[0]).toBe('Polymicrogyria');
   });
 
+  it('takes the message’s more exact name of the subject the question asks about', () => {
+    // The question says "my hernia"; its subject line said which one.
+    const message = 'hiatal hernia/exercise. i lost 24 lbs. do you have an exercise i can do to correct me hernia?';
+    expect(names(message)).toContain('Hiatal hernia');
+    expect(names(message)).not.toContain('Hernia');
+    expect(names('do you have an exercise i can do to correct my hernia?')).toContain('Hernia');
+  });
+
   it('leaves a possessive eponym head of a small resolver to possessive writing', () => {
     const resolver = new FocusResolver([{ name: "West's syndrome", kind: 'disease' }]);
     expect(resolver.resolve('I live in the west').map((f) => f.name)).toEqual([]);
