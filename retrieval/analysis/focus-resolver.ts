@@ -59,6 +59,7 @@ const TOO_GENERAL: ReadonlySet<string> = new Set([
 const SENSES: Readonly<Record<string, RegExp>> = {
   period:
     /\b(?:my|her|your|their|missed|late|heavy|painful|irregular|first|next|menstrual|monthly|no)\s+periods?\b|\bperiods?\s+(?:pain|cramps?|blood|bleeding|is late|are late|came|stopped)\b/i,
+  west: /\bwest(?:'?s)?\s+syndrome\b|\bwest'\s?s\b/i,
   shock:
     /\b(?:went|go|goes|going|gone|into|septic|anaphylactic|toxic|circulatory|signs? of|symptoms? of|treat(?:ing|ment of)?|what is|about)\s+shock\b|^\W*shock\W*$/i,
 };

@@ -11,7 +11,7 @@ export {
   type AnalyseOptions,
   type QuestionAnalyserParts,
 } from './question-analyser.js';
-export { FocusResolver } from './focus-resolver.js';
+export { FocusResolver, inSense } from './focus-resolver.js';
 export {
   CONDITIONS_FILE,
   ConditionFinder,

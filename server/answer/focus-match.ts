@@ -1,4 +1,4 @@
-import type { AnalysedQuestion } from '../../retrieval/analysis/index.js';
+import { inSense, type AnalysedQuestion } from '../../retrieval/analysis/index.js';
 import { answerTerms } from './answer-terms.js';
 
 /** What a question is about, as terms to match passage titles against. */
@@ -9,6 +9,8 @@ export interface QuestionFocus {
   terms: string[];
   /** The question's words in order, stemmed; stopwords as null (they break a phrase). */
   words: Array<string | null>;
+  /** The question's text, as searched for the senses of everyday words. */
+  text: string;
   /** Whether a term occurs in the retrieved evidence (a word no passage has can narrow a subject: "Oropouche fever"). */
   known: (term: string) => boolean;
 }
@@ -64,7 +66,7 @@ export function questionFocus(
     .map((f) => unhyphenate(f.name.toLowerCase().trim()));
   const terms = new Set(focusTerms(text));
   for (const name of names) for (const t of focusTerms(name)) terms.add(t);
-  return { names, terms: [...terms], words, known };
+  return { names, terms: [...terms], words, known, text };
 }
 
 /**
@@ -112,6 +114,9 @@ export function focusScore(focus: QuestionFocus, title: string): number {
   for (const name of focus.names) if (containsPhrase(lower, name) || containsPhrase(name, lower)) return 0.8;
   const titleTerms = focusTerms(title);
   if (titleTerms.length === 0 || focus.terms.length === 0) return 0;
+  // A one-word subject that is an everyday word is meant only in its medical sense ("a twist sends
+  // shock through my body" is no Shock, "orology in the west" no West syndrome).
+  if (titleTerms.length === 1 && !inSense(titleTerms[0]!, focus.text)) return 0;
   const written = writtenCompounds(focus.words, title);
   const matched = titleTerms.filter((t) => focus.terms.some((q) => sameTerm(q, t)) || written.has(t)).length;
   if (matched === 0) return 0;

@@ -275,6 +275,23 @@ describe('extractive answers', () => {
     expect(write('is a port wine stain dangerous?', ['general'], [stain]).plan.abstain).toBe(false);
   });
 
+  it('takes a one-word subject that is an everyday word only in its medical sense', () => {
+    const shock = evidence('shock', 'Shock is a life-threatening condition that occurs when the body is not getting enough blood flow.', {
+      title: 'Shock',
+      section: 'What is (are) Shock ?',
+    });
+    const west = evidence('west', 'West syndrome is characterized by a type of seizure known as infantile spasms.', {
+      title: 'West syndrome',
+      section: 'What is (are) West syndrome ?',
+    });
+    expect(
+      write('my hands hurt and even a sudden twist sends shock through my body, what is this?', ['definition'], [shock]).plan.abstain,
+    ).toBe(true);
+    expect(write('what should I do if someone goes into shock?', ['definition'], [shock]).plan.abstain).toBe(false);
+    expect(write('information about new ways in urology in the west', ['definition'], [west]).plan.abstain).toBe(true);
+    expect(write('is west syndrome curable?', ['definition'], [west]).plan.abstain).toBe(false);
+  });
+
   it('never makes a dialogue the main evidence when a reference source answers', () => {
     const dialogue = evidence('chat', 'Hi, thanks for your query. Gout symptoms are pain and swelling, take rest.', {
       source: 'chatdoctor',
