@@ -8,7 +8,7 @@ import {
 } from '../../retrieval/analysis/index.js';
 import type { Evidence } from '../../retrieval/pipeline/index.js';
 import { answerTerms } from './answer-terms.js';
-import { focusScore, questionFocus, subjectEntities } from './focus-match.js';
+import { focusScore, opensWith, questionFocus, subjectEntities } from './focus-match.js';
 import { interactionPair, type InteractionPair } from './interaction-pair.js';
 import { quotableSentences } from './quotable-sentences.js';
 import type { SectionLead } from './section-leads.js';
@@ -117,7 +117,10 @@ export function planAnswer(analysis: AnalysedQuestion, hits: readonly Evidence[]
   hits.forEach((e, rank) => {
     if (seen.has(e.externalId)) return;
     seen.add(e.externalId);
-    const score = focusScore(focus, e.title);
+    let score = focusScore(focus, e.title);
+    // The ranker's best passages may speak of the subject under another title ("High Blood Pressure
+    // in Pregnancy" of preeclampsia): one whose opening names the subject is about it too.
+    if (score < threshold && rank < RANKED_QUOTED && opensWith(focus, e.text)) score = threshold;
     if (score < threshold) return;
     const lead = options.lead?.(e) ?? { evidence: e };
     about.push({ evidence: lead.evidence, rank, about: score, authority: authorityOf(e), ...(lead.qtype ? { qtype: lead.qtype } : {}) });

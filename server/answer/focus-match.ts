@@ -129,6 +129,15 @@ export function focusScore(focus: QuestionFocus, title: string): number {
   return matched / titleTerms.length;
 }
 
+/** Whether a passage's opening (its first few hundred characters) names one of the question's focus names. */
+export function opensWith(focus: QuestionFocus, text: string): boolean {
+  const opening = unhyphenate(text.slice(0, OPENING_CHARS).toLowerCase());
+  return focus.names.some((name) => containsPhrase(opening, name));
+}
+
+/** What a passage's opening is: about its first two sentences. */
+const OPENING_CHARS = 300;
+
 /**
  * Whether the question names something narrower than the title: a word right before the title's
  * words that the title lacks and no retrieved passage knows ("Oropouche fever" is not "Fever");

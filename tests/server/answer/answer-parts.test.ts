@@ -292,6 +292,31 @@ describe('extractive answers', () => {
     expect(write('is west syndrome curable?', ['definition'], [west]).plan.abstain).toBe(false);
   });
 
+  it('cites a best-ranked passage that speaks of the subject under another title', () => {
+    const hbp = evidence(
+      'hbp',
+      'Preeclampsia is a sudden increase in blood pressure after the 20th week of pregnancy. Women with high blood pressure before pregnancy are at higher risk.',
+      { title: 'High Blood Pressure in Pregnancy', section: 'What is (are) High Blood Pressure in Pregnancy ?' },
+    );
+    const ghr = evidence('ghr', 'Preeclampsia is a complication of pregnancy in which affected women develop high blood pressure.', {
+      title: 'preeclampsia',
+      section: 'What is (are) preeclampsia ?',
+    });
+    const other = evidence(
+      'other',
+      `Gestational diabetes is diabetes found for the first time during pregnancy. ${'It is managed with diet, activity and checks of blood glucose. '.repeat(5)}Preeclampsia can occur too.`,
+      {
+        title: 'Gestational Diabetes',
+        section: 'What is (are) Gestational Diabetes ?',
+      },
+    );
+    const focus = [{ text: 'preeclampsia', name: 'Preeclampsia' }];
+    const { plan } = write('what is preeclampsia?', ['definition'], [hbp, ghr, other], { focus });
+    expect(plan.passages.map((p) => p.externalId)).toContain('hbp');
+    // A passage that names the subject later on is not about it.
+    expect(plan.context.map((p) => p.externalId)).not.toContain('other');
+  });
+
   it('never makes a dialogue the main evidence when a reference source answers', () => {
     const dialogue = evidence('chat', 'Hi, thanks for your query. Gout symptoms are pain and swelling, take rest.', {
       source: 'chatdoctor',
