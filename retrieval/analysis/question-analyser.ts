@@ -7,7 +7,7 @@ import { loadFocusLexicon } from './focus-lexicon.js';
 import { FocusResolver } from './focus-resolver.js';
 import { detectLanguage } from './language.js';
 import { LAY_TERMS } from './lay-terms.js';
-import { QueryNormalizer } from './query-normalizer.js';
+import { MEDICAL_ABBREVIATIONS, QueryNormalizer } from './query-normalizer.js';
 import { QuestionTypeModel } from './question-type-model.js';
 import type { QuestionType } from './question-type.js';
 
@@ -41,6 +41,24 @@ function narrowerName(narrow: string, broad: string): boolean {
   const n = words(narrow);
   const b = words(broad);
   return n.length > b.length && b.every((w) => n.includes(w));
+}
+
+/** Abbreviations of measurements and signs, which name no subject. */
+const NOT_SUBJECTS: ReadonlySet<string> = new Set(['bp', 'hr', 'sob']);
+
+/**
+ * The text with each clinical abbreviation it writes followed by its expansion ("PTSD and IBS" →
+ * "PTSD (post-traumatic stress disorder) and IBS (irritable bowel syndrome)"), so the subjects
+ * are found by their names. Short ones count only in capitals ("MS", not "ms").
+ */
+function spellOutAbbreviations(text: string): string {
+  return text.replace(/\b[A-Za-z][A-Za-z0-9-]{1,5}\b/g, (word) => {
+    const key = word.toLowerCase();
+    const expansion = MEDICAL_ABBREVIATIONS[key];
+    if (!expansion || NOT_SUBJECTS.has(key)) return word;
+    if (word.length < 4 && word !== word.toUpperCase()) return word;
+    return `${word} (${expansion})`;
+  });
 }
 
 /** Whether a focus names a disease or drug (or a lay name of one), the subjects a question is asked about. */
@@ -192,7 +210,8 @@ export class QuestionAnalyser {
     return kept;
   }
 
-  private resolveFocus(text: string): FocusEntity[] {
+  private resolveFocus(written: string): FocusEntity[] {
+    const text = spellOutAbbreviations(written);
     const found = this.focus.resolve(text);
     if (this.parts.extraFocus) {
       this.extra ??= this.parts.extraFocus();

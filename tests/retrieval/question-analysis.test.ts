@@ -72,6 +72,17 @@ describe('focus resolution', () => {
     expect(names('do you have an exercise i can do to correct my hernia?')).toContain('Hernia');
   });
 
+  it('finds the subjects a message names by their clinical abbreviations', () => {
+    expect(names('PTSD and IBS. I am looking for research on IBS and the link to PTSD.')).toEqual([
+      'Post-traumatic stress disorder',
+      'Irritable bowel syndrome',
+    ]);
+    expect(names('is copd curable?')).toEqual(['Chronic obstructive pulmonary disease']);
+    expect(names('my MS is getting worse')).toEqual(['Multiple sclerosis']);
+    // A short one in small letters is a word ("5 ms"), not the abbreviation.
+    expect(names('I take 5 ms to react, what is wrong?')).toEqual([]);
+  });
+
   it('leaves a possessive eponym head of a small resolver to possessive writing', () => {
     const resolver = new FocusResolver([{ name: "West's syndrome", kind: 'disease' }]);
     expect(resolver.resolve('I live in the west').map((f) => f.name)).toEqual([]);
