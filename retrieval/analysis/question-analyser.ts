@@ -79,6 +79,13 @@ export function bundledConditionFinder(): ConditionFinder {
 /** A question that runs every part of the analysis once. */
 const WARM_QUESTION = 'Hi doctor, my mother has diabetis and a headache for two days: what is the treatment?';
 
+/** A core question that asks for help or information without saying which ("can you send some information?"), not "what is X?". */
+const BARE_REQUEST =
+  /^(?!.*\bwhat\s+(?:is|are)\b).*\b(?:help|information|info|anything|advice|advise|suggestions?|research|articles?|literature)\b/i;
+
+/** Most question types a message is read as asking. */
+const MAX_TYPES = 3;
+
 /** Candidate conditions searched with a symptom description. */
 const SEARCHED_CONDITIONS = 3;
 
@@ -181,7 +188,7 @@ export class QuestionAnalyser {
     return {
       language: detectLanguage(message),
       focus,
-      types: this.typesOf(core, searched, focus),
+      types: this.typesOf(core, searched, focus, message),
       coreQuestion: core,
       standalone: searched,
       query: extra.length ? `${expanded.query} ${extra.join(' ')}` : expanded.query,
@@ -221,9 +228,16 @@ export class QuestionAnalyser {
   }
 
   /** The types the core question asks; a bare follow-up ("and what else?") takes the earlier turn's. */
-  private typesOf(core: string, searched: string, focus: readonly FocusEntity[]): QuestionType[] {
+  private typesOf(core: string, searched: string, focus: readonly FocusEntity[], message: string): QuestionType[] {
     const written = focus.map((f) => f.text);
     const own = this.types.classify(core, written);
-    return own[0] === 'general' && searched !== core ? this.types.classify(searched, written) : own;
+    const types = own[0] === 'general' && searched !== core ? this.types.classify(searched, written) : own;
+    // A bare request ("can you send some information?") asks what the message says it needs ("we
+    // are looking for a drug that could help him"): those types follow what the subject is.
+    if (message !== core && BARE_REQUEST.test(core) && types.every((t) => t === 'general' || t === 'definition')) {
+      const said = this.types.classify(message, written).filter((t) => t !== 'general' && t !== 'definition');
+      if (said.length) return [...types.filter((t) => t !== 'general'), ...said].slice(0, MAX_TYPES);
+    }
+    return types;
   }
 }

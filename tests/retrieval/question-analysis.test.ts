@@ -107,6 +107,16 @@ describe('question types', () => {
     expect(analyser.analyse('痛风的症状有哪些？')).toMatchObject({ language: 'zh', types: ['symptoms'] });
   });
 
+  it('reads what a bare request needs from the rest of the message', () => {
+    const asked = analyser.analyse(
+      'My son five years old has Tay-Sachs disease, we are looking for a drug that could help him, or at least could prolong life. Can you help us or just send some information.',
+    );
+    expect(asked.coreQuestion).toBe('Can you help us or just send some information.');
+    expect(asked.types).toEqual(['definition', 'treatment']);
+    // An explicit question keeps its own type, whatever the background says.
+    expect(analyser.analyse('I was treated for gout last year. What is pseudogout?').types).toEqual(['definition']);
+  });
+
   it('splits a message into its questions', () => {
     expect(questionClauses('what is mpox and how is it tested?')).toEqual(['what is mpox', 'how is it tested?']);
   });
