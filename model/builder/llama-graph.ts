@@ -352,7 +352,11 @@ export function buildLlamaGraph(source: LlamaGraphSource): OnnxGraph {
     return [pending!, residual];
   };
 
-  /** `cos_cache`, `sin_cache` `[maxPositions, headDim / 2]`: the angles as the plain graph computes them in float32. */
+  /**
+   * `cos_cache`, `sin_cache` `[maxPositions, headDim / 2]`: the angles as the plain graph computes them
+   * in float32. They bound the positions the graph serves (onnxruntime fails past them, where the plain
+   * graph computes any), so the runtime refuses a context window larger than their rows at load.
+   */
   const rotaryCaches = (): [string, string] => {
     const positions = arch.maxPositionEmbeddings;
     const half = hd / 2;

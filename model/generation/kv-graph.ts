@@ -21,6 +21,16 @@ export interface KvGraph {
   presentLayout: PresentLayout;
   /** With `expose`, for `'concat'` graphs whose Concat outputs `present.*` directly. */
   exposed: ExposedNewKv | undefined;
+  /** See {@link rotaryTableLimit}; `undefined` when the graph computes its rotary angles itself. */
+  rotaryPositions: RotaryTableLimit | undefined;
+}
+
+/** The fewest rows of the cos/sin tables the graph's rotary embeddings read, and the table with them. */
+export interface RotaryTableLimit {
+  /** Positions the graph can serve: a context window past them fails in onnxruntime. */
+  positions: number;
+  /** The initializer (or Constant output) holding them, e.g. `rotary.cos_cache`. */
+  table: string;
 }
 
 /** Ops that hand their input on unchanged in position layout (walked through to find the producer). */
@@ -53,8 +63,7 @@ export function inspectKvGraph(bytes: Uint8Array, options: { expose: boolean; fi
     throw new ModelError('INVALID_MODEL', `${where} is not an ONNX model: ${(cause as Error).message}`, { cause });
   }
   const graph = model.graph ?? {};
-  const producers = new Map<string, NodeProto>();
-  for (const node of graph.node ?? []) for (const out of node.output ?? []) producers.set(out, node);
+  const producers = producersOf(graph);
   const pastTypes = new Map((graph.input ?? []).map((i) => [i.name, i.type?.tensorType?.elemType ?? 0]));
 
   const layouts = new Set<PresentLayout>();
@@ -82,11 +91,13 @@ export function inspectKvGraph(bytes: Uint8Array, options: { expose: boolean; fi
     });
     direct.push(pair[0] !== undefined && pair[1] !== undefined ? [pair[0], pair[1]] : undefined);
   }
-  if (layouts.size === 0) return { presentLayout: 'concat', exposed: undefined }; // no KV inputs: the signature check says so
+  const rotaryPositions = rotaryTableLimit(graph, producers);
+  // no KV inputs: the signature check says so
+  if (layouts.size === 0) return { presentLayout: 'concat', exposed: undefined, rotaryPositions };
   if (layouts.size > 1) throw new ModelError('INVALID_MODEL', `${where} mixes Concat and GroupQueryAttention layers`);
   const presentLayout = [...layouts][0]!;
   const names = direct.every((d) => d !== undefined) ? (direct as Array<[string, string]>) : undefined;
-  if (!options.expose || presentLayout !== 'concat' || !names) return { presentLayout, exposed: undefined };
+  if (!options.expose || presentLayout !== 'concat' || !names) return { presentLayout, exposed: undefined, rotaryPositions };
 
   const outputs = new Set((graph.output ?? []).map((o) => o.name));
   const added: onnxProto.onnx.IValueInfoProto[] = [];
@@ -97,7 +108,50 @@ export function inspectKvGraph(bytes: Uint8Array, options: { expose: boolean; fi
       added.push({ name, type: { tensorType: { elemType: pastTypes.get(layerKvNames(layer).past[kind]!) ?? 0 } } });
     }
   }
-  return { presentLayout, exposed: { bytes: added.length > 0 ? withOutputs(bytes, fileLength, added) : undefined, names } };
+  return {
+    presentLayout,
+    exposed: { bytes: added.length > 0 ? withOutputs(bytes, fileLength, added) : undefined, names },
+    rotaryPositions,
+  };
+}
+
+/**
+ * The positions the graph's rotary embeddings can serve when they read precomputed cos/sin tables
+ * `[positions, rotaryDim / 2]` (onnxruntime-genai's layout, Galen's `fused` builds): com.microsoft
+ * `GroupQueryAttention` with `do_rotary` (its `cos_cache`, input 7, must have at least
+ * total_sequence_length rows) and com.microsoft `RotaryEmbedding` (`cos_cache`, input 2, indexed by
+ * `position_ids`). A table that is an initializer or a Constant (through Identity or Cast) gives its
+ * rows; one computed in the graph serves any position. `undefined` when no table bounds it (the
+ * plain layout computes the angles from `position_ids`).
+ */
+function rotaryTableLimit(graph: onnxProto.onnx.IGraphProto, producers: ReadonlyMap<string, NodeProto>): RotaryTableLimit | undefined {
+  const rows = new Map<string, number>();
+  for (const t of graph.initializer ?? []) if (t.name && t.dims?.length === 2) rows.set(t.name, Number(t.dims[0]));
+  let limit: RotaryTableLimit | undefined;
+  for (const node of graph.node ?? []) {
+    if (node.domain !== 'com.microsoft') continue;
+    let table: string | undefined;
+    if (node.opType === 'RotaryEmbedding') table = node.input?.[2];
+    else if (node.opType === 'GroupQueryAttention' && Number(node.attribute?.find((a) => a.name === 'do_rotary')?.i ?? 0) === 1)
+      table = node.input?.[7];
+    if (!table) continue;
+    let name = table;
+    let producer = producers.get(name);
+    while (producer && PASS_THROUGH.has(producer.opType ?? '')) {
+      name = producer.input?.[0] ?? '';
+      producer = producers.get(name);
+    }
+    const dims = producer?.opType === 'Constant' ? producer.attribute?.find((a) => a.name === 'value')?.t?.dims : undefined;
+    const positions = producer ? (dims?.length === 2 ? Number(dims[0]) : undefined) : rows.get(name);
+    if (positions !== undefined && (limit === undefined || positions < limit.positions)) limit = { positions, table: name };
+  }
+  return limit;
+}
+
+function producersOf(graph: onnxProto.onnx.IGraphProto): Map<string, NodeProto> {
+  const producers = new Map<string, NodeProto>();
+  for (const node of graph.node ?? []) for (const out of node.output ?? []) producers.set(out, node);
+  return producers;
 }
 
 /** The model bytes followed by a second `graph` field holding only `outputs` (in place when there is room). */

@@ -20,7 +20,11 @@ import { TextTokenizer } from './text-tokenizer.js';
 export interface LoadOptions extends SessionOptions, ModelDirectoryOptions, SchedulerOptions {
   /**
    * Context window in tokens. Default: config.json `max_position_embeddings`. Set it lower to bound
-   * KV-cache memory; requests may lower it further.
+   * KV-cache memory; requests may lower it further. A graph whose rotary embedding reads precomputed
+   * cos/sin tables (`--layout fused`, onnxruntime-genai's builds: `max_position_embeddings` rows)
+   * serves no more positions than they hold: a larger window is refused at load (`INVALID_OPTIONS`,
+   * or `INVALID_MODEL` when it is config.json's), where a plain graph, computing its angles from the
+   * positions, takes any.
    */
   contextWindow?: number;
   /**
@@ -99,7 +103,20 @@ export class OnnxLanguageModel implements LanguageModel {
     if (kvOutputs !== 'new' && kvOutputs !== 'present')
       throw new ModelError('INVALID_OPTIONS', `kvOutputs must be 'new' or 'present' (got ${JSON.stringify(kvOutputs)})`);
     const scheduling = resolveSchedulerOptions(options); // before the model is read: bad options fail fast
-    const { presentLayout, exposed } = readKvGraph(directory.onnxPath, kvOutputs === 'new');
+    const { presentLayout, exposed, rotaryPositions } = readKvGraph(directory.onnxPath, kvOutputs === 'new');
+    if (rotaryPositions && contextWindow > rotaryPositions.positions) {
+      const { positions, table } = rotaryPositions;
+      const holds = `the graph's rotary cos/sin table (${table}) holds ${positions} positions`;
+      if (options.contextWindow !== undefined)
+        throw new ModelError(
+          'INVALID_OPTIONS',
+          `contextWindow ${contextWindow} is more than ${directory.onnxPath} serves: ${holds}; give one ≤ ${positions}`,
+        );
+      throw new ModelError(
+        'INVALID_MODEL',
+        `config.json max_position_embeddings ${contextWindow} is more than ${directory.onnxPath} serves: ${holds}; load it with contextWindow ≤ ${positions} or rebuild it`,
+      );
+    }
     const { session, executionProvider } = await createInferenceSession(directory.onnxPath, options, exposed?.bytes);
     try {
       const signature = readGraphSignature(session, config, directory.onnxPath, { newKvNames: exposed?.names, presentLayout });

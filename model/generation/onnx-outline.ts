@@ -3,15 +3,21 @@ import { ModelError } from './errors.js';
 
 /** `ModelProto.graph` and the `GraphProto` fields holding weights (`initializer`, `sparse_initializer`). */
 const MODEL_GRAPH = 7;
-const WEIGHT_FIELDS = new Set([5, 15]);
+const INITIALIZER = 5;
+const WEIGHT_FIELDS = new Set([INITIALIZER, 15]);
+/** The `TensorProto` fields an initializer keeps in the outline: `dims`, `data_type`, `name`. */
+const TENSOR_HEAD_FIELDS = new Set([1, 2, 8]);
 /** Bytes read from the file at a time. */
 const WINDOW = 1024 * 1024;
+/** Bytes read at a time for an initializer's head (its data, after it, is skipped). */
+const HEAD_WINDOW = 4096;
 
 /**
- * An `.onnx` file's `ModelProto` without its initializers: the nodes, inputs, outputs and metadata,
- * re-assembled from the file's own bytes while every weight is skipped by seeking past it, so
- * reading the graph of a model whose weights sit inside the file costs no more memory than one of
- * external data. Decodes as a `ModelProto` (repeated `graph` fields merge, as protobuf parsers do).
+ * An `.onnx` file's `ModelProto` without its weights' data: the nodes, inputs, outputs, metadata and
+ * each initializer's name, element type and dims, re-assembled from the file's own bytes while every
+ * weight's data is skipped by seeking past it, so reading the graph of a model whose weights sit
+ * inside the file costs no more memory than one of external data. Decodes as a `ModelProto`
+ * (repeated `graph` fields merge, as protobuf parsers do).
  *
  * @example
  * const graph = onnx.ModelProto.decode(readOnnxOutline('m/onnx/model.onnx')).graph;
@@ -20,6 +26,7 @@ export function readOnnxOutline(path: string): Uint8Array {
   const fd = openSync(path, 'r');
   try {
     const reader = new PositionalReader(fd, fstatSync(fd).size, path);
+    const heads = new PositionalReader(fd, reader.length, path, HEAD_WINDOW);
     const parts: Uint8Array[] = [];
     for (const field of reader.fields(0, reader.length)) {
       if (field.number !== MODEL_GRAPH || field.wireType !== 2) {
@@ -27,8 +34,10 @@ export function readOnnxOutline(path: string): Uint8Array {
         continue;
       }
       const kept: Uint8Array[] = [];
-      for (const inner of reader.fields(field.valueStart, field.end))
-        if (!WEIGHT_FIELDS.has(inner.number)) kept.push(reader.bytes(inner.start, inner.end - inner.start));
+      for (const inner of reader.fields(field.valueStart, field.end)) {
+        if (inner.number === INITIALIZER && inner.wireType === 2) kept.push(tensorHead(heads, inner));
+        else if (!WEIGHT_FIELDS.has(inner.number)) kept.push(reader.bytes(inner.start, inner.end - inner.start));
+      }
       const body = concat(kept);
       parts.push(Uint8Array.from([...varint((MODEL_GRAPH << 3) | 2), ...varint(body.length)]), body);
     }
@@ -36,6 +45,15 @@ export function readOnnxOutline(path: string): Uint8Array {
   } finally {
     closeSync(fd);
   }
+}
+
+/** An `initializer` field re-encoded with only its {@link TENSOR_HEAD_FIELDS}. */
+function tensorHead(reader: PositionalReader, field: Field): Uint8Array {
+  const kept: Uint8Array[] = [];
+  for (const inner of reader.fields(field.valueStart, field.end))
+    if (TENSOR_HEAD_FIELDS.has(inner.number)) kept.push(reader.bytes(inner.start, inner.end - inner.start));
+  const body = concat(kept);
+  return concat([Uint8Array.from([...varint((INITIALIZER << 3) | 2), ...varint(body.length)]), body]);
 }
 
 interface Field {
@@ -56,6 +74,7 @@ class PositionalReader {
     private readonly fd: number,
     readonly length: number,
     private readonly path: string,
+    private readonly windowSize = WINDOW,
   ) {}
 
   *fields(from: number, to: number): Generator<Field> {
@@ -82,10 +101,10 @@ class PositionalReader {
   }
 
   bytes(position: number, length: number): Uint8Array {
-    if (length > WINDOW) return this.read(position, length);
+    if (length > this.windowSize) return this.read(position, length);
     if (position < this.windowStart || position + length > this.windowStart + this.window.length) {
       this.windowStart = position;
-      this.window = this.read(position, Math.min(WINDOW, this.length - position));
+      this.window = this.read(position, Math.min(this.windowSize, this.length - position));
     }
     const from = position - this.windowStart;
     return this.window.slice(from, from + length);

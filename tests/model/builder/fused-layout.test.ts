@@ -1,9 +1,9 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import onnxProto from 'onnx-proto';
 import { InferenceSession } from 'onnxruntime-node';
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildModel, loadLanguageModel, readModelDirectory } from '../../../model/index.js';
+import { buildModel, loadLanguageModel, ModelError, readModelDirectory } from '../../../model/index.js';
 import { GraphRunner } from '../../../model/generation/graph-runner.js';
 import { readGraphSignature } from '../../../model/generation/graph-signature.js';
 import { KvCache } from '../../../model/generation/kv-cache.js';
@@ -98,6 +98,76 @@ describe("layout 'fused': GroupQueryAttention, SkipSimplifiedLayerNormalization,
     expect((await greedy(join(tmp.dir, 'int4'), 16)).bos).toHaveLength(16);
   });
 
+  it('fp16: loads and generates the reference ids at the start of both stories, as the plain fp16 build does', async () => {
+    const out = join(tmp.dir, 'fp16');
+    await buildModel({ from: STORIES, out, dtype: 'fp16', layout: 'fused' });
+    const model = await loadLanguageModel(out, { maxBatchSize: 8 });
+    try {
+      expect(model.info.kvDtype).toBe('float16');
+      // As with the plain fp16 build, float16 rounding may move a near-tie late in a story; the start is robust.
+      const runs = await Promise.all([
+        model.generate({ tokenIds: REFERENCE.lily.prompt_ids }, { maxNewTokens: 16, temperature: 0 }),
+        model.generate({ tokenIds: REFERENCE.bos.prompt_ids }, { maxNewTokens: 16, temperature: 0 }),
+        model.generate({ tokenIds: REFERENCE.lily.prompt_ids }, { maxNewTokens: 16, temperature: 0, prefillChunkTokens: 3 }),
+      ]);
+      expect(runs.map((r) => r.tokens)).toEqual([
+        REFERENCE.lily.base_greedy.slice(0, 16),
+        REFERENCE.bos.base_greedy.slice(0, 16),
+        REFERENCE.lily.base_greedy.slice(0, 16),
+      ]);
+    } finally {
+      await model.close();
+    }
+  });
+
+  // The plain graph computes its rotary angles from the fed positions, so it serves any window; the
+  // fused graph reads them from cos/sin tables of max_position_embeddings (512) rows, so a larger
+  // window is refused at load rather than failing in onnxruntime at position 512.
+  it('a context window past the rotary tables is refused at load; the whole window up to them is served', async () => {
+    const out = join(tmp.dir, 'window');
+    await buildModel({ from: STORIES, out, layout: 'fused' });
+    const refused = loadLanguageModel(out, { contextWindow: 1024 });
+    await expect(refused).rejects.toBeInstanceOf(ModelError);
+    await expect(refused).rejects.toMatchObject({ code: 'INVALID_OPTIONS', message: expect.stringMatching(/contextWindow 1024 .*512/) });
+    // A config.json that claims more positions than the graph holds is inconsistent with it.
+    const edited = join(tmp.dir, 'window-edited');
+    cpSync(out, edited, { recursive: true });
+    writeFileSync(join(edited, 'config.json'), JSON.stringify({ ...storiesConfig(), max_position_embeddings: 1024 }));
+    await expect(loadLanguageModel(edited)).rejects.toMatchObject({ code: 'INVALID_MODEL', message: expect.stringMatching(/1024.*512/) });
+    // The plain build of the same checkpoint serves 1024 positions (past the trained 512, as RoPE extrapolates).
+    await buildModel({ from: STORIES, out: join(tmp.dir, 'window-plain'), layout: 'plain' });
+    const plain = await loadLanguageModel(join(tmp.dir, 'window-plain'), { contextWindow: 1024 });
+    const long = Array.from({ length: 600 }, (_, i) => (i === 0 ? 1 : 3 + ((i * 37) % 400)));
+    try {
+      expect((await plain.generate({ tokenIds: long }, { maxNewTokens: 8, temperature: 0 })).tokens).toHaveLength(8);
+    } finally {
+      await plain.close();
+    }
+
+    // Up to the tables, every position runs: rows filling the window, alone and batched with chunked prefill.
+    for (const [dir, options] of [
+      [out, {}],
+      [edited, { contextWindow: 512 }],
+    ] as const) {
+      const model = await loadLanguageModel(dir, { ...options, maxBatchSize: 4 });
+      try {
+        expect(model.contextWindow).toBe(512);
+        const runs = await Promise.all([
+          model.generate({ tokenIds: long }, { maxNewTokens: 40, temperature: 0 }),
+          model.generate({ tokenIds: long.slice(0, 500) }, { maxNewTokens: 300, temperature: 0, prefillChunkTokens: 7 }),
+          model.generate({ tokenIds: long.slice(0, 300) }, { maxNewTokens: 256, temperature: 0, contextWindow: 400 }),
+        ]);
+        expect(runs.map((r) => [r.promptTokens + r.tokens.length, r.finishReason])).toEqual([
+          [512, 'length'],
+          [512, 'context-window'],
+          [400, 'context-window'],
+        ]);
+      } finally {
+        await model.close();
+      }
+    }
+  });
+
   it('head size 16: rotary inside GroupQueryAttention (no position_ids), the same logits as the plain layout', async () => {
     const config = join(tmp.dir, 'hd16.json');
     writeFileSync(
@@ -115,6 +185,11 @@ describe("layout 'fused': GroupQueryAttention, SkipSimplifiedLayerNormalization,
     for (const n of gqa) expect(Number(n.attribute!.find((a) => a.name === 'do_rotary')!.i)).toBe(1);
     expect(graphOf(fused).input!.map((i) => i.name)).not.toContain('position_ids');
     expect(opCounts(fused)['RotaryEmbedding']).toBeUndefined();
+    // GroupQueryAttention's cos_cache bounds the window too (onnxruntime: rows ≥ total_sequence_length).
+    await expect(loadLanguageModel(fused, { contextWindow: 513 })).rejects.toMatchObject({
+      code: 'INVALID_OPTIONS',
+      message: expect.stringMatching(/rotary\.cos_cache\) holds 512 positions/),
+    });
 
     // Logits of a 7-token prefill and 12 decode steps, run by the runtime's GraphRunner on each build.
     const logits = async (dir: string): Promise<Float32Array[]> => {
