@@ -8,7 +8,7 @@ import { packContext, type DroppedPassage } from './context-packer.js';
 import { disclaimer, noEvidenceAnswer } from './disclaimer.js';
 import { planAnswer, type PlanOptions } from './answer-plan.js';
 import { sectionQuestion } from './section-questions.js';
-import { sectionLeads, type SectionStore } from './section-leads.js';
+import { sectionLeads, type SectionLead, type SectionStore } from './section-leads.js';
 import { estimateTokens } from './token-estimate.js';
 import { AnswerError } from './errors.js';
 import { writeExtractiveAnswer } from './extractive-answerer.js';
@@ -157,11 +157,14 @@ const COMPACT_PERSONA_BELOW = 2048;
  */
 export class AnswerPipeline {
   readonly model: AnswerModelInfo;
+  /** The sections' first chunks, remembered for this pipeline's store (a new pipeline is built when the store changes). */
+  private readonly leads: ((evidence: Evidence) => SectionLead) | undefined;
 
   constructor(
     private readonly parts: AnswerPipelineParts,
     private readonly options: AnswerPipelineOptions = {},
   ) {
+    this.leads = parts.sections ? sectionLeads(parts.sections) : undefined;
     const model = parts.model;
     this.model = model
       ? {
@@ -433,11 +436,10 @@ export class AnswerPipeline {
   }
 
   private planOptions(): PlanOptions {
-    const { sections } = this.parts;
     return {
       ...this.options.extractive,
       ...(this.options.focusThreshold !== undefined ? { focusThreshold: this.options.focusThreshold } : {}),
-      ...(sections ? { lead: sectionLeads(sections) } : {}),
+      ...(this.leads ? { lead: this.leads } : {}),
     };
   }
 

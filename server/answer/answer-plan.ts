@@ -109,9 +109,16 @@ export function planAnswer(analysis: AnalysedQuestion, hits: readonly Evidence[]
   const threshold = options.focusThreshold ?? DEFAULT_FOCUS_THRESHOLD;
   const maxSentences = options.maxSentences ?? 4;
   const maxChars = options.maxChars ?? 800;
-  const vocabulary = new Set<string>();
-  for (const e of hits) for (const t of answerTerms(`${e.title} ${e.text}`)) vocabulary.add(t);
-  const focus = questionFocus(analysis, options.message, (t) => vocabulary.has(t));
+  // Built on first use: most questions never ask whether a word is the evidence's.
+  let vocabulary: Set<string> | undefined;
+  const known = (t: string) => {
+    if (!vocabulary) {
+      vocabulary = new Set<string>();
+      for (const e of hits) for (const term of passageTerms(e)) vocabulary.add(term);
+    }
+    return vocabulary.has(t);
+  };
+  const focus = questionFocus(analysis, options.message, known);
   const seen = new Set<string>();
   const about: Candidate[] = [];
   hits.forEach((e, rank) => {
@@ -395,6 +402,21 @@ function leadSentences(c: Candidate, type: QuestionType, max: number, maxChars: 
     chars += s.length;
   }
   return out;
+}
+
+/** The terms of passages' titles and texts, remembered by text: the same passages come back question after question. */
+const termsByText = new Map<string, readonly string[]>();
+const CACHED_PASSAGE_TERMS = 5_000;
+
+function passageTerms(e: Evidence): readonly string[] {
+  const text = `${e.title} ${e.text}`;
+  let terms = termsByText.get(text);
+  if (!terms) {
+    terms = [...new Set(answerTerms(text))];
+    if (termsByText.size >= CACHED_PASSAGE_TERMS) termsByText.delete(termsByText.keys().next().value!);
+    termsByText.set(text, terms);
+  }
+  return terms;
 }
 
 function bestTitle(about: readonly Candidate[]): string {

@@ -22,17 +22,34 @@ export interface SectionLead {
  * const lead = sectionLeads(store);
  * lead(hit).evidence.text // the section's first chunk
  */
-export function sectionLeads(store: SectionStore): (evidence: Evidence) => SectionLead {
+export function sectionLeads(store: SectionStore, options: { cache?: number } = {}): (evidence: Evidence) => SectionLead {
+  // Sections recur across questions: their first chunks are remembered (the caller makes a new
+  // function when the store changes).
+  const capacity = options.cache ?? DEFAULT_CACHED_SECTIONS;
+  const firsts = new Map<string, { chunkId: number; text: string; qtype?: string } | null>();
+  const firstOf = (evidence: Evidence) => {
+    const key = `${evidence.source}\u0000${evidence.externalId}`;
+    let first = firsts.get(key);
+    if (first === undefined) {
+      const chunk = store.getChunksByExternalId(evidence.externalId).find((c) => c.source === evidence.source);
+      const qtype = chunk && typeof chunk.metadata.qtype === 'string' ? chunk.metadata.qtype.toLowerCase() : undefined;
+      first = chunk ? { chunkId: chunk.chunkId, text: chunk.text, ...(qtype ? { qtype } : {}) } : null;
+      if (firsts.size >= capacity) firsts.delete(firsts.keys().next().value!);
+      firsts.set(key, first);
+    }
+    return first;
+  };
   return (evidence) => {
     if (evidence.chunkId === undefined) return { evidence };
-    const chunks = store.getChunksByExternalId(evidence.externalId).filter((c) => c.source === evidence.source);
-    const first = chunks[0];
+    const first = firstOf(evidence);
     if (!first) return { evidence };
-    const qtype = typeof first.metadata.qtype === 'string' ? first.metadata.qtype.toLowerCase() : undefined;
     const lead: Evidence =
       first.chunkId === evidence.chunkId
         ? evidence
         : { ...evidence, key: `chunk:${first.chunkId}`, chunkId: first.chunkId, text: first.text };
-    return { evidence: lead, ...(qtype ? { qtype } : {}) };
+    return { evidence: lead, ...(first.qtype ? { qtype: first.qtype } : {}) };
   };
 }
+
+/** Sections whose first chunk {@link sectionLeads} remembers. */
+const DEFAULT_CACHED_SECTIONS = 20_000;
