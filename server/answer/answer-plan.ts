@@ -46,6 +46,8 @@ export const DEFAULT_FOCUS_THRESHOLD = 0.6;
  * out: the judged dev sets reward the ranker's top 3 (tuned with `galen eval answers --split dev`).
  */
 const EXTRA_RANKS = 3;
+/** How far down the ranking a passage from another collection may come from to corroborate the first type's answer. */
+const CORROBORATING_RANKS = 10;
 const RANKED_QUOTED = 3;
 /** Most conditions a differential names. */
 const DIFFERENTIAL_CONDITIONS = 3;
@@ -177,6 +179,23 @@ export function planAnswer(analysis: AnalysedQuestion, hits: readonly Evidence[]
       if (other && chars < maxChars) {
         const extra = leadSentences(other, type, 1, maxChars - chars, builder.quoted).filter((s) => !redundant(s, sentences));
         if (extra.length) quotes.push(builder.quote(other.evidence, extra));
+      }
+      // Another collection's passage on the subject itself corroborates the first type answered
+      // (MedQuAD's collections cover the same diseases: GARD, GHR, MedlinePlus, NIH SeniorHealth).
+      const first = !builder.parts.some((p) => p.quotes.length > 0 && !p.note);
+      if (first && !quotes.some((q) => collectionOf(builder.passages[q.passage]!) !== collectionOf(main.c.evidence))) {
+        const said = quotes.flatMap((q) => q.sentences);
+        const corroborating = fitting.find(
+          (c) =>
+            c.about >= 1 &&
+            c.authority !== 'dialogue' &&
+            c.rank < CORROBORATING_RANKS &&
+            collectionOf(c.evidence) !== collectionOf(main.c.evidence),
+        );
+        const extra = corroborating
+          ? leadSentences(corroborating, type, 1, maxChars, builder.quoted).filter((s) => !redundant(s, said))
+          : [];
+        if (corroborating && extra.length) quotes.push(builder.quote(corroborating.evidence, extra));
       }
       // The first type answered also quotes the ranker's best passages about the subject (a
       // sentence each) where the type's own passages leave them out.
@@ -417,6 +436,12 @@ function passageTerms(e: Evidence): readonly string[] {
     termsByText.set(text, terms);
   }
   return terms;
+}
+
+/** A passage's collection: MedQuAD's by its id ("GHR_0000807_Sec1" → "GHR"), else its source. */
+function collectionOf(e: Evidence): string {
+  const at = e.externalId.indexOf('_');
+  return at > 0 ? `${e.source}:${e.externalId.slice(0, at)}` : e.source;
 }
 
 function bestTitle(about: readonly Candidate[]): string {

@@ -317,6 +317,36 @@ describe('extractive answers', () => {
     expect(plan.context.map((p) => p.externalId)).not.toContain('other');
   });
 
+  it('corroborates the first answer with another collection’s passage on the subject', () => {
+    const section = 'What is (are) Dry Mouth ?';
+    const mplus = evidence('MPlusHealthTopics_0000304_Sec1', 'Dry mouth is the feeling that there is not enough saliva in your mouth.', {
+      title: 'Dry Mouth',
+      section,
+    });
+    const mplusMore = evidence('MPlusHealthTopics_0000305_Sec1', 'Dry mouth can be uncomfortable and lead to health problems.', {
+      title: 'Dry Mouth',
+      section,
+    });
+    const unrelated = (i: number) =>
+      evidence(`ADAM_00000${i}_Sec1`, `Passage ${i} is about a broken leg and how casts are fitted.`, {
+        title: `Leg fracture ${i}`,
+        section: '',
+      });
+    const senior = evidence(
+      'NIHSeniorHealth_0000018_Sec15',
+      'Saliva substitutes and medicines that help the salivary glands make more saliva can relieve dry mouth.',
+      { title: 'Dry Mouth', section },
+    );
+    const hits = [mplus, mplusMore, unrelated(1), unrelated(2), unrelated(3), unrelated(4), senior];
+    const { plan } = write('what is dry mouth?', ['definition'], hits);
+    expect(plan.passages.map((p) => p.externalId)).toContain('NIHSeniorHealth_0000018_Sec15');
+    // Not from as far down as the tenth place.
+    const far = [mplus, mplusMore, ...[1, 2, 3, 4, 5, 6, 7, 8, 9].map(unrelated), senior];
+    expect(write('what is dry mouth?', ['definition'], far).plan.passages.map((p) => p.externalId)).not.toContain(
+      'NIHSeniorHealth_0000018_Sec15',
+    );
+  });
+
   it('never makes a dialogue the main evidence when a reference source answers', () => {
     const dialogue = evidence('chat', 'Hi, thanks for your query. Gout symptoms are pain and swelling, take rest.', {
       source: 'chatdoctor',
