@@ -57,6 +57,8 @@ export interface Quote {
   /** Index into {@link AnswerPlan.passages}; its citation number is index + 1. */
   passage: number;
   sentences: string[];
+  /** Other passages that say the same (indexes into {@link AnswerPlan.passages}), cited beside it. */
+  also?: number[];
 }
 
 /** The answer to one question type of the message. */
@@ -196,6 +198,11 @@ export function planAnswer(analysis: AnalysedQuestion, hits: readonly Evidence[]
           ? leadSentences(corroborating, type, 1, maxChars, builder.quoted).filter((s) => !redundant(s, said))
           : [];
         if (corroborating && extra.length) quotes.push(builder.quote(corroborating.evidence, extra));
+        else if (corroborating) {
+          // Opening with what the main passage says, it is cited beside it.
+          const opening = leadSentences(corroborating, type, 1, maxChars, new Set())[0];
+          if (opening && redundant(opening, quotes[0]!.sentences)) builder.corroborate(quotes[0]!, corroborating.evidence);
+        }
       }
       // The first type answered also quotes the ranker's best passages about the subject (a
       // sentence each) where the type's own passages leave them out.
@@ -250,6 +257,13 @@ class PlanBuilder {
     if (index < 0) index = this.passages.push(evidence) - 1;
     for (const s of sentences) this.quoted.add(key(s));
     return { passage: index, sentences };
+  }
+
+  /** Cites `evidence` beside `quote` (it says the same). */
+  corroborate(quote: Quote, evidence: Evidence): void {
+    let index = this.passages.findIndex((p) => p.externalId === evidence.externalId && p.source === evidence.source);
+    if (index < 0) index = this.passages.push(evidence) - 1;
+    if (index !== quote.passage && !quote.also?.includes(index)) quote.also = [...(quote.also ?? []), index];
   }
 
   abstain(types: QuestionType[], subject?: string): AnswerPlan {

@@ -33,7 +33,8 @@ export function* writeExtractiveAnswer(plan: AnswerPlan, language: AnswerLanguag
     else if (note?.kind === 'differential') paragraph.push(differentialLead(language, note.symptoms, note.conditions));
     for (const quote of part.quotes) {
       quote.sentences.forEach((sentence, i) => {
-        paragraph.push(i === quote.sentences.length - 1 ? withMarker(sentence, ` [${quote.passage + 1}]`) : sentence);
+        const markers = [quote.passage, ...(quote.also ?? [])].map((n) => `[${n + 1}]`).join('');
+        paragraph.push(i === quote.sentences.length - 1 ? withMarker(sentence, ` ${markers}`) : sentence);
       });
     }
     if (note?.kind === 'differential') paragraph.push(differentialClose(language));

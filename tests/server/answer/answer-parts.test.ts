@@ -340,6 +340,14 @@ describe('extractive answers', () => {
     const hits = [mplus, mplusMore, unrelated(1), unrelated(2), unrelated(3), unrelated(4), senior];
     const { plan } = write('what is dry mouth?', ['definition'], hits);
     expect(plan.passages.map((p) => p.externalId)).toContain('NIHSeniorHealth_0000018_Sec15');
+    // One that opens with what the main passage says is cited beside it.
+    const same = evidence('NIHSeniorHealth_0000018_Sec1', 'Dry mouth is the feeling that there is not enough saliva in the mouth.', {
+      title: 'Dry Mouth',
+      section,
+    });
+    const both = write('what is dry mouth?', ['definition'], [mplus, unrelated(1), same]);
+    expect(both.text).toContain('not enough saliva in your mouth [1][2].');
+    expect(both.plan.passages.map((p) => p.externalId)).toEqual(['MPlusHealthTopics_0000304_Sec1', 'NIHSeniorHealth_0000018_Sec1']);
     // Not from as far down as the tenth place.
     const far = [mplus, mplusMore, ...[1, 2, 3, 4, 5, 6, 7, 8, 9].map(unrelated), senior];
     expect(write('what is dry mouth?', ['definition'], far).plan.passages.map((p) => p.externalId)).not.toContain(
