@@ -6,30 +6,46 @@
  * tokens/s at batch 1, and aggregate tokens/s with 1, 4 and 16 concurrent streams (16 independent
  * requests in flight: Galen batches them, the peer runs them as concurrent generate calls).
  *
- * Models are built once into `<tmp>/galen-bench-models/<shape>-seed1-v<builder version>` and
- * reused by later runs. `--set genShapes=smollm2-135m,tinyllama-1.1b`, `--set decodeTokens=N`,
- * `--set promptTokens=N`, `--set longPromptTokens=N` (a RAG-sized prompt whose time to first token
- * is measured too; 0 skips it), `--set streams=1,4,16` override the workload; `--set threads=N` gives
- * both engines N onnxruntime intra-op threads (default: onnxruntime's choice, one per core);
+ * Models are built once into `<tmp>/galen-bench-models/<shape>[-int8|-int4]-<layout>-seed1-v<builder
+ * version>` and reused by later runs. `--set genShapes=smollm2-135m,tinyllama-1.1b`,
+ * `--set decodeTokens=N`, `--set promptTokens=N`, `--set longPromptTokens=N` (a RAG-sized prompt
+ * whose time to first token is measured too; 0 skips it), `--set streams=1,4,16` override the
+ * workload; `--set threads=N` gives both engines N onnxruntime intra-op threads (default:
+ * onnxruntime's choice, one per core);
  * `--set quantize=int8|int4` benchmarks a weight-quantised build instead of fp32;
  * `--set kvOutputs=present` runs Galen fetching the whole `present.*` each step (default `new`:
  * only the new keys and values), to see what that costs.
  *
  * Then the llama.cpp peer (node-llama-cpp's prebuilt CPU binaries) on the first shape: Galen's
- * fp32/int8/int4 builds against GGUF F32/Q8_0/Q4_0 files written from the same checkpoint, each
- * engine in its own process, alternately, after checking the F32 file's logits against Galen's fp32
- * graph; prefill, decode at each stream count, time to first token of a 1,024-token prompt, load
- * time and peak RSS per engine, and the `llamaCpp` summary (Galen ÷ llama.cpp, best format against
- * best). Both get `threads` (default: every core). `--set llamaCpp=0` skips it (and
+ * fp32/int8/int4 builds, in the plain and the fused layout (`--layout`), against GGUF
+ * F32/Q8_0/Q4_0 files written from the same checkpoint, each engine in its own process, in turn,
+ * after checking the F32 file's logits against Galen's plain fp32 graph and each fused build's
+ * (and each quantised plain build's) against that graph too; prefill, decode at each stream
+ * count, time to first token of a 1,024-token prompt, load time and peak RSS per engine (figures
+ * per format: `galen`, `galenFused`, `llama.cpp`; `ratios`, `fusedRatios`, `fusedVsPlain`;
+ * `fusedLogitCheck`, `plainLogitCheck`), and the `llamaCpp` summary
+ * (Galen ÷ llama.cpp, best format against best: the plain layout's at the top, the fused layout's
+ * under `fused`). All get `threads` (default: every core). `--set llamaCpp=0` skips it (and
  * `--set transformersJs=0` the transformers.js part),
- * `--set llamaFormats=fp32,int8,int4` picks pairs, `--set llamaRepeats=N` (default 5, --quick 2).
+ * `--set llamaFormats=fp32,int8,int4` picks pairs, `--set layouts=plain,fused` Galen's layouts
+ * (default both), `--set llamaRepeats=N` (default 5, --quick 2).
  */
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { BUILDER_VERSION, buildModel, loadLanguageModel, resolveModelShape } from '../model/index.js';
 import { maxRssMiB, ROOT, round, seededRandom, type BenchModule, type BenchOptions } from './common.js';
-import { checkF32Logits, ensureGguf, FORMAT_PAIRS, measurePair, summarize, type ComparisonWorkload } from './llama-cpp-comparison.js';
+import {
+  checkF32Logits,
+  checkGalenLogits,
+  ensureGguf,
+  FORMAT_PAIRS,
+  measurePair,
+  summarize,
+  type ComparedEngine,
+  type ComparisonWorkload,
+  type FormatMeasurement,
+} from './llama-cpp-comparison.js';
 
 const TOKENIZER = join(ROOT, '..', 'shared', 'models', 'tokenizers', 'smollm');
 const TARGETS = { decodeBatch1: 1.3, aggregate16: 3 };
@@ -88,7 +104,7 @@ async function runGenerationBench(options: BenchOptions): Promise<Record<string,
       streams: overrides.streams?.split(',').map(Number) ?? [1, 4, 16],
       repeats: quick ? 2 : 3,
     };
-    const dir = await ensureBenchModel(shape, workload.quantize, log);
+    const dir = await ensureBenchModel(shape, workload.quantize, 'plain', log);
     const vocab = resolveModelShape(shape).vocabSize;
     const prompt = promptIds(workload.promptTokens, vocab);
     const longPrompt = workload.longPromptTokens > 0 ? promptIds(workload.longPromptTokens, vocab) : [];
@@ -125,8 +141,9 @@ async function runGenerationBench(options: BenchOptions): Promise<Record<string,
 }
 
 /**
- * The llama.cpp peer on the first shape: Galen's fp32/int8/int4 builds against GGUF F32/Q8_0/Q4_0
- * files of the same checkpoint (see `llama-cpp-comparison.ts`), after checking the F32 logits.
+ * The llama.cpp peer on the first shape: Galen's fp32/int8/int4 builds (plain and fused layouts)
+ * against GGUF F32/Q8_0/Q4_0 files of the same checkpoint (see `llama-cpp-comparison.ts`), after
+ * checking the F32 logits and each fused build's against the plain fp32 build's.
  */
 async function compareWithLlamaCpp(shape: string, options: BenchOptions): Promise<Record<string, unknown>> {
   const { log, overrides, quick } = options;
@@ -139,37 +156,78 @@ async function compareWithLlamaCpp(shape: string, options: BenchOptions): Promis
     repeats: intOption(overrides.llamaRepeats, quick ? 2 : 5),
   };
   const wanted = overrides.llamaFormats?.split(',') ?? FORMAT_PAIRS.map((p) => p.name);
+  const layouts = overrides.layouts?.split(',') ?? ['plain', 'fused'];
+  for (const l of layouts)
+    if (l !== 'plain' && l !== 'fused') throw new Error(`layouts: expected plain and/or fused, got ${JSON.stringify(l)}`);
+  if (layouts.length === 0) throw new Error('layouts: name at least one of plain, fused');
   const vocab = resolveModelShape(shape).vocabSize;
   const prompt = promptIds(w.promptTokens, vocab);
   const longPrompt = w.longPromptTokens > 0 ? promptIds(w.longPromptTokens, vocab) : [];
-  const formats: Record<string, Awaited<ReturnType<typeof measurePair>>> = {};
+  const formats: Record<string, FormatMeasurement> = {};
   let logitCheck: Awaited<ReturnType<typeof checkF32Logits>> | undefined;
   for (const pair of FORMAT_PAIRS.filter((p) => wanted.includes(p.name))) {
-    const galenDir = await ensureBenchModel(shape, pair.quantize, log);
+    // The plain build is the reference of the fused one's logits, so it is built even when not timed.
+    const plainDir = await ensureBenchModel(shape, pair.quantize, 'plain', log);
     const gguf = ensureGguf(shape, pair.gguf, TOKENIZER, log);
-    if (pair.gguf === 'f32') {
-      logitCheck = await checkF32Logits(galenDir, gguf, shape, prompt, w.threads);
+    if (pair.gguf === 'f32' && layouts.includes('plain')) {
+      logitCheck = await checkF32Logits(plainDir, gguf, shape, prompt, w.threads);
       log(`F32 logits against Galen fp32: ${JSON.stringify(logitCheck)}`);
       if (!logitCheck.sameArgmax || logitCheck.relative > 0.01)
         throw new Error(`llama.cpp's F32 file and Galen's fp32 build disagree (${JSON.stringify(logitCheck)}): not timing them`);
     }
-    log(`${shape} ${pair.name} vs llama.cpp ${pair.gguf}: prompt ${w.promptTokens}, ${w.decodeTokens} new tokens, ${w.threads} threads`);
-    formats[`${pair.name}/${pair.gguf}`] = await measurePair({ galen: galenDir, 'llama.cpp': gguf }, prompt, longPrompt, w, log);
+    const paths: Partial<Record<ComparedEngine, string>> = { ...(layouts.includes('plain') ? { galen: plainDir } : {}), 'llama.cpp': gguf };
+    const measurement: Omit<FormatMeasurement, 'figures'> = {};
+    if (layouts.includes('fused')) {
+      const fusedDir = await ensureBenchModel(shape, pair.quantize, 'fused', log);
+      const referenceDir = pair.quantize ? await ensureBenchModel(shape, undefined, 'plain', log) : plainDir;
+      const check = await checkGalenLogits(fusedDir, referenceDir, shape, prompt, w.threads);
+      measurement.fusedLogitCheck = { ...check, against: 'plain fp32' };
+      log(`${pair.name} fused logits against plain fp32: ${JSON.stringify(check)}`);
+      if (pair.quantize) {
+        measurement.plainLogitCheck = {
+          ...(await checkGalenLogits(plainDir, referenceDir, shape, prompt, w.threads)),
+          against: 'plain fp32',
+        };
+        log(`${pair.name} plain logits against plain fp32: ${JSON.stringify(measurement.plainLogitCheck)}`);
+      }
+      // fp32 fused must be the plain graph's model; a quantised build is not claimed exact (its
+      // int8 activations amplify the layouts' last-bit differences), so its check is reported only.
+      if (pair.quantize || (check.sameArgmax && check.relative <= 0.01)) paths.galenFused = fusedDir;
+      else {
+        measurement.fusedSkipped = `its logits disagree with the plain fp32 build's (${JSON.stringify(check)})`;
+        log(`not timing the fused ${pair.name} build: ${measurement.fusedSkipped}`);
+      }
+    }
+    log(
+      `${shape} ${pair.name} (${Object.keys(paths).join(', ')}) vs llama.cpp ${pair.gguf}: prompt ${w.promptTokens}, ${w.decodeTokens} new tokens, ${w.threads} threads`,
+    );
+    formats[`${pair.name}/${pair.gguf}`] = { figures: await measurePair(paths, prompt, longPrompt, w, log), ...measurement };
   }
   const summary = summarize(formats, String(Math.max(...w.streams)));
   log(`llama.cpp summary: ${JSON.stringify({ ...summary, formats: undefined })}`);
-  return { shape, workload: w, ...(logitCheck ? { f32LogitCheck: logitCheck } : {}), ...summary };
+  return { shape, workload: w, layouts, ...(logitCheck ? { f32LogitCheck: logitCheck } : {}), ...summary };
 }
 
-/** Builds (once) a seeded random model of `shape` under the OS temp dir. */
-async function ensureBenchModel(shape: string, quantize: Workload['quantize'], log: (m: string) => void): Promise<string> {
-  const dir = join(os.tmpdir(), 'galen-bench-models', `${shape}${quantize ? `-${quantize}` : ''}-seed1-v${BUILDER_VERSION}`);
+/** Builds (once) a seeded random model of `shape` under the OS temp dir, keyed by format and layout. */
+async function ensureBenchModel(
+  shape: string,
+  quantize: Workload['quantize'],
+  layout: 'plain' | 'fused',
+  log: (m: string) => void,
+): Promise<string> {
+  const dir = join(os.tmpdir(), 'galen-bench-models', `${shape}${quantize ? `-${quantize}` : ''}-${layout}-seed1-v${BUILDER_VERSION}`);
   if (existsSync(join(dir, 'build.json'))) {
     log(`reusing ${dir}`);
     return dir;
   }
   log(`building random ${shape} into ${dir}`);
-  const report = await buildModel({ random: { shape, seed: 1 }, tokenizer: TOKENIZER, out: dir, ...(quantize ? { quantize } : {}) });
+  const report = await buildModel({
+    random: { shape, seed: 1 },
+    tokenizer: TOKENIZER,
+    out: dir,
+    layout,
+    ...(quantize ? { quantize } : {}),
+  });
   log(`built in ${report.seconds.toFixed(1)} s`);
   return dir;
 }

@@ -1,8 +1,10 @@
 /**
  * Galen against llama.cpp (node-llama-cpp's prebuilt CPU binaries) on the same random checkpoint:
- * Galen's fp32 / int8 / int4 builds against GGUF F32 / Q8_0 / Q4_0 files written from it, each
- * engine in its own child process (so peak RSS is its own), measured alternately, medians of
- * repeats. The F32 file's last-position logits are checked against Galen's fp32 graph first.
+ * Galen's fp32 / int8 / int4 builds, in the plain and the fused layout, against GGUF F32 / Q8_0 /
+ * Q4_0 files written from it, each engine in its own child process (so peak RSS is its own),
+ * measured in turn (the order rotating each repeat), medians of repeats. The F32 file's
+ * last-position logits are checked against Galen's plain fp32 graph first, and each fused build's
+ * against that graph too.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, renameSync } from 'node:fs';
@@ -20,6 +22,18 @@ export const FORMAT_PAIRS = [
   { name: 'int4', quantize: 'int4', gguf: 'q4_0' },
 ] as const satisfies ReadonlyArray<{ name: string; quantize: 'int8' | 'int4' | undefined; gguf: GgufFormat }>;
 
+/** The engines of one format: Galen's plain build, Galen's fused build, llama.cpp's GGUF file. */
+export type ComparedEngine = 'galen' | 'galenFused' | 'llama.cpp';
+const ENGINE_ORDER: readonly ComparedEngine[] = ['galen', 'galenFused', 'llama.cpp'];
+const ENGINE_KIND: Record<ComparedEngine, EngineKind> = { galen: 'galen', galenFused: 'galen', 'llama.cpp': 'llama.cpp' };
+
+/** Two graphs' last-position logits of the same ids: largest difference, it relative to the largest logit, same argmax. */
+export interface LogitCheck {
+  maxAbsDiff: number;
+  relative: number;
+  sameArgmax: boolean;
+}
+
 export interface ComparisonWorkload {
   threads: number;
   promptTokens: number;
@@ -29,7 +43,7 @@ export interface ComparisonWorkload {
   repeats: number;
 }
 
-interface EngineFigures {
+export interface EngineFigures {
   loadSeconds: number;
   peakRssMiB: number;
   prefillTokensPerSecond: number;
@@ -85,20 +99,10 @@ export function ensureGguf(shape: string, gguf: GgufFormat, tokenizer: string, l
   return path;
 }
 
-/**
- * Galen's fp32 graph and llama.cpp's F32 file agree on the last position's logits of `ids`
- * (relative to the largest logit) and on its argmax; otherwise the comparison would time two different models.
- */
-export async function checkF32Logits(
-  galenDir: string,
-  ggufPath: string,
-  shape: string,
-  ids: number[],
-  threads: number,
-): Promise<{ maxAbsDiff: number; relative: number; sameArgmax: boolean }> {
+/** The last position's logits of `ids` (one prefill, empty cache) from a Galen build's ONNX graph, on onnxruntime. */
+async function galenLastLogits(dir: string, shape: string, ids: number[], threads: number): Promise<Float32Array> {
   const arch = resolveModelShape(shape);
-  const session = await ort.InferenceSession.create(join(galenDir, 'onnx', 'model.onnx'), { intraOpNumThreads: threads });
-  let ours: Float32Array;
+  const session = await ort.InferenceSession.create(join(dir, 'onnx', 'model.onnx'), { intraOpNumThreads: threads });
   try {
     const n = ids.length;
     const int64 = (v: number[]) => new ort.Tensor('int64', BigInt64Array.from(v.map(BigInt)), [1, n]);
@@ -110,21 +114,19 @@ export async function checkF32Logits(
     for (let i = 0; i < arch.numLayers; i++)
       for (const kv of ['key', 'value'])
         feeds[`past_key_values.${i}.${kv}`] = new ort.Tensor('float32', new Float32Array(0), [1, arch.numKeyValueHeads, 0, arch.headDim]);
-    const logits = (await session.run(feeds, ['logits'])).logits!;
+    // A fused graph whose rotary is inside GroupQueryAttention takes no position_ids.
+    const missing = session.inputNames.filter((name) => !(name in feeds));
+    if (missing.length > 0) throw new Error(`${dir}: no feed for the graph inputs ${missing.join(', ')}`);
+    const logits = (await session.run(Object.fromEntries(session.inputNames.map((name) => [name, feeds[name]!])), ['logits'])).logits!;
     const data = logits.data as Float32Array;
-    ours = data.subarray(data.length - arch.vocabSize);
+    return data.slice(data.length - arch.vocabSize);
   } finally {
     await session.release();
   }
-  const llama = new EngineProcess();
-  let theirs: number[];
-  try {
-    await llama.send({ cmd: 'load', kind: 'llama.cpp', path: ggufPath, threads, maxStreams: 1, contextSize: ids.length + 8 });
-    theirs = (await llama.send({ cmd: 'logits', ids })).logits!;
-  } finally {
-    llama.close();
-  }
-  if (theirs.length !== ours.length) throw new Error(`llama.cpp gave ${theirs.length} logits, Galen ${ours.length}`);
+}
+
+function compareLogits(ours: ArrayLike<number>, theirs: ArrayLike<number>): LogitCheck {
+  if (theirs.length !== ours.length) throw new Error(`logits of different lengths: ${theirs.length} and ${ours.length}`);
   let maxAbsDiff = 0;
   let largest = 0;
   for (let v = 0; v < ours.length; v++) {
@@ -139,35 +141,77 @@ export async function checkF32Logits(
   return { maxAbsDiff, relative: maxAbsDiff / largest, sameArgmax: argmax(ours) === argmax(theirs) };
 }
 
+/**
+ * Galen's fp32 graph and llama.cpp's F32 file agree on the last position's logits of `ids`
+ * (relative to the largest logit) and on its argmax; otherwise the comparison would time two different models.
+ */
+export async function checkF32Logits(
+  galenDir: string,
+  ggufPath: string,
+  shape: string,
+  ids: number[],
+  threads: number,
+): Promise<LogitCheck> {
+  const ours = await galenLastLogits(galenDir, shape, ids, threads);
+  const llama = new EngineProcess();
+  let theirs: number[];
+  try {
+    await llama.send({ cmd: 'load', kind: 'llama.cpp', path: ggufPath, threads, maxStreams: 1, contextSize: ids.length + 8 });
+    theirs = (await llama.send({ cmd: 'logits', ids })).logits!;
+  } finally {
+    llama.close();
+  }
+  if (theirs.length !== ours.length) throw new Error(`llama.cpp gave ${theirs.length} logits, Galen ${ours.length}`);
+  return compareLogits(ours, theirs);
+}
+
+/**
+ * A Galen build's last-position logits of `ids` against a reference build's (the plain fp32 one),
+ * compared as {@link checkF32Logits} compares: a fused fp32 build should equal it; a quantised
+ * build (either layout) differs by its quantisation error.
+ */
+export async function checkGalenLogits(
+  dir: string,
+  referenceDir: string,
+  shape: string,
+  ids: number[],
+  threads: number,
+): Promise<LogitCheck> {
+  const reference = await galenLastLogits(referenceDir, shape, ids, threads);
+  return compareLogits(reference, await galenLastLogits(dir, shape, ids, threads));
+}
+
 function median(values: number[]): number {
   const s = [...values].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)]!;
 }
 
 /**
- * Both engines of one format pair loaded in their own processes and measured alternately:
- * prefill (time to first token of the bench prompt), decode at 1 stream, aggregate at each
- * stream count, time to first token of the long prompt; medians of `repeats`.
+ * The engines of one format (Galen plain, Galen fused, llama.cpp: those given a path) loaded in
+ * their own processes and measured in turn, the order rotating each repeat: prefill (time to first
+ * token of the bench prompt), decode at 1 stream, aggregate at each stream count, time to first
+ * token of the long prompt; medians of `repeats`.
  */
 export async function measurePair(
-  paths: Record<EngineKind, string>,
+  paths: Partial<Record<ComparedEngine, string>>,
   prompt: number[],
   longPrompt: number[],
   w: ComparisonWorkload,
   log: (m: string) => void,
-): Promise<Record<EngineKind, EngineFigures>> {
-  const kinds: EngineKind[] = ['galen', 'llama.cpp'];
+): Promise<Partial<Record<ComparedEngine, EngineFigures>>> {
+  const kinds = ENGINE_ORDER.filter((k) => paths[k] !== undefined);
   const maxStreams = Math.max(...w.streams);
   const contextSize = Math.max(prompt.length, longPrompt.length) + w.decodeTokens + 8;
-  const engines = {} as Record<EngineKind, EngineProcess>;
-  const loads = {} as Record<EngineKind, number>;
+  const engines = {} as Record<ComparedEngine, EngineProcess>;
+  const loads = {} as Record<ComparedEngine, number>;
   try {
     for (const kind of kinds) {
       engines[kind] = new EngineProcess();
-      loads[kind] = (await engines[kind].send({ cmd: 'load', kind, path: paths[kind], threads: w.threads, maxStreams, contextSize }))
-        .loadSeconds!;
+      loads[kind] = (
+        await engines[kind].send({ cmd: 'load', kind: ENGINE_KIND[kind], path: paths[kind]!, threads: w.threads, maxStreams, contextSize })
+      ).loadSeconds!;
     }
-    const run = async (kind: EngineKind, ids: number[], maxNewTokens: number, streams: number) => {
+    const run = async (kind: ComparedEngine, ids: number[], maxNewTokens: number, streams: number) => {
       const reply = await engines[kind].send({ cmd: 'run', ids, maxNewTokens, streams });
       return { runs: reply.runs as EngineRun[], seconds: reply.seconds! };
     };
@@ -177,10 +221,10 @@ export async function measurePair(
         k,
         { prefill: [] as number[], decode: [] as number[], long: [] as number[], streams: {} as Record<string, number[]> },
       ]),
-    ) as Record<EngineKind, { prefill: number[]; decode: number[]; long: number[]; streams: Record<string, number[]> }>;
+    ) as Record<ComparedEngine, { prefill: number[]; decode: number[]; long: number[]; streams: Record<string, number[]> }>;
     for (let i = 0; i < w.repeats; i++) {
-      // Alternate who goes first, so a burst of load elsewhere does not always hit the same engine.
-      const order = i % 2 ? [...kinds].reverse() : kinds;
+      // Rotate who goes first, so a burst of load elsewhere does not always hit the same engine.
+      const order = kinds.map((_, j) => kinds[(i + j) % kinds.length]!);
       for (const kind of order)
         samples[kind].prefill.push(prompt.length / ((await run(kind, prompt, 1, 1)).runs[0]!.timeToFirstTokenMs / 1000));
       for (const kind of order) samples[kind].decode.push((await run(kind, prompt, w.decodeTokens, 1)).runs[0]!.tokensPerSecond);
@@ -192,7 +236,7 @@ export async function measurePair(
       if (longPrompt.length > 0)
         for (const kind of order) samples[kind].long.push((await run(kind, longPrompt, 1, 1)).runs[0]!.timeToFirstTokenMs);
     }
-    const figures = {} as Record<EngineKind, EngineFigures>;
+    const figures: Partial<Record<ComparedEngine, EngineFigures>> = {};
     for (const kind of kinds) {
       const s = samples[kind];
       const decode = median(s.decode);
@@ -212,10 +256,11 @@ export async function measurePair(
   }
 }
 
-/** Galen ÷ llama.cpp per figure of a pair (RSS: Galen's ÷ llama.cpp's; TTFT: llama.cpp's ÷ Galen's, so > 1 is Galen faster). */
-export function pairRatios(f: Record<EngineKind, EngineFigures>): Record<string, number> {
-  const g = f.galen;
-  const l = f['llama.cpp'];
+/**
+ * `g` ÷ `l` per figure (Galen ÷ llama.cpp, or fused ÷ plain): throughputs, RSS (`g`'s ÷ `l`'s),
+ * TTFT (`l`'s ÷ `g`'s, so > 1 is `g` faster).
+ */
+export function pairRatios(g: EngineFigures, l: EngineFigures): Record<string, number> {
   return {
     prefill: round(g.prefillTokensPerSecond / l.prefillTokensPerSecond, 2),
     decode: round(g.decodeTokensPerSecond / l.decodeTokensPerSecond, 2),
@@ -228,20 +273,56 @@ export function pairRatios(f: Record<EngineKind, EngineFigures>): Record<string,
 }
 
 /**
- * The summary block: Galen ÷ llama.cpp, best format against best format (each engine's best
- * figure over its formats; for RSS the smallest).
+ * What one format gave: each engine's figures, the fused build's last-position logits against the
+ * plain fp32 build's and, for a quantised format, the plain build's against them too (its own
+ * quantisation error, the yardstick for the fused one's).
  */
-export function summarize(formats: Record<string, Record<EngineKind, EngineFigures>>, topStreams: string): Record<string, unknown> {
-  const all = Object.values(formats);
-  const best = (kind: EngineKind, figure: (f: EngineFigures) => number | undefined, pick = Math.max) =>
-    pick(...all.map((f) => figure(f[kind])).filter((v): v is number => v !== undefined));
-  const ratio = (figure: (f: EngineFigures) => number | undefined, pick = Math.max) =>
-    round(best('galen', figure, pick) / best('llama.cpp', figure, pick), 2);
+export interface FormatMeasurement {
+  figures: Partial<Record<ComparedEngine, EngineFigures>>;
+  fusedLogitCheck?: LogitCheck & { against: string };
+  plainLogitCheck?: LogitCheck & { against: string };
+  /** Why the fused build of this format was not timed. */
+  fusedSkipped?: string;
+}
+
+/**
+ * The summary block: Galen ÷ llama.cpp, best format against best format (each engine's best
+ * figure over its formats; for RSS the smallest); the plain layout's at the top level, the fused
+ * layout's under `fused`. Per format: the figures, `ratios` (plain ÷ llama.cpp), `fusedRatios`
+ * (fused ÷ llama.cpp), `fusedVsPlain` (fused ÷ plain).
+ */
+export function summarize(formats: Record<string, FormatMeasurement>, topStreams: string): Record<string, unknown> {
+  const all = Object.values(formats).map((m) => m.figures);
+  const best = (kind: ComparedEngine, figure: (f: EngineFigures) => number | undefined, pick: (...xs: number[]) => number) =>
+    pick(...all.map((f) => (f[kind] ? figure(f[kind]) : undefined)).filter((v): v is number => v !== undefined));
+  const bestRatios = (kind: ComparedEngine) => {
+    const ratio = (figure: (f: EngineFigures) => number | undefined, pick = Math.max) =>
+      round(best(kind, figure, pick) / best('llama.cpp', figure, pick), 2);
+    return {
+      bestDecodeRatio: ratio((f) => f.decodeTokensPerSecond),
+      bestPrefillRatio: ratio((f) => f.prefillTokensPerSecond),
+      bestStreams16Ratio: ratio((f) => f.streams[topStreams]),
+      rssRatio: ratio((f) => f.peakRssMiB, Math.min),
+    };
+  };
+  const has = (kind: ComparedEngine) => all.some((f) => f[kind] !== undefined);
   return {
-    bestDecodeRatio: ratio((f) => f.decodeTokensPerSecond),
-    bestPrefillRatio: ratio((f) => f.prefillTokensPerSecond),
-    bestStreams16Ratio: ratio((f) => f.streams[topStreams]),
-    rssRatio: ratio((f) => f.peakRssMiB, Math.min),
-    formats: Object.fromEntries(Object.entries(formats).map(([name, f]) => [name, { ...f, ratios: pairRatios(f) }])),
+    ...(has('galen') ? bestRatios('galen') : {}),
+    ...(has('galenFused') ? { fused: bestRatios('galenFused') } : {}),
+    formats: Object.fromEntries(
+      Object.entries(formats).map(([name, { figures: f, ...checks }]) => {
+        const llama = f['llama.cpp']!;
+        return [
+          name,
+          {
+            ...f,
+            ...(f.galen ? { ratios: pairRatios(f.galen, llama) } : {}),
+            ...(f.galenFused ? { fusedRatios: pairRatios(f.galenFused, llama) } : {}),
+            ...(f.galen && f.galenFused ? { fusedVsPlain: pairRatios(f.galenFused, f.galen) } : {}),
+            ...checks,
+          },
+        ];
+      }),
+    ),
   };
 }
