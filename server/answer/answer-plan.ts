@@ -420,13 +420,19 @@ function byStanding(a: Candidate, b: Candidate): number {
  * sentences or `maxChars` (at least one sentence); sentences already quoted are skipped.
  */
 function leadSentences(c: Candidate, type: QuestionType, max: number, maxChars: number, quoted: ReadonlySet<string>): string[] {
-  const all = quotableSentences(c.evidence.text, c.evidence.title).filter((s) => !quoted.has(key(s)));
+  const written = quotableSentences(c.evidence.text, c.evidence.title);
+  const all = written.filter((s) => !quoted.has(key(s)));
   if (all.length === 0) return [];
   let start = 0;
   if (!fits(c, type) && type !== 'general' && type !== 'definition') {
     const at = all.findIndex((s) => answersType(s, type));
     start = Math.max(at, 0);
   }
+  // A run that starts inside the passage does not start with a word that points back ("It can
+  // cause cramping", "But …"): read alone it would say nothing about what.
+  let next = start;
+  while (next < all.length && all[next] !== written[0] && POINTS_BACK.test(all[next]!)) next++;
+  if (next < all.length) start = next;
   const out: string[] = [];
   let chars = 0;
   for (const s of all.slice(start)) {
@@ -457,6 +463,9 @@ function collectionOf(e: Evidence): string {
   const at = e.externalId.indexOf('_');
   return at > 0 ? `${e.source}:${e.externalId.slice(0, at)}` : e.source;
 }
+
+/** A sentence opening with a word that refers to an earlier one. */
+const POINTS_BACK = /^(?:it|its|this|these|those|they|their|them|he|she|but|however|also|and|so|such|both|then)\b/i;
 
 function bestTitle(about: readonly Candidate[]): string {
   return [...about].sort((a, b) => b.about - a.about || byStanding(a, b))[0]!.evidence.title;

@@ -355,6 +355,20 @@ describe('extractive answers', () => {
     );
   });
 
+  it('does not start a quote inside a passage with a word that points back', () => {
+    const treatments = evidence('tx', 'Medicines can stop gout attacks and prevent new ones.', {
+      section: 'What are the treatments for Gout ?',
+    });
+    const definition = evidence(
+      'def2',
+      'Gout is a form of arthritis. It can be treated with medicines that lower uric acid. Treatment of gout also includes changes in diet.',
+      { section: 'What is (are) Gout ?' },
+    );
+    const { text } = write('how is gout treated?', ['treatment'], [treatments, definition]);
+    expect(text).toContain('Treatment of gout also includes changes in diet');
+    expect(text).not.toContain('It can be treated');
+  });
+
   it('never makes a dialogue the main evidence when a reference source answers', () => {
     const dialogue = evidence('chat', 'Hi, thanks for your query. Gout symptoms are pain and swelling, take rest.', {
       source: 'chatdoctor',
