@@ -16,12 +16,11 @@
  * questions=own|all (default all).
  */
 import autocannon from 'autocannon';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { ApiKeyStore } from '../server/security/index.js';
-import { intOption, ROOT, round, tempDir, type BenchModule, type BenchOptions } from './common.js';
+import { cpuSeconds, freePort, intOption, ROOT, round, tempDir, type BenchModule, type BenchOptions } from './common.js';
 
 const OWN_QUESTIONS = [
   'What causes gout?',
@@ -65,34 +64,6 @@ interface Point {
    * throughput, as it does not count time the server waited for a core.
    */
   serverCpuMsPerRequest: number | null;
-}
-
-/** CPU seconds a process has used (Linux /proc), or null elsewhere. */
-function cpuSeconds(pid: number | undefined): number | null {
-  if (pid === undefined) return null;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-  } catch {
-    return null;
-  }
-}
-
-const CLOCK_TICKS = (() => {
-  try {
-    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-  } catch {
-    return 100;
-  }
-})();
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 async function waitReady(base: string, child: ChildProcess, log: (m: string) => void, timeoutMs = 15 * 60_000): Promise<void> {

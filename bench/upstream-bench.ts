@@ -23,14 +23,13 @@
  * copied for each run; mini: the tests' five documents, a smoke run), logLevel=<Galen's pino level>
  * (default warn).
  */
-import { type ChildProcess, execFileSync, fork, spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { type ChildProcess, fork, spawn } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventSourceParserStream } from 'eventsource-parser/stream';
 import { ingest, KnowledgeStore, SEED_FILE, seedStore } from '../knowledge/index.js';
-import { type BenchModule, intOption, latencyStats, makeLogger, ROOT, round, sig, tempDir } from './common.js';
+import { type BenchModule, cpuSeconds, freePort, intOption, latencyStats, makeLogger, ROOT, round, sig, tempDir } from './common.js';
 
 /** Concurrent streams, and the answers measured at each (a few rounds of the level). */
 const LEVELS = [1, 16, 64] as const;
@@ -148,26 +147,6 @@ function breakdown(timed: readonly Timed[]) {
   return { answers: parts.addedMs.length, p50Ms: pick('p50Ms'), meanMs: pick('meanMs') };
 }
 
-/** CPU seconds a process has used, all its threads (Linux /proc), or null elsewhere. */
-function cpuSeconds(pid: number | undefined): number | null {
-  if (pid === undefined) return null;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-  } catch {
-    return null;
-  }
-}
-
-const CLOCK_TICKS = (() => {
-  try {
-    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-  } catch {
-    return 100;
-  }
-})();
-
 /** Runs `work` and returns its result with the CPU ms per request each of `pids` used meanwhile. */
 async function withCpu<T>(pids: Record<string, number | undefined>, requests: number, work: () => Promise<T>) {
   const before = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuSeconds(pid)]));
@@ -239,14 +218,6 @@ async function startEngine(): Promise<{
     await close();
     throw error;
   }
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /**
