@@ -194,19 +194,17 @@ export function planAnswer(analysis: AnalysedQuestion, hits: readonly Evidence[]
             c.rank < CORROBORATING_RANKS &&
             collectionOf(c.evidence) !== collectionOf(main.c.evidence),
         );
-        const extra = corroborating
-          ? leadSentences(corroborating, type, 1, maxChars, builder.quoted).filter((s) => !redundant(s, said))
-          : [];
-        if (corroborating && extra.length) quotes.push(builder.quote(corroborating.evidence, extra));
-        else if (corroborating) {
+        if (corroborating) {
+          const extra = leadSentences(corroborating, type, 1, maxChars, builder.quoted).filter((s) => !redundant(s, said));
           // Opening with what the main passage says, it is cited beside it.
-          const opening = leadSentences(corroborating, type, 1, maxChars, new Set())[0];
-          if (opening && redundant(opening, quotes[0]!.sentences)) builder.corroborate(quotes[0]!, corroborating.evidence);
+          const opening = extra.length ? undefined : leadSentences(corroborating, type, 1, maxChars, new Set())[0];
+          if (extra.length) quotes.push(builder.quote(corroborating.evidence, extra));
+          else if (opening && redundant(opening, quotes[0]!.sentences)) builder.corroborate(quotes[0]!, corroborating.evidence);
         }
       }
       // The first type answered also quotes the ranker's best passages about the subject (a
       // sentence each) where the type's own passages leave them out.
-      if (!builder.parts.some((p) => p.quotes.length > 0 && !p.note))
+      if (first)
         for (const c of about.filter((c) => c.authority !== 'dialogue' && c.rank < RANKED_QUOTED).sort((a, b) => a.rank - b.rank)) {
           if (quotes.some((q) => builder.passages[q.passage]!.externalId === c.evidence.externalId)) continue;
           // Only what this type or the subject's overview says; another asked type's passage is
@@ -253,17 +251,21 @@ class PlanBuilder {
   constructor(private readonly about: readonly Candidate[]) {}
 
   quote(evidence: Evidence, sentences: string[]): Quote {
-    let index = this.passages.findIndex((p) => p.externalId === evidence.externalId && p.source === evidence.source);
-    if (index < 0) index = this.passages.push(evidence) - 1;
+    const index = this.numbered(evidence);
     for (const s of sentences) this.quoted.add(key(s));
     return { passage: index, sentences };
   }
 
   /** Cites `evidence` beside `quote` (it says the same). */
   corroborate(quote: Quote, evidence: Evidence): void {
-    let index = this.passages.findIndex((p) => p.externalId === evidence.externalId && p.source === evidence.source);
-    if (index < 0) index = this.passages.push(evidence) - 1;
+    const index = this.numbered(evidence);
     if (index !== quote.passage && !quote.also?.includes(index)) quote.also = [...(quote.also ?? []), index];
+  }
+
+  /** The passage's index in {@link passages}, numbering it on first use. */
+  private numbered(evidence: Evidence): number {
+    const index = this.passages.findIndex((p) => p.externalId === evidence.externalId && p.source === evidence.source);
+    return index < 0 ? this.passages.push(evidence) - 1 : index;
   }
 
   abstain(types: QuestionType[], subject?: string): AnswerPlan {

@@ -22,10 +22,9 @@ export interface SectionLead {
  * const lead = sectionLeads(store);
  * lead(hit).evidence.text // the section's first chunk
  */
-export function sectionLeads(store: SectionStore, options: { cache?: number } = {}): (evidence: Evidence) => SectionLead {
+export function sectionLeads(store: SectionStore): (evidence: Evidence) => SectionLead {
   // Sections recur across questions: their first chunks are remembered (the caller makes a new
   // function when the store changes).
-  const capacity = options.cache ?? DEFAULT_CACHED_SECTIONS;
   const firsts = new Map<string, { chunkId: number; text: string; qtype?: string } | null>();
   const firstOf = (evidence: Evidence) => {
     const key = `${evidence.source}\u0000${evidence.externalId}`;
@@ -34,7 +33,7 @@ export function sectionLeads(store: SectionStore, options: { cache?: number } = 
       const chunk = store.getChunksByExternalId(evidence.externalId).find((c) => c.source === evidence.source);
       const qtype = chunk && typeof chunk.metadata.qtype === 'string' ? chunk.metadata.qtype.toLowerCase() : undefined;
       first = chunk ? { chunkId: chunk.chunkId, text: chunk.text, ...(qtype ? { qtype } : {}) } : null;
-      if (firsts.size >= capacity) firsts.delete(firsts.keys().next().value!);
+      if (firsts.size >= CACHED_SECTIONS) firsts.delete(firsts.keys().next().value!);
       firsts.set(key, first);
     }
     return first;
@@ -52,4 +51,4 @@ export function sectionLeads(store: SectionStore, options: { cache?: number } = 
 }
 
 /** Sections whose first chunk {@link sectionLeads} remembers. */
-const DEFAULT_CACHED_SECTIONS = 20_000;
+const CACHED_SECTIONS = 20_000;
