@@ -103,6 +103,20 @@ export class QueryNormalizer {
     return new QueryNormalizer(map, options.abbreviations ?? MEDICAL_ABBREVIATIONS);
   }
 
+  /**
+   * The text with each abbreviation of the table it writes followed by its expansion ("PTSD and
+   * IBS" → "PTSD (post-traumatic stress disorder) and IBS (irritable bowel syndrome)"), except
+   * those in `except`. Short ones (under four letters) count only in capitals: "MS", not "5 ms".
+   */
+  spellOut(text: string, except: ReadonlySet<string> = new Set()): string {
+    return text.replace(/\b[A-Za-z][A-Za-z0-9-]{1,5}\b/g, (word) => {
+      const key = word.toLowerCase();
+      const expansion = this.abbreviations[key];
+      if (!expansion || except.has(key) || (word.length < 4 && word !== word.toUpperCase())) return word;
+      return `${word} (${expansion})`;
+    });
+  }
+
   normalize(question: string): string {
     return this.expand(question).query;
   }

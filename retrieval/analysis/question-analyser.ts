@@ -7,7 +7,7 @@ import { loadFocusLexicon } from './focus-lexicon.js';
 import { FocusResolver } from './focus-resolver.js';
 import { detectLanguage } from './language.js';
 import { LAY_TERMS } from './lay-terms.js';
-import { MEDICAL_ABBREVIATIONS, QueryNormalizer } from './query-normalizer.js';
+import { QueryNormalizer } from './query-normalizer.js';
 import { QuestionTypeModel } from './question-type-model.js';
 import type { QuestionType } from './question-type.js';
 
@@ -45,21 +45,6 @@ function narrowerName(narrow: string, broad: string): boolean {
 
 /** Abbreviations of measurements and signs, which name no subject. */
 const NOT_SUBJECTS: ReadonlySet<string> = new Set(['bp', 'hr', 'sob']);
-
-/**
- * The text with each clinical abbreviation it writes followed by its expansion ("PTSD and IBS" →
- * "PTSD (post-traumatic stress disorder) and IBS (irritable bowel syndrome)"), so the subjects
- * are found by their names. Short ones count only in capitals ("MS", not "ms").
- */
-function spellOutAbbreviations(text: string): string {
-  return text.replace(/\b[A-Za-z][A-Za-z0-9-]{1,5}\b/g, (word) => {
-    const key = word.toLowerCase();
-    const expansion = MEDICAL_ABBREVIATIONS[key];
-    if (!expansion || NOT_SUBJECTS.has(key)) return word;
-    if (word.length < 4 && word !== word.toUpperCase()) return word;
-    return `${word} (${expansion})`;
-  });
-}
 
 /** Whether a focus names a disease or drug (or a lay name of one), the subjects a question is asked about. */
 function isSubject(f: FocusEntity): boolean {
@@ -218,7 +203,8 @@ export class QuestionAnalyser {
   }
 
   private resolveFocus(written: string): FocusEntity[] {
-    const text = spellOutAbbreviations(written);
+    // Subjects named by a clinical abbreviation are found by the name it stands for.
+    const text = this.parts.normalizer.spellOut(written, NOT_SUBJECTS);
     const found = this.focus.resolve(text);
     if (this.parts.extraFocus) {
       this.extra ??= this.parts.extraFocus();
