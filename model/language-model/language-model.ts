@@ -75,6 +75,11 @@ export interface LanguageModel {
   readonly contextWindow: number;
   /** Tokens of a prompt as the model would see it (a conversation: with its chat template). */
   countTokens(prompt: TextPrompt): Promise<TokenCount>;
+  /**
+   * Optional: this prompt (or part of it) will be counted soon. A backend whose count is a round
+   * trip starts it now, so the later {@link countTokens} finds it counted; local counts ignore it.
+   */
+  prepareCount?(prompt: TextPrompt): void;
   stream(prompt: TextPrompt, options?: TextGenerationOptions, signal?: AbortSignal): TextStream | Promise<TextStream>;
   /** Aborts running requests, rejects new ones and releases what the backend holds. */
   close(): Promise<void>;

@@ -246,6 +246,11 @@ export class OpenAiCompatibleModel implements LanguageModel {
     return this.counter.count(prompt);
   }
 
+  prepareCount(prompt: TextPrompt): void {
+    // Only the engine's count is a round trip worth starting early (it is cached per text).
+    if (this.counter.source === 'engine') this.counter.count(prompt).catch(() => undefined);
+  }
+
   async stream(prompt: TextPrompt, options: TextGenerationOptions = {}, signal?: AbortSignal): Promise<TextStream> {
     if (this.closed) throw new ModelError('CLOSED', 'the model is closed');
     if (options.maxNewTokens !== undefined && (!Number.isInteger(options.maxNewTokens) || options.maxNewTokens < 1))

@@ -215,10 +215,8 @@ export class AnswerPipeline {
       .filter((m) => m.role === 'user')
       .slice(0, -1)
       .map((m) => m.content);
-    // The turns are counted while retrieval runs: where a count is a round trip to an engine
-    // (its /tokenize, cached per turn), the prompt's count later finds them counted or in flight.
-    const turns = request.messages.filter((m) => m.role !== 'system');
-    if (this.parts.model) this.parts.model.countTokens({ messages: turns }).catch(() => undefined);
+    // The turns are counted while retrieval runs (where a count is a round trip to an engine).
+    this.parts.model?.prepareCount?.({ messages: request.messages.filter((m) => m.role !== 'system') });
     const retrieved = await this.parts.retrieval.retrieve(question, {
       k: wanted,
       previousTurns,
