@@ -46,7 +46,7 @@ export class GraphRunner {
     const pastLength = cache.capacity;
     const feeds: Record<string, Tensor> = {
       input_ids: new Tensor('int64', inputIds, [b, s]),
-      attention_mask: new Tensor('int64', cache.attentionMask(s), [b, pastLength + s]),
+      attention_mask: new Tensor('int64', cache.attentionMask(s), [b, cache.span(s)]),
     };
     if (this.signature.hasPositionIds) {
       const positions = new BigInt64Array(b * s);

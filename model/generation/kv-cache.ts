@@ -147,12 +147,20 @@ export class KvCache {
   }
 
   /**
+   * Positions a run adding `sequenceLength` to every row spans, past and new: the width of its
+   * `attention_mask` (GroupQueryAttention's `total_sequence_length`), `capacity + sequenceLength`.
+   */
+  span(sequenceLength: number): number {
+    return this.capacity + sequenceLength;
+  }
+
+  /**
    * The `attention_mask` of a run adding `sequenceLength` positions to every row,
-   * `[rows, capacity + sequenceLength]`: each row's real positions and the new ones are 1, its
+   * `[rows, span(sequenceLength)]`: each row's real positions and the new ones are 1, its
    * unused capacity 0.
    */
   attentionMask(sequenceLength: number): BigInt64Array {
-    const width = this.capacity + sequenceLength;
+    const width = this.span(sequenceLength);
     const mask = new BigInt64Array(this.rows * width).fill(1n);
     for (const [r, length] of this.lengths.entries()) mask.fill(0n, r * width + length, r * width + this.capacity);
     return mask;
