@@ -22,8 +22,17 @@ export interface VectorSearcher {
    * embedding of the question. With `scoreChunks`, score fusion re-scores every corpus candidate,
    * not only the few the nearest-neighbour search also returned. A searcher that cannot score
    * given chunks leaves `similarities` empty.
+   *
+   * `skipNearest`, when given, is asked with those similarities before the nearest-neighbour
+   * search; `true` leaves `hits` empty (the caller knows no nearest chunk could change its result).
+   * A searcher may ignore it and search anyway.
    */
-  search(question: string, k: number, scoreChunks?: readonly number[]): Promise<VectorSearchResult>;
+  search(
+    question: string,
+    k: number,
+    scoreChunks?: readonly number[],
+    skipNearest?: (similarities: ReadonlyMap<number, number>) => boolean,
+  ): Promise<VectorSearchResult>;
 }
 
 /** How corpus (BM25) and vector hits are combined. */
@@ -127,12 +136,13 @@ export class LocalRetrieval implements LocalRetriever {
     // Score fusion re-scores the BM25 candidates by their similarity to the question.
     const scoreChunks =
       this.localFusion === 'score' && this.vectorWeight > 0 && corpusHits.length ? corpusHits.map((h) => h.chunkId) : undefined;
+    const skipNearest = (s: ReadonlyMap<number, number>) => nearestCannotEnter(corpusHits, candidates, s, this.vectorWeight);
     const nothing = noVectorResult();
     // A failing vector index costs only its own evidence, like a dead wiki.
     const { hits: vectorHits, similarities } = searcher
       ? await timed('vector', () =>
           Promise.resolve()
-            .then(() => searcher.search(query, candidates, scoreChunks))
+            .then(() => searcher.search(query, candidates, scoreChunks, scoreChunks && skipNearest))
             // A searcher answering in another shape (a JavaScript one) is a failing one.
             .then((found) => (Array.isArray(found?.hits) && found.similarities instanceof Map ? found : nothing))
             .catch(() => nothing),
@@ -202,6 +212,36 @@ export class LocalRetrieval implements LocalRetriever {
     });
     return { lists: local.length ? [{ retriever: 'corpus', hits: local }] : [], timings };
   }
+}
+
+/**
+ * Whether score fusion would cut every nearest chunk BM25 missed: such a chunk scores only
+ * `vectorWeight · (cosine − mean) / sd`, at most that of cosine 1, so when BM25 filled the
+ * candidates and even that bound does not beat the last candidate's fused score, the
+ * nearest-neighbour search cannot change the list and is skipped.
+ */
+function nearestCannotEnter(
+  corpusHits: readonly LexicalHit[],
+  candidates: number,
+  similarities: ReadonlyMap<number, number>,
+  vectorWeight: number,
+): boolean {
+  const top = corpusHits[0]?.score ?? 0;
+  if (corpusHits.length < candidates || !(top > 0) || similarities.size === 0) return false;
+  const values = [...similarities.values()];
+  const mean = values.reduce((sum, x) => sum + x, 0) / values.length;
+  const sd = Math.sqrt(values.reduce((sum, x) => sum + (x - mean) ** 2, 0) / values.length);
+  if (!(sd > 0)) return false;
+  const z = (cosine: number) => (cosine - mean) / sd;
+  // Cosines of float32 unit vectors may exceed 1 by rounding.
+  const best = vectorWeight * z(1 + 1e-6);
+  let last = Number.POSITIVE_INFINITY;
+  for (const hit of corpusHits) {
+    const similarity = similarities.get(hit.chunkId);
+    const fused = authorityWeight(hit.authority) * (hit.score / top) + (similarity === undefined ? 0 : vectorWeight * z(similarity));
+    if (fused < last) last = fused;
+  }
+  return best < last;
 }
 
 function fromChunk(hit: LexicalHit): Evidence {

@@ -361,16 +361,14 @@ export async function openVectorRetrieval(options: VectorRetrievalOptions): Prom
 
   return {
     searcher: {
-      async search(question: string, k: number, scoreChunks?: readonly number[]) {
+      async search(question, k, scoreChunks, skipNearest) {
         const current = index;
         const model = embedder;
         if (closed || !current || current.count === 0 || !model) return noVectorResult();
         const [vector] = await model.embed([question]);
         if (!vector) return noVectorResult();
-        return {
-          hits: current.search(vector, k),
-          similarities: scoreChunks?.length ? current.similarities(vector, scoreChunks) : new Map<number, number>(),
-        };
+        const similarities = scoreChunks?.length ? current.similarities(vector, scoreChunks) : new Map<number, number>();
+        return { hits: skipNearest?.(similarities) ? [] : current.search(vector, k), similarities };
       },
     },
     get embedder() {

@@ -54,7 +54,8 @@ async function start(): Promise<LocalRetrieval> {
   vectors = await openVectors();
   // Delegates to whichever index is current, so a reload swaps it under the same searcher.
   const searcher: VectorSearcher = {
-    search: (question, k, scoreChunks) => vectors?.searcher.search(question, k, scoreChunks) ?? Promise.resolve(noVectorResult()),
+    search: (question, k, scoreChunks, skipNearest) =>
+      vectors?.searcher.search(question, k, scoreChunks, skipNearest) ?? Promise.resolve(noVectorResult()),
   };
   return new LocalRetrieval({ store, ...(config.vectors ? { vector: searcher } : {}) }, config.fusion);
 }

@@ -57,6 +57,7 @@ export function registerRetrieveCommand(program: Command, globals: () => GlobalO
           attribution: h.attribution,
           authority: h.authority,
           retrievers: h.retrievers,
+          ...(h.similarity !== undefined ? { similarity: Math.round(h.similarity * 1e5) / 1e5 } : {}),
         }));
         output(
           g,

@@ -10,7 +10,8 @@ import { validateBody } from './validate-body.js';
 
 /**
  * `POST /v1/retrieve` `{query, k?, sources?}` → the fused evidence only (no answer): each hit with
- * its citation fields, fused score and the retrievers that found it, plus timings.
+ * its citation fields, fused score, the retrievers that found it and its cosine similarity to the
+ * question when the vector index scored it, plus timings.
  *
  * @example
  * app.use(retrieveRoutes(ctx));
@@ -40,6 +41,7 @@ export function retrieveRoutes(ctx: AppContext): Router {
         attribution: h.attribution,
         authority: h.authority,
         retrievers: h.retrievers,
+        ...(h.similarity !== undefined ? { similarity: h.similarity } : {}),
       })),
       timings: result.timings,
       ...(result.wikipedia ? { wikipedia: result.wikipedia } : {}),

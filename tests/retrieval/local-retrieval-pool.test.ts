@@ -62,13 +62,14 @@ describe('LocalRetrievalPool', () => {
     ]);
     for (let i = 0; i < QUESTIONS.length; i++) {
       const strip = (hits: (typeof ours)[number]['hits']) =>
-        hits.map((h) => ({ key: h.key, score: h.score, retrievers: h.retrievers, text: h.text, url: h.url }));
+        hits.map((h) => ({ key: h.key, score: h.score, retrievers: h.retrievers, text: h.text, url: h.url, similarity: h.similarity }));
       expect(strip(theirs[i]!.hits)).toEqual(strip(ours[i]!.hits));
       expect(theirs[i]!.hits.length).toBeGreaterThan(0);
       expect(theirs[i]!.timings.corpus).toBeGreaterThanOrEqual(0);
       expect(theirs[i]!.timings.vector).toBeGreaterThanOrEqual(0);
     }
-    expect(ours.some((r) => r.hits.some((h) => h.retrievers.some((p) => p.retriever === 'vector')))).toBe(true);
+    // Dense evidence reached the hits (the nearest-neighbour search itself may be skipped: see local-retrieval).
+    expect(ours.every((r) => r.hits.some((h) => typeof h.similarity === 'number'))).toBe(true);
   });
 
   it('sees new chunks at once by BM25, and by vectors after the main thread syncs and reloads', async () => {

@@ -98,11 +98,14 @@ describe('score fusion', () => {
 
 describe('the pipeline with vectors and a reranker', () => {
   it('fuses corpus and vector hits with both retrievers in the provenance', async () => {
-    const pipeline = new RetrievalPipeline({ store, vector: vectors.searcher });
+    // A searcher that always runs the nearest-neighbour search (it ignores the skip question).
+    const searching: VectorSearcher = { search: (q, k, ids) => vectors.searcher.search(q, k, ids) };
+    const pipeline = new RetrievalPipeline({ store, vector: searching });
     const result = await pipeline.retrieve('Which gene mutations lead to Aarskog-Scott syndrome?', { k: 10 });
     expect(result.hits).toHaveLength(10);
     expect(result.hits[0]!.title).toBe('Aarskog-Scott syndrome');
     expect(result.timings.vector).toBeGreaterThanOrEqual(0);
+    expect(result.hits.every((h) => typeof h.similarity === 'number')).toBe(true);
     const both = result.hits.filter(
       (h) => h.retrievers.some((p) => p.retriever === 'corpus') && h.retrievers.some((p) => p.retriever === 'vector'),
     );
@@ -119,6 +122,31 @@ describe('the pipeline with vectors and a reranker', () => {
     expect(
       dense.hits.every((h) => h.retrievers.length === 1 && h.retrievers[0]!.retriever === 'vector' && h.retrievers[0]!.score! <= 1),
     ).toBe(true);
+  });
+
+  it('skips the nearest-neighbour search only where no nearest chunk could make the candidates', async () => {
+    const asked: boolean[] = [];
+    const searching: VectorSearcher = { search: (q, k, ids) => vectors.searcher.search(q, k, ids) };
+    const watched: VectorSearcher = {
+      search: (q, k, ids, skip) => vectors.searcher.search(q, k, ids, skip && ((s) => (asked.push(skip(s)), asked.at(-1)!))),
+    };
+    for (const [question, options] of [
+      ['Which gene mutations lead to Aarskog-Scott syndrome?', { candidates: 100 }],
+      ['Is Alport syndrome inherited?', { candidates: 30 }],
+      // Dense evidence weighted high enough for a nearest chunk to beat the last BM25 candidates.
+      ['Is Alport syndrome inherited?', { candidates: 30, vectorWeight: 0.5 }],
+    ] as const) {
+      const always = await new RetrievalPipeline({ store, vector: searching }, options).retrieve(question, { k: 10 });
+      const skipping = await new RetrievalPipeline({ store, vector: watched }, options).retrieve(question, { k: 10 });
+      expect(skipping.hits.map((h) => h.key)).toEqual(always.hits.map((h) => h.key));
+      skipping.hits.forEach((h, i) => {
+        expect(h.score).toBeCloseTo(always.hits[i]!.score, 6);
+        expect(h.similarity).toBeCloseTo(always.hits[i]!.similarity!, 6);
+      });
+    }
+    // The search was skipped for some of these questions, and run for others.
+    expect(asked).toContain(true);
+    expect(asked).toContain(false);
   });
 
   it('ranks as BM25 alone when dense evidence is weighted 0', async () => {
