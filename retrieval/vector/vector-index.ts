@@ -81,6 +81,8 @@ const HNSW_SEED = 100;
 const MAX_K = 1000;
 /** Memory for stored vectors kept by {@link VectorIndex.similarities}: 64 MiB, all of the seed corpus's 26,000 at 256 dimensions. */
 const STORED_VECTOR_CACHE_BYTES = 64 * 2 ** 20;
+/** Stored vectors {@link VectorIndex.warm} reads before it lets other work run (a few milliseconds). */
+const WARM_SLICE = 256;
 
 /** A nearest chunk: its row id and cosine similarity to the query (1 = same direction). */
 export interface VectorHit {
@@ -250,6 +252,22 @@ export class VectorIndex {
     this.useGraph(null);
     this.live = new Map();
     this.elements = 0;
+  }
+
+  /**
+   * Reads the live chunks' stored vectors into the cache {@link similarities} uses (up to its
+   * budget), a slice at a time between other work, so that early questions' candidates are not
+   * read one getPoint at a time. Stops when the graph is replaced or the index closed.
+   */
+  async warm(): Promise<void> {
+    const graph = this.graph;
+    let read = 0;
+    for (const label of [...this.live.keys()]) {
+      if (this.graph !== graph || !graph || this.closed) return;
+      if (this.stored.size * this.dimension * 4 >= STORED_VECTOR_CACHE_BYTES) return;
+      this.storedVector(graph, label);
+      if (++read % WARM_SLICE === 0) await new Promise((resolve) => setImmediate(resolve));
+    }
   }
 
   /** Releases the graph; later calls throw `CLOSED`. Queued updates still finish writing. */

@@ -121,6 +121,11 @@ export interface VectorRetrieval {
   status(): Promise<VectorIndexStatus>;
   /** Whether another process rewrote the model or index files since this one last read or wrote them (the next sync reloads them). */
   filesChanged(): Promise<boolean>;
+  /**
+   * Reads the index's stored vectors into memory in the background (see `VectorIndex.warm`), for
+   * a process that will search: the first questions then re-score their candidates as fast as later ones.
+   */
+  warm(): Promise<void>;
   /** Releases the index; later searches find nothing, later syncs throw `CLOSED`. */
   close(): void;
 }
@@ -374,6 +379,7 @@ export async function openVectorRetrieval(options: VectorRetrievalOptions): Prom
     get embedder() {
       return embedder;
     },
+    warm: () => index?.warm() ?? Promise.resolve(),
     get count() {
       return index?.count ?? 0;
     },

@@ -52,6 +52,7 @@ function retireIdle(): void {
 async function start(): Promise<LocalRetrieval> {
   store = KnowledgeStore.open({ dataDir: config.dataDir });
   vectors = await openVectors();
+  void vectors?.warm();
   // Delegates to whichever index is current, so a reload swaps it under the same searcher.
   const searcher: VectorSearcher = {
     search: (question, k, scoreChunks, skipNearest) =>
@@ -81,6 +82,7 @@ start().then(
             if (retired) retired.close();
             retired = vectors;
             vectors = next;
+            void next?.warm();
             retireIdle();
             post({ type: 'reloaded', id: message.id, vectors: next?.count ?? 0 });
           },

@@ -117,6 +117,7 @@ export async function startServer(config: GalenConfig, logger: Logger, dependenc
       if (vectors) {
         await vectors.sync({ after: `a knowledge job on ${source}`, signal });
         await pool?.reloadVectors();
+        if (!pool) void vectors.warm();
       }
       seenVersion = store.dataVersion();
     },
@@ -243,6 +244,8 @@ export async function startServer(config: GalenConfig, logger: Logger, dependenc
         },
       });
       await pool?.reloadVectors();
+      // Without worker threads this thread re-scores the candidates itself.
+      if (!pool) void vectors.warm();
       vectorState = 'ready';
       logger.info(
         { vectors: vectors.count, embedder: report.embedderId, added: report.added, removed: report.removed, refitted: report.refitted },

@@ -283,6 +283,20 @@ describe('vector index', () => {
     index.close();
   });
 
+  it('warms its stored vectors without changing a similarity, and stops when closed', async () => {
+    const index = await openSynced();
+    const [vector] = await embedder.embed(['Which genes are related to Alport syndrome?']);
+    const all = labels(index);
+    const cold = await VectorIndex.open({ dataDir, embedder, logger });
+    await index.warm();
+    expect(index.similarities(vector!, all)).toEqual(cold.similarities(vector!, all));
+    expect(index.similarities(vector!, all).size).toBe(all.length);
+    const closing = cold.warm();
+    cold.close();
+    await expect(closing).resolves.toBeUndefined();
+    index.close();
+  });
+
   it('answers hostile queries without failing', async () => {
     const index = await openSynced();
     const queries = [
