@@ -17,15 +17,19 @@
  * and Galen's HTTP layer and proxying up to the client's first piece.
  *
  * Overrides (`--set`): rounds=<answers per stream at each level, at least 16 answers a level>
- * (default 1), maxTokens=<per answer> (default 16), tokenCount=engine|tokenizer (default engine: the engine's
+ * (default 1), pin=true|false (default true where `taskset` and two CPUs exist: Galen on CPU 0, the engine
+ * and this client on CPU 1, as when the engine has hardware of its own — Galen's overhead is then
+ * what it adds, not the CPU it takes from an engine on the same cores; false: all share every
+ * CPU), maxTokens=<per answer> (default 16), tokenCount=engine|tokenizer (default engine: the engine's
  * /tokenize as with vLLM; tokenizer: Galen counts with the model's tokenizer folder),
  * corpus=seed|mini (default seed, ingested once into a store kept under the OS temp folder and
  * copied for each run; mini: the tests' five documents, a smoke run), logLevel=<Galen's pino level>
  * (default warn).
  */
 import { type ChildProcess, fork, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventSourceParserStream } from 'eventsource-parser/stream';
 import { ingest, KnowledgeStore, SEED_FILE, seedStore } from '../knowledge/index.js';
@@ -261,6 +265,23 @@ async function startGalen(
   }
 }
 
+/** Whether processes can be pinned to CPUs here (Linux's `taskset`, two CPUs or more). */
+function canPin(): boolean {
+  if (availableParallelism() < 2) return false;
+  try {
+    execFileSync('taskset', ['-p', String(process.pid)], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Puts every thread of `pid` on `cpu`; threads it starts later inherit it. */
+function pin(pid: number | undefined, cpu: number): void {
+  if (pid === undefined) throw new Error('cannot pin a process without a pid');
+  execFileSync('taskset', ['-a', '-p', '-c', String(cpu), String(pid)], { stdio: 'ignore' });
+}
+
 /**
  * Fills `dataDir` with the seed corpus from a store ingested once per seed file (ingesting takes
  * longer than the measurement on a busy machine) and kept under the OS temp folder.
@@ -296,8 +317,14 @@ export const upstreamBench: BenchModule = {
     const corpus = options.overrides.corpus ?? 'seed';
     const logLevel = options.overrides.logLevel ?? 'warn';
     if (!['engine', 'tokenizer'].includes(tokenCount)) throw new Error('tokenCount is engine or tokenizer');
+    const pinned = (options.overrides.pin ?? String(canPin())) === 'true';
+    if (pinned && !canPin()) throw new Error('pin=true needs Linux taskset and two CPUs');
     const tmp = tempDir('galen-upstream-bench-');
     const engine = await startEngine();
+    if (pinned) {
+      pin(engine.pid, 1);
+      pin(process.pid, 1);
+    }
     try {
       const dataDir = join(tmp.dir, 'data');
       if (corpus === 'seed') await copySeededStore(dataDir, log);
@@ -333,7 +360,8 @@ export const upstreamBench: BenchModule = {
       };
       log(`engine process ${engine.pid} on ${engine.url}; starting galen serve`);
       const server = await startGalen(config, tmp.dir, logLevel);
-      log(`galen serve process ${server.pid} on ${server.url}`);
+      if (pinned) pin(server.pid, 0);
+      log(`galen serve process ${server.pid} on ${server.url}${pinned ? ' (Galen on CPU 0, the engine and this client on CPU 1)' : ''}`);
       try {
         const galenUrl = `${server.url}/v1/chat/completions`;
         const directUrl = `${engine.url}/chat/completions`;
@@ -354,6 +382,7 @@ export const upstreamBench: BenchModule = {
           corpus,
           tokenCount,
           processes: { engine: 'forked child (bench/upstream-engine-process.ts)', galen: 'galen serve child', client: 'the bench' },
+          cpuPinning: pinned ? { galen: [0], engine: [1], client: [1] } : null,
           cpuMeasured: cpuSeconds(engine.pid) !== null && cpuSeconds(server.pid) !== null,
           targets: { ttftP50AddedMs: TARGET_TTFT_P50_MS, throughputLossAt64: TARGET_THROUGHPUT_LOSS },
         };
