@@ -3,6 +3,8 @@ const MAX_LIST_ITEMS = 8;
 // "Summary : …", "How the Test is Performed : …" — MedQuAD's inline section labels.
 const LABEL = /^[A-Z][A-Za-z ,'()-]{0,60}\s:\s+/;
 const BULLET = /^\s*(?:[-*•·]|\d{1,2}[.)])\s+/;
+// Marks where a bulleted line ended once the lines are one stream: the item ends there, whatever follows.
+const LINE_END = '\u2029';
 // A sentence ends at . ! ? (and closing quotes/brackets) before a capital, digit or quote; or at Chinese full stops.
 const SENTENCE_END = /(?<=[.!?]["')\]]?)\s+(?=["'([]?[A-Z0-9])|(?<=[。！？；])/u;
 // A line that announces a list without a colon ("These can include", "such as").
@@ -65,7 +67,7 @@ export function splitSentences(text: string, options: SplitOptions = {}): string
     .filter((l) => l && !/^#{1,6}\s/.test(l));
   // One stream, with every bullet (at a line start or MedQuAD's inline " - ") as a " - " separator.
   const kept = lines.filter((l, i) => !(isHeadingLine(l) && i + 1 < lines.length && !BULLET.test(lines[i + 1]!)));
-  const flat = kept.map((l) => (BULLET.test(l) ? `- ${l.replace(BULLET, '')}` : l.replace(LABEL, ''))).join(' ');
+  const flat = kept.map((l) => (BULLET.test(l) ? `- ${l.replace(BULLET, '')}${LINE_END}` : l.replace(LABEL, ''))).join(' ');
   const segments = ` ${flat}`.split(/\s-\s+(?=\S)/);
   const raw: string[] = [];
   let pending: string | undefined;
@@ -87,14 +89,29 @@ export function splitSentences(text: string, options: SplitOptions = {}): string
     raw.push(...sentences);
     pending = last;
   };
-  segments.forEach((segment, index) => {
+  segments.forEach((whole, index) => {
+    // A bulleted line's item is that line: a line after it without a stop ("- An infection in the
+    // mouth" then "Dry mouth is not …") is the text after the list, not the item's continuation.
+    const [segment = '', ...rest] = whole.split(LINE_END);
+    const after = rest.join(' ').trim();
+    item(segment, index);
+    if (after && items) {
+      closeList();
+      prose(after);
+    } else if (after) prose(pending === undefined ? after : `${pending} ${after}`);
+  });
+  function item(segment: string, index: number): void {
     const seg = undoubled(segment.trim());
-    if (index === 0) return seg ? prose(seg) : undefined;
+    if (index === 0) {
+      if (seg) prose(seg);
+      return;
+    }
     if (!items && !(pending === undefined || LIST_INTRO.test(pending) || /[.。]$/.test(pending))) {
       // A dash inside prose ("ages 40 - 50"), not a list.
       const joined = pending === undefined ? seg : `${pending} - ${seg}`;
       pending = undefined;
-      return prose(joined);
+      prose(joined);
+      return;
     }
     items ??= [];
     const sentences = splitLine(seg);
@@ -111,7 +128,7 @@ export function splitSentences(text: string, options: SplitOptions = {}): string
     }
     closeList();
     prose(sentences.join(' '));
-  });
+  }
   closeList();
   const out: string[] = [];
   const seen = new Set<string>();

@@ -57,6 +57,16 @@ describe('sentences', () => {
     ]);
     expect(splitSentences('痛风是一种关节炎。它会引起疼痛！')).toEqual(['痛风是一种关节炎。', '它会引起疼痛！']);
   });
+  it("ends a bulleted line's item at its line: the next line without a stop starts the text after the list", () => {
+    // MedlinePlus "Dry mouth": the last item has no stop and the paragraph after it starts on the next line.
+    const text =
+      'Symptoms of dry mouth include\n- Cracked lips\n- Mouth sores\n- An infection in the mouth\nDry mouth is not a normal part of aging. Causes include some medicines.';
+    expect(splitSentences(text, { title: 'Dry Mouth' })).toEqual([
+      'Symptoms of dry mouth include: Cracked lips; Mouth sores; An infection in the mouth.',
+      'Dry mouth is not a normal part of aging.',
+      'Causes include some medicines.',
+    ]);
+  });
   it('keeps headings, repeated list items and unmatched closing brackets out of sentences (no "[n].)")', () => {
     const text =
       'Attacks Usually Start at Night Gout is a form of arthritis that causes sudden pain. Other Signs and Symptoms These can include - hyperuricemia\nhyperuricemia -\nswollen joints\nswollen joints -\na red toe. a red toe. Testing for Gout To confirm a diagnosis, the doctor draws joint fluid. Tests can help give more information about the condition.)';
