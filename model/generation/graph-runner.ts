@@ -20,7 +20,10 @@ export interface GraphStep {
  * past, fetches `logits` and only the new keys and values when the graph exposes them
  * (`signature.newKvNames`; otherwise `present.*`, of which only the new positions are kept),
  * appends those to the cache (from where `signature.presentLayout` says they are) and returns each
- * row's last-position logits.
+ * row's last-position logits. With `signature.sharedBuffer` the cache's own tensors are passed as
+ * the `present.*` fetches too, onnxruntime writes the new positions into them, and the cache only
+ * counts them. (onnxruntime-node 1.30 still hands each fetched output back as a fresh copy, which
+ * is dropped unread: the copy out of the binding is the one per-step copy left.)
  *
  * @example
  * const kv = new KvCache(runner.signature); kv.addRow();
@@ -54,21 +57,28 @@ export class GraphRunner {
       feeds['position_ids'] = new Tensor('int64', positions, [b, s]);
     }
     if (this.signature.hasUseCacheBranch) feeds['use_cache_branch'] = new Tensor('bool', [pastLength > 0], [1]);
-    cache.addFeeds(feeds);
+    // A shared buffer: the cache's own tensors are the present.* fetches too (added by addFeeds).
+    const shared = cache.shared;
+    const bound: Record<string, Tensor | null> = { logits: null };
+    cache.addFeeds(feeds, bound);
+    const fetches = shared ? bound : this.fetches;
 
     let outputs: InferenceSession.ReturnType;
     try {
-      outputs = await this.session.run(feeds, this.fetches);
+      outputs = await this.session.run(feeds, fetches);
     } catch (cause) {
       throw new ModelError('GENERATION_FAILED', `onnxruntime run failed: ${(cause as Error).message}`, { cause });
     }
-    const kvTensors = this.fetches.slice(1).map((name) => outputs[name]!);
-    const outputPositions = kvTensors[0]!.dims[2]!;
-    cache.append(
-      kvTensors.map((t) => kvBits(t.data)),
-      { positions: outputPositions, starts: this.newPositionStarts(cache, pastLength) },
-      s,
-    );
+    if (shared) cache.advance(s);
+    else {
+      const kvTensors = this.fetches.slice(1).map((name) => outputs[name]!);
+      const outputPositions = kvTensors[0]!.dims[2]!;
+      cache.append(
+        kvTensors.map((t) => kvBits(t.data)),
+        { positions: outputPositions, starts: this.newPositionStarts(cache, pastLength) },
+        s,
+      );
+    }
 
     const logitsTensor = outputs['logits']!;
     const [, positions, vocab] = logitsTensor.dims as [number, number, number];

@@ -39,6 +39,12 @@ export interface GraphSignature {
   newKvNames?: Array<[string, string]>;
   /** Where a run's new positions sit in `present.*`. */
   presentLayout: PresentLayout;
+  /**
+   * Whether each `present.{i}.*` is bound to its `past_key_values.{i}.*` buffer (see
+   * `inspectKvGraph`): onnxruntime's GroupQueryAttention then writes the new positions into the
+   * past in place (past_present_share_buffer), past and present of one fixed shape.
+   */
+  sharedBuffer?: boolean;
 }
 
 /**
@@ -65,9 +71,9 @@ export function readGraphSignature(
   session: Pick<InferenceSession, 'inputMetadata' | 'outputMetadata'>,
   config: ModelConfig,
   graphPath = 'the ONNX graph',
-  kv: { newKvNames?: Array<[string, string]> | undefined; presentLayout?: PresentLayout } = {},
+  kv: { newKvNames?: Array<[string, string]> | undefined; presentLayout?: PresentLayout; sharedBuffer?: boolean } = {},
 ): GraphSignature {
-  const { newKvNames, presentLayout = 'concat' } = kv;
+  const { newKvNames, presentLayout = 'concat', sharedBuffer = false } = kv;
   const inputs = new Map(session.inputMetadata.map((m) => [m.name, m]));
   const outputs = new Map(session.outputMetadata.map((m) => [m.name, m]));
   const fail = (what: string): never => {
@@ -121,6 +127,7 @@ export function readGraphSignature(
     presentNames,
     ...(newKvNames?.flat().every((n) => outputs.has(n)) ? { newKvNames } : {}),
     presentLayout,
+    ...(sharedBuffer && presentLayout === 'row-length' ? { sharedBuffer } : {}),
   };
 }
 

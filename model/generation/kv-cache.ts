@@ -23,8 +23,9 @@ export interface KvCacheOptions {
   maxRows?: number;
   /**
    * Positions one run may span, past and new (the context window, which a graph may size its
-   * tables by): capacity is not rounded up past `window − 1`, and {@link prepare} trims it to the
-   * longest row before a run that would pass `window`. Default unbounded.
+   * tables by): capacity is not rounded up past `window − 1` (past `window` with a shared buffer,
+   * where a run spans the capacity alone), and {@link prepare} trims it to the longest row before a
+   * run that would pass `window`. Default unbounded.
    */
   window?: number;
 }
@@ -38,14 +39,19 @@ const DEFAULT_KV_GROWTH = 32;
  * masked out by {@link attentionMask}, and positions come from `lengths` (explicit
  * `position_ids`, or the mask's running sum for graphs that derive them), so rows of different
  * lengths share one tensor shape. The graph reads the buffers as `past_key_values.*` without a
- * copy; after a run only the new positions are copied in ({@link append}). Capacity grows in
+ * copy; after a run only the new positions are copied in ({@link append}) — or, for a graph whose
+ * `present.*` share the past's buffers (`signature.sharedBuffer`: GroupQueryAttention's
+ * past_present_share_buffer), onnxruntime writes them in place and the run is only counted
+ * ({@link advance}); a run then spans the capacity alone, which {@link prepare} makes room for
+ * (past and new positions in one fixed `[rows, kvHeads, capacity, headDim]` shape, as
+ * onnxruntime-genai keeps it). Capacity grows in
  * steps of `growth` positions (one re-layout per step of growth), rows join by one copy of their
  * positions and leave by moving the last row into their place; the buffers shrink when far larger
  * than the rows left need, and are freed with the last row.
  *
  * @example
  * const kv = new KvCache(signature); kv.addRow();
- * kv.addFeeds(feeds); feeds.attention_mask = new Tensor('int64', kv.attentionMask(s), [1, kv.capacity + s]);
+ * kv.addFeeds(feeds); feeds.attention_mask = new Tensor('int64', kv.attentionMask(s), [1, kv.span(s)]);
  * const out = await session.run(feeds); kv.append(newKv(out), { positions: s, starts: [0] }, s);
  */
 export class KvCache {
@@ -124,34 +130,48 @@ export class KvCache {
     this.capacity = 0;
   }
 
+  /** Whether the graph writes each run's new positions into the buffers itself (`signature.sharedBuffer`). */
+  get shared(): boolean {
+    return this.signature.sharedBuffer === true;
+  }
+
   /**
    * Makes the cache ready for a run adding `sequenceLength` positions to every row: when its
-   * capacity plus those would pass the window, the capacity is trimmed to the longest row.
+   * capacity plus those would pass the window, the capacity is trimmed to the longest row. With a
+   * shared buffer the run writes inside the capacity, which grows to hold the longest row and them.
    */
   prepare(sequenceLength: number): void {
     const longest = Math.max(0, ...this.lengths);
-    if (this.capacity + sequenceLength > this.window && this.capacity > longest) this.relayout(this.rowCapacity, longest);
+    if (this.shared) this.reservePositions(longest + sequenceLength);
+    else if (this.capacity + sequenceLength > this.window && this.capacity > longest) this.relayout(this.rowCapacity, longest);
   }
 
-  /** Adds the buffers as the `past_key_values.*` feeds of a run over all rows (views, no copy). */
-  addFeeds(feeds: Record<string, Tensor>): void {
-    const { numKeyValueHeads: heads, headDim } = this.signature;
+  /**
+   * Adds the buffers as the `past_key_values.*` feeds of a run over all rows (views, no copy) and,
+   * given `fetches` and a shared buffer, the very same tensors as its `present.*` fetches, so
+   * onnxruntime writes the run's new positions into them.
+   */
+  addFeeds(feeds: Record<string, Tensor>, fetches?: Record<string, Tensor | null>): void {
+    const { numKeyValueHeads: heads, headDim, pastNames, presentNames } = this.signature;
     const dims = [this.rows, heads, this.capacity, headDim];
     const size = this.rows * heads * this.capacity * headDim;
-    this.signature.pastNames.forEach((names, layer) => {
+    pastNames.forEach((names, layer) => {
       for (const kind of [0, 1]) {
         const data = this.buffers[layer * 2 + kind]?.subarray(0, size) ?? emptyData(this.signature);
-        feeds[names[kind]!] = data instanceof Uint16Array ? new Tensor('float16', data, dims) : new Tensor('float32', data, dims);
+        const tensor = data instanceof Uint16Array ? new Tensor('float16', data, dims) : new Tensor('float32', data, dims);
+        feeds[names[kind]!] = tensor;
+        if (fetches && this.shared) fetches[presentNames[layer]![kind]!] = tensor;
       }
     });
   }
 
   /**
    * Positions a run adding `sequenceLength` to every row spans, past and new: the width of its
-   * `attention_mask` (GroupQueryAttention's `total_sequence_length`), `capacity + sequenceLength`.
+   * `attention_mask` (GroupQueryAttention's `total_sequence_length`), `capacity + sequenceLength`,
+   * or the capacity alone with a shared buffer (after {@link prepare}).
    */
   span(sequenceLength: number): number {
-    return this.capacity + sequenceLength;
+    return this.shared ? this.capacity : this.capacity + sequenceLength;
   }
 
   /**
@@ -161,6 +181,12 @@ export class KvCache {
    */
   attentionMask(sequenceLength: number): BigInt64Array {
     const width = this.span(sequenceLength);
+    if (this.shared) {
+      // Right-padded: each row's real and new positions first, its unused capacity after.
+      const mask = new BigInt64Array(this.rows * width);
+      for (const [r, length] of this.lengths.entries()) mask.fill(1n, r * width, r * width + length + sequenceLength);
+      return mask;
+    }
     const mask = new BigInt64Array(this.rows * width).fill(1n);
     for (const [r, length] of this.lengths.entries()) mask.fill(0n, r * width + length, r * width + this.capacity);
     return mask;
@@ -190,6 +216,17 @@ export class KvCache {
     for (let r = 0; r < this.rows; r++) this.lengths[r]! += count;
   }
 
+  /**
+   * Counts `count` new positions per row that a run has written into the shared buffers itself
+   * (right after each row's length, within the capacity {@link prepare} reserved): nothing is copied.
+   */
+  advance(count: number): void {
+    if (!this.shared) throw new Error('KvCache.advance: the graph does not share the past buffers; append the new positions');
+    if (Math.max(0, ...this.lengths) + count > this.capacity)
+      throw new RangeError('KvCache.advance: past the capacity prepared for the run');
+    for (let r = 0; r < this.rows; r++) this.lengths[r]! += count;
+  }
+
   /** Bytes held by the buffers. */
   get byteLength(): number {
     return this.buffers.reduce((n, b) => n + b.byteLength, 0);
@@ -199,8 +236,10 @@ export class KvCache {
     return { heads: this.signature.numKeyValueHeads, headDim: this.signature.headDim };
   }
 
+  /** `positions` rounded up to a step of growth, but not past what one run may span (the window). */
   private roundUp(positions: number): number {
-    return Math.max(positions, Math.min(Math.ceil(positions / this.growth) * this.growth, this.window - 1));
+    const limit = this.shared ? this.window : this.window - 1;
+    return Math.max(positions, Math.min(Math.ceil(positions / this.growth) * this.growth, limit));
   }
 
   private reserveRows(rows: number): void {

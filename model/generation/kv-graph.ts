@@ -19,6 +19,13 @@ export interface ExposedNewKv {
 /** What {@link inspectKvGraph} found. */
 export interface KvGraph {
   presentLayout: PresentLayout;
+  /**
+   * Whether every `present.{i}.key|value` is output 1|2 of a GroupQueryAttention whose inputs 3|4
+   * are `past_key_values.{i}.key|value` themselves: then the runtime binds each present output to
+   * its past input's buffer, and onnxruntime writes the new positions in place
+   * (past_present_share_buffer, as onnxruntime-genai runs such graphs).
+   */
+  sharedBuffer: boolean;
   /** With `expose`, for `'concat'` graphs whose Concat outputs `present.*` directly. */
   exposed: ExposedNewKv | undefined;
   /** See {@link rotaryTableLimit}; `undefined` when the graph computes its rotary angles itself. */
@@ -68,6 +75,7 @@ export function inspectKvGraph(bytes: Uint8Array, options: { expose: boolean; fi
 
   const layouts = new Set<PresentLayout>();
   const direct: Array<[string, string] | undefined> = [];
+  let sharedBuffer = true;
   for (let layer = 0; pastTypes.has(layerKvNames(layer).past[0]); layer++) {
     const { past, present } = layerKvNames(layer);
     const pair = present.map((name, kind) => {
@@ -76,6 +84,8 @@ export function inspectKvGraph(bytes: Uint8Array, options: { expose: boolean; fi
       while (node && PASS_THROUGH.has(node.opType ?? '')) node = producers.get(node.input?.[0] ?? '');
       if (node?.opType === 'GroupQueryAttention') {
         layouts.add('row-length');
+        // Bound only where the attention's own output and input are the graph's (no Cast between).
+        if (node !== first || node.output?.[1 + kind] !== name || node.input?.[3 + kind] !== past[kind]) sharedBuffer = false;
         return undefined;
       }
       const axis = Number(node?.attribute?.find((a) => a.name === 'axis')?.i);
@@ -93,11 +103,12 @@ export function inspectKvGraph(bytes: Uint8Array, options: { expose: boolean; fi
   }
   const rotaryPositions = rotaryTableLimit(graph, producers);
   // no KV inputs: the signature check says so
-  if (layouts.size === 0) return { presentLayout: 'concat', exposed: undefined, rotaryPositions };
+  if (layouts.size === 0) return { presentLayout: 'concat', sharedBuffer: false, exposed: undefined, rotaryPositions };
   if (layouts.size > 1) throw new ModelError('INVALID_MODEL', `${where} mixes Concat and GroupQueryAttention layers`);
   const presentLayout = [...layouts][0]!;
+  if (presentLayout !== 'row-length') sharedBuffer = false;
   const names = direct.every((d) => d !== undefined) ? (direct as Array<[string, string]>) : undefined;
-  if (!options.expose || presentLayout !== 'concat' || !names) return { presentLayout, exposed: undefined, rotaryPositions };
+  if (!options.expose || presentLayout !== 'concat' || !names) return { presentLayout, sharedBuffer, exposed: undefined, rotaryPositions };
 
   const outputs = new Set((graph.output ?? []).map((o) => o.name));
   const added: onnxProto.onnx.IValueInfoProto[] = [];
@@ -110,6 +121,7 @@ export function inspectKvGraph(bytes: Uint8Array, options: { expose: boolean; fi
   }
   return {
     presentLayout,
+    sharedBuffer,
     exposed: { bytes: added.length > 0 ? withOutputs(bytes, fileLength, added) : undefined, names },
     rotaryPositions,
   };

@@ -35,7 +35,13 @@ export interface LoadOptions extends SessionOptions, ModelDirectoryOptions, Sche
    * extra outputs and is handed to onnxruntime as edited bytes (the whole `.onnx` read into memory,
    * weights inside it included). `'present'`: the graph as it is, from its path, fetching the whole
    * `present.*` each run (onnxruntime-node copies them into new buffers: slower decoding). Either
-   * way the graph is read once without its weights to see how it makes `present.*`. Default `'new'`.
+   * way the graph is read once without its weights to see how it makes `present.*`. With `'new'`
+   * on CPU, a graph whose `present.*` are GroupQueryAttention's own outputs over the
+   * `past_key_values.*` inputs (`--layout fused`, onnxruntime-genai's exports) gets its cache in
+   * one shared past/present buffer instead: each present output is bound to the cache's own past
+   * buffer, onnxruntime writes the new positions there (no Concat, nothing appended; onnxruntime-node
+   * 1.30 still returns a copy of each fetched output, dropped unread), and
+   * {@link OnnxLanguageModel.kvOutputs} says `'shared'`. Default `'new'`.
    */
   kvOutputs?: 'new' | 'present';
 }
@@ -56,8 +62,12 @@ const OUTPUTS_SLACK = 256 * 1024;
 export class OnnxLanguageModel implements LanguageModel {
   readonly provider = 'onnx';
   readonly info: LanguageModelInfo;
-  /** What runs fetch besides logits: only the new keys and values, or all of `present.*` (see {@link LoadOptions.kvOutputs}). */
-  readonly kvOutputs: 'new' | 'present';
+  /**
+   * How runs get the new keys and values (see {@link LoadOptions.kvOutputs}): fetched alone
+   * (`'new'`), written by onnxruntime into the cache's shared past/present buffer (`'shared'`), or
+   * with all of `present.*` fetched (`'present'`).
+   */
+  readonly kvOutputs: 'new' | 'shared' | 'present';
   /**
    * Whether the session was created from an edited copy of the graph in memory (a foreign graph
    * given the new-KV outputs) rather than from the file path.
@@ -78,7 +88,7 @@ export class OnnxLanguageModel implements LanguageModel {
   ) {
     this.info = info;
     this.graphEdited = graphEdited;
-    this.kvOutputs = runner.signature.newKvNames ? 'new' : 'present';
+    this.kvOutputs = runner.signature.sharedBuffer ? 'shared' : runner.signature.newKvNames ? 'new' : 'present';
     this.scheduler = new DecodeScheduler(runner, scheduling, info.contextWindow);
   }
 
@@ -103,7 +113,7 @@ export class OnnxLanguageModel implements LanguageModel {
     if (kvOutputs !== 'new' && kvOutputs !== 'present')
       throw new ModelError('INVALID_OPTIONS', `kvOutputs must be 'new' or 'present' (got ${JSON.stringify(kvOutputs)})`);
     const scheduling = resolveSchedulerOptions(options); // before the model is read: bad options fail fast
-    const { presentLayout, exposed, rotaryPositions } = readKvGraph(directory.onnxPath, kvOutputs === 'new');
+    const { presentLayout, sharedBuffer, exposed, rotaryPositions } = readKvGraph(directory.onnxPath, kvOutputs === 'new');
     if (rotaryPositions && contextWindow > rotaryPositions.positions) {
       const { positions, table } = rotaryPositions;
       const holds = `the graph's rotary cos/sin table (${table}) holds ${positions} positions`;
@@ -119,7 +129,12 @@ export class OnnxLanguageModel implements LanguageModel {
     }
     const { session, executionProvider } = await createInferenceSession(directory.onnxPath, options, exposed?.bytes);
     try {
-      const signature = readGraphSignature(session, config, directory.onnxPath, { newKvNames: exposed?.names, presentLayout });
+      const signature = readGraphSignature(session, config, directory.onnxPath, {
+        newKvNames: exposed?.names,
+        presentLayout,
+        // On CPU the bound buffers are the very memory onnxruntime reads and writes; other providers copy them to the device.
+        sharedBuffer: sharedBuffer && kvOutputs === 'new' && executionProvider === 'cpu',
+      });
       const eos = new Set([...directory.generationConfig.eosTokenIds, ...config.eosTokenIds]);
       if (tokenizer.eosTokenId !== undefined) eos.add(tokenizer.eosTokenId);
       const info: LanguageModelInfo = {

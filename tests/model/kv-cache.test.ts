@@ -108,6 +108,43 @@ describe('KvCache', () => {
     expect(batch.lengths).toEqual([3, 6]);
   });
 
+  it('with a shared past/present buffer: one fixed shape holds past and new, the mask spans it, a run is only counted', () => {
+    const sig: GraphSignature = { ...signature('float32'), presentLayout: 'row-length', sharedBuffer: true };
+    const kv = new KvCache(sig, { growth: 4, window: 10 });
+    expect(kv.shared).toBe(true);
+    kv.addRow();
+    kv.prepare(3); // a 3-token prefill: room for it before the run
+    expect(kv.capacity).toBe(4);
+    expect(kv.span(3)).toBe(4);
+    expect(Array.from(kv.attentionMask(3)).map(Number)).toEqual([1, 1, 1, 0]);
+    const feeds: Record<string, Tensor> = {};
+    const fetches: Record<string, Tensor | null> = { logits: null };
+    kv.addFeeds(feeds, fetches);
+    // present.* are the past tensors themselves: onnxruntime writes the new positions into them.
+    expect(fetches['present.0.key']).toBe(feeds['past_key_values.0.key']);
+    expect(fetches['present.0.value']).toBe(feeds['past_key_values.0.value']);
+    expect(feeds['past_key_values.0.key']!.dims).toEqual([1, 2, 4, 2]);
+    (feeds['past_key_values.0.key']!.data as Float32Array).set([1, 2, 3, 4, 5, 6], 0); // as the run would
+    kv.advance(3);
+    expect(kv.lengths).toEqual([3]);
+    expect(positions(kv, 0, 0)).toEqual([1, 2, 3, 4, 5, 6]);
+
+    kv.prepare(1); // 3 + 1 fit: no re-layout
+    expect(kv.capacity).toBe(4);
+    kv.advance(1);
+    kv.prepare(1); // 4 + 1 do not: grown, what was held kept
+    expect(kv.capacity).toBe(8);
+    expect(positions(kv, 0, 0).slice(0, 6)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(Array.from(kv.attentionMask(1)).map(Number)).toEqual([1, 1, 1, 1, 1, 0, 0, 0]);
+    expect(() => kv.advance(5)).toThrow(/past the capacity/);
+    // The whole window is one run's span: capacity rounds up to it (not to window − 1).
+    kv.advance(4);
+    kv.prepare(1);
+    expect(kv.capacity).toBe(10);
+    // A graph that does not share its buffers gets its new positions appended, never counted.
+    expect(() => new KvCache(signature('float32')).advance(1)).toThrow(/append/);
+  });
+
   it('gives row memory back when few rows are left', () => {
     const sig = signature('float32');
     const one = prefilled(sig, 3, 1, 4);

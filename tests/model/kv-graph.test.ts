@@ -73,6 +73,7 @@ describe('a graph whose present.* is not Concat(past, new)', () => {
 
     expect(inspectKvGraph(readFileSync(join(dir, 'onnx', 'model.onnx')), { expose: true })).toEqual({
       presentLayout: 'concat',
+      sharedBuffer: false,
       exposed: undefined,
     });
     const lm = await loadLanguageModel(dir);
@@ -93,7 +94,9 @@ describe('a graph whose present.* is not Concat(past, new)', () => {
 // onnxruntime-genai exports it (seqlens_k = sum(attention_mask) − 1, total length = mask width).
 const V = 11;
 const D = 8;
-function groupQueryAttentionGraph(presentOp: 'GroupQueryAttention' | 'Add' = 'GroupQueryAttention'): Uint8Array {
+function groupQueryAttentionGraph(
+  presentOp: 'GroupQueryAttention' | 'GroupQueryAttention+Identity' | 'Add' = 'GroupQueryAttention',
+): Uint8Array {
   let seed = 7;
   const random = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648 - 0.5;
   const floats = (name: string, dims: number[]) => ({
@@ -115,19 +118,22 @@ function groupQueryAttentionGraph(presentOp: 'GroupQueryAttention' | 'Add' = 'Gr
     domain,
     name: output[0],
   });
+  // '+Identity': present.0.key is the attention's output passed through an Identity.
+  const viaIdentity = presentOp === 'GroupQueryAttention+Identity';
   const attention =
-    presentOp === 'GroupQueryAttention'
+    presentOp !== 'Add'
       ? [
           node(
             'GroupQueryAttention',
             ['q', 'k', 'v', 'past_key_values.0.key', 'past_key_values.0.value', 'seqlens_k', 'total'],
-            ['context', 'present.0.key', 'present.0.value'],
+            ['context', viaIdentity ? 'present.0.key.gqa' : 'present.0.key', 'present.0.value'],
             [
               { name: 'num_heads', type: 2, i: 1 },
               { name: 'kv_num_heads', type: 2, i: 1 },
             ],
             'com.microsoft',
           ),
+          ...(viaIdentity ? [node('Identity', ['present.0.key.gqa'], ['present.0.key'])] : []),
         ]
       : [
           node('Identity', ['q'], ['context']),
@@ -181,6 +187,11 @@ const tensor = (values: number[], dims: number[]) => new Tensor('int64', BigInt6
 
 /** Logits of each token of `ids` run alone, one at a time, feeding present.* back whole: the reference. */
 async function alone(session: InferenceSession, ids: number[]): Promise<Float32Array[]> {
+  return (await aloneWithCache(session, ids)).logits;
+}
+
+/** {@link alone}, and the last present.0.key, `[1, 1, ids.length, D]`. */
+async function aloneWithCache(session: InferenceSession, ids: number[]): Promise<{ logits: Float32Array[]; key: Float32Array }> {
   let past: Record<string, Tensor> = {
     'past_key_values.0.key': new Tensor('float32', new Float32Array(0), [1, 1, 0, D]),
     'past_key_values.0.value': new Tensor('float32', new Float32Array(0), [1, 1, 0, D]),
@@ -196,20 +207,69 @@ async function alone(session: InferenceSession, ids: number[]): Promise<Float32A
     past = { 'past_key_values.0.key': out['present.0.key']!, 'past_key_values.0.value': out['present.0.value']! };
     logits.push(out['logits']!.data as Float32Array);
   }
-  return logits;
+  return { logits, key: past['past_key_values.0.key']!.data as Float32Array };
 }
 
 describe('a GroupQueryAttention graph (onnxruntime-genai layout)', () => {
   const config = { numLayers: 1, numKeyValueHeads: 1, headDim: D } as ModelConfig;
 
-  it("is recognised: new positions after each row's own length, nothing exposed", () => {
-    expect(inspectKvGraph(groupQueryAttentionGraph(), { expose: true })).toEqual({ presentLayout: 'row-length', exposed: undefined });
+  it("is recognised: new positions after each row's own length, nothing exposed, past and present shareable", () => {
+    expect(inspectKvGraph(groupQueryAttentionGraph(), { expose: true })).toEqual({
+      presentLayout: 'row-length',
+      sharedBuffer: true,
+      exposed: undefined,
+    });
+    // Through an Identity, present.0.key is another tensor than the attention's: it cannot be bound to the past.
+    expect(inspectKvGraph(groupQueryAttentionGraph('GroupQueryAttention+Identity'), { expose: true })).toEqual({
+      presentLayout: 'row-length',
+      sharedBuffer: false,
+      exposed: undefined,
+    });
   });
 
-  it('decodes exactly, alone and batched with a row of another length', async () => {
+  it('with a shared buffer, onnxruntime writes the new positions into the cache itself (present.* bound to the past)', async () => {
     const session = await InferenceSession.create(groupQueryAttentionGraph());
     try {
-      const runner = new GraphRunner(session, readGraphSignature(session, config, 'gqa', { presentLayout: 'row-length' }));
+      const signature = readGraphSignature(session, config, 'gqa', { presentLayout: 'row-length', sharedBuffer: true });
+      expect(signature.sharedBuffer).toBe(true);
+      const ids = [1, 5, 3, 7, 2];
+      const { key: reference } = await aloneWithCache(session, ids);
+      const cache = new KvCache(signature, { growth: 4 });
+      cache.addRow();
+      for (const [t, id] of ids.entries()) {
+        cache.prepare(1);
+        expect(cache.span(1)).toBe(cache.capacity); // one fixed shape: the mask spans the capacity alone
+        const feeds: Record<string, Tensor> = {
+          input_ids: tensor([id], [1, 1]),
+          attention_mask: new Tensor('int64', cache.attentionMask(1), [1, cache.span(1)]),
+          position_ids: tensor([t], [1, 1]),
+        };
+        const fetches: Record<string, Tensor | null> = { logits: null };
+        cache.addFeeds(feeds, fetches);
+        expect(fetches['present.0.key']).toBe(feeds['past_key_values.0.key']);
+        expect(fetches['present.0.value']).toBe(feeds['past_key_values.0.value']);
+        await session.run(feeds, fetches); // a bare run: nothing is appended by Galen
+        cache.advance(1);
+      }
+      const held = new Float32Array(ids.length * D);
+      const feeds: Record<string, Tensor> = {};
+      cache.addFeeds(feeds);
+      held.set((feeds['past_key_values.0.key']!.data as Float32Array).subarray(0, ids.length * D));
+      expect(Array.from(held)).toEqual(Array.from(reference));
+    } finally {
+      await session.release();
+    }
+  });
+
+  for (const sharedBuffer of [false, true])
+    it(`decodes exactly, alone and batched with a row of another length (${sharedBuffer ? 'shared past/present buffer' : 'present.* fetched'})`, async () => {
+      await decodesExactly(sharedBuffer);
+    });
+
+  async function decodesExactly(sharedBuffer: boolean): Promise<void> {
+    const session = await InferenceSession.create(groupQueryAttentionGraph());
+    try {
+      const runner = new GraphRunner(session, readGraphSignature(session, config, 'gqa', { presentLayout: 'row-length', sharedBuffer }));
       const a = [1, 5, 3, 7, 2, 9, 4, 6, 10, 8];
       const b = [2, 9, 4, 6, 8, 10, 3, 5, 7, 1];
       const [refA, refB] = [await alone(session, a), await alone(session, b)];
@@ -239,7 +299,7 @@ describe('a GroupQueryAttention graph (onnxruntime-genai layout)', () => {
     } finally {
       await session.release();
     }
-  });
+  }
 
   it('a present.* made by another op is refused at load, naming it', () => {
     let error: unknown;

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import onnxProto from 'onnx-proto';
 import { InferenceSession } from 'onnxruntime-node';
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildModel, loadLanguageModel, ModelError, readModelDirectory } from '../../../model/index.js';
+import { buildModel, loadLanguageModel, ModelError, readModelDirectory, type OnnxLanguageModel } from '../../../model/index.js';
 import { GraphRunner } from '../../../model/generation/graph-runner.js';
 import { readGraphSignature } from '../../../model/generation/graph-signature.js';
 import { KvCache } from '../../../model/generation/kv-cache.js';
@@ -18,10 +18,19 @@ const opCounts = (dir: string): Record<string, number> => {
   return counts;
 };
 
-/** Greedy runs of both prompts as the batching test of the plain layout does: batched, chunked prefill. */
-async function batchedGreedy(dir: string, tokens = 48): Promise<number[][]> {
-  const model = await loadLanguageModel(dir, { maxBatchSize: 8 });
+/**
+ * Greedy runs of both prompts as the batching test of the plain layout does: batched, chunked
+ * prefill; `kv` is the model's `kvOutputs` load option and what it must report (a fused build
+ * keeps its cache in one shared past/present buffer by default).
+ */
+async function batchedGreedy(
+  dir: string,
+  tokens = 48,
+  kv: { load: 'new' | 'present'; reports: OnnxLanguageModel['kvOutputs'] } = { load: 'new', reports: 'shared' },
+): Promise<number[][]> {
+  const model = await loadLanguageModel(dir, { maxBatchSize: 8, kvOutputs: kv.load });
   try {
+    expect(model.kvOutputs).toBe(kv.reports);
     const runs = await Promise.all([
       model.generate({ tokenIds: REFERENCE.lily.prompt_ids }, { maxNewTokens: tokens, temperature: 0 }),
       model.generate({ tokenIds: REFERENCE.bos.prompt_ids }, { maxNewTokens: tokens, temperature: 0 }),
@@ -63,14 +72,16 @@ describe("layout 'fused': GroupQueryAttention, SkipSimplifiedLayerNormalization,
 
     const ids = await greedy(out);
     for (const c of CASES) expect(ids[c]).toEqual(REFERENCE[c].base_greedy);
-    const runs = await batchedGreedy(out);
-    expect(runs).toEqual([
+    const expected = [
       REFERENCE.lily.base_greedy,
       REFERENCE.bos.base_greedy,
       REFERENCE.lily.base_greedy,
       REFERENCE.lily.base_greedy,
       REFERENCE.bos.base_greedy,
-    ]);
+    ];
+    // The cache in one shared past/present buffer (onnxruntime writes the new positions into it), and fetched as present.*.
+    expect(await batchedGreedy(out)).toEqual(expected);
+    expect(await batchedGreedy(out, 48, { load: 'present', reports: 'present' })).toEqual(expected);
   });
 
   it('fp32 from llama2c (interleaved RoPE) and with lora-test merged: base_greedy and lora_greedy', async () => {
@@ -191,13 +202,17 @@ describe("layout 'fused': GroupQueryAttention, SkipSimplifiedLayerNormalization,
       message: expect.stringMatching(/rotary\.cos_cache\) holds 512 positions/),
     });
 
-    // Logits of a 7-token prefill and 12 decode steps, run by the runtime's GraphRunner on each build.
-    const logits = async (dir: string): Promise<Float32Array[]> => {
+    // Logits of a 7-token prefill and 12 decode steps, run by the runtime's GraphRunner on each build
+    // (the fused one with its cache in a shared past/present buffer, and with present.* fetched).
+    const logits = async (dir: string, share = false): Promise<Float32Array[]> => {
       const path = join(dir, 'onnx', 'model.onnx');
-      const { presentLayout } = inspectKvGraph(readFileSync(path), { expose: false });
+      const { presentLayout, sharedBuffer } = inspectKvGraph(readFileSync(path), { expose: false });
+      expect(sharedBuffer).toBe(dir === fused);
       const session = await InferenceSession.create(path);
       try {
-        const runner = new GraphRunner(session, readGraphSignature(session, readModelDirectory(dir).config, path, { presentLayout }));
+        const kv = { presentLayout, sharedBuffer: share && sharedBuffer };
+        const runner = new GraphRunner(session, readGraphSignature(session, readModelDirectory(dir).config, path, kv));
+        expect(runner.signature.sharedBuffer === true).toBe(share);
         const cache = new KvCache(runner.signature, { growth: 4 });
         cache.addRow();
         const out = [(await runner.run({ inputIds: [1, 5, 9, 200, 33, 7, 8], sequenceLength: 7, cache }))[0]!.slice()];
@@ -208,12 +223,15 @@ describe("layout 'fused': GroupQueryAttention, SkipSimplifiedLayerNormalization,
         await session.release();
       }
     };
-    const [a, b] = [await logits(plain), await logits(fused)];
-    for (const [t, row] of a.entries()) {
-      const worst = Math.max(...row.map((v, i) => Math.abs(v - b[t]![i]!)));
-      expect(worst).toBeLessThan(1e-5);
-    }
+    const a = await logits(plain);
+    for (const b of [await logits(fused), await logits(fused, true)])
+      for (const [t, row] of a.entries()) {
+        const worst = Math.max(...row.map((v, i) => Math.abs(v - b[t]![i]!)));
+        expect(worst).toBeLessThan(1e-5);
+      }
     // And batched with chunked prefill through the model: the same greedy ids as the plain build.
-    expect(await batchedGreedy(fused, 24)).toEqual(await batchedGreedy(plain, 24));
+    const fromPlain = await batchedGreedy(plain, 24, { load: 'new', reports: 'new' });
+    expect(await batchedGreedy(fused, 24)).toEqual(fromPlain);
+    expect(await batchedGreedy(fused, 24, { load: 'present', reports: 'present' })).toEqual(fromPlain);
   });
 });
