@@ -49,6 +49,14 @@ const QUESTIONS = [
   'What are the treatments for migraine?',
   'Is glaucoma inherited?',
 ];
+/** The questions the tests' five documents answer (`corpus=mini`): Galen says "not covered" to the others without asking the engine. */
+const MINI_QUESTIONS = [
+  'What is gout?',
+  'What are the symptoms of gout?',
+  'How is gout treated?',
+  'How is high blood pressure treated?',
+  'What are the symptoms of a heart attack?',
+];
 
 /** The timings in the last chunk of one of Galen's answers (`galen.timings`, the answer pipeline's). */
 interface GalenTimings {
@@ -319,6 +327,7 @@ export const upstreamBench: BenchModule = {
     if (!['engine', 'tokenizer'].includes(tokenCount)) throw new Error('tokenCount is engine or tokenizer');
     const pinned = (options.overrides.pin ?? String(canPin())) === 'true';
     if (pinned && !canPin()) throw new Error('pin=true needs Linux taskset and two CPUs');
+    const questions = corpus === 'mini' ? MINI_QUESTIONS : QUESTIONS;
     const tmp = tempDir('galen-upstream-bench-');
     const engine = await startEngine();
     if (pinned) {
@@ -371,10 +380,10 @@ export const upstreamBench: BenchModule = {
             stream: true,
             max_tokens: maxTokens,
             temperature: 0,
-            messages: [{ role: 'user', content: QUESTIONS[i % QUESTIONS.length] }],
+            messages: [{ role: 'user', content: questions[i % questions.length] }],
           }));
         // Warm-up, and the engine's own bodies for each question (Galen's prompt is deterministic).
-        await load(galenUrl, galenBodies(QUESTIONS.length * 2), 1);
+        await load(galenUrl, galenBodies(questions.length * 2), 1);
         await engine.recorded();
         const result: Record<string, unknown> = {
           rounds,
