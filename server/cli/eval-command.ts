@@ -86,7 +86,8 @@ export function registerEvalCommand(program: Command, globals: () => GlobalOptio
       await withStore(config, async (store) => {
         let opened: CliVectors | undefined;
         try {
-          if (runs.some((r) => !LEXICAL.includes(r))) {
+          // `ranked` is what `galen retrieve` does: with dense evidence whenever vectors are enabled.
+          if (runs.some((r) => !LEXICAL.includes(r)) || (settings.enabled && runs.includes('ranked'))) {
             opened = await openCliVectors(config, store, settings);
             await syncWithProgress(opened.vectors, Boolean(g.json));
           }

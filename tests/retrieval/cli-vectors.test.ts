@@ -139,6 +139,15 @@ describe('galen with vectors', () => {
     const table = await galen(['eval', 'retrieval', '--set', set, '--runs', 'bm25,fused', '--data', data], offline);
     expect(table.stdout).toMatch(/^set: 2 questions\nrun\s+R@1\s+R@5\s+R@10\s+R@50\s+top-1\s+MRR@10\s+P@5\s+nDCG@10/m);
     expect(table.stdout).toMatch(/^fused\s+\d\.\d{4}/m);
+    // `ranked` alone is still what `galen retrieve` does: with the vector index when vectors are on.
+    const ranked = await galen(
+      ['--json', 'eval', 'retrieval', '--set', set, '--recall-at', '1,10', '--runs', 'ranked', '--data', data],
+      offline,
+    );
+    expect(ranked.status).toBe(0);
+    expect(ranked.stderr).toMatch(/Vector index loaded/);
+    const alone = (JSON.parse(ranked.stdout) as typeof report).sets[0]!.runs[0]!;
+    expect({ ...alone, meanMs: 0, p99Ms: 0 }).toEqual({ ...report.sets[0]!.runs[5]!, meanMs: 0, p99Ms: 0 });
 
     writeFileSync(set, '{"id":"a","question":"q"}\n');
     const bad = await galen(['eval', 'retrieval', '--set', set, '--data', data], offline);
