@@ -24,7 +24,7 @@ export { FORMATS } from './ingest/formats/index.js';
 export { webUrl } from './ingest/web-url.js';
 export { chunkDocument, DEFAULT_CHUNKING, type ChunkingOptions } from './ingest/chunker.js';
 export { DEFAULT_LIMITS, type InputLimits } from './ingest/input-file.js';
-export { LexicalSearch, type LexicalHit, type LexicalResult, type LexicalSearchOptions } from './search/lexical-search.js';
+export { LexicalSearch, MAX_TITLED, type LexicalHit, type LexicalResult, type LexicalSearchOptions } from './search/lexical-search.js';
 export { STOPWORDS } from './search/stopwords.js';
 export { exportSource, type ExportOptions, type ExportReport } from './seed/export-source.js';
 export { seedStore, SEED_FILE, SEED_SOURCE, SEED_SOURCES, type SeedSource } from './seed/seed.js';

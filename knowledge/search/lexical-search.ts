@@ -15,6 +15,14 @@ export interface LexicalSearchOptions {
   highlight?: readonly [string, string];
   /** Build each hit's `snippet`; `false` leaves it empty (callers that rank candidates save the work). Default true. */
   snippets?: boolean;
+  /**
+   * Subjects (a document's title or focus, any case) and section kinds (MedQuAD's `qtype` in the
+   * section metadata): when none of those sections of those documents is among the `k` best, their
+   * matching chunks are returned after them, best first, at most {@link MAX_TITLED}. What a
+   * ranker needs when a short question's one rare term is shared by hundreds of documents ("What
+   * causes anemia?": the Anemia document's causes section ranks below the 100th). Default none.
+   */
+  titled?: { names: readonly string[]; qtypes: readonly string[] };
 }
 
 /** A ranked chunk. `score` is higher for better matches (negated BM25 for Latin text). */
@@ -43,6 +51,8 @@ const BM25 = 'bm25(chunks_fts, 4.0, 3.0, 4.0, 2.0, 1.0)';
 /** The rarest terms kept per query; long pasted texts would otherwise OR hundreds of lists. */
 const MAX_QUERY_TERMS = 24;
 const MAX_K = 1000;
+/** Most chunks {@link LexicalSearchOptions.titled} adds below the `k` best. */
+export const MAX_TITLED = 48;
 
 /**
  * BM25 search over the store's chunks: Porter-stemmed, field-weighted FTS5 for alphabetic text,
@@ -57,12 +67,21 @@ export class LexicalSearch {
   private readonly termStats: Statement;
   private readonly generation: Statement;
   private stats = { generation: '', df: new Map<string, number>() };
+  private titles = { generation: '', chunks: new Map<string, Array<{ id: number; qtype: string }>>() };
+  private readonly titledRows: Statement;
+  private readonly scoreRows = new Map<string, Statement>();
   private readonly cjkSnippetStmt: Statement;
 
   constructor(private readonly store: KnowledgeStore) {
     const db = store.db;
     this.termStats = db.prepare('SELECT term, doc FROM term_stats');
     this.generation = db.prepare("SELECT total_changes() || ':' || (SELECT data_version FROM pragma_data_version)").pluck();
+    this.titledRows = db
+      .prepare(
+        `SELECT c.id, lower(d.title), lower(d.focus), coalesce(json_extract(x.metadata, '$.qtype'), '') FROM chunks c
+         JOIN documents d ON d.id = c.document_id JOIN sections x ON x.id = c.section_id ORDER BY c.id`,
+      )
+      .raw(true);
     // Row ids go through json_each: better-sqlite3 binds JS numbers as REAL, which FTS5's rowid lookup mishandles.
     this.cjkSnippetStmt = db.prepare(
       "SELECT rowid AS id, snippet(chunks_cjk, 2, ?, ?, '…', 48) AS s FROM chunks_cjk WHERE chunks_cjk MATCH ? AND rowid IN (SELECT value FROM json_each(?))",
@@ -109,9 +128,11 @@ export class LexicalSearch {
       const seen = new Set(ranked.map((r) => r.id));
       const found = this.rank('chunks_fts', BM25, match, sourceFilter, k).filter((r) => !seen.has(r.id));
       ranked.push(...found.slice(0, k - ranked.length));
+      if (options.titled?.names.length && options.titled.qtypes.length)
+        ranked.push(...this.titledBelow(options.titled, match, sourceFilter, new Set(ranked.map((r) => r.id))));
     }
 
-    const top = ranked.slice(0, k);
+    const top = ranked.length > k && options.titled ? ranked : ranked.slice(0, k);
     const stems = new Set(terms.map(porterStem));
     const chunks = new Map(this.store.getChunks(top.map((r) => r.id)).map((c) => [c.chunkId, c]));
     const hits = top.flatMap((r) => {
@@ -151,6 +172,68 @@ export class LexicalSearch {
       postings += t.df;
     }
     return kept;
+  }
+
+  /** Reads the term statistics and the subjects' chunk lists now, so the first search does not wait for them. */
+  warm(): void {
+    this.currentStats();
+    this.currentTitles();
+  }
+
+  /** The chunks of `titled`'s sections that match `match`, best first, when none of them is in `seen`. */
+  private titledBelow(
+    titled: NonNullable<LexicalSearchOptions['titled']>,
+    match: string,
+    sources: string | null,
+    seen: ReadonlySet<number>,
+  ) {
+    const { chunks } = this.currentTitles();
+    const qtypes = new Set(titled.qtypes);
+    const sections = [
+      ...new Set(titled.names.flatMap((n) => (chunks.get(n.toLowerCase()) ?? []).flatMap((c) => (qtypes.has(c.qtype) ? [c.id] : [])))),
+    ];
+    // Only when none of them made the candidates: otherwise the ranker has the subject's section to choose.
+    if (!sections.length || sections.some((id) => seen.has(id))) return [];
+    const ids = sections;
+    const key = sources === null ? 'all' : 'some';
+    let stmt = this.scoreRows.get(key);
+    if (!stmt) {
+      const filter =
+        sources === null
+          ? ''
+          : `AND f.rowid IN (SELECT c.id FROM chunks c JOIN documents d ON d.id = c.document_id JOIN sources s ON s.id = d.source_id
+             WHERE s.name IN (SELECT value FROM json_each(@sources)))`;
+      // Row ids go through json_each, as above; FTS5 then looks each one up instead of walking the postings.
+      stmt = this.store.db.prepare(
+        `SELECT f.rowid AS id, ${BM25} AS score FROM chunks_fts f
+         WHERE chunks_fts MATCH @match AND f.rowid IN (SELECT value FROM json_each(@ids)) ${filter} ORDER BY score LIMIT ${MAX_TITLED}`,
+      );
+      this.scoreRows.set(key, stmt);
+    }
+    const params: Record<string, unknown> = { match, ids: JSON.stringify(ids) };
+    if (sources !== null) params.sources = sources;
+    return (stmt.all(params) as Array<{ id: number; score: number }>).map((r) => ({ id: r.id, score: -r.score }));
+  }
+
+  /** Chunk ids by lower-cased document title and focus, rebuilt only after the store changed. */
+  private currentTitles() {
+    const generation = this.generation.get() as string;
+    if (generation !== this.titles.generation) {
+      const chunks = new Map<string, Array<{ id: number; qtype: string }>>();
+      const add = (name: string, chunk: { id: number; qtype: string }) => {
+        if (!name) return;
+        const list = chunks.get(name);
+        if (list) list.push(chunk);
+        else chunks.set(name, [chunk]);
+      };
+      for (const [id, title, focus, qtype] of this.titledRows.iterate() as IterableIterator<[number, string, string, string]>) {
+        if (!qtype) continue;
+        add(title, { id, qtype });
+        if (focus !== title) add(focus, { id, qtype });
+      }
+      this.titles = { generation, chunks };
+    }
+    return this.titles;
   }
 
   /** Frequencies of the frequent terms, reloaded only after the store changed. */

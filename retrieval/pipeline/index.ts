@@ -13,6 +13,7 @@ export {
   type VectorSearchResult,
 } from './local-retrieval.js';
 export {
+  MAX_HITS,
   RetrievalPipeline,
   WIKIPEDIA_LIVE_SOURCE,
   type RetrievalTimings,

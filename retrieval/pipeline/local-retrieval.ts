@@ -55,6 +55,12 @@ export interface LocalRetrieveRequest {
   candidates: number;
   /** The local retrievers to use (those the retriever does not have are ignored). */
   sources: readonly LocalSource[];
+  /**
+   * The question's subjects by the corpus's names, and the section kinds it asks for: those
+   * sections' matching chunks join BM25's candidates when they rank below them (see
+   * `LexicalSearchOptions.titled`). Default none.
+   */
+  titled?: { names: readonly string[]; qtypes: readonly string[] };
 }
 
 /** What the local retrievers found: ranked lists for rank fusion, and their timings in ms. */
@@ -77,6 +83,8 @@ export interface LocalRetriever {
   /** The local retrievers it has. */
   readonly sources: readonly LocalSource[];
   retrieve(query: string, request: LocalRetrieveRequest): Promise<LocalRetrievalResult>;
+  /** Builds what searches read from the store now (a pool's workers do it themselves at start). */
+  warm?(): void;
 }
 
 /** Options of {@link LocalRetrieval}; see `RetrievalPipelineOptions` for what each does. */
@@ -113,6 +121,10 @@ export class LocalRetrieval implements LocalRetriever {
       throw new RangeError(`vectorWeight must be a finite number ≥ 0, got ${this.vectorWeight}`);
   }
 
+  warm(): void {
+    this.lexical.warm();
+  }
+
   get sources(): LocalSource[] {
     return ['corpus', ...(this.parts.vector ? (['vector'] as const) : [])];
   }
@@ -130,7 +142,10 @@ export class LocalRetrieval implements LocalRetriever {
     };
     // BM25 and the HNSW search both run on this thread; one after the other, each is timed alone.
     const corpusHits = request.sources.includes('corpus')
-      ? await timed('corpus', () => this.lexical.search(query, { k: candidates, snippets: false }).hits)
+      ? await timed(
+          'corpus',
+          () => this.lexical.search(query, { k: candidates, snippets: false, ...(request.titled ? { titled: request.titled } : {}) }).hits,
+        )
       : [];
     const searcher = request.sources.includes('vector') ? this.parts.vector : undefined;
     // Score fusion re-scores the BM25 candidates by their similarity to the question.
@@ -198,7 +213,7 @@ export class LocalRetrieval implements LocalRetriever {
           : []),
       ],
       { keyOf: (e) => e.key },
-    ).slice(0, candidates);
+    ).slice(0, Math.max(candidates, corpusHits.length));
     // Only the vector-only hits that made the cut are read from the store.
     const byId = new Map(corpus.map((e) => [e.chunkId!, e]));
     const missing = fusedLocal.map((f) => f.item.chunkId).filter((id) => !byId.has(id));

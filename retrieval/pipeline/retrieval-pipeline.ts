@@ -1,5 +1,5 @@
-import type { KnowledgeStore } from '../../knowledge/index.js';
-import { MEDICAL_ABBREVIATIONS, QuestionAnalyser, type AnalysedQuestion, type QueryNormalizer } from '../analysis/index.js';
+import { MAX_TITLED, type KnowledgeStore } from '../../knowledge/index.js';
+import { MEDICAL_ABBREVIATIONS, MEDQUAD_QTYPES, QuestionAnalyser, type AnalysedQuestion, type QueryNormalizer } from '../analysis/index.js';
 import type { RerankingModel } from '../../model/reranking/index.js';
 import { collapseSections, type LearnedRanker } from '../ranking/index.js';
 import { applySourceQuotas, reciprocalRankFusion, removeNearDuplicates, type RankedList } from '../fusion/index.js';
@@ -43,6 +43,9 @@ export interface RetrievalPipelineParts {
   vocabulary?: MedicalVocabulary;
 }
 
+/** Most hits one retrieval returns: the ranker's candidates and the subjects' own chunks after them. */
+export const MAX_HITS = 100 + MAX_TITLED;
+
 /** Tuning of the fusion, each with its default. */
 export interface RetrievalPipelineOptions {
   /**
@@ -83,10 +86,16 @@ export interface RetrievalPipelineOptions {
   quotas?: Readonly<Record<string, number>>;
   /** Best fused candidates the reranker reorders (when there is one). Default 20. */
   rerankCandidates?: number;
+  /**
+   * Add the chunks of the analysed subjects' own documents that BM25 ranked below the candidates
+   * (`LocalRetrieveRequest.titled`). Default: when the pipeline ranks (it has a ranker and the
+   * request does not turn it off); the ranker's training sets it to see the candidates ranking sees.
+   */
+  subjectCandidates?: boolean;
 }
 
 export interface RetrieveRequest {
-  /** Hits wanted. Default 10, at most 100. */
+  /** Hits wanted. Default 10, at most {@link MAX_HITS} (the HTTP API allows 100). */
   k?: number;
   /** Retrievers to use. Default all that are configured. */
   sources?: readonly EvidenceSource[];
@@ -161,6 +170,7 @@ export class RetrievalPipeline {
   warm(): void {
     this.analyser.warm();
     this.parts.ranker?.warm();
+    this.local.warm?.();
     if (this.parts.wikipedia) this.vocabulary();
   }
 
@@ -171,7 +181,7 @@ export class RetrievalPipeline {
 
   async retrieve(question: string, request: RetrieveRequest = {}): Promise<RetrievalResult> {
     const started = performance.now();
-    const k = Math.min(100, Math.max(1, Math.floor(request.k ?? 10)));
+    const k = Math.min(MAX_HITS, Math.max(1, Math.floor(request.k ?? 10)));
     const wanted = new Set(request.sources ?? this.sources);
     // The ranker's features are BM25's: a vector-only search keeps the index's own order.
     const ranking = Boolean(this.parts.ranker) && request.rank !== false && wanted.has('corpus');
@@ -202,7 +212,12 @@ export class RetrievalPipeline {
         : undefined;
     const localSources = (['corpus', 'vector'] as const).filter((source) => wanted.has(source));
     const local = localSources.length
-      ? await this.local.retrieve(query, { candidates, sources: localSources })
+      ? await this.local.retrieve(query, {
+          candidates,
+          sources: localSources,
+          // The ranker tells a subject's own sections apart; BM25 alone may rank them below the candidates.
+          ...((this.options.subjectCandidates ?? ranking) && analysis.focus.length ? { titled: subjectSections(analysis) } : {}),
+        })
       : { lists: [], timings: {} };
     for (const [source, ms] of Object.entries(local.timings) as Array<[LocalSource, number]>) timings[source] = round(ms);
     const wiki = wikipedia ? await wikipedia : undefined;
@@ -302,6 +317,15 @@ export class RetrievalPipeline {
     }));
     return { status: 'ok', hits: [...reranked, ...hits.slice(n)] };
   }
+}
+
+/** The analysed subjects' names and the MedQuAD section kinds of the asked types (a general question: its summary). */
+function subjectSections(analysis: AnalysedQuestion): { names: string[]; qtypes: string[] } {
+  const types = analysis.types.filter((t) => t !== 'general');
+  return {
+    names: analysis.focus.map((f) => f.name),
+    qtypes: [...new Set((types.length ? types : (['definition'] as const)).flatMap((t) => MEDQUAD_QTYPES[t]))],
+  };
 }
 
 function fromWikipedia(p: WikipediaPassage, index: number): Evidence {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Statement } from 'better-sqlite3';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { type Authority, type KnowledgeStore, PACKAGE_ROOT } from '../../knowledge/index.js';
+import { type Authority, type KnowledgeStore, MAX_TITLED, PACKAGE_ROOT } from '../../knowledge/index.js';
 import { authorityWeight } from '../fusion/index.js';
 import { type AnalysedQuestion, MEDQUAD_QTYPES } from '../analysis/index.js';
 import { checkModel, LogisticModel, logit } from './logistic-regression.js';
@@ -190,9 +190,13 @@ export class LearnedRanker {
     return this.candidates;
   }
 
-  /** The head of `hits` reordered by the model (scores are its log-odds), the rest behind it. */
+  /**
+   * The head of `hits` reordered by the model (scores are its log-odds), the rest behind it: the
+   * {@link candidateCount} best, and any after them that BM25 found among the question's subjects'
+   * own chunks (their corpus rank is past the candidates).
+   */
   rank<T extends RankableHit>(analysis: AnalysedQuestion, hits: readonly T[]): T[] {
-    const head = hits.slice(0, this.candidates);
+    const head = hits.slice(0, this.candidates + MAX_TITLED);
     const scored = this.score(analysis, head).sort((a, b) => b.score - a.score);
     return [
       ...scored.map(({ evidence, score }, i) => ({

@@ -58,7 +58,9 @@ async function start(): Promise<LocalRetrieval> {
     search: (question, k, scoreChunks, skipNearest) =>
       vectors?.searcher.search(question, k, scoreChunks, skipNearest) ?? Promise.resolve(noVectorResult()),
   };
-  return new LocalRetrieval({ store, ...(config.vectors ? { vector: searcher } : {}) }, config.fusion);
+  const local = new LocalRetrieval({ store, ...(config.vectors ? { vector: searcher } : {}) }, config.fusion);
+  local.warm();
+  return local;
 }
 
 start().then(

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { PACKAGE_ROOT } from '../../knowledge/index.js';
 import { CONSUMER_SETS, EvaluationError, loadEvalSet } from '../../retrieval/evaluation/index.js';
-import { RetrievalPipeline } from '../../retrieval/pipeline/index.js';
+import { MAX_HITS, RetrievalPipeline } from '../../retrieval/pipeline/index.js';
 import {
   DEFAULT_RANK_CANDIDATES,
   ENTAILMENT_MODEL_FILE,
@@ -86,13 +86,13 @@ export function registerTrainCommands(evaluate: Command, globals: () => GlobalOp
           const vector = opened ? { vector: opened.vectors.searcher } : {};
           const pipeline = new RetrievalPipeline(
             { store, ...vector },
-            { vectorWeight: config.vectors.weight, candidates: DEFAULT_RANK_CANDIDATES },
+            { vectorWeight: config.vectors.weight, candidates: DEFAULT_RANK_CANDIDATES, subjectCandidates: true },
           );
           const featurizer = new LearnedRanker(store, untrainedRankerModel(), QuestionEntailment.load(flags.entailment));
           const examples: RankerExample[] = [];
           for (const q of questions) {
             const result = await pipeline.retrieve(q.question, {
-              k: DEFAULT_RANK_CANDIDATES,
+              k: MAX_HITS,
               sources: opened ? ['corpus', 'vector'] : ['corpus'],
             });
             const relevant = new Set(q.relevant);

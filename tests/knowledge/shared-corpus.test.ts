@@ -160,6 +160,30 @@ describe('searching the full corpus', () => {
     expect(hits[0]!.snippet).toMatch(/\*\*Polycystic\*\*/);
   });
 
+  it("adds a subject's own section for the asked kind when it ranks below the candidates, and only then", () => {
+    // "What causes Anemia?" searches "anemia" alone: hundreds of anemias rank above the Anemia document's causes section.
+    const plain = search.search('What causes Anemia?', { k: 100, snippets: false }).hits;
+    expect(plain).toHaveLength(100);
+    expect(plain.some((h) => h.externalId === 'NHLBI_0000002_Sec3')).toBe(false);
+    const titled = search.search('What causes Anemia?', {
+      k: 100,
+      snippets: false,
+      titled: { names: ['anemia'], qtypes: ['causes'] },
+    }).hits;
+    expect(titled.slice(0, 100).map((h) => h.chunkId)).toEqual(plain.map((h) => h.chunkId));
+    const added = titled.slice(100);
+    expect(added.length).toBeGreaterThan(0);
+    expect(added.every((h) => h.externalId === 'NHLBI_0000002_Sec3' || h.title.toLowerCase() === 'anemia')).toBe(true);
+    expect(added.some((h) => h.externalId === 'NHLBI_0000002_Sec3')).toBe(true);
+    for (let i = 1; i < added.length; i++) expect(added[i - 1]!.score).toBeGreaterThanOrEqual(added[i]!.score);
+    // A section of the subject already among the candidates: nothing is added.
+    const present = plain.find((h) => h.title === 'Anemia' && h.question.startsWith('How to diagnose'));
+    expect(present).toBeDefined();
+    expect(
+      search.search('What causes Anemia?', { k: 100, snippets: false, titled: { names: ['Anemia'], qtypes: ['exams and tests'] } }).hits,
+    ).toHaveLength(100);
+  });
+
   it('ranks the same without snippets, leaving them empty', () => {
     for (const q of ['What causes Polycystic ovary syndrome?', '白带增多发黄怎么个情况', '肝']) {
       const withSnippets = search.search(q, { k: 10 }).hits;
