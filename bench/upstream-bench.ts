@@ -325,8 +325,9 @@ export const upstreamBench: BenchModule = {
     const corpus = options.overrides.corpus ?? 'seed';
     const logLevel = options.overrides.logLevel ?? 'warn';
     if (!['engine', 'tokenizer'].includes(tokenCount)) throw new Error('tokenCount is engine or tokenizer');
-    const pinned = (options.overrides.pin ?? String(canPin())) === 'true';
-    if (pinned && !canPin()) throw new Error('pin=true needs Linux taskset and two CPUs');
+    const pinnable = canPin();
+    const pinned = (options.overrides.pin ?? String(pinnable)) === 'true';
+    if (pinned && !pinnable) throw new Error('pin=true needs Linux taskset and two CPUs');
     const questions = corpus === 'mini' ? MINI_QUESTIONS : QUESTIONS;
     const tmp = tempDir('galen-upstream-bench-');
     const engine = await startEngine();

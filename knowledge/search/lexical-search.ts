@@ -69,7 +69,6 @@ export class LexicalSearch {
   private stats = { generation: '', df: new Map<string, number>() };
   private titles = { generation: '', chunks: new Map<string, Array<{ id: number; qtype: string }>>() };
   private readonly titledRows: Statement;
-  private readonly scoreRows = new Map<string, Statement>();
   private readonly cjkSnippetStmt: Statement;
 
   constructor(private readonly store: KnowledgeStore) {
@@ -194,25 +193,7 @@ export class LexicalSearch {
     ];
     // Only when none of them made the candidates: otherwise the ranker has the subject's section to choose.
     if (!sections.length || sections.some((id) => seen.has(id))) return [];
-    const ids = sections;
-    const key = sources === null ? 'all' : 'some';
-    let stmt = this.scoreRows.get(key);
-    if (!stmt) {
-      const filter =
-        sources === null
-          ? ''
-          : `AND f.rowid IN (SELECT c.id FROM chunks c JOIN documents d ON d.id = c.document_id JOIN sources s ON s.id = d.source_id
-             WHERE s.name IN (SELECT value FROM json_each(@sources)))`;
-      // Row ids go through json_each, as above; FTS5 then looks each one up instead of walking the postings.
-      stmt = this.store.db.prepare(
-        `SELECT f.rowid AS id, ${BM25} AS score FROM chunks_fts f
-         WHERE chunks_fts MATCH @match AND f.rowid IN (SELECT value FROM json_each(@ids)) ${filter} ORDER BY score LIMIT ${MAX_TITLED}`,
-      );
-      this.scoreRows.set(key, stmt);
-    }
-    const params: Record<string, unknown> = { match, ids: JSON.stringify(ids) };
-    if (sources !== null) params.sources = sources;
-    return (stmt.all(params) as Array<{ id: number; score: number }>).map((r) => ({ id: r.id, score: -r.score }));
+    return this.rank('chunks_fts', BM25, match, sources, MAX_TITLED, sections);
   }
 
   /** Chunk ids by lower-cased document title and focus, rebuilt only after the store changed. */
@@ -247,8 +228,16 @@ export class LexicalSearch {
     return this.stats;
   }
 
-  private rank(table: 'chunks_fts' | 'chunks_cjk', scoreExpr: string, match: string, sources: string | null, k: number) {
-    const cacheKey = `${table}|${scoreExpr}|${sources === null ? 'all' : 'some'}`;
+  /** The `k` best matches, of the chunks `ids` only when given (FTS5 then looks each one up instead of walking the postings). */
+  private rank(
+    table: 'chunks_fts' | 'chunks_cjk',
+    scoreExpr: string,
+    match: string,
+    sources: string | null,
+    k: number,
+    ids?: readonly number[],
+  ) {
+    const cacheKey = `${table}|${scoreExpr}|${sources === null ? 'all' : 'some'}|${ids ? 'ids' : 'any'}`;
     let stmt = this.rankStatements.get(cacheKey);
     if (!stmt) {
       const filter =
@@ -256,14 +245,17 @@ export class LexicalSearch {
           ? ''
           : `AND f.rowid IN (SELECT c.id FROM chunks c JOIN documents d ON d.id = c.document_id JOIN sources s ON s.id = d.source_id
              WHERE s.name IN (SELECT value FROM json_each(@sources)))`;
+      // Row ids go through json_each, as above.
+      const only = ids ? 'AND f.rowid IN (SELECT value FROM json_each(@ids))' : '';
       stmt = this.store.db.prepare(
         `SELECT f.rowid AS id, ${scoreExpr} AS score FROM ${table} f
-         WHERE ${table} MATCH @match ${filter} ORDER BY score LIMIT @k`,
+         WHERE ${table} MATCH @match ${only} ${filter} ORDER BY score LIMIT @k`,
       );
       this.rankStatements.set(cacheKey, stmt);
     }
     const params: Record<string, unknown> = { match, k };
     if (sources !== null) params.sources = sources;
+    if (ids) params.ids = JSON.stringify(ids);
     return (stmt.all(params) as Array<{ id: number; score: number }>).map((r) => ({ id: r.id, score: -r.score }));
   }
 

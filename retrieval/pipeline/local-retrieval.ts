@@ -186,9 +186,7 @@ export class LocalRetrieval implements LocalRetriever {
     // scoreFusion counts a re-score only for items the vector list did not return itself.
     const rescored = new Map([...similarities].map(([id, s]) => [`chunk:${id}`, s]));
     // Standardised over the corpus candidates: the part of the similarity that separates them.
-    const basis = similarities.size ? [...similarities.values()] : [...vectorScores.values()];
-    const mean = basis.reduce((sum, x) => sum + x, 0) / (basis.length || 1);
-    const sd = Math.sqrt(basis.reduce((sum, x) => sum + (x - mean) ** 2, 0) / (basis.length || 1));
+    const { mean, sd } = meanAndSd(similarities.size ? [...similarities.values()] : [...vectorScores.values()]);
     const dense = vectorHits.map((v) => ({ key: `chunk:${v.chunkId}`, chunkId: v.chunkId, score: v.score, authority: DEFAULT_AUTHORITY }));
     const fusedLocal = scoreFusion<{ key: string; chunkId: number; score: number; authority: Evidence['authority'] }>(
       [
@@ -243,9 +241,7 @@ function nearestCannotEnter(
 ): boolean {
   const top = corpusHits[0]?.score ?? 0;
   if (corpusHits.length < candidates || !(top > 0) || similarities.size === 0) return false;
-  const values = [...similarities.values()];
-  const mean = values.reduce((sum, x) => sum + x, 0) / values.length;
-  const sd = Math.sqrt(values.reduce((sum, x) => sum + (x - mean) ** 2, 0) / values.length);
+  const { mean, sd } = meanAndSd([...similarities.values()]);
   if (!(sd > 0)) return false;
   const z = (cosine: number) => (cosine - mean) / sd;
   // Cosines of float32 unit vectors may exceed 1 by rounding.
@@ -257,6 +253,13 @@ function nearestCannotEnter(
     if (fused < last) last = fused;
   }
   return best < last;
+}
+
+/** Mean and (population) standard deviation; 0 and 0 for no values. */
+function meanAndSd(values: readonly number[]): { mean: number; sd: number } {
+  const n = values.length || 1;
+  const mean = values.reduce((sum, x) => sum + x, 0) / n;
+  return { mean, sd: Math.sqrt(values.reduce((sum, x) => sum + (x - mean) ** 2, 0) / n) };
 }
 
 function fromChunk(hit: LexicalHit): Evidence {
