@@ -16,6 +16,7 @@ export {
   QuestionEntailment,
 } from './question-entailment.js';
 export {
+  authorityPrior,
   DEFAULT_RANK_CANDIDATES,
   LearnedRanker,
   type LearnedRankerOptions,
@@ -28,5 +29,6 @@ export {
 } from './learned-ranker.js';
 export { readRqePairs, type RqePair } from './rqe-pairs.js';
 export { entailmentAccuracy, trainEntailment } from './train-entailment.js';
+export { type RankingList, type SoftmaxRankingOptions, trainSoftmaxRanking } from './softmax-ranking.js';
 export { trainRanker, type RankerExample, untrainedRankerModel } from './train-ranker.js';
 export { contentTerms, stemOf } from './terms.js';

@@ -81,6 +81,13 @@ const MAX_CACHED_CHUNKS = 200_000;
  */
 const AUTHORITY_PRIOR = 2;
 
+/** The fixed log-odds a candidate's source authority adds to its learned score (from its `authority` feature). */
+export function authorityPrior(features: readonly number[]): number {
+  return AUTHORITY_PRIOR * Math.log(features[AUTHORITY_FEATURE] ?? 1);
+}
+
+const AUTHORITY_FEATURE = RANKER_FEATURES.indexOf('authority');
+
 /** How often changed field statistics are re-read while a store keeps changing (an ingest). */
 const STATS_REFRESH_MS = 30_000;
 
@@ -214,8 +221,7 @@ export class LearnedRanker {
     return hits.map((evidence, i) => ({
       evidence,
       features: rows[i]!,
-      score:
-        logit(this.model.logistic, rows[i]!) + AUTHORITY_PRIOR * Math.log(evidence.authority ? authorityWeight(evidence.authority) : 1),
+      score: logit(this.model.logistic, rows[i]!) + authorityPrior(rows[i]!),
     }));
   }
 

@@ -14,6 +14,7 @@ import {
   RANKER_MODEL_FILE,
   RankerModel,
   readRqePairs,
+  trainSoftmaxRanking,
   untrainedRankerModel,
 } from '../../retrieval/ranking/index.js';
 import { SHARED_DATA, tempDir } from '../helpers/paths.js';
@@ -84,6 +85,39 @@ describe('collapsing', () => {
       expect(new Set(hits.map((h) => `${h.externalId} ${h.section}`)).size).toBe(hits.length);
       expect(new Set(hits.map((h) => h.externalId)).size).toBe(hits.length);
     }
+  });
+});
+
+describe('softmax ranking training', () => {
+  // Each list's answer has the highest `signal` within its list, but lists sit at very different
+  // levels of it (long and short questions), so across lists the answers' values overlap the
+  // others'; `noise` says nothing; `constant` never varies.
+  const lists = Array.from({ length: 40 }, (_, q) => {
+    const level = (q % 5) * 3;
+    const answer = q % 7;
+    const rows = Array.from({ length: 8 }, (_, i) => [level + (i === answer ? 2 : (i * 0.17) % 1.5), ((q * 13 + i * 7) % 11) / 11, 1]);
+    return { rows, relevant: rows.map((_, i) => i === answer) };
+  });
+  const features = ['signal', 'noise', 'constant'];
+
+  it('learns what puts the answer first within its own list', () => {
+    const model = trainSoftmaxRanking(features, lists.slice(0, 30));
+    expect(model.weights[0]).toBeGreaterThan(0);
+    expect(Math.abs(model.weights[1]!)).toBeLessThan(model.weights[0]! / 4);
+    expect(model.weights[2]).toBe(0);
+    expect(model.bias).toBe(0);
+    for (const list of lists.slice(30)) {
+      const scores = list.rows.map((r) => logit(model, r));
+      expect(scores.indexOf(Math.max(...scores))).toBe(list.relevant.indexOf(true));
+    }
+    expect(trainSoftmaxRanking(features, lists.slice(0, 30))).toEqual(model);
+  });
+
+  it('trains around fixed offsets, and needs a list with both kinds of candidate', () => {
+    // An offset that already ranks every answer first leaves the weights little to do.
+    const offset = lists.map((l) => ({ ...l, offsets: l.relevant.map((r) => (r ? 20 : 0)) }));
+    expect(Math.abs(trainSoftmaxRanking(features, offset).weights[0]!)).toBeLessThan(trainSoftmaxRanking(features, lists).weights[0]!);
+    expect(() => trainSoftmaxRanking(features, [{ rows: [[1, 0, 1]], relevant: [true] }])).toThrow(/both a relevant and an irrelevant/);
   });
 });
 
