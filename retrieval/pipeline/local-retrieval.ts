@@ -1,5 +1,7 @@
 import { DEFAULT_AUTHORITY, LexicalSearch, type KnowledgeStore, type LexicalHit } from '../../knowledge/index.js';
+import type { AnalysedQuestion } from '../analysis/index.js';
 import { authorityWeight, scoreFusion } from '../fusion/index.js';
+import { collapseSections, type LearnedRanker } from '../ranking/index.js';
 import type { Evidence } from './evidence.js';
 
 /** What {@link VectorSearcher.search} found. */
@@ -61,6 +63,11 @@ export interface LocalRetrieveRequest {
    * `LexicalSearchOptions.titled`). Default none.
    */
   titled?: { names: readonly string[]; qtypes: readonly string[] };
+  /**
+   * The analysed question: when given and the retriever ranks ({@link LocalRetriever.ranking}),
+   * the corpus list comes back in the learned ranker's order. Default: fused order.
+   */
+  rank?: AnalysedQuestion;
 }
 
 /** What the local retrievers found: ranked lists for rank fusion, and their timings in ms. */
@@ -70,8 +77,8 @@ export interface LocalRetrievalResult {
    * naming both); with `rrf` a `corpus` and a `vector` list, for the caller's rank fusion.
    */
   lists: Array<{ retriever: LocalSource; hits: Evidence[] }>;
-  /** Milliseconds per retriever (unrounded). */
-  timings: Partial<Record<LocalSource, number>>;
+  /** Milliseconds per retriever, and for learned ranking (unrounded). */
+  timings: Partial<Record<LocalSource | 'rank', number>>;
 }
 
 /**
@@ -82,6 +89,12 @@ export interface LocalRetrievalResult {
 export interface LocalRetriever {
   /** The local retrievers it has. */
   readonly sources: readonly LocalSource[];
+  /** Present when it ranks the corpus list with a learned ranker (`LocalRetrieveRequest.rank`): the candidates that ranker reads. */
+  readonly ranking?: { candidates: number };
+  /**
+   * The question's local evidence: one hit per passage in every list (a section's chunks collapse
+   * into its best one), the corpus list ranked when `request.rank` is given and it ranks.
+   */
   retrieve(query: string, request: LocalRetrieveRequest): Promise<LocalRetrievalResult>;
   /** Builds what searches read from the store now (a pool's workers do it themselves at start). */
   warm?(): void;
@@ -110,10 +123,14 @@ export class LocalRetrieval implements LocalRetriever {
   private readonly vectorWeight: number;
   private readonly localFusion: LocalFusion;
 
+  /** Present with a ranker: see {@link LocalRetriever.ranking}. */
+  readonly ranking?: { candidates: number };
+
   constructor(
-    private readonly parts: { store: KnowledgeStore; vector?: VectorSearcher },
+    private readonly parts: { store: KnowledgeStore; vector?: VectorSearcher; ranker?: LearnedRanker },
     options: LocalRetrievalOptions = {},
   ) {
+    if (parts.ranker) this.ranking = { candidates: parts.ranker.candidateCount };
     this.lexical = new LexicalSearch(parts.store);
     this.vectorWeight = options.vectorWeight ?? DEFAULT_VECTOR_WEIGHT;
     this.localFusion = options.localFusion ?? 'score';
@@ -123,6 +140,7 @@ export class LocalRetrieval implements LocalRetriever {
 
   warm(): void {
     this.lexical.warm();
+    this.parts.ranker?.warm();
   }
 
   get sources(): LocalSource[] {
@@ -130,6 +148,21 @@ export class LocalRetrieval implements LocalRetriever {
   }
 
   async retrieve(query: string, request: LocalRetrieveRequest): Promise<LocalRetrievalResult> {
+    const { lists, timings } = await this.search(query, request);
+    // One hit per passage: a section's chunks collapse into its best one.
+    const collapsed = lists.map((list) => ({ ...list, hits: collapseSections(list.hits) }));
+    const ranker = this.parts.ranker;
+    const corpus = collapsed.find((list) => list.retriever === 'corpus');
+    if (ranker && request.rank && corpus?.hits.length) {
+      const t = performance.now();
+      corpus.hits = ranker.rank(request.rank, corpus.hits);
+      timings.rank = performance.now() - t;
+    }
+    return { lists: collapsed, timings };
+  }
+
+  /** The corpus and vector lists, fused by score (or both, for rank fusion), before collapsing and ranking. */
+  private async search(query: string, request: LocalRetrieveRequest): Promise<LocalRetrievalResult> {
     const { candidates } = request;
     const timings: LocalRetrievalResult['timings'] = {};
     const timed = async <T>(source: LocalSource, work: () => Promise<T> | T): Promise<T> => {

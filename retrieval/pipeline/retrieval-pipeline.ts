@@ -1,7 +1,7 @@
 import { MAX_TITLED, type KnowledgeStore } from '../../knowledge/index.js';
 import { MEDICAL_ABBREVIATIONS, MEDQUAD_QTYPES, QuestionAnalyser, type AnalysedQuestion, type QueryNormalizer } from '../analysis/index.js';
 import type { RerankingModel } from '../../model/reranking/index.js';
-import { collapseSections, type LearnedRanker } from '../ranking/index.js';
+import type { LearnedRanker } from '../ranking/index.js';
 import { applySourceQuotas, reciprocalRankFusion, removeNearDuplicates, type RankedList } from '../fusion/index.js';
 import {
   MedicalVocabulary,
@@ -29,7 +29,9 @@ export interface RetrievalPipelineParts {
   reranker?: RerankingModel;
   /**
    * Learned ranking of the local candidates (BM25, entailment, focus, type, vectors; see
-   * `LearnedRanker`), applied before Wikipedia is fused in. Default none: fused order.
+   * `LearnedRanker`), applied before Wikipedia is fused in, by the pipeline's own
+   * {@link LocalRetrieval}. A given `local` ranks with its own ranker (a pool's workers load the
+   * model file) and this one is not used. Default none: fused order.
    */
   ranker?: LearnedRanker;
   /** Query rewriting for the default analyser; default: abbreviations and synonyms mined from the store. */
@@ -151,7 +153,7 @@ export class RetrievalPipeline {
     this.local =
       parts.local ??
       new LocalRetrieval(
-        { store: parts.store, ...(parts.vector ? { vector: parts.vector } : {}) },
+        { store: parts.store, ...(parts.vector ? { vector: parts.vector } : {}), ...(parts.ranker ? { ranker: parts.ranker } : {}) },
         {
           ...(options.localFusion ? { localFusion: options.localFusion } : {}),
           ...(options.vectorWeight !== undefined ? { vectorWeight: options.vectorWeight } : {}),
@@ -169,7 +171,6 @@ export class RetrievalPipeline {
    */
   warm(): void {
     this.analyser.warm();
-    this.parts.ranker?.warm();
     this.local.warm?.();
     if (this.parts.wikipedia) this.vocabulary();
   }
@@ -184,13 +185,13 @@ export class RetrievalPipeline {
     const k = Math.min(MAX_HITS, Math.max(1, Math.floor(request.k ?? 10)));
     const wanted = new Set(request.sources ?? this.sources);
     // The ranker's features are BM25's: a vector-only search keeps the index's own order.
-    const ranking = Boolean(this.parts.ranker) && request.rank !== false && wanted.has('corpus');
-    const candidates = Math.max(20, this.options.candidates ?? 3 * k, ranking ? this.parts.ranker!.candidateCount : 0);
+    const ranking = Boolean(this.local.ranking) && request.rank !== false && wanted.has('corpus');
+    const candidates = Math.max(20, this.options.candidates ?? 3 * k, ranking ? this.local.ranking!.candidates : 0);
     const analysed = performance.now();
     const analysis = this.analyser.analyse(question, request.previousTurns ? { previousTurns: request.previousTurns } : {});
     const query = analysis.query;
     const timings: RetrievalTimings = { total: 0, analysis: round(performance.now() - analysed) };
-    const timed = async <T>(source: EvidenceSource | 'rank' | 'rerank', work: () => Promise<T> | T): Promise<T> => {
+    const timed = async <T>(source: EvidenceSource | 'rerank', work: () => Promise<T> | T): Promise<T> => {
       const t = performance.now();
       try {
         return await work();
@@ -217,18 +218,13 @@ export class RetrievalPipeline {
           sources: localSources,
           // The ranker tells a subject's own sections apart; BM25 alone may rank them below the candidates.
           ...((this.options.subjectCandidates ?? ranking) && analysis.focus.length ? { titled: subjectSections(analysis) } : {}),
+          ...(ranking ? { rank: analysis } : {}),
         })
       : { lists: [], timings: {} };
-    for (const [source, ms] of Object.entries(local.timings) as Array<[LocalSource, number]>) timings[source] = round(ms);
+    for (const [part, ms] of Object.entries(local.timings) as Array<[LocalSource | 'rank', number]>) timings[part] = round(ms);
     const wiki = wikipedia ? await wikipedia : undefined;
 
-    // One hit per passage: a section's chunks collapse into its best one.
-    const localLists = local.lists.map((list) => ({ ...list, hits: collapseSections(list.hits) }));
-    if (ranking) {
-      const corpus = localLists.find((list) => list.retriever === 'corpus');
-      if (corpus?.hits.length) corpus.hits = await timed('rank', () => this.parts.ranker!.rank(analysis, corpus.hits));
-    }
-    const lists: RankedList<Evidence>[] = localLists.map((list) => ({
+    const lists: RankedList<Evidence>[] = local.lists.map((list) => ({
       retriever: list.retriever,
       weight: this.weights[list.retriever],
       hits: list.hits,

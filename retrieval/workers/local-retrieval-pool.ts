@@ -6,6 +6,7 @@ import type {
   LocalRetrieveRequest,
   LocalSource,
 } from '../pipeline/local-retrieval.js';
+import { DEFAULT_RANK_CANDIDATES } from '../ranking/index.js';
 import { moduleExtension, startWorker } from '../start-worker.js';
 import { RetrievalWorkerError } from './errors.js';
 import type { PoolWorkerConfig, ToPool, ToWorker } from './pool-messages.js';
@@ -31,6 +32,11 @@ export interface LocalRetrievalPoolOptions {
   fusion?: LocalRetrievalOptions;
   /** Where crashes and restarts are reported. Default: nowhere. */
   logger?: PoolLogger;
+  /**
+   * The learned ranker's model files, which each worker loads to rank the corpus list where it was
+   * found (the pipeline then receives ranked hits); `null` keeps fused order. Default `null`.
+   */
+  ranker?: PoolWorkerConfig['ranker'];
 }
 
 interface Pending {
@@ -81,6 +87,7 @@ const STARTUP_FAILURES_BEFORE_GIVING_UP = 3;
  */
 export class LocalRetrievalPool implements LocalRetriever {
   readonly sources: readonly LocalSource[];
+  readonly ranking?: { candidates: number };
   private readonly slots: Array<Slot | null>;
   private readonly config: PoolWorkerConfig;
   private readonly logger: PoolLogger | undefined;
@@ -92,7 +99,13 @@ export class LocalRetrievalPool implements LocalRetriever {
   private restarting = 0;
 
   private constructor(options: LocalRetrievalPoolOptions) {
-    this.config = { dataDir: options.dataDir, vectors: options.vectors ?? null, fusion: options.fusion ?? {} };
+    this.config = {
+      dataDir: options.dataDir,
+      vectors: options.vectors ?? null,
+      fusion: options.fusion ?? {},
+      ranker: options.ranker ?? null,
+    };
+    if (this.config.ranker) this.ranking = { candidates: DEFAULT_RANK_CANDIDATES };
     this.logger = options.logger;
     this.sources = this.config.vectors ? ['corpus', 'vector'] : ['corpus'];
     this.slots = new Array<Slot | null>(options.workers).fill(null);

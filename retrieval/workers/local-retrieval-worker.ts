@@ -7,6 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { KnowledgeStore } from '../../knowledge/index.js';
 import { loadEmbeddingModel, type OnnxEmbeddingModel } from '../../model/embedding/index.js';
 import { LocalRetrieval, noVectorResult, type VectorSearcher } from '../pipeline/local-retrieval.js';
+import { LearnedRanker } from '../ranking/index.js';
 import { openVectorRetrieval, type VectorRetrieval } from '../vector/index.js';
 import type { PoolWorkerConfig, ToPool, ToWorker } from './pool-messages.js';
 
@@ -58,7 +59,17 @@ async function start(): Promise<LocalRetrieval> {
     search: (question, k, scoreChunks, skipNearest) =>
       vectors?.searcher.search(question, k, scoreChunks, skipNearest) ?? Promise.resolve(noVectorResult()),
   };
-  const local = new LocalRetrieval({ store, ...(config.vectors ? { vector: searcher } : {}) }, config.fusion);
+  const files = config.ranker;
+  const ranker = files
+    ? LearnedRanker.load(store, {
+        ...(files.model ? { ranker: files.model } : {}),
+        ...(files.entailment ? { entailment: files.entailment } : {}),
+      })
+    : undefined;
+  const local = new LocalRetrieval(
+    { store, ...(config.vectors ? { vector: searcher } : {}), ...(ranker ? { ranker } : {}) },
+    config.fusion,
+  );
   local.warm();
   return local;
 }

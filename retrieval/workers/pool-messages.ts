@@ -14,6 +14,8 @@ export interface PoolWorkerConfig {
     session?: { executionProvider?: ExecutionProviderName; deviceId?: number; allowCpuFallback?: boolean; intraOpThreads?: number };
   } | null;
   fusion: LocalRetrievalOptions;
+  /** The learned ranker each worker loads (model files; default the shipped ones), or `null` for fused order. */
+  ranker: { model?: string; entailment?: string } | null;
 }
 
 /** Messages from the pool to a worker. */

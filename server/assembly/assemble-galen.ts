@@ -169,7 +169,8 @@ export async function assembleGalen(config: GalenConfig, options: AssemblyOption
         : undefined;
 
     const retrieval = () => {
-      const ranker = rankerOf();
+      // A pool's workers rank with their own copy of the model.
+      const ranker = pool ? undefined : rankerOf();
       return new RetrievalPipeline(
         {
           store,
@@ -243,6 +244,7 @@ async function startRetrievalWorkers(config: GalenConfig, logger: Logger): Promi
           }
         : null,
       fusion: { vectorWeight: config.vectors.weight },
+      ranker: config.ranking.enabled ? (config.ranking.model ? { model: config.ranking.model } : {}) : null,
       logger: { debug: (message) => logger.debug(message), error: (message) => logger.error(message) },
     });
     logger.info({ workers }, `searches run on ${workers} retrieval worker thread${workers === 1 ? '' : 's'}`);

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ingest, KnowledgeStore } from '../../knowledge/index.js';
 import { RetrievalPipeline } from '../../retrieval/pipeline/index.js';
+import { LearnedRanker } from '../../retrieval/ranking/index.js';
 import { openVectorRetrieval, type VectorRetrieval } from '../../retrieval/vector/index.js';
 import { LocalRetrievalPool, RetrievalWorkerError } from '../../retrieval/workers/index.js';
 import { copyMedquadSample, copyPubmedSample } from '../helpers/fixtures.js';
@@ -70,6 +71,30 @@ describe('LocalRetrievalPool', () => {
     }
     // Dense evidence reached the hits (the nearest-neighbour search itself may be skipped: see local-retrieval).
     expect(ours.every((r) => r.hits.some((h) => typeof h.similarity === 'number'))).toBe(true);
+  });
+
+  it('ranks in its workers exactly as the learned ranker ranks on this thread', async () => {
+    const pool = await LocalRetrievalPool.start({ dataDir, workers: 2, vectors: { lsaDimension: 32 }, ranker: {} });
+    pools.push(pool);
+    expect(pool.ranking).toEqual({ candidates: 100 });
+    const here = new RetrievalPipeline({ store, vector: vectors.searcher, ranker: LearnedRanker.load(store) });
+    const there = new RetrievalPipeline({ store, local: pool });
+    const unranked = new RetrievalPipeline({ store, local: await startPool(1) });
+    for (const q of QUESTIONS) {
+      const [ours, theirs, fused] = await Promise.all([
+        here.retrieve(q, { k: 8 }),
+        there.retrieve(q, { k: 8 }),
+        unranked.retrieve(q, { k: 8 }),
+      ]);
+      const strip = (hits: (typeof ours)['hits']) =>
+        hits.map((h) => ({ key: h.key, score: h.score, retrievers: h.retrievers, text: h.text }));
+      expect(strip(theirs.hits)).toEqual(strip(ours.hits));
+      expect(theirs.hits[0]!.retrievers.some((p) => p.retriever === 'ranker')).toBe(true);
+      expect(theirs.timings.rank).toBeGreaterThanOrEqual(0);
+      expect(fused.hits.some((h) => h.retrievers.some((p) => p.retriever === 'ranker'))).toBe(false);
+      // Turned off per request, the workers keep fused order.
+      expect((await there.retrieve(q, { k: 8, rank: false })).hits.map((h) => h.key)).toEqual(fused.hits.map((h) => h.key));
+    }
   });
 
   it('sees new chunks at once by BM25, and by vectors after the main thread syncs and reloads', async () => {
