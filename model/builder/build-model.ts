@@ -14,7 +14,7 @@ import { randomCheckpoint } from './random-checkpoint.js';
 import type { WeightQuantization } from './weight-quantizer.js';
 
 /** Bumped when the graph or the files written change, so cached builds are redone. */
-export const BUILDER_VERSION = 2;
+export const BUILDER_VERSION = 3;
 
 /** Tokenizer files copied into a built model when present. */
 /** Tokenizer files copied into every build (when present), and hashed into the merged-model cache key. */
@@ -45,7 +45,10 @@ export interface BuildModelOptions {
   loraScale?: number | readonly number[];
   /** Element type of the graph. Default `fp32`. */
   dtype?: GraphDtype;
-  /** Weight-only quantisation of the projections and head (`MatMulNBits`, blocks of 32). Default none. */
+  /**
+   * Weight-only quantisation of the projections, the head (`MatMulNBits`, blocks of 32) and the
+   * embedding table (`GatherBlockQuantized` over the same blocks; one table when tied). Default none.
+   */
   quantize?: WeightQuantization;
   /**
    * Operator layout: `plain` (ONNX ops only, any runtime) or `fused` (onnxruntime's

@@ -30,7 +30,8 @@ export interface LlamaGraphSource {
   dtype?: GraphDtype;
   /**
    * Weight-only quantisation of every projection and the head (onnxruntime's contrib
-   * `MatMulNBits`, CPU and CUDA; int8 activations inside on CPU). Default none.
+   * `MatMulNBits`, CPU and CUDA; int8 activations inside on CPU) and of the embedding table (looked
+   * up by `GatherBlockQuantized`, sharing the tied head's initializers). Default none.
    */
   quantize?: WeightQuantization;
   /** Default `plain`. */
@@ -125,14 +126,20 @@ export function buildLlamaGraph(source: LlamaGraphSource): OnnxGraph {
       produce: () => encodeFloats(read(), fp16 ? 'float16' : 'float32'),
     });
   };
-  /** `t · Wᵀ` for a `[out, in]` weight made of `parts`: a Gemm, or MatMulNBits when quantising. */
-  const linear = (t: string, name: string, parts: readonly string[]): string => {
-    if (!source.quantize) return g.op('Gemm', [t, weight(name, parts)], { transB: 1 });
+  /**
+   * A `[out, in]` weight made of `parts`, quantised once into MatMulNBits' layout: data `[N, blocks,
+   * blob]` uint8 and scales `[N, blocks]` (one slot each; the scales slot follows the data slot,
+   * so one quantisation serves both). Asked again by `name` (the tied head after the embedding), the
+   * same initializers are returned.
+   */
+  const quantized = new Map<string, { data: string; scales: string; n: number; k: number; blocks: number; bits: 4 | 8 }>();
+  const quantizedWeight = (name: string, parts: readonly string[]) => {
+    const known = quantized.get(name);
+    if (known) return known;
     const { dims, read } = rowsOf(parts);
     const [n, k] = dims as [number, number];
     const bits = source.quantize === 'int4' ? 4 : 8;
     const blocks = Math.ceil(k / QUANT_BLOCK_SIZE);
-    // The scales slot follows the data slot, so one quantisation serves both.
     let pending: QuantizedMatrix | undefined;
     const data = g.weight({
       name: `${name}.q${bits}`,
@@ -146,7 +153,7 @@ export function buildLlamaGraph(source: LlamaGraphSource): OnnxGraph {
     });
     const scales = g.weight({
       name: `${name}.scales`,
-      dims: [n * blocks],
+      dims: [n, blocks],
       dataType: E,
       byteLength: n * blocks * bytesPerElement,
       produce: () => {
@@ -155,6 +162,14 @@ export function buildLlamaGraph(source: LlamaGraphSource): OnnxGraph {
         return out;
       },
     });
+    const q = { data, scales, n, k, blocks, bits } as const;
+    quantized.set(name, q);
+    return q;
+  };
+  /** `t · Wᵀ` for a `[out, in]` weight made of `parts`: a Gemm, or MatMulNBits when quantising. */
+  const linear = (t: string, name: string, parts: readonly string[]): string => {
+    if (!source.quantize) return g.op('Gemm', [t, weight(name, parts)], { transB: 1 });
+    const { data, scales, n, k, bits } = quantizedWeight(name, parts);
     // accuracy_level 4 (int8 activations) is what makes it pay on CPU: measured on SmolLM2-135M,
     // 1 thread, batch-1 decode ×1.8 (int8) and ×2.3 (int4) over fp32; level 0 int8 was 15× slower.
     return g.op(
@@ -187,8 +202,28 @@ export function buildLlamaGraph(source: LlamaGraphSource): OnnxGraph {
     (['key', 'value'] as const).map((kind) => g.input(`past_key_values.${i}.${kind}`, E, [batch, nkv, 'past_sequence_length', hd])),
   );
 
-  const embed = weight('model.embed_tokens.weight', ['model.embed_tokens.weight']);
-  const x0 = g.op('Gather', [embed, g.op('Reshape', [inputIds, g.int64([-1])])], { axis: 0 });
+  const flatIds = g.op('Reshape', [inputIds, g.int64([-1])]);
+  let embed: string | undefined;
+  let x0: string;
+  if (!source.quantize) {
+    embed = weight('model.embed_tokens.weight', ['model.embed_tokens.weight']);
+    x0 = g.op('Gather', [embed, flatIds], { axis: 0 });
+  } else {
+    // Quantised, the lookup dequantises the rows it gathers (com.microsoft GatherBlockQuantized,
+    // MatMulNBits' conventions for uint8 data: zero point 2^(bits-1), low nibble first) straight
+    // from the MatMulNBits data, viewed as `[vocab, blocks, 32]` values blocked along its last axis;
+    // a tied head's MatMulNBits reads the same initializer. No float copy of the table is kept.
+    const { data, scales, k, blocks, bits } = quantizedWeight('model.embed_tokens.weight', ['model.embed_tokens.weight']);
+    const rows = g.op(
+      'GatherBlockQuantized',
+      [data, flatIds, g.op('Reshape', [scales, g.int64([0, blocks, 1])])],
+      { gather_axis: 0, quantize_axis: 2, block_size: QUANT_BLOCK_SIZE, bits },
+      undefined,
+      'com.microsoft',
+    );
+    const padded = g.op('Reshape', [rows, g.int64([-1, blocks * QUANT_BLOCK_SIZE])]);
+    x0 = k === blocks * QUANT_BLOCK_SIZE ? padded : g.op('Slice', [padded, g.int64([0]), g.int64([k]), g.int64([1])]);
+  }
   const idsShape = g.op('Shape', [inputIds]);
 
   const eps = { float: arch.rmsNormEps };
@@ -389,10 +424,13 @@ export function buildLlamaGraph(source: LlamaGraphSource): OnnxGraph {
   );
   const finalNorm = normWeight('model.norm.weight');
   const final = fused ? g.op('SimplifiedLayerNormalization', [last, finalNorm], { axis: -1, epsilon: eps }) : rmsNorm(last, finalNorm);
-  // A tied head reuses the embedding matrix (Gemm with transB); quantised, it gets its own copy.
-  const headParts = arch.tieWordEmbeddings ? ['model.embed_tokens.weight'] : ['lm_head.weight'];
-  const headOut =
-    arch.tieWordEmbeddings && !source.quantize ? g.op('Gemm', [final, embed], { transB: 1 }) : linear(final, 'lm_head.weight', headParts);
+  // A tied head reuses the embedding matrix: Gemm with transB, or quantised, MatMulNBits over the
+  // initializers the embedding lookup reads.
+  const headOut = !arch.tieWordEmbeddings
+    ? linear(final, 'lm_head.weight', ['lm_head.weight'])
+    : source.quantize
+      ? linear(final, 'model.embed_tokens.weight', ['model.embed_tokens.weight'])
+      : g.op('Gemm', [final, embed!], { transB: 1 });
   const logits = g.op('Unsqueeze', [headOut, g.int64([1])], {}, 'logits');
   // logits first, as optimum lists it.
   g.output(logits, 'logits', E, [batch, 1, V]);
