@@ -29,3 +29,8 @@ export interface Evidence {
   /** Cosine similarity of the question to this chunk, when the vector index scored it (a ranking feature). */
   similarity?: number;
 }
+
+/** Folds a near-identical passage's provenance into the one kept (each retriever once). */
+export function foldProvenance(kept: Evidence, dropped: Evidence): void {
+  for (const p of dropped.retrievers) if (!kept.retrievers.some((q) => q.retriever === p.retriever)) kept.retrievers.push(p);
+}

@@ -1,8 +1,8 @@
 import { DEFAULT_AUTHORITY, LexicalSearch, type KnowledgeStore, type LexicalHit } from '../../knowledge/index.js';
 import type { AnalysedQuestion } from '../analysis/index.js';
-import { authorityWeight, scoreFusion } from '../fusion/index.js';
+import { authorityWeight, removeNearDuplicates, scoreFusion } from '../fusion/index.js';
 import { collapseSections, type LearnedRanker } from '../ranking/index.js';
-import type { Evidence } from './evidence.js';
+import { type Evidence, foldProvenance } from './evidence.js';
 
 /** What {@link VectorSearcher.search} found. */
 export interface VectorSearchResult {
@@ -68,6 +68,12 @@ export interface LocalRetrieveRequest {
    * the corpus list comes back in the learned ranker's order. Default: fused order.
    */
   rank?: AnalysedQuestion;
+  /**
+   * Most hits each list returns, after collapsing, ranking and folding near-identical passages
+   * together (as the pipeline folds them, provenance merged), so a pool's worker sends the few
+   * the pipeline can use. Default: every hit, none folded.
+   */
+  keep?: number;
 }
 
 /** What the local retrievers found: ranked lists for rank fusion, and their timings in ms. */
@@ -158,7 +164,14 @@ export class LocalRetrieval implements LocalRetriever {
       corpus.hits = ranker.rank(request.rank, corpus.hits);
       timings.rank = performance.now() - t;
     }
+    for (const list of collapsed) list.hits = this.kept(list.hits, request.keep);
     return { lists: collapsed, timings };
+  }
+
+  /** The first `keep` hits once near-identical passages are folded into better-ranked ones (all, unfolded, without `keep`). */
+  private kept(hits: Evidence[], keep?: number): Evidence[] {
+    if (keep === undefined) return hits;
+    return removeNearDuplicates(hits, { textOf: (e) => e.text, limit: keep, onMerge: foldProvenance });
   }
 
   /** The corpus and vector lists, fused by score (or both, for rank fusion), before collapsing and ranking. */

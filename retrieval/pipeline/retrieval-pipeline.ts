@@ -11,7 +11,7 @@ import {
   type WikipediaRetriever,
   type WikipediaStatus,
 } from '../wikipedia/index.js';
-import type { Evidence, EvidenceSource } from './evidence.js';
+import { type Evidence, type EvidenceSource, foldProvenance } from './evidence.js';
 import { LocalRetrieval, type LocalFusion, type LocalRetriever, type LocalSource, type VectorSearcher } from './local-retrieval.js';
 
 /** The parts a pipeline fuses; only the store is required. */
@@ -200,17 +200,24 @@ export class RetrievalPipeline {
       }
     };
 
+    const wikipediaPassages = Math.min(candidates, 10);
     // Wikipedia goes first: it is network-bound and the local searches run while it waits.
     const wikipedia =
       wanted.has('wikipedia') && this.parts.wikipedia
         ? timed('wikipedia', () =>
             // Only the question's medical focus and type words go out, never its text.
             this.parts.wikipedia!.retrieve(wikipediaSearchQuery(this.wikipediaTerms(analysis)).text, {
-              k: Math.min(candidates, 10),
+              k: wikipediaPassages,
               ...(request.signal ? { signal: request.signal } : {}),
             }),
           )
         : undefined;
+    const quotas = this.options.quotas ?? { [WIKIPEDIA_LIVE_SOURCE]: Math.max(1, Math.ceil(k / 2)) };
+    const reranking = Boolean(this.parts.reranker) && request.rerank !== false;
+    // The local hits this result can use: the reranker's head or k, and as many more as Wikipedia
+    // passages may take places. A quota on a local source may skip any number of them: all then.
+    const localQuota = Object.keys(quotas).some((source) => source !== WIKIPEDIA_LIVE_SOURCE);
+    const keep = localQuota ? undefined : (reranking ? Math.max(k, this.rerankCandidates()) : k) + (wikipedia ? wikipediaPassages : 0);
     const localSources = (['corpus', 'vector'] as const).filter((source) => wanted.has(source));
     const local = localSources.length
       ? await this.local.retrieve(query, {
@@ -219,6 +226,7 @@ export class RetrievalPipeline {
           // The ranker tells a subject's own sections apart; BM25 alone may rank them below the candidates.
           ...((this.options.subjectCandidates ?? ranking) && analysis.focus.length ? { titled: subjectSections(analysis) } : {}),
           ...(ranking ? { rank: analysis } : {}),
+          ...(keep !== undefined ? { keep } : {}),
         })
       : { lists: [], timings: {} };
     for (const [part, ms] of Object.entries(local.timings) as Array<[LocalSource | 'rank', number]>) timings[part] = round(ms);
@@ -239,16 +247,12 @@ export class RetrievalPipeline {
       score: f.score,
       retrievers: f.item.retrievers.length ? f.item.retrievers : f.retrievers,
     }));
-    const quotas = this.options.quotas ?? { [WIKIPEDIA_LIVE_SOURCE]: Math.max(1, Math.ceil(k / 2)) };
-    const reranking = Boolean(this.parts.reranker) && request.rerank !== false;
     // Enough distinct hits for the reranker's head and for k after the quotas skip capped sources.
     const needed = (reranking ? Math.max(k, this.rerankCandidates()) : k) + fused.filter((e) => e.source in quotas).length;
     const distinct = removeNearDuplicates(fused, {
       limit: needed,
       textOf: (e) => e.text,
-      onMerge: (kept, dropped) => {
-        for (const p of dropped.retrievers) if (!kept.retrievers.some((q) => q.retriever === p.retriever)) kept.retrievers.push(p);
-      },
+      onMerge: foldProvenance,
     });
     let rerank: RetrievalResult['rerank'];
     let ranked = distinct;

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ingest, KnowledgeStore } from '../../knowledge/index.js';
 import { RetrievalPipeline } from '../../retrieval/pipeline/index.js';
+import { removeNearDuplicates } from '../../retrieval/fusion/index.js';
 import { LearnedRanker } from '../../retrieval/ranking/index.js';
 import { openVectorRetrieval, type VectorRetrieval } from '../../retrieval/vector/index.js';
 import { LocalRetrievalPool, RetrievalWorkerError } from '../../retrieval/workers/index.js';
@@ -92,6 +93,12 @@ describe('LocalRetrievalPool', () => {
       expect(theirs.hits[0]!.retrievers.some((p) => p.retriever === 'ranker')).toBe(true);
       expect(theirs.timings.rank).toBeGreaterThanOrEqual(0);
       expect(fused.hits.some((h) => h.retrievers.some((p) => p.retriever === 'ranker'))).toBe(false);
+      // Asked to keep a few, a worker sends only those: the first of the full list once near-identical passages fold.
+      const request = { candidates: 100, sources: ['corpus', 'vector'] as const, rank: ours.analysis };
+      const all = (await pool.retrieve(ours.query, request)).lists[0]!.hits;
+      const few = (await pool.retrieve(ours.query, { ...request, keep: 3 })).lists[0]!.hits;
+      expect(few.map((h) => h.key)).toEqual(removeNearDuplicates(all, { textOf: (h) => h.text, limit: 3 }).map((h) => h.key));
+      expect(few.length).toBe(Math.min(3, all.length));
       // Turned off per request, the workers keep fused order.
       expect((await there.retrieve(q, { k: 8, rank: false })).hits.map((h) => h.key)).toEqual(fused.hits.map((h) => h.key));
     }
